@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine with Node 20: installs and starts what the
+# tests need (PostgreSQL 15, nginx, curl), installs the npm dependencies, type-checks, runs jest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+need_apt=()
+command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /usr/lib/postgresql/15 ] || need_apt+=(postgresql-15)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "[test] installing ${need_apt[*]} with apt-get"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# PostgreSQL: start the Debian cluster and make a superuser role for the tests.
+if ! pg_lsclusters -h | grep -q '^15 \+main'; then
+  $SUDO pg_createcluster 15 main >/dev/null
+fi
+if ! pg_lsclusters -h | awk '$1=="15" && $2=="main" {print $4}' | grep -q online; then
+  $SUDO pg_ctlcluster 15 main start
+fi
+for _ in $(seq 1 30); do
+  pg_isready -h 127.0.0.1 -p 5432 -q && break
+  sleep 1
+done
+$SUDO -u postgres psql -q -h /var/run/postgresql -d postgres -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rec_test') THEN
+    CREATE ROLE rec_test LOGIN SUPERUSER PASSWORD 'rec_test';
+  END IF;
+END $$;
+SQL
+export TEST_PG_ADMIN_URL="postgres://rec_test:rec_test@127.0.0.1:5432/postgres"
+export TEST_NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
+
+# npm dependencies, exactly as locked.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+echo "[test] type-checking"
+npx tsc --noEmit -p tsconfig.json
+
+echo "[test] running jest"
+NODE_ENV=test npx jest --ci "$@"

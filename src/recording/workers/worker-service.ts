@@ -1,0 +1,61 @@
+import type { WorkerKind } from '../../config/config';
+
+/** What a worker's stop did: the recording was stopped cleanly, or the worker had already given up on it. */
+export type StopOutcome = 'stopped' | 'aborted';
+
+/** What a worker says about a recording it was asked about later (used by reconciliation). */
+export type WorkerState =
+  | { state: 'starting' | 'active' }
+  | { state: 'ended'; outcome: 'complete' | 'limit_reached' }
+  | { state: 'failed' | 'aborted'; error?: string }
+  | { state: 'unknown' };
+
+export type WorkerErrorCode =
+  | 'not_configured' // the worker kind has no settings
+  | 'unreachable' // connection refused / DNS / reset
+  | 'timeout' // no answer in time
+  | 'rejected' // the worker answered with an error (Twirp error, HTTP 4xx/5xx)
+  | 'invalid_response' // the answer did not carry what we need (e.g. no egress id)
+  | 'unavailable' // no instance free to take the job (Jibri pool exhausted)
+  | 'not_found'; // the worker does not know this job
+
+/** The only error a WorkerService may throw: callers map it to 502 and a failed status. */
+export class WorkerError extends Error {
+  constructor(
+    readonly code: WorkerErrorCode,
+    message: string,
+    readonly kind?: WorkerKind,
+  ) {
+    super(message);
+    this.name = 'WorkerError';
+  }
+}
+
+/** Identifies the job a worker is asked to record. */
+export interface StartRequest {
+  recordingId: string;
+  room: string;
+  /** The object key the file must be uploaded to: `{folder}/{recordingId}.{ext}`. */
+  objectKey: string;
+}
+
+/**
+ * The contract between the mediator and a recording backend (LiveKit Egress, Jibri, ...).
+ * Implementations translate every failure into WorkerError; they never touch the database.
+ */
+export interface WorkerService {
+  readonly kind: WorkerKind;
+  /** File extension of what this worker produces: mp4 for video, ogg for audio-only. */
+  readonly extension: 'mp4' | 'ogg';
+  /** Start recording the room; resolves to the worker's id for this job (egress id, jibri instance + session). */
+  start(request: StartRequest): Promise<string>;
+  /** Stop the job; resolves to how it ended. */
+  stop(workerId: string): Promise<StopOutcome>;
+  /** Ask the worker about a job it was given (reconciliation). */
+  inspect(workerId: string): Promise<WorkerState>;
+  /**
+   * Look for a job the worker runs for this recording although we never stored its id
+   * (the service died between the worker call and the database write). Null when none.
+   */
+  findByRecording(request: StartRequest): Promise<string | null>;
+}
