@@ -112,6 +112,7 @@ export const envSchema = z.object({
   LIVEKIT_API_SECRET: envString(),
 
   JIBRI_URLS: envUrlList(),
+  JIBRI_IDS: envString(),
   JITSI_BASE_URL: envUrl(),
   JIBRI_XMPP_DOMAIN: envString(),
   JIBRI_XMPP_USERNAME: envString(),
@@ -200,6 +201,8 @@ export interface AppConfig {
     | undefined;
   jibri: {
     urls: string[];
+    /** `jibri.id` of each instance, same order as urls (JIBRI_IDS); empty when not set. */
+    ids: string[];
     jitsiBaseUrl: string | undefined;
     xmpp: { domain: string; username: string; password: string } | undefined;
     uploadToken: string | undefined;
@@ -320,6 +323,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError('JITSI_BASE_URL: required when RECORDING_WORKERS maps a mode to jibri');
   }
 
+  // JIBRI_IDS names each JIBRI_URLS entry by its `jibri.id`, so status webhooks (which carry
+  // only the id) can be matched to a pool instance.
+  const jibriIds = (env.JIBRI_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (jibriIds.length > 0 && jibriIds.length !== env.JIBRI_URLS.length) {
+    throw new ConfigError('JIBRI_IDS: expected one id per JIBRI_URLS entry, in the same order');
+  }
+  if (new Set(jibriIds).size !== jibriIds.length) {
+    throw new ConfigError('JIBRI_IDS: ids must be unique');
+  }
+
   const encodingNames = [
     'RECORDING_ENCODING_WIDTH',
     'RECORDING_ENCODING_HEIGHT',
@@ -348,6 +361,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       : undefined,
     jibri: {
       urls: env.JIBRI_URLS,
+      ids: jibriIds,
       jitsiBaseUrl: env.JITSI_BASE_URL,
       xmpp: hasXmpp
         ? { domain: env.JIBRI_XMPP_DOMAIN!, username: env.JIBRI_XMPP_USERNAME!, password: env.JIBRI_XMPP_PASSWORD! }
