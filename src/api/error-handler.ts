@@ -1,0 +1,58 @@
+import type { ErrorRequestHandler } from 'express';
+import { childLogger } from '../logging/logger';
+import { RecordingError } from '../recording/errors';
+import { HttpError } from './http-errors';
+
+const log = childLogger('api');
+
+const RECORDING_ERROR_STATUS: Record<RecordingError['kind'], number> = {
+  bad_request: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  worker_failed: 502,
+};
+
+/** Connection-level failures of PostgreSQL: the database is down or restarting. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; driverError?: { code?: string } };
+  const code = e?.code ?? e?.driverError?.code;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code)) {
+    return true;
+  }
+  const msg = e?.message ?? '';
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(msg);
+}
+
+/** Every error becomes `{"detail": "..."}`; internals never leak to the caller. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  if (res.headersSent) return;
+  if (err instanceof HttpError) {
+    res.status(err.status).json({ detail: err.detail });
+    return;
+  }
+  if (err instanceof RecordingError) {
+    res.status(RECORDING_ERROR_STATUS[err.kind]).json({ detail: err.message });
+    return;
+  }
+  const type = (err as { type?: string }).type;
+  if (type === 'entity.too.large') {
+    res.status(400).json({ detail: 'Request body too large.' });
+    return;
+  }
+  if (type === 'entity.parse.failed') {
+    res.status(400).json({ detail: 'Malformed JSON body.' });
+    return;
+  }
+  if (type && typeof (err as { status?: number }).status === 'number' && (err as { status: number }).status < 500) {
+    res.status(400).json({ detail: 'Invalid request body.' });
+    return;
+  }
+  if (isDatabaseUnavailable(err)) {
+    log.error({ route: req.route?.path, err: (err as Error).message }, 'database unavailable');
+    res.status(503).set('Retry-After', '5').json({ detail: 'The database is unavailable; please retry shortly.' });
+    return;
+  }
+  log.error({ route: req.route?.path, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'unhandled error');
+  res.status(500).json({ detail: 'Internal server error.' });
+};

@@ -1,0 +1,45 @@
+import type { Recording } from '../db/entities/recording.entity';
+import { expiredAt } from '../recording/expiry';
+import { objectKeyFor } from '../recording/object-key';
+import type { AccessRole } from '../recording/status';
+import { FINAL_STATUSES } from '../recording/status';
+
+export interface RecordingJson {
+  id: string;
+  room: string;
+  mode: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  expired_at: string | null;
+  is_expired: boolean;
+  key: string;
+  abilities: { retrieve: boolean; destroy: boolean; stop: boolean };
+}
+
+export interface SerializerSettings {
+  outputFolder: string;
+  expirationDays: number | undefined;
+}
+
+/** A recording as SPEC.md shows it, with the caller's abilities. */
+export function recordingJson(recording: Recording, role: AccessRole, settings: SerializerSettings, now = new Date()): RecordingJson {
+  const expiry = expiredAt(recording, settings.expirationDays);
+  const manager = role === 'owner' || role === 'administrator';
+  return {
+    id: recording.id,
+    room: recording.room,
+    mode: recording.mode,
+    status: recording.status,
+    created_at: recording.createdAt.toISOString(),
+    updated_at: recording.updatedAt.toISOString(),
+    expired_at: expiry ? expiry.toISOString() : null,
+    is_expired: expiry !== null && expiry.getTime() <= now.getTime(),
+    key: objectKeyFor(settings.outputFolder, recording.id, recording.workerKind),
+    abilities: {
+      retrieve: true,
+      destroy: manager && FINAL_STATUSES.includes(recording.status),
+      stop: manager && recording.status === 'active',
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import type { AppContext } from '../../server/context';
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+/** /health: the process answers. /ready: the database (and storage, when configured) answer too. */
+export function healthRouter(ctx: AppContext, extraChecks: ReadinessCheck[] = []): Router {
+  const router = Router();
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/ready', async (_req, res) => {
+    const checks: ReadinessCheck[] = [{ name: 'database', check: async () => void (await ctx.dataSource.query('SELECT 1')) }, ...extraChecks];
+    const results: Record<string, string> = {};
+    let ready = true;
+    await Promise.all(
+      checks.map(async (c) => {
+        try {
+          await withTimeout(c.check(), 3000);
+          results[c.name] = 'ok';
+        } catch {
+          results[c.name] = 'unavailable';
+          ready = false;
+        }
+      }),
+    );
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: results });
+  });
+  return router;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

@@ -1,0 +1,56 @@
+import { Router, type Request } from 'express';
+import type { AppContext } from '../../server/context';
+import { authenticate, currentUser } from '../authenticate';
+import { HttpError } from '../http-errors';
+import { recordingJson } from '../recording-json';
+
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+
+/** GET/DELETE /api/v1.0/recordings/ and /recordings/{id}/ (SPEC.md, Endpoints). */
+export function recordingsRouter(ctx: AppContext): Router {
+  const router = Router();
+  const auth = authenticate(ctx.verifier);
+  const settings = {
+    outputFolder: ctx.config.recording.outputFolder,
+    expirationDays: ctx.config.recording.expirationDays,
+  };
+
+  router.get('/api/v1.0/recordings', auth, async (req, res) => {
+    const user = currentUser(res);
+    const page = positiveInt(req.query.page, 1, 'page', 1_000_000);
+    const pageSize = positiveInt(req.query.page_size, DEFAULT_PAGE_SIZE, 'page_size', MAX_PAGE_SIZE);
+    const { count, rows } = await ctx.recordings.list(user, pageSize, (page - 1) * pageSize);
+    const pageUrl = (n: number) => {
+      const url = new URL(`${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}${req.path}`);
+      url.searchParams.set('page', String(n));
+      if (req.query.page_size !== undefined) url.searchParams.set('page_size', String(pageSize));
+      return url.toString();
+    };
+    res.json({
+      count,
+      next: page * pageSize < count ? pageUrl(page + 1) : null,
+      previous: page > 1 ? pageUrl(page - 1) : null,
+      results: rows.map(({ recording, role }) => recordingJson(recording, role, settings)),
+    });
+  });
+
+  router.get('/api/v1.0/recordings/:id', auth, async (req: Request, res) => {
+    const { recording, role } = await ctx.recordings.get(currentUser(res), String(req.params.id));
+    res.json(recordingJson(recording, role, settings));
+  });
+
+  router.delete('/api/v1.0/recordings/:id', auth, async (req: Request, res) => {
+    await ctx.recordings.delete(currentUser(res), String(req.params.id));
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+function positiveInt(value: unknown, fallback: number, name: string, max: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new HttpError(400, `Invalid ${name}: expected a whole number from 1 to ${max}.`);
+  return n;
+}

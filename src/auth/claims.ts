@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { AuthUser } from './user';
+
+const ROLES = ['owner', 'administrator', 'member'] as const;
+const emailFormat = z.email();
+
+/** Optional claims: a wrong type, an invalid value or an absurd length is treated as absent, not as an error. */
+function text(v: unknown, max: number): string | null {
+  return typeof v === 'string' && v.trim() !== '' && v.length <= max ? v.trim() : null;
+}
+
+function locale(v: unknown): string | null {
+  if (typeof v !== 'string' || v.length > 35) return null;
+  try {
+    return Intl.getCanonicalLocales(v.replace(/_/g, '-'))[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function zone(v: unknown): string | null {
+  if (typeof v !== 'string' || v.length > 64) return null;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: v });
+    return v;
+  } catch {
+    return null;
+  }
+}
+
+function email(v: unknown): string | null {
+  return typeof v === 'string' && v.length <= 320 && emailFormat.safeParse(v).success ? v : null;
+}
+
+/** `rooms`: map of room name -> role; entries with unknown roles are ignored. */
+function rooms(v: unknown): AuthUser['rooms'] {
+  const out: AuthUser['rooms'] = {};
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return out;
+  for (const [room, role] of Object.entries(v as Record<string, unknown>)) {
+    if (room.length > 0 && room.length <= 255 && typeof role === 'string' && (ROLES as readonly string[]).includes(role)) {
+      out[room] = role as AuthUser['rooms'][string];
+    }
+  }
+  return out;
+}
+
+/** The user a verified JWT payload describes; null when `sub` is missing or unusable. */
+export function userFromClaims(payload: unknown): AuthUser | null {
+  if (!payload || typeof payload !== 'object') return null;
+  const claims = payload as Record<string, unknown>;
+  const sub = claims.sub;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) return null;
+  return {
+    sub,
+    email: email(claims.email),
+    name: text(claims.name, 255),
+    locale: locale(claims.locale),
+    zoneinfo: zone(claims.zoneinfo),
+    rooms: rooms(claims.rooms),
+  };
+}

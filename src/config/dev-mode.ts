@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import jwt from 'jsonwebtoken';
+import type { AppConfig } from './config';
+
+export const DEV_ROOM = 'demo-room';
+
+/** The development JWT secret, kept under the data dir so printed tokens survive restarts. */
+export function devSecret(dataDir: string): string {
+  const file = path.resolve(dataDir, 'dev-jwt-secret');
+  if (existsSync(file)) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (value.length >= 32) return value;
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  const value = randomBytes(32).toString('hex');
+  writeFileSync(file, value, { mode: 0o600 });
+  return value;
+}
+
+export function devOwnerToken(secret: string): string {
+  return jwt.sign(
+    { sub: 'dev-owner', name: 'Dev Owner', locale: 'en', zoneinfo: 'UTC', rooms: { [DEV_ROOM]: 'owner' } },
+    secret,
+    { algorithm: 'HS256', expiresIn: '30d' },
+  );
+}
+
+/** Lines printed at start-up: what is not configured and what that means; in dev mode, a token and a curl. */
+export function startupNotes(config: AppConfig, baseUrl: string, token: string | undefined): string[] {
+  const lines: string[] = [];
+  if (!config.database.url) lines.push(`database: DATABASE_URL unset, using the embedded PostgreSQL under ${config.database.dataDir}`);
+  if (!config.livekit) lines.push('livekit: LIVEKIT_API_URL/KEY/SECRET unset: LiveKit recordings fail with 502 and LiveKit webhooks are refused');
+  if (config.jibri.urls.length === 0) lines.push('jibri: JIBRI_URLS unset: modes mapped to jibri fail with 502');
+  if (!config.storage) lines.push('storage: AWS_S3_* unset: workers have nowhere to upload, downloads and deletion of files are unavailable');
+  if (!config.email.url && !config.email.host) lines.push('smtp: EMAIL_URL/EMAIL_HOST unset: notification emails stay queued until SMTP is configured');
+  if (config.recording.storageEventAuth && !config.recording.storageEventToken)
+    lines.push('storage events: RECORDING_STORAGE_EVENT_TOKEN unset: the storage hook refuses every event (401)');
+  if (token) {
+    lines.push('development mode: no AUTH_JWT_SECRET/AUTH_JWT_PUBLIC_KEY, user tokens are signed with a generated secret');
+    lines.push(`owner token for room "${DEV_ROOM}" (valid 30 days): ${token}`);
+    lines.push('start a recording:');
+    lines.push(
+      `  curl -i -X POST ${baseUrl}/api/v1.0/rooms/${DEV_ROOM}/start-recording/ -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '{"mode": "screen_recording"}'`,
+    );
+  }
+  return lines;
+}

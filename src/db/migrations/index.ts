@@ -1,0 +1,4 @@
+import { InitialSchema1763800000000 } from './1763800000000-initial-schema';
+
+/** Every migration, in order. Listed explicitly so they run the same under tsx, jest and a build. */
+export const MIGRATIONS = [InitialSchema1763800000000];

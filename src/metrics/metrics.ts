@@ -1,0 +1,89 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric the service exposes on /metrics, on a registry of its own (one per app instance). */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'recorder_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly workerCallDuration = new Histogram({
+    name: 'recorder_worker_call_duration_seconds',
+    help: 'Latency of calls to recording workers',
+    labelNames: ['worker_kind', 'operation', 'outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly recordingsStarted = new Counter({
+    name: 'recorder_recordings_started_total',
+    help: 'Recordings whose worker started',
+    labelNames: ['worker_kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly recordingsFailed = new Counter({
+    name: 'recorder_recordings_failed_total',
+    help: 'Recordings whose worker failed to start or stop',
+    labelNames: ['worker_kind', 'operation'] as const,
+    registers: [this.registry],
+  });
+
+  readonly recordingsByStatus = new Gauge({
+    name: 'recorder_recordings',
+    help: 'Recordings in the database by status (read at scrape time)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storageEvents = new Counter({
+    name: 'recorder_storage_events_total',
+    help: 'Storage (MinIO/S3) events received, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly livekitEvents = new Counter({
+    name: 'recorder_livekit_events_total',
+    help: 'LiveKit webhook events received, by event and outcome',
+    labelNames: ['event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jibriEvents = new Counter({
+    name: 'recorder_jibri_events_total',
+    help: 'Jibri status webhook events received, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly emails = new Counter({
+    name: 'recorder_emails_total',
+    help: 'Notification emails by outcome (queued, sent, retry, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mediaAuthDecisions = new Counter({
+    name: 'recorder_media_auth_decisions_total',
+    help: 'media-auth answers by status code and reason',
+    labelNames: ['status', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcilerCorrections = new Counter({
+    name: 'recorder_reconciler_corrections_total',
+    help: 'Status corrections made by the reconciler, by action',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'recorder_' });
+  }
+}

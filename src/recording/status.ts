@@ -1,0 +1,33 @@
+/** Recording statuses (SPEC.md, Statuses) and the groups the code reasons about. */
+export const RecordingStatus = {
+  Initiated: 'initiated',
+  Active: 'active',
+  Stopped: 'stopped',
+  Saved: 'saved',
+  NotificationSucceeded: 'notification_succeeded',
+  FailedToStart: 'failed_to_start',
+  FailedToStop: 'failed_to_stop',
+  Aborted: 'aborted',
+} as const;
+export type RecordingStatus = (typeof RecordingStatus)[keyof typeof RecordingStatus];
+
+/** The statuses that hold a room (at most one per room, enforced by a partial unique index). */
+export const ROOM_LOCKING_STATUSES: readonly RecordingStatus[] = ['initiated', 'active'];
+
+/** A file exists and may be downloaded. */
+export const DOWNLOADABLE_STATUSES: readonly RecordingStatus[] = ['saved', 'notification_succeeded'];
+
+/** Nothing will happen to the recording any more: it may be deleted. */
+export const FINAL_STATUSES: readonly RecordingStatus[] = [
+  'saved',
+  'notification_succeeded',
+  'failed_to_start',
+  'failed_to_stop',
+  'aborted',
+];
+
+/** A storage event (or the reconciler finding the object) may mark a recording saved from these. */
+export const SAVABLE_STATUSES: readonly RecordingStatus[] = ['initiated', 'active', 'stopped', 'failed_to_stop'];
+
+export type RoomRole = 'owner' | 'administrator' | 'member';
+export type AccessRole = 'owner' | 'administrator';

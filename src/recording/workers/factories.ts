@@ -1,0 +1,4 @@
+import type { WorkerFactory } from './registry';
+
+/** The worker kinds this build knows; each factory returns workers only for kinds that are configured. */
+export const WORKER_FACTORIES: WorkerFactory[] = [];

@@ -1,0 +1,210 @@
+import type { AppConfig } from '../../../config/config';
+import { childLogger } from '../../../logging/logger';
+import type { WorkerFactory } from '../registry';
+import {
+  WorkerError,
+  type StartRequest,
+  type StopOutcome,
+  type WorkerService,
+  type WorkerState,
+} from '../worker-service';
+import { isAvailable, type JibriStatusReport, type StartServiceBody } from './jibri-api';
+import type { JibriInstance, JibriPoolOptions, PoolInstanceView } from './jibri-pool';
+import { JibriPool } from './jibri-pool';
+import { inCompletionOrder } from './in-completion-order';
+import { formatWorkerId, parseWorkerId } from './worker-id';
+
+const log = childLogger('jibri-worker');
+
+type Probe = { instance: JibriInstance; report?: JibriStatusReport; error?: WorkerError };
+
+/**
+ * A WorkerService on a pool of Jibri instances (Jitsi recordings). One Jibri records one meeting
+ * at a time; it writes the MP4 locally and its finalize script (deploy/jibri/finalize.sh) uploads
+ * it to the bucket under the recording's object key, through a pre-signed URL from this service.
+ *
+ * Worker id: `<instance key>#<recording id>` (see worker-id.ts); the recording id is also the
+ * Jibri `sessionId`, hence the name of the session's recording directory.
+ */
+export class JibriWorker implements WorkerService {
+  readonly kind = 'jibri' as const;
+  readonly extension = 'mp4' as const;
+  readonly pool: JibriPool;
+  private readonly missing: string | undefined;
+
+  constructor(
+    private readonly config: AppConfig,
+    options: JibriPoolOptions = {},
+  ) {
+    const { urls, ids, jitsiBaseUrl } = config.jibri;
+    this.pool = new JibriPool(urls, ids, config.workerTimeoutMs, options);
+    if (urls.length === 0 || !jitsiBaseUrl) {
+      this.missing = `The jibri worker is not configured: set ${urls.length === 0 ? 'JIBRI_URLS' : 'JITSI_BASE_URL'}.`;
+    }
+  }
+
+  /** For the status webhook: record what Jibri pushed. False when the instance is unknown. */
+  reportStatus(instanceKey: string, report: JibriStatusReport): boolean {
+    return this.pool.reportStatus(instanceKey, report);
+  }
+
+  /** For the status webhook: the instance key a Jibri `jibriId` stands for, or null. */
+  instanceKeyForJibriId(jibriId: string): string | null {
+    return this.pool.instanceKeyForJibriId(jibriId);
+  }
+
+  poolStatus(): PoolInstanceView[] {
+    return this.pool.snapshot();
+  }
+
+  /**
+   * Probe every instance at once and try the ones answering idle and healthy, in the order
+   * they answer, so one slow instance does not hold the start back. A 412 (busy, e.g. taken by
+   * another service process since its health answer) moves on to the next one.
+   */
+  async start(request: StartRequest): Promise<string> {
+    this.ensureConfigured();
+    if (!request.room || !request.recordingId) {
+      throw new WorkerError('rejected', 'a Jibri recording needs a room and a recording id', 'jibri');
+    }
+    const body = this.startBody(request);
+    const probes = this.pool.instances.map((instance) =>
+      this.pool.probe(instance).then(
+        (report): Probe => ({ instance, report }),
+        (err: unknown): Probe => ({ instance, error: asWorkerError(err) }),
+      ),
+    );
+    let failure: WorkerError | undefined;
+    for await (const probe of inCompletionOrder(probes)) {
+      const { instance, report } = probe;
+      if (!report || !isAvailable(report) || !this.pool.isInPool(instance.key)) continue;
+      if (!this.pool.tryReserve(instance.key, request.recordingId)) continue;
+      let answer: 'started' | 'busy';
+      try {
+        answer = await instance.client.startService(body);
+      } catch (err) {
+        const error = asWorkerError(err);
+        if (error.code === 'timeout') {
+          // Jibri may have started anyway: keep the instance reserved for this recording until a
+          // health probe shows it idle (findByRecording can then still find it).
+          this.pool.confirm(instance.key, request.recordingId);
+          throw error;
+        }
+        this.pool.release(instance.key, request.recordingId);
+        log.warn({ instance: instance.key, recordingId: request.recordingId, code: error.code }, 'jibri did not take the recording');
+        failure = error;
+        continue;
+      }
+      if (answer === 'busy') {
+        this.pool.release(instance.key, request.recordingId);
+        continue;
+      }
+      this.pool.confirm(instance.key, request.recordingId);
+      log.info({ instance: instance.key, recordingId: request.recordingId }, 'jibri recording started');
+      return formatWorkerId(instance.key, request.recordingId);
+    }
+    throw failure ?? new WorkerError('unavailable', 'no recorder available', 'jibri');
+  }
+
+  /** Stops the session if the instance still records it; an instance already idle means it ended. */
+  async stop(workerId: string): Promise<StopOutcome> {
+    this.ensureConfigured();
+    const { instance, recordingId } = this.resolve(workerId);
+    if (this.movedOn(instance, recordingId)) return 'stopped';
+    const report = await this.pool.probe(instance).catch((err: unknown) => {
+      throw asWorkerError(err);
+    });
+    if (report.busyStatus === 'BUSY' && !this.busyWithOther(instance, recordingId)) {
+      try {
+        await instance.client.stopService();
+      } catch (err) {
+        throw asWorkerError(err);
+      }
+    }
+    this.pool.release(instance.key, recordingId);
+    log.info({ instance: instance.key, recordingId }, 'jibri recording stopped');
+    return 'stopped';
+  }
+
+  async inspect(workerId: string): Promise<WorkerState> {
+    this.ensureConfigured();
+    const { instance, recordingId } = this.resolve(workerId);
+    if (this.movedOn(instance, recordingId)) return { state: 'ended', outcome: 'complete' };
+    let report: JibriStatusReport;
+    try {
+      report = await this.pool.probe(instance);
+    } catch {
+      return { state: 'unknown' };
+    }
+    if (report.busyStatus === 'BUSY' && !this.busyWithOther(instance, recordingId)) return { state: 'active' };
+    return { state: 'ended', outcome: 'complete' };
+  }
+
+  /**
+   * Jibri's HTTP API does not tell which session an instance runs. So only an instance this
+   * process reserved for the recording (or whose status webhook named the session) and that is
+   * still busy is reported; a start made by another process or before a restart is not found.
+   */
+  async findByRecording(request: StartRequest): Promise<string | null> {
+    this.ensureConfigured();
+    const candidates = this.pool.instances.filter(
+      (i) => this.pool.reservedFor(i.key) === request.recordingId || this.pool.sessionOf(i.key) === request.recordingId,
+    );
+    for (const instance of candidates) {
+      let report: JibriStatusReport;
+      try {
+        report = await this.pool.probe(instance);
+      } catch (err) {
+        throw asWorkerError(err);
+      }
+      if (report.busyStatus === 'BUSY' && !this.busyWithOther(instance, request.recordingId)) {
+        return formatWorkerId(instance.key, request.recordingId);
+      }
+    }
+    return null;
+  }
+
+  private startBody(request: StartRequest): StartServiceBody {
+    const body: StartServiceBody = {
+      sessionId: request.recordingId,
+      callParams: { callUrlInfo: { baseUrl: this.config.jibri.jitsiBaseUrl!, callName: request.room } },
+      sinkType: 'file',
+    };
+    const xmpp = this.config.jibri.xmpp;
+    if (xmpp) body.callLoginParams = { domain: xmpp.domain, username: xmpp.username, password: xmpp.password };
+    return body;
+  }
+
+  private resolve(workerId: string): { instance: JibriInstance; recordingId: string } {
+    const parsed = parseWorkerId(workerId);
+    if (!parsed) throw new WorkerError('not_found', 'not a Jibri worker id', 'jibri');
+    const instance = this.pool.instance(parsed.instanceKey);
+    if (!instance) throw new WorkerError('not_found', 'the Jibri instance of this recording is no longer in JIBRI_URLS', 'jibri');
+    return { instance, recordingId: parsed.recordingId };
+  }
+
+  /** This process gave the instance to another recording since: this one's session is over. */
+  private movedOn(instance: JibriInstance, recordingId: string): boolean {
+    const holder = this.pool.reservedFor(instance.key);
+    return holder !== undefined && holder !== recordingId;
+  }
+
+  /** Only Jibri versions that put sessionId in their webhook let us tell whose session runs. */
+  private busyWithOther(instance: JibriInstance, recordingId: string): boolean {
+    const sessionId = this.pool.sessionOf(instance.key);
+    return sessionId !== undefined && sessionId !== recordingId;
+  }
+
+  private ensureConfigured(): void {
+    if (this.missing) throw new WorkerError('not_configured', this.missing, 'jibri');
+  }
+}
+
+function asWorkerError(err: unknown): WorkerError {
+  if (err instanceof WorkerError) return err;
+  return new WorkerError('invalid_response', err instanceof Error ? err.message : String(err), 'jibri');
+}
+
+/** Registers the Jibri worker when JIBRI_URLS is set; otherwise the registry answers not_configured. */
+export const jibriWorkerFactory: WorkerFactory = (config) =>
+  config.jibri.urls.length > 0 ? { jibri: new JibriWorker(config) } : {};

@@ -1,0 +1,64 @@
+import {
+  AudioCodec,
+  EncodedFileOutput,
+  EncodedFileType,
+  EncodingOptions,
+  S3Upload,
+  VideoCodec,
+} from 'livekit-server-sdk';
+import type { AppConfig } from '../../../config/config';
+
+export type LivekitKind = 'livekit-video' | 'livekit-audio';
+
+/** LiveKit's built-in composite template; the light variant has a white background. */
+export const EGRESS_LAYOUT = 'speaker-light';
+
+type Storage = NonNullable<AppConfig['storage']>;
+type Encoding = NonNullable<AppConfig['encoding']>;
+
+/** The file LiveKit Egress writes and uploads to our bucket under exactly objectKey. */
+export function fileOutput(kind: LivekitKind, objectKey: string, storage: Storage): EncodedFileOutput {
+  return new EncodedFileOutput({
+    fileType: kind === 'livekit-audio' ? EncodedFileType.OGG : EncodedFileType.MP4,
+    filepath: objectKey,
+    output: {
+      case: 's3',
+      value: new S3Upload({
+        accessKey: storage.accessKeyId,
+        secret: storage.secretAccessKey,
+        region: storage.region,
+        bucket: storage.bucket,
+        endpoint: storage.endpointUrl,
+        // MinIO serves buckets as path segments, not as virtual-host names.
+        forcePathStyle: true,
+      }),
+    },
+  });
+}
+
+/**
+ * Advanced encoding when the operator configured it; undefined leaves LiveKit's default preset.
+ * Bitrates are in kbps and the key frame interval in seconds, as LiveKit expects them.
+ * Audio-only goes into OGG, which carries Opus and not AAC, so that kind gets audio settings only.
+ */
+export function encodingOptions(kind: LivekitKind, encoding: Encoding | undefined): EncodingOptions | undefined {
+  if (!encoding) return undefined;
+  if (kind === 'livekit-audio') {
+    return new EncodingOptions({
+      audioCodec: AudioCodec.OPUS,
+      audioBitrate: encoding.audioBitrateKbps,
+      audioFrequency: 48000,
+    });
+  }
+  return new EncodingOptions({
+    width: encoding.width,
+    height: encoding.height,
+    framerate: encoding.framerate,
+    videoCodec: VideoCodec.H264_MAIN,
+    videoBitrate: encoding.videoBitrateKbps,
+    keyFrameInterval: encoding.keyFrameIntervalS,
+    audioCodec: AudioCodec.AAC,
+    audioBitrate: encoding.audioBitrateKbps,
+    audioFrequency: 48000,
+  });
+}

@@ -1,0 +1,17 @@
+import type { AppConfig } from '../../../config/config';
+import type { WorkerService } from '../worker-service';
+import { LivekitEgressWorker } from './livekit-egress-worker';
+
+export { LivekitEgressWorker } from './livekit-egress-worker';
+export type { LivekitKind } from './egress-request';
+
+/**
+ * Both LiveKit worker kinds. They are always built; without LiveKit or storage settings each
+ * call throws WorkerError('not_configured') naming what is missing.
+ */
+export function createLivekitWorkers(config: AppConfig): { video: WorkerService; audio: WorkerService } {
+  return {
+    video: new LivekitEgressWorker(config, 'livekit-video'),
+    audio: new LivekitEgressWorker(config, 'livekit-audio'),
+  };
+}

@@ -1,0 +1,105 @@
+import { ServerError } from 'livekit-server-sdk';
+import type { WorkerKind } from '../../../config/config';
+import { WorkerError } from '../worker-service';
+
+/** Node's (undici's) codes for a connection that could not be made or was cut. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+
+/** Raised by withTimeout when our own deadline passes first. */
+class DeadlineExceeded extends Error {
+  constructor() {
+    super('deadline exceeded');
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+/**
+ * Enforces the worker timeout ourselves, on top of the SDK's requestTimeout: whatever the SDK
+ * does internally (token signing, retries, body reading), the caller gets an answer in time.
+ */
+export async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded()), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface ErrorContext {
+  kind: WorkerKind;
+  /** The Twirp method we called, e.g. StartRoomCompositeEgress. */
+  method: string;
+  timeoutMs: number;
+  /** Values that must never appear in an error message (API secret, S3 secret). */
+  secrets: string[];
+}
+
+/** Keeps a remote error text short and free of our secrets. */
+function clean(text: string, secrets: string[]): string {
+  let out = text.replace(/\s+/g, ' ').trim();
+  for (const secret of secrets) {
+    if (secret) out = out.split(secret).join('[redacted]');
+  }
+  return out.length > 200 ? `${out.slice(0, 200)}...` : out;
+}
+
+function causeCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isServerError(err: unknown): err is ServerError {
+  if (err instanceof ServerError) return true;
+  // Duck-typed too, in case two copies of the SDK are loaded.
+  return err instanceof Error && typeof (err as { status?: unknown }).status === 'number';
+}
+
+/** Translates anything the SDK throws into the WorkerError the contract promises. */
+export function toWorkerError(err: unknown, ctx: ErrorContext): WorkerError {
+  if (err instanceof WorkerError) return err;
+  const { kind, method } = ctx;
+  const name = err instanceof Error ? err.name : '';
+
+  if (err instanceof DeadlineExceeded || name === 'TimeoutError' || name === 'AbortError') {
+    return new WorkerError('timeout', `LiveKit did not answer ${method} within ${ctx.timeoutMs} ms`, kind);
+  }
+  if (isServerError(err)) {
+    const code = err.code ? `Twirp code ${err.code}, ` : '';
+    const detail = err.message ? `: ${clean(err.message, ctx.secrets)}` : '';
+    return new WorkerError('rejected', `LiveKit rejected ${method} (${code}HTTP ${err.status})${detail}`, kind);
+  }
+  const network = causeCode(err);
+  if (network || err instanceof TypeError) {
+    return new WorkerError('unreachable', `LiveKit unreachable for ${method} (${network ?? 'network error'})`, kind);
+  }
+  if (err instanceof SyntaxError) {
+    return new WorkerError('invalid_response', `LiveKit answered ${method} with a body that is not JSON`, kind);
+  }
+  // What is left comes from decoding the answer (protobuf fromJson) or something unforeseen.
+  const detail = err instanceof Error ? clean(err.message, ctx.secrets) : 'unknown error';
+  return new WorkerError('invalid_response', `LiveKit answer to ${method} could not be used: ${detail}`, kind);
+}
+
+/** The Twirp code of a LiveKit error answer, if that is what err is. */
+export function twirpCode(err: unknown): string | undefined {
+  return isServerError(err) ? err.code : undefined;
+}

@@ -1,0 +1,55 @@
+import type { AppConfig, WorkerKind } from '../../config/config';
+import { WorkerError, type WorkerService } from './worker-service';
+
+/** Maps each recording mode (RECORDING_WORKERS) to the worker that records it. */
+export class WorkerRegistry {
+  constructor(
+    private readonly modes: Record<string, WorkerKind>,
+    private readonly workers: Partial<Record<WorkerKind, WorkerService>>,
+  ) {}
+
+  get modeNames(): string[] {
+    return Object.keys(this.modes);
+  }
+
+  kindForMode(mode: string): WorkerKind | undefined {
+    return Object.prototype.hasOwnProperty.call(this.modes, mode) ? this.modes[mode] : undefined;
+  }
+
+  /** The worker for a kind; a kind without settings gets a worker that fails with `not_configured`. */
+  forKind(kind: WorkerKind): WorkerService {
+    return this.workers[kind] ?? new UnconfiguredWorker(kind);
+  }
+}
+
+/** Stands in for a worker kind whose settings are missing, so the API answers a clear 502. */
+class UnconfiguredWorker implements WorkerService {
+  readonly extension;
+  constructor(readonly kind: WorkerKind) {
+    this.extension = kind === 'livekit-audio' ? ('ogg' as const) : ('mp4' as const);
+  }
+  private fail(): never {
+    const what = this.kind === 'jibri' ? 'JIBRI_URLS and JITSI_BASE_URL' : 'LIVEKIT_API_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and the AWS_S3_* storage settings';
+    throw new WorkerError('not_configured', `The ${this.kind} worker is not configured: set ${what}.`, this.kind);
+  }
+  start(): Promise<string> {
+    return Promise.resolve().then(() => this.fail());
+  }
+  stop(): Promise<'stopped'> {
+    return Promise.resolve().then(() => this.fail());
+  }
+  inspect() {
+    return Promise.resolve({ state: 'unknown' as const });
+  }
+  findByRecording() {
+    return Promise.resolve(null);
+  }
+}
+
+export type WorkerFactory = (config: AppConfig) => Partial<Record<WorkerKind, WorkerService>>;
+
+export function createWorkerRegistry(config: AppConfig, factories: WorkerFactory[]): WorkerRegistry {
+  const workers: Partial<Record<WorkerKind, WorkerService>> = {};
+  for (const factory of factories) Object.assign(workers, factory(config));
+  return new WorkerRegistry(config.workers, workers);
+}
