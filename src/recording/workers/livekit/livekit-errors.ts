@@ -70,14 +70,18 @@ function causeCode(err: unknown): string | undefined {
 function isServerError(err: unknown): err is ServerError {
   if (err instanceof ServerError) return true;
   // Duck-typed too, in case two copies of the SDK are loaded.
-  return err instanceof Error && typeof (err as { status?: unknown }).status === 'number';
+  const { status, message } = (err ?? {}) as { status?: unknown; message?: unknown };
+  return typeof status === 'number' && typeof message === 'string';
 }
 
-/** Translates anything the SDK throws into the WorkerError the contract promises. */
+/**
+ * Translates anything the SDK throws into the WorkerError the contract promises.
+ * Errors are recognised by name, not instanceof: fetch's errors may come from another realm.
+ */
 export function toWorkerError(err: unknown, ctx: ErrorContext): WorkerError {
   if (err instanceof WorkerError) return err;
   const { kind, method } = ctx;
-  const name = err instanceof Error ? err.name : '';
+  const { name, message } = describe(err);
 
   if (err instanceof DeadlineExceeded || name === 'TimeoutError' || name === 'AbortError') {
     return new WorkerError('timeout', `LiveKit did not answer ${method} within ${ctx.timeoutMs} ms`, kind);
@@ -88,15 +92,23 @@ export function toWorkerError(err: unknown, ctx: ErrorContext): WorkerError {
     return new WorkerError('rejected', `LiveKit rejected ${method} (${code}HTTP ${err.status})${detail}`, kind);
   }
   const network = causeCode(err);
-  if (network || err instanceof TypeError) {
+  if (network || name === 'TypeError') {
     return new WorkerError('unreachable', `LiveKit unreachable for ${method} (${network ?? 'network error'})`, kind);
   }
-  if (err instanceof SyntaxError) {
+  if (name === 'SyntaxError') {
     return new WorkerError('invalid_response', `LiveKit answered ${method} with a body that is not JSON`, kind);
   }
   // What is left comes from decoding the answer (protobuf fromJson) or something unforeseen.
-  const detail = err instanceof Error ? clean(err.message, ctx.secrets) : 'unknown error';
+  const detail = message ? clean(message, ctx.secrets) : 'unknown error';
   return new WorkerError('invalid_response', `LiveKit answer to ${method} could not be used: ${detail}`, kind);
+}
+
+function describe(err: unknown): { name: string; message: string } {
+  if (err && typeof err === 'object') {
+    const { name, message } = err as { name?: unknown; message?: unknown };
+    return { name: typeof name === 'string' ? name : '', message: typeof message === 'string' ? message : '' };
+  }
+  return { name: '', message: '' };
 }
 
 /** The Twirp code of a LiveKit error answer, if that is what err is. */
