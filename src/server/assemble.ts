@@ -1,20 +1,68 @@
 import type { DataSource } from 'typeorm';
 import type { AppParts } from '../api/app';
+import { livekitWebhookRouter } from '../api/routes/livekit-webhook';
+import { storageHookRouter } from '../api/routes/storage-hook';
 import type { AppConfig } from '../config/config';
-import type { BackgroundJob } from './background-job';
+import { childLogger } from '../logging/logger';
+import { NotificationSender } from '../notifications/notification-sender';
+import { createSmtpTransport } from '../notifications/smtp-transport';
+import { LivekitEventHandler } from '../recording/events/livekit-events';
+import { StorageHook } from '../storage/events/storage-hook';
+import { createObjectStorage } from '../storage/object-storage';
+import { IntervalJob, type BackgroundJob } from './background-job';
 import { buildContext, type ContextOptions } from './build-context';
 import type { AppContext } from './context';
+
+const log = childLogger('jobs');
 
 export interface Assembled {
   ctx: AppContext;
   app: AppParts;
   jobs: BackgroundJob[];
+  /** The email outbox job, exposed so tests and start-up can run it at once. */
+  emailJob: IntervalJob;
   onStart?: () => Promise<void>;
   onStop?: () => Promise<void>;
 }
 
-/** Wires the context, the extra routers and the background jobs of each concern. */
+/** Wires the context, the routers and the background jobs of each concern. */
 export function assembleParts(config: AppConfig, dataSource: DataSource, options: ContextOptions = {}): Assembled {
-  const ctx = buildContext(config, dataSource, options);
-  return { ctx, app: { rawRouters: [], routers: [], readinessChecks: [] }, jobs: [] };
+  const storage = createObjectStorage(config);
+  const ctx = buildContext(config, dataSource, { objectRemover: storage, ...options });
+
+  const transport = createSmtpTransport(config.email);
+  const sender = new NotificationSender(dataSource, transport, config, ctx.metrics);
+  const emailJob = new IntervalJob('email-outbox', config.email.pollIntervalMs, () => sender.deliverDue().then(() => undefined), (err) =>
+    log.error({ job: 'email-outbox', err: err instanceof Error ? err.message : String(err) }, 'job run failed'),
+  );
+  const kickEmails = () => emailJob.kick();
+
+  const storageHook = new StorageHook(config, dataSource, ctx.store, ctx.metrics, kickEmails);
+  const livekitEvents = new LivekitEventHandler(config, dataSource, ctx.store, kickEmails);
+
+  return {
+    ctx,
+    app: {
+      rawRouters: [
+        storageHookRouter(storageHook),
+        livekitWebhookRouter(config.livekit, livekitEvents, ctx.metrics),
+      ],
+      routers: [],
+      readinessChecks: storage
+        ? [
+            {
+              name: 'storage',
+              check: async () => {
+                if (!(await storage.bucketExists())) throw new Error('bucket missing');
+              },
+            },
+          ]
+        : [],
+    },
+    jobs: transport ? [emailJob] : [],
+    emailJob,
+    onStop: async () => {
+      transport?.close();
+    },
+  };
 }

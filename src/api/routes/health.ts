@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../../server/context';
+import { withTimeout } from '../../util/with-timeout';
 
 export interface ReadinessCheck {
   name: string;
@@ -30,20 +31,4 @@ export function healthRouter(ctx: AppContext, extraChecks: ReadinessCheck[] = []
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: results });
   });
   return router;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

@@ -1,4 +1,5 @@
+import { livekitWorkerFactory } from './livekit';
 import type { WorkerFactory } from './registry';
 
 /** The worker kinds this build knows; each factory returns workers only for kinds that are configured. */
-export const WORKER_FACTORIES: WorkerFactory[] = [];
+export const WORKER_FACTORIES: WorkerFactory[] = [livekitWorkerFactory];

@@ -1,0 +1,105 @@
+import type { WebhookEvent } from 'livekit-server-sdk';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/config';
+import type { Recording } from '../../db/entities/recording.entity';
+import { childLogger } from '../../logging/logger';
+import { saveAndQueueNotifications } from '../../notifications/save-and-queue';
+import { matchRecordingKey } from '../../storage/events/recording-key';
+import type { RecordingStore } from '../recording-store';
+import { egressFilepaths, toWorkerState } from '../workers/livekit/egress-status';
+
+const log = childLogger('livekit-events');
+
+export type EventOutcome = 'updated' | 'unchanged' | 'unknown_recording' | 'ignored';
+
+/**
+ * Keeps recordings true to what LiveKit Egress reports (webhooks): started/updated confirm
+ * `active`; ended moves to stopped, aborted, failed or (when storage events are off) saved;
+ * room_finished stops what was still active in the room.
+ */
+export class LivekitEventHandler {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly store: RecordingStore,
+    private readonly onQueued: () => void,
+  ) {}
+
+  async handle(event: WebhookEvent): Promise<EventOutcome> {
+    switch (event.event) {
+      case 'egress_started':
+      case 'egress_updated':
+      case 'egress_ended':
+        return event.egressInfo ? this.onEgress(event.event, event.egressInfo) : 'ignored';
+      case 'room_finished':
+        return event.room?.name ? this.onRoomFinished(event.room.name) : 'ignored';
+      default:
+        return 'ignored';
+    }
+  }
+
+  private async findRecording(info: NonNullable<WebhookEvent['egressInfo']>): Promise<Recording | null> {
+    const byWorker = info.egressId ? await this.store.findByWorkerId(info.egressId) : null;
+    if (byWorker) return byWorker;
+    // The start call may not have stored the egress id yet: the file path names the recording.
+    for (const path of egressFilepaths(info)) {
+      const match = matchRecordingKey(path, this.config.recording.outputFolder);
+      if (match) {
+        const recording = await this.store.findById(match.recordingId);
+        if (recording && recording.workerKind.startsWith('livekit')) return recording;
+      }
+    }
+    return null;
+  }
+
+  private async onEgress(name: string, info: NonNullable<WebhookEvent['egressInfo']>): Promise<EventOutcome> {
+    const recording = await this.findRecording(info);
+    if (!recording) return 'unknown_recording';
+    const id = recording.id;
+    const workerId = recording.workerId ?? info.egressId;
+    const state = toWorkerState(info);
+    let changed: Recording | null = null;
+
+    if (name !== 'egress_ended') {
+      if (state.state === 'starting' || state.state === 'active') {
+        changed = await this.store.transition(id, ['initiated'], 'active', { workerId });
+      }
+    } else if (state.state === 'failed') {
+      const error = `egress failed: ${state.error ?? 'no detail'}`.slice(0, 500);
+      changed =
+        (await this.store.transition(id, ['initiated'], 'failed_to_start', { workerError: error, workerId })) ??
+        (await this.store.transition(id, ['active', 'stopped'], 'failed_to_stop', { workerError: error }));
+    } else if (state.state === 'aborted') {
+      changed = await this.store.transition(id, ['initiated', 'active', 'stopped'], 'aborted', {
+        workerError: state.error ? `egress aborted: ${state.error}`.slice(0, 500) : null,
+        workerId,
+      });
+    } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.recording.storageEventEnable) {
+      const outcome = await saveAndQueueNotifications(this.dataSource, id);
+      if (outcome.result === 'saved') {
+        if (outcome.queued > 0) this.onQueued();
+        log.info({ recordingId: id }, 'recording saved from egress_ended');
+        return 'updated';
+      }
+      return 'unchanged';
+    } else if (state.state === 'ended') {
+      // Complete (storage event will save it) or limit reached (the file still comes).
+      changed = await this.store.transition(id, ['initiated', 'active'], 'stopped', { workerId });
+    }
+    if (changed) log.info({ recordingId: id, event: name, status: changed.status }, 'recording updated from egress event');
+    return changed ? 'updated' : 'unchanged';
+  }
+
+  private async onRoomFinished(room: string): Promise<EventOutcome> {
+    const live = await this.store.findByStatus(['active'], { room });
+    let changed = false;
+    for (const recording of live) {
+      if (!recording.workerKind.startsWith('livekit')) continue;
+      if (await this.store.transition(recording.id, ['active'], 'stopped')) {
+        changed = true;
+        log.info({ recordingId: recording.id }, 'recording stopped: room finished');
+      }
+    }
+    return changed ? 'updated' : 'unchanged';
+  }
+}

@@ -1,0 +1,63 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Client } from 'minio';
+import type { AppConfig } from '../config/config';
+import { withTimeout } from '../util/with-timeout';
+
+type StorageSettings = NonNullable<AppConfig['storage']>;
+
+/** The recordings bucket, through the official MinIO client; every call is bounded by a timeout. */
+export class ObjectStorage {
+  readonly client: Client;
+  readonly bucket: string;
+
+  constructor(
+    readonly settings: StorageSettings,
+    private readonly timeoutMs: number,
+  ) {
+    const url = new URL(settings.endpointUrl);
+    const useSSL = url.protocol === 'https:';
+    const agentOptions = { keepAlive: true, timeout: timeoutMs };
+    this.client = new Client({
+      endPoint: url.hostname,
+      port: url.port ? Number(url.port) : useSSL ? 443 : 80,
+      useSSL,
+      accessKey: settings.accessKeyId,
+      secretKey: settings.secretAccessKey,
+      region: settings.region,
+      pathStyle: true,
+      transportAgent: useSSL ? new https.Agent(agentOptions) : new http.Agent(agentOptions),
+    });
+    this.bucket = settings.bucket;
+  }
+
+  async removeObject(key: string): Promise<void> {
+    await withTimeout(this.client.removeObject(this.bucket, key), this.timeoutMs, 'storage removeObject');
+  }
+
+  /** Size and content type of an object, or null when it does not exist. */
+  async statObject(key: string): Promise<{ size: number; contentType: string | null } | null> {
+    try {
+      const stat = await withTimeout(this.client.statObject(this.bucket, key), this.timeoutMs, 'storage statObject');
+      const meta = stat.metaData as Record<string, string | undefined>;
+      return { size: stat.size, contentType: meta['content-type'] ?? null };
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'NotFound' || code === 'NoSuchKey') return null;
+      throw err;
+    }
+  }
+
+  async bucketExists(): Promise<boolean> {
+    return withTimeout(this.client.bucketExists(this.bucket), this.timeoutMs, 'storage bucketExists');
+  }
+
+  /** A pre-signed PUT URL for one object (Jibri's finalize script uploads with it). */
+  presignedPut(key: string, expirySeconds: number): Promise<string> {
+    return withTimeout(this.client.presignedPutObject(this.bucket, key, expirySeconds), this.timeoutMs, 'storage presign');
+  }
+}
+
+export function createObjectStorage(config: AppConfig): ObjectStorage | undefined {
+  return config.storage ? new ObjectStorage(config.storage, config.storageTimeoutMs) : undefined;
+}
