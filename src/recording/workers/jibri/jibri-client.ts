@@ -94,16 +94,22 @@ export class JibriClient {
   }
 }
 
+// fetch's errors may come from another realm (undici's DOMException), so no instanceof here.
+type ErrorLike = { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+const errorLike = (v: unknown): ErrorLike | undefined => (typeof v === 'object' && v !== null ? (v as ErrorLike) : undefined);
+
 function isTimeout(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+  const name = errorLike(err)?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
 }
 
 /** undici reports "fetch failed" and puts the socket error (ECONNREFUSED, ...) in `cause`. */
 function networkCause(err: unknown): string {
-  const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (cause && typeof cause.code === 'string') return cause.code;
-  if (cause && typeof cause.message === 'string') return oneLine(cause.message);
-  return err instanceof Error ? oneLine(err.message) : 'network error';
+  const cause = errorLike(errorLike(err)?.cause);
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return oneLine(cause.message);
+  const message = errorLike(err)?.message;
+  return typeof message === 'string' ? oneLine(message) : 'network error';
 }
 
 function oneLine(text: string): string {

@@ -164,11 +164,20 @@ export class JibriPool {
     return true;
   }
 
-  confirm(key: string, recordingId: string): void {
-    const res = this.states.get(key)?.reservation;
-    if (res && res.recordingId === recordingId) {
-      res.confirmedSeq = ++this.seq;
-      res.confirmedAt = this.now();
+  /**
+   * startService answered (`started`) or timed out: from now on a report showing the instance
+   * not busy ends the reservation. A start that answered 200 also makes the view BUSY with it.
+   */
+  confirm(key: string, recordingId: string, started: boolean): void {
+    const state = this.states.get(key);
+    const res = state?.reservation;
+    if (!state || !res || res.recordingId !== recordingId) return;
+    res.confirmedSeq = ++this.seq;
+    res.confirmedAt = this.now();
+    if (started) {
+      state.report = { busyStatus: 'BUSY', healthStatus: state.report?.healthStatus ?? 'HEALTHY' };
+      state.reportedAt = this.now();
+      state.sessionId = recordingId;
     }
   }
 

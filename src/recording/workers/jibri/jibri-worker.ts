@@ -1,6 +1,5 @@
 import type { AppConfig } from '../../../config/config';
 import { childLogger } from '../../../logging/logger';
-import type { WorkerFactory } from '../registry';
 import {
   WorkerError,
   type StartRequest,
@@ -87,7 +86,7 @@ export class JibriWorker implements WorkerService {
         if (error.code === 'timeout') {
           // Jibri may have started anyway: keep the instance reserved for this recording until a
           // health probe shows it idle (findByRecording can then still find it).
-          this.pool.confirm(instance.key, request.recordingId);
+          this.pool.confirm(instance.key, request.recordingId, false);
           throw error;
         }
         this.pool.release(instance.key, request.recordingId);
@@ -99,7 +98,7 @@ export class JibriWorker implements WorkerService {
         this.pool.release(instance.key, request.recordingId);
         continue;
       }
-      this.pool.confirm(instance.key, request.recordingId);
+      this.pool.confirm(instance.key, request.recordingId, true);
       log.info({ instance: instance.key, recordingId: request.recordingId }, 'jibri recording started');
       return formatWorkerId(instance.key, request.recordingId);
     }
@@ -204,7 +203,3 @@ function asWorkerError(err: unknown): WorkerError {
   if (err instanceof WorkerError) return err;
   return new WorkerError('invalid_response', err instanceof Error ? err.message : String(err), 'jibri');
 }
-
-/** Registers the Jibri worker when JIBRI_URLS is set; otherwise the registry answers not_configured. */
-export const jibriWorkerFactory: WorkerFactory = (config) =>
-  config.jibri.urls.length > 0 ? { jibri: new JibriWorker(config) } : {};

@@ -1,0 +1,15 @@
+import type { WorkerFactory } from '../registry';
+import { JibriWorker } from './jibri-worker';
+
+export { JibriWorker } from './jibri-worker';
+export { JibriPool, type PoolInstanceView } from './jibri-pool';
+export { parseJibriStatusEvent, type JibriStatusEvent, type JibriStatusReport } from './jibri-api';
+export { formatWorkerId, parseWorkerId } from './worker-id';
+
+/**
+ * For the worker registry: the jibri kind when JIBRI_URLS and JITSI_BASE_URL are set; otherwise
+ * the registry's stand-in answers not_configured. The status webhook reaches the same instance
+ * through `registry.forKind('jibri')` (an `instanceof JibriWorker` check).
+ */
+export const jibriWorkerFactory: WorkerFactory = (config) =>
+  config.jibri.urls.length > 0 && config.jibri.jitsiBaseUrl ? { jibri: new JibriWorker(config) } : {};
