@@ -71,7 +71,7 @@ describe('JibriWorker start', () => {
   it('sends startService with exactly the documented body', async () => {
     const [jibri] = await startFakes(1);
     const worker = makeWorker([jibri!]);
-    const req = request('Team Room');
+    const req = request('weekly-sync');
 
     const workerId = await worker.start(req);
 
@@ -82,13 +82,21 @@ describe('JibriWorker start', () => {
     expect(call!.headers['content-type']).toBe('application/json');
     expect(call!.body).toEqual({
       sessionId: req.recordingId,
-      callParams: { callUrlInfo: { baseUrl: JITSI, callName: 'Team Room' } },
+      callParams: { callUrlInfo: { baseUrl: JITSI, callName: 'weekly-sync' } },
       callLoginParams: XMPP,
       sinkType: 'file',
     });
     expect(jibri!.busyStatus).toBe('BUSY');
     expect(worker.kind).toBe('jibri');
     expect(worker.extension).toBe('mp4');
+  });
+
+  it('encodes the room so it cannot add path segments or a fragment to the meeting URL', async () => {
+    const [jibri] = await startFakes(1);
+    const worker = makeWorker([jibri!]);
+    await worker.start(request('Team Room#config.x=1/../y'));
+    const body = jibri!.requestsTo('startService')[0]!.body as { callParams: { callUrlInfo: { callName: string } } };
+    expect(body.callParams.callUrlInfo.callName).toBe('Team%20Room%23config.x%3D1%2F..%2Fy');
   });
 
   it('leaves callLoginParams out without XMPP settings, and reports Jibri refusing that as rejected', async () => {

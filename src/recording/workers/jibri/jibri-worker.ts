@@ -166,7 +166,9 @@ export class JibriWorker implements WorkerService {
   private startBody(request: StartRequest): StartServiceBody {
     const body: StartServiceBody = {
       sessionId: request.recordingId,
-      callParams: { callUrlInfo: { baseUrl: this.config.jibri.jitsiBaseUrl!, callName: request.room } },
+      // Jibri opens `${baseUrl}/${callName}` as is: encoding keeps a room name from adding
+      // path segments or a `#config...` fragment (plain names like "weekly-sync" are unchanged).
+      callParams: { callUrlInfo: { baseUrl: this.config.jibri.jitsiBaseUrl!, callName: encodeURIComponent(request.room) } },
       sinkType: 'file',
     };
     const xmpp = this.config.jibri.xmpp;
