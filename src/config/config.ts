@@ -153,6 +153,7 @@ export const envSchema = z.object({
   RECORDING_DOWNLOAD_BASE_URL: envUrl(),
   MEDIA_URL_PREFIX: mediaPrefix,
   DOWNLOAD_LINK_TTL_SECONDS: envInt({ min: 10, max: 7 * 24 * 3600 }),
+  DOWNLOAD_LINK_SECRET: envString(),
 
   EMAIL_URL: envString(),
   EMAIL_HOST: envString(),
@@ -243,6 +244,8 @@ export interface AppConfig {
     downloadBaseUrl: string | undefined;
     mediaUrlPrefix: string;
     downloadLinkTtlSeconds: number;
+    /** Signs download-link tokens; unset: derived from AUTH_JWT_SECRET, else generated and kept in the database. */
+    downloadLinkSecret: string | undefined;
   };
   email: {
     url: string | undefined;
@@ -314,6 +317,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(
       'RECORDING_STORAGE_EVENT_TOKEN: required while RECORDING_ENABLE_STORAGE_EVENT_AUTH is on (or set it to false)',
     );
+  }
+  if (env.DOWNLOAD_LINK_SECRET !== undefined && env.DOWNLOAD_LINK_SECRET.length < 32) {
+    throw new ConfigError('DOWNLOAD_LINK_SECRET: must be at least 32 characters (e.g. openssl rand -hex 32)');
   }
   if (env.RECORDING_APPLY_BUCKET_LIFECYCLE && !env.RECORDING_EXPIRATION_DAYS) {
     throw new ConfigError('RECORDING_EXPIRATION_DAYS: required when RECORDING_APPLY_BUCKET_LIFECYCLE is true');
@@ -408,6 +414,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       downloadBaseUrl: env.RECORDING_DOWNLOAD_BASE_URL,
       mediaUrlPrefix: env.MEDIA_URL_PREFIX,
       downloadLinkTtlSeconds: env.DOWNLOAD_LINK_TTL_SECONDS ?? 600,
+      downloadLinkSecret: env.DOWNLOAD_LINK_SECRET,
     },
     email: {
       url: env.EMAIL_URL,
