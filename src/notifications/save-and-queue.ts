@@ -14,9 +14,12 @@ export type SaveOutcome =
  */
 export async function saveAndQueueNotifications(dataSource: DataSource, recordingId: string): Promise<SaveOutcome> {
   return dataSource.transaction(async (m) => {
+    // Wrapped in a CTE so the driver returns rows (TypeORM returns [rows, count] for a bare UPDATE).
     const updated: { id: string }[] = await m.query(
-      `UPDATE recordings SET status = 'saved', updated_at = now()
-        WHERE id = $1 AND status = ANY($2) RETURNING id`,
+      `WITH u AS (
+         UPDATE recordings SET status = 'saved', updated_at = now()
+          WHERE id = $1 AND status = ANY($2) RETURNING id
+       ) SELECT id FROM u`,
       [recordingId, [...SAVABLE_STATUSES]],
     );
     if (updated.length === 0) {
@@ -27,12 +30,14 @@ export async function saveAndQueueNotifications(dataSource: DataSource, recordin
       return { result: 'not_savable', status };
     }
     const queued: { id: string }[] = await m.query(
-      `INSERT INTO notifications (id, recording_id, access_id, status)
-       SELECT gen_random_uuid(), a.recording_id, a.id, 'pending'
-         FROM recording_accesses a
-        WHERE a.recording_id = $1 AND a.role = 'owner' AND a.email IS NOT NULL
-       ON CONFLICT (recording_id, access_id) DO NOTHING
-       RETURNING id`,
+      `WITH i AS (
+         INSERT INTO notifications (id, recording_id, access_id, status)
+         SELECT gen_random_uuid(), a.recording_id, a.id, 'pending'
+           FROM recording_accesses a
+          WHERE a.recording_id = $1 AND a.role = 'owner' AND a.email IS NOT NULL
+         ON CONFLICT (recording_id, access_id) DO NOTHING
+         RETURNING id
+       ) SELECT id FROM i`,
       [recordingId],
     );
     if (queued.length === 0) {

@@ -1,0 +1,160 @@
+import fc from 'fast-check';
+import type { FakeLivekitServer } from './fakes/livekit-server';
+import { minioFixture, postStorageEvent, queryDb, statusOf, stoppedRecording, eventually } from './helpers/flow';
+import { startFakeLivekit } from './helpers/livekit-env';
+import { startTestService, type TestService, type TestUser } from './helpers/service';
+import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
+
+const owner: TestUser = { sub: 'hook-owner', email: 'owner@example.org', locale: 'en', rooms: { r1: 'owner', r2: 'owner', r3: 'owner', r4: 'owner', r5: 'owner' } };
+
+let svc: TestService;
+let livekit: FakeLivekitServer;
+let smtp: TestSmtpServer;
+
+beforeAll(async () => {
+  const fake = await startFakeLivekit();
+  livekit = fake.livekit;
+  smtp = await startSmtpServer();
+  svc = await startTestService({ ...fake.env, ...smtp.env, EMAIL_POLL_INTERVAL_MS: '100' });
+});
+afterAll(async () => {
+  await svc?.close();
+  await livekit?.close();
+  await smtp?.stop();
+});
+
+async function snapshot(): Promise<string> {
+  const rows = await queryDb(svc.db.url, 'SELECT id, status, updated_at FROM recordings ORDER BY id');
+  const notes = await queryDb(svc.db.url, 'SELECT id, status FROM notifications ORDER BY id');
+  return JSON.stringify({ rows, notes });
+}
+
+describe('fixtures', () => {
+  it('put-recording.json marks a stopped video recording saved', async () => {
+    const id = await stoppedRecording(svc.url, owner, 'r1');
+    const res = await postStorageEvent(svc.url, minioFixture('put-recording.json', id));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ message: 'Event processed.' });
+    expect(['saved', 'notification_succeeded']).toContain(await statusOf(svc.db.url, id));
+  });
+
+  it('multipart-audio-in-folder.json (CompleteMultipartUpload, parent folder, encoded key) saves an audio recording', async () => {
+    const id = await stoppedRecording(svc.url, owner, 'r2', 'transcript');
+    const res = await postStorageEvent(svc.url, minioFixture('multipart-audio-in-folder.json', id));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ message: 'Event processed.' });
+    expect(['saved', 'notification_succeeded']).toContain(await statusOf(svc.db.url, id));
+  });
+
+  it('not-a-recording.json is ignored and changes nothing', async () => {
+    const id = await stoppedRecording(svc.url, owner, 'r3');
+    const res = await postStorageEvent(svc.url, minioFixture('not-a-recording.json', id));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ message: 'Notification ignored.' });
+    expect(await statusOf(svc.db.url, id)).toBe('stopped');
+  });
+
+  it('other-bucket.json is refused with 403', async () => {
+    const id = await stoppedRecording(svc.url, owner, 'r4');
+    const res = await postStorageEvent(svc.url, minioFixture('other-bucket.json', id));
+    expect(res.status).toBe(403);
+    expect(await statusOf(svc.db.url, id)).toBe('stopped');
+  });
+
+  it('ignores a video key for an audio recording and an unknown recording id', async () => {
+    const id = await stoppedRecording(svc.url, owner, 'r5', 'transcript');
+    const res = await postStorageEvent(svc.url, minioFixture('put-recording.json', id));
+    expect(res.body).toEqual({ message: 'Notification ignored.' });
+    expect(await statusOf(svc.db.url, id)).toBe('stopped');
+    const unknown = await postStorageEvent(svc.url, minioFixture('put-recording.json', '00000000-0000-4000-8000-000000000000'));
+    expect(unknown.status).toBe(200);
+    expect(unknown.body).toEqual({ message: 'Notification ignored.' });
+    const removed = minioFixture('put-recording.json', id) as { EventName: string; Records: { eventName: string }[] };
+    removed.Records[0]!.eventName = 's3:ObjectRemoved:Delete';
+    expect((await postStorageEvent(svc.url, removed)).body).toEqual({ message: 'Notification ignored.' });
+  });
+});
+
+describe('authentication', () => {
+  it('refuses a missing or wrong token with 401 and changes nothing', async () => {
+    const before = await snapshot();
+    const body = minioFixture('put-recording.json');
+    expect((await postStorageEvent(svc.url, body, null)).status).toBe(401);
+    expect((await postStorageEvent(svc.url, body, 'wrong-token')).status).toBe(401);
+    expect((await postStorageEvent(svc.url, body, '')).status).toBe(401);
+    expect(await snapshot()).toBe(before);
+  });
+});
+
+describe('garbage', () => {
+  const bodies: [string, unknown][] = [
+    ['not JSON', 'this is not json'],
+    ['empty body', ''],
+    ['empty object', {}],
+    ['no records', { Records: [] }],
+    ['records of the wrong type', { Records: 'yes' }],
+    ['key of the wrong type', { Records: [{ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: 'meet-media-storage' }, object: { key: 42 } } }] }],
+    ['badly encoded key', { Records: [{ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: 'meet-media-storage' }, object: { key: '%E0%A4%A', contentType: 'video/mp4' } } }] }],
+    ['null', null],
+    ['array', [1, 2, 3]],
+  ];
+  it.each(bodies)('%s -> 403, nothing changed', async (_name, body) => {
+    const before = await snapshot();
+    const res = await postStorageEvent(svc.url, body === null ? 'null' : body);
+    expect(res.status).toBe(403);
+    expect(typeof res.body.detail).toBe('string');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('200 random bodies never get a 5xx', async () => {
+    const bodies = fc.sample(
+      fc.oneof(
+        fc.json(),
+        fc.string(),
+        fc.record({ Records: fc.array(fc.anything(), { maxLength: 3 }) }),
+        fc.record({
+          Records: fc.array(
+            fc.record({
+              eventName: fc.oneof(fc.constant('s3:ObjectCreated:Put'), fc.string()),
+              s3: fc.record({
+                bucket: fc.record({ name: fc.oneof(fc.constant('meet-media-storage'), fc.string()) }),
+                object: fc.record({ key: fc.oneof(fc.string(), fc.constant('recordings%2F..%2Fx.mp4')), contentType: fc.string() }),
+              }),
+            }),
+            { maxLength: 3 },
+          ),
+        }),
+      ),
+      { numRuns: 200, seed: 4242 },
+    );
+    for (const body of bodies) {
+      const res = await postStorageEvent(svc.url, typeof body === 'string' ? body : JSON.stringify(body));
+      expect(res.status).toBeLessThan(500);
+    }
+  });
+});
+
+describe('idempotency', () => {
+  it('the same event twice, and ten times concurrently, sends one email', async () => {
+    const user: TestUser = { sub: 'idem', email: 'idem@example.org', rooms: { idem: 'owner', idem2: 'owner' } };
+    const id = await stoppedRecording(svc.url, user, 'idem');
+    const event = minioFixture('put-recording.json', id);
+    expect((await postStorageEvent(svc.url, event)).body).toEqual({ message: 'Event processed.' });
+    expect((await postStorageEvent(svc.url, event)).body).toEqual({ message: 'Event processed.' });
+
+    const id2 = await stoppedRecording(svc.url, user, 'idem2');
+    const event2 = minioFixture('put-recording.json', id2);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => postStorageEvent(svc.url, event2)));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+
+    await eventually(async () => (await statusOf(svc.db.url, id2)) === 'notification_succeeded', 10_000, 'notification');
+    await eventually(async () => (await statusOf(svc.db.url, id)) === 'notification_succeeded', 10_000, 'notification');
+    await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show up, if there were one
+    const mails = smtp.messages.filter((m) => m.to.includes('idem@example.org'));
+    expect(mails).toHaveLength(2);
+    expect(new Set(mails.map((m) => m.text.includes(id) ? id : id2)).size).toBe(2);
+    // A late repeat after the notification changes nothing either.
+    expect((await postStorageEvent(svc.url, event2)).body).toEqual({ message: 'Event processed.' });
+    expect(await statusOf(svc.db.url, id2)).toBe('notification_succeeded');
+  });
+});
