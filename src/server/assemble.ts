@@ -3,6 +3,7 @@ import type { AppParts } from '../api/app';
 import { livekitWebhookRouter } from '../api/routes/livekit-webhook';
 import { storageHookRouter } from '../api/routes/storage-hook';
 import type { AppConfig } from '../config/config';
+import { assembleDownloads } from '../downloads/assemble-downloads';
 import { childLogger } from '../logging/logger';
 import { NotificationSender } from '../notifications/notification-sender';
 import { createSmtpTransport } from '../notifications/smtp-transport';
@@ -37,8 +38,9 @@ export function assembleParts(config: AppConfig, dataSource: DataSource, options
   );
   const kickEmails = () => emailJob.kick();
 
-  const storageHook = new StorageHook(config, dataSource, ctx.store, ctx.metrics, kickEmails);
+  const storageHook = new StorageHook(config, dataSource, ctx.metrics, kickEmails);
   const livekitEvents = new LivekitEventHandler(config, dataSource, ctx.store, kickEmails);
+  const downloads = assembleDownloads(ctx, storage);
 
   return {
     ctx,
@@ -46,8 +48,9 @@ export function assembleParts(config: AppConfig, dataSource: DataSource, options
       rawRouters: [
         storageHookRouter(storageHook),
         livekitWebhookRouter(config.livekit, livekitEvents, ctx.metrics),
+        ...downloads.rawRouters,
       ],
-      routers: [],
+      routers: [...downloads.routers],
       readinessChecks: storage
         ? [
             {
@@ -61,6 +64,7 @@ export function assembleParts(config: AppConfig, dataSource: DataSource, options
     },
     jobs: transport ? [emailJob] : [],
     emailJob,
+    onStart: downloads.onStart,
     onStop: async () => {
       transport?.close();
     },

@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { loadConfig, type AppConfig } from '../../src/config/config';
+import { setLogLevel } from '../../src/logging/logger';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import { createTestDatabase, type TestDatabase } from './pg';
 
@@ -30,6 +31,7 @@ export async function startTestService(env: Record<string, string | undefined> =
     PORT: '0',
     HOST: '127.0.0.1',
   });
+  setLogLevel(config.logLevel);
   const running = await startServer(config, () => undefined);
   return {
     url: running.url.replace('localhost', '127.0.0.1'),

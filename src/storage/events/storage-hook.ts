@@ -1,10 +1,9 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { AppConfig } from '../../config/config';
+import { WORKER_KINDS, type AppConfig } from '../../config/config';
 import { childLogger } from '../../logging/logger';
 import type { Metrics } from '../../metrics/metrics';
 import { saveAndQueueNotifications } from '../../notifications/save-and-queue';
 import { extensionForKind } from '../../recording/object-key';
-import type { RecordingStore } from '../../recording/recording-store';
 import type { DataSource } from 'typeorm';
 import { parseAwsEvent } from './aws-event-parser';
 import { parseMinioEvent } from './minio-event-parser';
@@ -35,7 +34,6 @@ export class StorageHook {
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
-    private readonly store: RecordingStore,
     private readonly metrics: Metrics,
     private readonly onQueued: () => void,
   ) {
@@ -77,17 +75,20 @@ export class StorageHook {
     if (!event.eventName.startsWith('s3:ObjectCreated:')) return false;
     const match = matchRecordingKey(event.key, this.config.recording.outputFolder);
     if (!match || !contentTypeMatches(match.extension, event.contentType)) return false;
-    const recording = await this.store.findById(match.recordingId);
-    if (!recording || extensionForKind(recording.workerKind) !== match.extension) return false;
-    const outcome = await saveAndQueueNotifications(this.dataSource, recording.id);
+    const recordingId = match.recordingId;
+    // Only recordings whose worker writes this extension (an mp4 never saves an audio recording).
+    const kinds = WORKER_KINDS.filter((kind) => extensionForKind(kind) === match.extension);
+    const outcome = await saveAndQueueNotifications(this.dataSource, recordingId, kinds);
     if (outcome.result === 'saved') {
       this.metrics.emails.inc({ outcome: 'queued' }, outcome.queued);
-      log.info({ recordingId: recording.id, queued: outcome.queued }, 'recording saved from storage event');
+      log.info({ recordingId, queued: outcome.queued }, 'recording saved from storage event');
       if (outcome.queued > 0) this.onQueued();
       return true;
     }
     if (outcome.result === 'already_saved') return true;
-    log.warn({ recordingId: recording.id, outcome: outcome.result }, 'storage event for a recording that cannot be saved');
+    if (outcome.result === 'not_savable') {
+      log.warn({ recordingId, status: outcome.status }, 'storage event for a recording that cannot be saved');
+    }
     return false;
   }
 }
