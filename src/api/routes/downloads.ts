@@ -1,0 +1,81 @@
+import { Router, type Request, type Response } from 'express';
+import { issueDownloadLink } from '../../downloads/download-link';
+import type { DownloadSecret } from '../../downloads/download-secret';
+import type { MediaAuthorizer } from '../../downloads/media-authorizer';
+import { childLogger } from '../../logging/logger';
+import { isExpired } from '../../recording/expiry';
+import { DOWNLOADABLE_STATUSES } from '../../recording/status';
+import type { AppContext } from '../../server/context';
+import { authenticate, currentUser } from '../authenticate';
+import { HttpError } from '../http-errors';
+
+const log = childLogger('downloads');
+
+/**
+ * GET /api/v1.0/recordings/media-auth/: nginx's auth_request (SPEC.md, Downloads). Answers only
+ * 200 (with the S3 headers), 401 or 403 whatever happens, since nginx turns any other status
+ * into a 500. Mounted before the JSON body parser (a body is never read), and for every method:
+ * nginx always asks with GET, anything else gets the same decision.
+ */
+export function mediaAuthRouter(ctx: AppContext, authorizer: MediaAuthorizer): Router {
+  const router = Router();
+  router.all('/api/v1.0/recordings/media-auth', async (req: Request, res: Response) => {
+    let status: 200 | 401 | 403 = 403;
+    let reason = 'error';
+    try {
+      const decision = await authorizer.decide({
+        originalUrl: req.get('x-original-url'),
+        authorization: req.get('authorization'),
+      });
+      status = decision.status;
+      reason = decision.reason;
+      res.set('Cache-Control', 'no-store');
+      if (decision.status === 200) {
+        res.status(200).set(decision.headers).end();
+        log.debug({ recordingId: decision.recordingId, via: decision.via }, 'media access granted');
+      } else {
+        if (decision.status === 401) res.set('WWW-Authenticate', 'Bearer');
+        res.status(decision.status).json({ detail: decision.status === 401 ? 'Authentication required.' : 'Access denied.' });
+        if (decision.reason === 'error') {
+          log.error({ recordingId: decision.recordingId, err: decision.error }, 'media-auth failed; refused with 403');
+        } else {
+          log.info({ status: decision.status, reason: decision.reason, recordingId: decision.recordingId }, 'media access refused');
+        }
+      }
+    } catch (err) {
+      // Only reachable if answering itself failed (e.g. a header value Node refuses).
+      status = 403;
+      reason = 'error';
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'media-auth failed; refused with 403');
+      if (!res.headersSent) res.status(403).end();
+    }
+    try {
+      ctx.metrics.mediaAuthDecisions.inc({ status: String(status), reason });
+    } catch {
+      // metrics must never change the answer
+    }
+  });
+  return router;
+}
+
+/** POST /api/v1.0/recordings/{id}/download-link/: a short-lived link a browser can open without a header. */
+export function downloadLinkRouter(ctx: AppContext, secret: DownloadSecret): Router {
+  const router = Router();
+  router.post('/api/v1.0/recordings/:id/download-link', authenticate(ctx.verifier), async (req: Request, res: Response) => {
+    const user = currentUser(res);
+    const { recording } = await ctx.recordings.get(user, String(req.params.id));
+    if (!DOWNLOADABLE_STATUSES.includes(recording.status)) {
+      throw new HttpError(403, `The recording cannot be downloaded: its status is "${recording.status}" (it must be saved).`);
+    }
+    if (isExpired(recording, ctx.config.recording.expirationDays)) {
+      throw new HttpError(403, 'The recording has expired and can no longer be downloaded.');
+    }
+    if (!ctx.config.storage) {
+      throw new HttpError(503, 'Downloads are unavailable: the object storage is not configured.');
+    }
+    const link = issueDownloadLink(ctx.config, await secret.get(), recording, user.sub);
+    res.set('Cache-Control', 'no-store');
+    res.status(200).json({ url: link.url, expires_at: link.expiresAt.toISOString() });
+  });
+  return router;
+}

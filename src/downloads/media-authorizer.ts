@@ -1,0 +1,143 @@
+import type { DataSource } from 'typeorm';
+import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
+import type { AppConfig } from '../config/config';
+import { isExpired } from '../recording/expiry';
+import { extensionForKind } from '../recording/object-key';
+import { DOWNLOADABLE_STATUSES } from '../recording/status';
+import { withTimeout } from '../util/with-timeout';
+import type { DownloadSecret } from './download-secret';
+import { verifyDownloadToken } from './download-token';
+import { findMediaAccess } from './media-access';
+import { parseMediaPath, readDownloadTokenParam } from './media-path';
+import { signS3GetHeaders } from './s3-request-signer';
+
+/** Why media-auth answered as it did (the `reason` label of recorder_media_auth_decisions_total). */
+export type MediaAuthReason =
+  | 'granted'
+  | 'no_credentials'
+  | 'bad_path'
+  | 'bad_credentials'
+  | 'unknown_recording'
+  | 'no_right'
+  | 'not_saved'
+  | 'wrong_extension'
+  | 'expired'
+  | 'storage_not_configured'
+  | 'error';
+
+/** The five headers nginx forwards to the storage (see nginx/recordings.conf). */
+export interface S3ForwardHeaders {
+  Authorization: string;
+  'X-Amz-Date': string;
+  'X-Amz-Content-SHA256': string;
+  'X-S3-Host': string;
+  'X-S3-Path': string;
+}
+
+export type MediaAuthDecision =
+  | { status: 200; reason: 'granted'; recordingId: string; via: 'bearer' | 'link'; headers: S3ForwardHeaders }
+  | { status: 401 | 403; reason: MediaAuthReason; recordingId?: string; error?: string };
+
+export interface MediaAuthRequest {
+  /** `X-Original-URL` as nginx sends it (`$request_uri`, raw). */
+  originalUrl: string | undefined;
+  /** The client's `Authorization` header, if any. */
+  authorization: string | undefined;
+}
+
+const DB_TIMEOUT_MS = 3000;
+
+/** `token` appears in the query string at all, well-formed or not: the caller did present credentials. */
+function mentionsTokenParam(originalUrl: string): boolean {
+  const q = originalUrl.indexOf('?');
+  return q >= 0 && /(?:^|&)token(?:=|&|$)/.test(originalUrl.slice(q + 1));
+}
+
+function refuse(reason: MediaAuthReason, recordingId?: string): MediaAuthDecision {
+  return { status: reason === 'no_credentials' ? 401 : 403, reason, recordingId };
+}
+
+/**
+ * The rules of SPEC.md's Downloads section, independent of HTTP. `decide` never throws:
+ * whatever goes wrong (bad input, database down, signer failure) is a 403.
+ */
+export class MediaAuthorizer {
+  private readonly media: { mediaUrlPrefix: string; outputFolder: string };
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly verifier: TokenVerifier,
+    private readonly secret: DownloadSecret,
+  ) {
+    this.media = { mediaUrlPrefix: config.recording.mediaUrlPrefix, outputFolder: config.recording.outputFolder };
+  }
+
+  async decide(request: MediaAuthRequest): Promise<MediaAuthDecision> {
+    try {
+      return await this.evaluate(request);
+    } catch (err) {
+      return { status: 403, reason: 'error', error: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error' };
+    }
+  }
+
+  private async evaluate({ originalUrl, authorization }: MediaAuthRequest): Promise<MediaAuthDecision> {
+    const url = typeof originalUrl === 'string' ? originalUrl : '';
+    const hasHeader = typeof authorization === 'string' && authorization.trim() !== '';
+    if (!hasHeader && !mentionsTokenParam(url)) return refuse('no_credentials');
+
+    const media = parseMediaPath(url, this.media);
+    if (!media) return refuse('bad_path');
+
+    // Everyone the request speaks for: the bearer's user and/or the user a link was issued to.
+    const subs: string[] = [];
+    let via: 'bearer' | 'link' = 'bearer';
+    const jwt = hasHeader ? bearerToken(authorization) : null;
+    if (jwt) {
+      const verified = this.verifier.verify(jwt);
+      if (verified.ok) subs.push(verified.user.sub);
+    }
+    const linkToken = readDownloadTokenParam(url);
+    if (linkToken) {
+      const secret = this.secret.current ?? (await this.secret.get());
+      const link = verifyDownloadToken(linkToken, { secret, key: media.key });
+      if (link && link.recordingId === media.recordingId) {
+        if (subs.length === 0) via = 'link';
+        if (!subs.includes(link.userSub)) subs.push(link.userSub);
+      }
+    }
+    if (subs.length === 0) return refuse('bad_credentials', media.recordingId);
+
+    // Checked on every request, so a link dies with its recording, its expiry or its owner's access.
+    const row = await withTimeout(findMediaAccess(this.dataSource, media.recordingId, subs), DB_TIMEOUT_MS, 'media-auth query');
+    if (!row) return refuse('unknown_recording', media.recordingId);
+    if (!row.allowed) return refuse('no_right', media.recordingId);
+    if (!DOWNLOADABLE_STATUSES.includes(row.status)) return refuse('not_saved', media.recordingId);
+    if (extensionForKind(row.workerKind) !== media.extension) return refuse('wrong_extension', media.recordingId);
+    if (isExpired(row, this.config.recording.expirationDays)) return refuse('expired', media.recordingId);
+
+    const storage = this.config.storage;
+    if (!storage) return refuse('storage_not_configured', media.recordingId);
+    const signed = signS3GetHeaders({
+      endpointUrl: storage.endpointUrl,
+      region: storage.region,
+      accessKeyId: storage.accessKeyId,
+      secretAccessKey: storage.secretAccessKey,
+      bucket: storage.bucket,
+      key: media.key,
+    });
+    return {
+      status: 200,
+      reason: 'granted',
+      recordingId: media.recordingId,
+      via,
+      headers: {
+        Authorization: signed.authorization,
+        'X-Amz-Date': signed.amzDate,
+        'X-Amz-Content-SHA256': signed.contentSha256,
+        'X-S3-Host': signed.host,
+        'X-S3-Path': signed.path,
+      },
+    };
+  }
+}
