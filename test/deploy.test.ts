@@ -564,19 +564,19 @@ describe('deploy/minio/setup.sh, run with a recording stand-in for mc', () => {
     }
     return { status: res.status, calls, output: `${res.stdout}${res.stderr}` };
   }
-  const find = (calls: string[][], ...prefix: string[]): string[][] =>
+  const callsOf = (calls: string[][], ...prefix: string[]): string[][] =>
     calls.filter((c) => prefix.every((p, i) => c[i] === p));
 
   it('creates the bucket and registers the storage hook with the bearer token for .mp4 and .ogg under the folder', () => {
     const { status, calls, output } = runSetup({ RECORDING_EXPIRATION_DAYS: '' });
     expect(output).toContain('done');
     expect(status).toBe(0);
-    const alias = find(calls, 'alias', 'set')[0]!;
+    const alias = callsOf(calls, 'alias', 'set')[0]!;
     expect(alias.slice(3)).toEqual([example.AWS_S3_ENDPOINT_URL, example.AWS_S3_ACCESS_KEY_ID, example.AWS_S3_SECRET_ACCESS_KEY]);
     const target = `${alias[2]}/${example.AWS_STORAGE_BUCKET_NAME}`;
-    expect(find(calls, 'mb')).toEqual([['mb', '--ignore-existing', target]]);
+    expect(callsOf(calls, 'mb')).toEqual([['mb', '--ignore-existing', target]]);
 
-    const config = find(calls, 'admin', 'config', 'set')[0]!;
+    const config = callsOf(calls, 'admin', 'config', 'set')[0]!;
     expect(config[4]).toBe('notify_webhook:recorder');
     const kv = Object.fromEntries(config.slice(5).map((w) => w.split(/=(.*)/s).slice(0, 2) as [string, string]));
     const hook = new URL(kv.endpoint!);
@@ -586,7 +586,7 @@ describe('deploy/minio/setup.sh, run with a recording stand-in for mc', () => {
     expect(kv.queue_dir).toBe(environment('minio-setup').MINIO_NOTIFY_QUEUE_DIR);
 
     const restartAt = calls.findIndex((c) => c[0] === 'admin' && c[1] === 'service' && c[2] === 'restart');
-    const events = find(calls, 'event', 'add');
+    const events = callsOf(calls, 'event', 'add');
     expect(restartAt).toBeGreaterThan(calls.indexOf(config));
     expect(calls.indexOf(events[0]!)).toBeGreaterThan(restartAt);
     const folder = `${example.RECORDING_OUTPUT_FOLDER}/`;
@@ -597,27 +597,27 @@ describe('deploy/minio/setup.sh, run with a recording stand-in for mc', () => {
         'arn:minio:sqs:eu-west-3:recorder:webhook',
       ]),
     );
-    expect(find(calls, 'ilm')).toEqual([]);
+    expect(callsOf(calls, 'ilm')).toEqual([]);
   });
 
   it('sets the expiry rule on the output folder from RECORDING_EXPIRATION_DAYS', () => {
     const { status, calls } = runSetup({ RECORDING_EXPIRATION_DAYS: '30', RECORDING_OUTPUT_FOLDER: 'tenant-a/recordings' });
     expect(status).toBe(0);
     const target = `recorder-setup/${example.AWS_STORAGE_BUCKET_NAME}`;
-    expect(find(calls, 'ilm', 'rule', 'add')).toEqual([['ilm', 'rule', 'add', '--prefix', 'tenant-a/recordings/', '--expire-days', '30', target]]);
-    expect(find(calls, 'event', 'add').map((c) => c[6])).toEqual(['tenant-a/recordings/', 'tenant-a/recordings/']);
+    expect(callsOf(calls, 'ilm', 'rule', 'add')).toEqual([['ilm', 'rule', 'add', '--prefix', 'tenant-a/recordings/', '--expire-days', '30', target]]);
+    expect(callsOf(calls, 'event', 'add').map((c) => c[6])).toEqual(['tenant-a/recordings/', 'tenant-a/recordings/']);
   });
 
   it('registers no webhook when storage events are off, and no token when their auth is off', () => {
     const off = runSetup({ RECORDING_STORAGE_EVENT_ENABLE: 'false' });
     expect(off.status).toBe(0);
-    expect(find(off.calls, 'admin', 'config')).toEqual([]);
-    expect(find(off.calls, 'event')).toEqual([]);
-    expect(find(off.calls, 'mb')).toHaveLength(1);
+    expect(callsOf(off.calls, 'admin', 'config')).toEqual([]);
+    expect(callsOf(off.calls, 'event')).toEqual([]);
+    expect(callsOf(off.calls, 'mb')).toHaveLength(1);
 
     const noAuth = runSetup({ RECORDING_ENABLE_STORAGE_EVENT_AUTH: 'off', RECORDING_STORAGE_EVENT_TOKEN: undefined });
     expect(noAuth.status).toBe(0);
-    expect(find(noAuth.calls, 'admin', 'config', 'set')[0]!.some((w) => w.startsWith('auth_token='))).toBe(false);
+    expect(callsOf(noAuth.calls, 'admin', 'config', 'set')[0]!.some((w) => w.startsWith('auth_token='))).toBe(false);
   });
 
   it('stops before touching MinIO when a setting is missing or wrong', () => {
