@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { AppParts } from '../api/app';
+import { jibriRouters } from '../api/routes/jibri-routers';
 import { livekitWebhookRouter } from '../api/routes/livekit-webhook';
 import { storageHookRouter } from '../api/routes/storage-hook';
 import type { AppConfig } from '../config/config';
@@ -49,6 +50,7 @@ export function assembleParts(config: AppConfig, dataSource: DataSource, options
         storageHookRouter(storageHook),
         livekitWebhookRouter(config.livekit, livekitEvents, ctx.metrics),
         ...downloads.rawRouters,
+        ...jibriRouters(ctx, storage),
       ],
       routers: [...downloads.routers],
       readinessChecks: storage

@@ -1,5 +1,6 @@
+import { jibriWorkerFactory } from './jibri';
 import { livekitWorkerFactory } from './livekit';
 import type { WorkerFactory } from './registry';
 
 /** The worker kinds this build knows; each factory returns workers only for kinds that are configured. */
-export const WORKER_FACTORIES: WorkerFactory[] = [livekitWorkerFactory];
+export const WORKER_FACTORIES: WorkerFactory[] = [livekitWorkerFactory, jibriWorkerFactory];
