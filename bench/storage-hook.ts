@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     AWS_STORAGE_BUCKET_NAME: 'meet-media-storage',
     EMAIL_POLL_INTERVAL_MS: '200',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: '0',
   });
   try {
     // 1,000 stopped recordings, each with one owner who has an email address.

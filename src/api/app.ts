@@ -1,4 +1,5 @@
 import express, { type Express, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../server/context';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-errors';
@@ -9,6 +10,26 @@ import { recordingsRouter } from './routes/recordings';
 import { roomsRouter } from './routes/rooms';
 
 export const JSON_BODY_LIMIT = '64kb';
+
+/** Endpoints that anyone can reach before any credential check: limited per source address. */
+const UNAUTHENTICATED_WEBHOOKS = [
+  '/api/v1.0/recordings/storage-hook',
+  '/api/v1.0/rooms/webhooks-livekit',
+  '/api/v1.0/rooms/webhooks-jibri',
+];
+
+function webhookRateLimit(perMinute: number) {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    validate: false,
+    handler: (_req, res) => {
+      res.status(429).json({ detail: 'Too many requests from this address; retry later.' });
+    },
+  });
+}
 
 export interface AppParts {
   /** Routers that parse their own bodies (webhooks needing the raw bytes); mounted before the JSON parser. */
@@ -28,6 +49,8 @@ export function createApp(ctx: AppContext, parts: AppParts = {}): Express {
 
   app.use(healthRouter(ctx, parts.readinessChecks));
   app.use(metricsRouter(ctx));
+  const limit = ctx.config.webhookRateLimitPerMinute;
+  if (limit > 0) app.use(UNAUTHENTICATED_WEBHOOKS, webhookRateLimit(limit));
   for (const router of parts.rawRouters ?? []) app.use(router);
 
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));

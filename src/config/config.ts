@@ -440,6 +440,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       stoppedGraceMs: env.RECONCILE_STOPPED_GRACE_MS ?? 10 * 60000,
       initiatedGraceMs: env.RECONCILE_INITIATED_GRACE_MS ?? 60000,
     },
-    webhookRateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE ?? 600,
+    webhookRateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE ?? 1200,
   };
 }

@@ -2,6 +2,7 @@ import type { Recording } from '../db/entities/recording.entity';
 import { childLogger } from '../logging/logger';
 import type { RecordingStore } from './recording-store';
 import { RecordingError } from './errors';
+import type { RecordingStatus } from './status';
 import { objectKeyFor } from './object-key';
 import { WorkerError, type StopOutcome } from './workers/worker-service';
 import type { WorkerRegistry } from './workers/registry';
@@ -56,8 +57,11 @@ export class RecordingMediator {
     return active;
   }
 
-  /** active -> stopped/aborted per the worker's answer, or -> failed_to_stop (then throws worker_failed). */
-  async stop(recording: Recording): Promise<Recording> {
+  /**
+   * active -> stopped/aborted per the worker's answer, or -> failed_to_stop (then throws
+   * worker_failed). The reconciler retries a failed stop with `from` = failed_to_stop.
+   */
+  async stop(recording: Recording, from: readonly RecordingStatus[] = ['active', 'initiated']): Promise<Recording> {
     const worker = this.registry.forKind(recording.workerKind);
     let outcome: StopOutcome;
     try {
@@ -67,10 +71,10 @@ export class RecordingMediator {
     } catch (err) {
       const reason = describe(err);
       log.warn({ recordingId: recording.id, worker: recording.workerKind, reason }, 'worker failed to stop');
-      const failed = await this.store.transition(recording.id, ['active', 'initiated'], 'failed_to_stop', { workerError: reason });
+      const failed = await this.store.transition(recording.id, from, 'failed_to_stop', { workerError: reason });
       throw new RecordingError('worker_failed', workerDetail('stop', err), failed ?? recording);
     }
-    const next = await this.store.transition(recording.id, ['active', 'initiated'], outcome);
+    const next = await this.store.transition(recording.id, from, outcome);
     log.info({ recordingId: recording.id, worker: recording.workerKind, outcome }, 'recording stopped');
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }

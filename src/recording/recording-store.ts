@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, LessThanOrEqual } from 'typeorm';
 import type { WorkerKind } from '../config/config';
 import type { AuthUser } from '../auth/user';
 import { RecordingAccess } from '../db/entities/recording-access.entity';
@@ -95,6 +95,15 @@ export class RecordingStore {
 
   findByStatus(statuses: readonly RecordingStatus[], where: { room?: string } = {}): Promise<Recording[]> {
     return this.recordings.find({ where: { status: In([...statuses]), ...where } });
+  }
+
+  /** Recordings in these statuses not updated since `before`, oldest first. */
+  findStale(statuses: readonly RecordingStatus[], before: Date, limit: number): Promise<Recording[]> {
+    return this.recordings.find({
+      where: { status: In([...statuses]), updatedAt: LessThanOrEqual(before) },
+      order: { updatedAt: 'ASC' },
+      take: limit,
+    });
   }
 
   /** The caller's access to a recording (owner/administrator), or null. */

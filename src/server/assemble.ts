@@ -9,6 +9,7 @@ import { childLogger } from '../logging/logger';
 import { NotificationSender } from '../notifications/notification-sender';
 import { createSmtpTransport } from '../notifications/smtp-transport';
 import { LivekitEventHandler } from '../recording/events/livekit-events';
+import { Reconciler } from '../recording/reconciler/reconciler';
 import { StorageHook } from '../storage/events/storage-hook';
 import { createObjectStorage } from '../storage/object-storage';
 import { IntervalJob, type BackgroundJob } from './background-job';
@@ -28,7 +29,11 @@ export interface Assembled {
 }
 
 /** Wires the context, the routers and the background jobs of each concern. */
-export function assembleParts(config: AppConfig, dataSource: DataSource, options: ContextOptions = {}): Assembled {
+export function assembleParts(
+  config: AppConfig,
+  dataSource: DataSource,
+  options: ContextOptions & { embeddedDatabase?: boolean } = {},
+): Assembled {
   const storage = createObjectStorage(config);
   const ctx = buildContext(config, dataSource, { objectRemover: storage, ...options });
 
@@ -42,6 +47,10 @@ export function assembleParts(config: AppConfig, dataSource: DataSource, options
   const storageHook = new StorageHook(config, dataSource, ctx.metrics, kickEmails);
   const livekitEvents = new LivekitEventHandler(config, dataSource, ctx.store, kickEmails);
   const downloads = assembleDownloads(ctx, storage);
+  const reconciler = new Reconciler(config, dataSource, ctx.store, ctx.registry, ctx.mediator, storage, ctx.metrics, kickEmails, !options.embeddedDatabase);
+  const reconcileJob = new IntervalJob('reconciler', config.reconcile.intervalMs, () => reconciler.run(), (err) =>
+    log.error({ job: 'reconciler', err: err instanceof Error ? err.message : String(err) }, 'job run failed'),
+  );
 
   return {
     ctx,
@@ -64,7 +73,7 @@ export function assembleParts(config: AppConfig, dataSource: DataSource, options
           ]
         : [],
     },
-    jobs: transport ? [emailJob] : [],
+    jobs: transport ? [emailJob, reconcileJob] : [reconcileJob],
     emailJob,
     onStart: downloads.onStart,
     onStop: async () => {

@@ -34,7 +34,7 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
   if (applied.length) log.info({ migrations: applied }, 'database migrations applied');
 
   const secret = config.devMode ? devSecret(config.database.dataDir) : undefined;
-  const parts = assembleParts(config, dataSource, { devSecret: secret });
+  const parts = assembleParts(config, dataSource, { devSecret: secret, embeddedDatabase: embedded !== undefined });
   const ctx = parts.ctx;
   const app = createApp(ctx, parts.app);
 
