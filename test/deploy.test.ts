@@ -23,7 +23,8 @@ const read = (rel: string): string => fs.readFileSync(path.join(ROOT, rel), 'utf
 const ROUTES = {
   storageHook: '/api/v1.0/recordings/storage-hook/',
   livekitWebhook: '/api/v1.0/rooms/webhooks-livekit/',
-  jibriStatus: '/api/v1.0/rooms/webhooks-jibri/v1/status',
+  /** Jibri's status webhook as a stock Jibri reaches it: no header, the token is a path segment. */
+  jibriStatusWithToken: (token: string) => `/api/v1.0/rooms/webhooks-jibri/${encodeURIComponent(token)}/v1/status`,
   health: '/health',
   ready: '/ready',
 };
@@ -354,10 +355,10 @@ describe('LiveKit configs', () => {
 });
 
 describe('Jitsi profile', () => {
-  it('wires Jibri to the service: status webhook route, finalize script mount, id and port as documented', () => {
+  it('wires Jibri to the service: status webhook route with its token, finalize script mount, id and port as documented', () => {
     const env = environment('jibri');
     const status = `${env.JIBRI_WEBHOOK_SUBSCRIBERS}/v1/status`;
-    expect(new URL(status).pathname).toBe(ROUTES.jibriStatus);
+    expect(new URL(status).pathname).toBe(ROUTES.jibriStatusWithToken(example.JIBRI_WEBHOOK_TOKEN!));
     expect(hostPort(status)).toEqual({ host: 'recorder', port: SERVICE_PORT });
     expect(hostPort(env.RECORDER_SERVICE_URL!)).toEqual({ host: 'recorder', port: SERVICE_PORT });
     expect(env.JIBRI_UPLOAD_TOKEN).toBe(example.JIBRI_UPLOAD_TOKEN);
