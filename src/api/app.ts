@@ -6,6 +6,7 @@ import { HttpError } from './http-errors';
 import { httpMetrics } from './http-metrics';
 import { healthRouter, type ReadinessCheck } from './routes/health';
 import { metricsRouter } from './routes/metrics';
+import { openapiRouter } from './routes/openapi';
 import { recordingsRouter } from './routes/recordings';
 import { roomsRouter } from './routes/rooms';
 
@@ -49,6 +50,7 @@ export function createApp(ctx: AppContext, parts: AppParts = {}): Express {
 
   app.use(healthRouter(ctx, parts.readinessChecks));
   app.use(metricsRouter(ctx));
+  app.use(openapiRouter());
   const limit = ctx.config.webhookRateLimitPerMinute;
   if (limit > 0) app.use(UNAUTHENTICATED_WEBHOOKS, webhookRateLimit(limit));
   for (const router of parts.rawRouters ?? []) app.use(router);

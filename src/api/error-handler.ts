@@ -11,6 +11,7 @@ const RECORDING_ERROR_STATUS: Record<RecordingError['kind'], number> = {
   not_found: 404,
   conflict: 409,
   worker_failed: 502,
+  unavailable: 503,
 };
 
 /** Connection-level failures of PostgreSQL: the database is down or restarting. */

@@ -1,21 +1,13 @@
+import type { z } from 'zod';
 import type { Recording } from '../db/entities/recording.entity';
 import { expiredAt } from '../recording/expiry';
 import { objectKeyFor } from '../recording/object-key';
 import type { AccessRole } from '../recording/status';
 import { FINAL_STATUSES } from '../recording/status';
+import type { recordingBody } from './openapi/response-schemas';
 
-export interface RecordingJson {
-  id: string;
-  room: string;
-  mode: string;
-  status: string;
-  created_at: string;
-  updated_at: string;
-  expired_at: string | null;
-  is_expired: boolean;
-  key: string;
-  abilities: { retrieve: boolean; destroy: boolean; stop: boolean };
-}
+/** Inferred from the schema the OpenAPI document is generated from. */
+export type RecordingJson = z.infer<typeof recordingBody>;
 
 export interface SerializerSettings {
   outputFolder: string;

@@ -3,7 +3,7 @@ import type { Recording } from '../db/entities/recording.entity';
 /** Domain errors raised by the recording service; the API maps each to one HTTP status. */
 export class RecordingError extends Error {
   constructor(
-    readonly kind: 'bad_request' | 'forbidden' | 'not_found' | 'conflict' | 'worker_failed',
+    readonly kind: 'bad_request' | 'forbidden' | 'not_found' | 'conflict' | 'worker_failed' | 'unavailable',
     message: string,
     readonly recording?: Recording,
   ) {

@@ -3,7 +3,7 @@ import { canManageRoom } from '../auth/user';
 import type { Recording } from '../db/entities/recording.entity';
 import type { RecordingMediator } from './mediator';
 import type { RecordingStore } from './recording-store';
-import { badRequest, forbidden, notFound } from './errors';
+import { badRequest, forbidden, notFound, RecordingError } from './errors';
 import { roomName, startRecordingBody } from './start-request';
 import type { AccessRole } from './status';
 import { FINAL_STATUSES } from './status';
@@ -69,7 +69,14 @@ export class RecordingService {
     if (!FINAL_STATUSES.includes(recording.status)) {
       throw forbidden(`A recording in status "${recording.status}" cannot be deleted yet.`);
     }
-    if (this.storage) await this.storage.removeObject(this.mediator.objectKey(recording));
+    if (this.storage) {
+      try {
+        await this.storage.removeObject(this.mediator.objectKey(recording));
+      } catch {
+        // Keep the record: deleting it while the file stays would leave an orphan nobody can remove.
+        throw new RecordingError('unavailable', 'The object storage is unavailable; the recording was not deleted. Retry later.');
+      }
+    }
     await this.store.delete(recording.id);
   }
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../api/app';
 import type { AppConfig } from '../config/config';
@@ -14,6 +15,7 @@ const log = childLogger('server');
 
 export interface RunningServer {
   server: Server;
+  app: Express;
   ctx: AppContext;
   url: string;
   /** Stops accepting connections, finishes in-flight requests, stops jobs, closes the pool. */
@@ -72,5 +74,5 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
     })();
     return closing;
   };
-  return { server, ctx, url, shutdown };
+  return { server, app, ctx, url, shutdown };
 }

@@ -3,6 +3,8 @@
  * (doc/http_api.md, api/http/HttpApi.kt, webhooks/v1). Field names are Jibri's own.
  */
 
+import { z } from 'zod';
+
 export const JIBRI_API_PREFIX = '/jibri/api/v1.0';
 
 export const BUSY_STATUSES = ['IDLE', 'BUSY', 'EXPIRED'] as const;
@@ -70,15 +72,27 @@ export function parseHealthAnswer(body: unknown): JibriStatusReport | null {
  * top-level `sessionId`). Null when it does not have that shape, so the endpoint can answer 400.
  */
 export function parseJibriStatusEvent(body: unknown): JibriStatusEvent | null {
-  if (!isObject(body)) return null;
-  const { jibriId, sessionId } = body;
-  if (typeof jibriId !== 'string' || jibriId.trim() === '' || jibriId.length > 200) return null;
-  const report = parseJibriStatus(body.status);
-  if (!report) return null;
-  const event: JibriStatusEvent = { jibriId, ...report };
+  const parsed = jibriStatusEventBody.safeParse(body);
+  if (!parsed.success) return null;
+  const { jibriId, status, sessionId } = parsed.data;
+  const event: JibriStatusEvent = { jibriId, busyStatus: status.busyStatus, healthStatus: status.health.healthStatus };
   if (typeof sessionId === 'string' && sessionId !== '' && sessionId.length <= 200) event.sessionId = sessionId;
   return event;
 }
+
+/** The status webhook body as validated (also the source of its OpenAPI description). */
+export const jibriStatusEventBody = z.object({
+  jibriId: z
+    .string()
+    .max(200)
+    .refine((id) => id.trim() !== '', 'jibriId must not be blank'),
+  status: z.object({
+    busyStatus: z.enum(BUSY_STATUSES),
+    health: z.object({ healthStatus: z.enum(HEALTH_STATUSES), details: z.unknown().optional() }),
+  }),
+  /** Only some Jibri versions send it; an unusable value is ignored rather than refused. */
+  sessionId: z.unknown().optional(),
+});
 
 /** An instance takes new recordings only when it says it is idle and healthy. */
 export function isAvailable(report: JibriStatusReport): boolean {

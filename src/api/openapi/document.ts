@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { OPERATIONS, type Operation, type Security } from './operations';
+
+const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, object> = {
+  user: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User JWT issued by the host application.' },
+  storageToken: { type: 'http', scheme: 'bearer', description: 'RECORDING_STORAGE_EVENT_TOKEN, sent by MinIO.' },
+  livekitSignature: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'LiveKit webhook JWT (no Bearer prefix) whose sha256 claim covers the body.' },
+  jibriToken: { type: 'http', scheme: 'bearer', description: 'JIBRI_WEBHOOK_TOKEN.' },
+  jibriUploadToken: { type: 'http', scheme: 'bearer', description: 'JIBRI_UPLOAD_TOKEN.' },
+};
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+function pathParameters(path: string) {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: m[1] === 'id' ? { type: 'string', format: 'uuid' } : { type: 'string' },
+  }));
+}
+
+function operationObject(op: Operation) {
+  const responses: Record<string, object> = {};
+  for (const [status, r] of Object.entries(op.responses)) {
+    responses[status] = r.schema
+      ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } }
+      : r.contentType
+        ? { description: r.description, content: { [r.contentType]: {} } }
+        : { description: r.description };
+  }
+  const params = pathParameters(op.path);
+  return {
+    operationId: op.id,
+    summary: op.summary,
+    tags: [op.tag],
+    security: op.security.map((s) => (s === 'none' ? {} : { [s]: [] })),
+    ...(params.length ? { parameters: params } : {}),
+    ...(op.body
+      ? { requestBody: { required: true, content: { [op.bodyContentType ?? 'application/json']: { schema: jsonSchema(op.body, 'input') } } } }
+      : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests and shape answers. */
+export function buildOpenApiDocument(version = '0.1.0') {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const op of OPERATIONS) {
+    paths[op.path] ??= {};
+    paths[op.path]![op.method] = operationObject(op);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Recording orchestrator API',
+      version,
+      description: 'Start/stop LiveKit and Jibri recordings, storage events, notifications and downloads. Paths accept an optional trailing slash.',
+    },
+    paths,
+    components: { securitySchemes: SECURITY_SCHEMES },
+  };
+}

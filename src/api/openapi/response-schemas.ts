@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { RecordingStatus } from '../../recording/status';
+
+/**
+ * The JSON the API answers with, as zod schemas. The serializers' types are inferred from
+ * these (src/api/recording-json.ts), the OpenAPI document is generated from them, and the
+ * OpenAPI test validates real answers against that document: one description, no copy.
+ */
+export const errorBody = z.object({ detail: z.string() });
+export const messageBody = z.object({ message: z.string() });
+
+export const recordingBody = z
+  .object({
+    id: z.uuid(),
+    room: z.string(),
+    mode: z.string(),
+    status: z.enum(Object.values(RecordingStatus) as [string, ...string[]]),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+    expired_at: z.iso.datetime().nullable(),
+    is_expired: z.boolean(),
+    key: z.string(),
+    abilities: z.object({ retrieve: z.boolean(), destroy: z.boolean(), stop: z.boolean() }),
+  });
+
+export const recordingPage = z
+  .object({
+    count: z.int().min(0),
+    next: z.url().nullable(),
+    previous: z.url().nullable(),
+    results: z.array(recordingBody),
+  });
+
+export const downloadLinkBody = z
+  .object({ url: z.string(), expires_at: z.iso.datetime() });
+
+export const uploadUrlBody = z
+  .object({ url: z.url(), key: z.string(), expires_at: z.iso.datetime() });
+
+export const healthBody = z.object({ status: z.literal('ok') });
+
+export const readyBody = z
+  .object({ status: z.enum(['ready', 'not ready']), checks: z.record(z.string(), z.enum(['ok', 'unavailable'])) });
+
+/** LiveKit's webhook event (protobuf JSON); the SDK's WebhookReceiver validates it. */
+export const livekitWebhookBody = z
+  .object({
+    event: z.string(),
+    id: z.string().optional(),
+    createdAt: z.string().optional(),
+    egressInfo: z.record(z.string(), z.unknown()).optional(),
+    room: z.record(z.string(), z.unknown()).optional(),
+  });
