@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
-if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+AS_POSTGRES=(runuser -u postgres --)
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; AS_POSTGRES=(sudo -u postgres); fi
 
 need_apt=()
 command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /usr/lib/postgresql/15 ] || need_apt+=(postgresql-15)
@@ -29,7 +30,7 @@ for _ in $(seq 1 30); do
   pg_isready -h 127.0.0.1 -p 5432 -q && break
   sleep 1
 done
-$SUDO -u postgres psql -q -h /var/run/postgresql -d postgres -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+"${AS_POSTGRES[@]}" psql -q -h /var/run/postgresql -d postgres -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rec_test') THEN
     CREATE ROLE rec_test LOGIN SUPERUSER PASSWORD 'rec_test';
