@@ -134,6 +134,17 @@ export class RecordingStore {
     };
   }
 
+  /** How the recording's notification emails stand. */
+  async notificationSummary(recordingId: string): Promise<{ pending: number; sent: number; failed: number }> {
+    const rows: { status: 'pending' | 'sent' | 'failed'; n: number }[] = await this.dataSource.query(
+      'SELECT status, count(*)::int AS n FROM notifications WHERE recording_id = $1 GROUP BY status',
+      [recordingId],
+    );
+    const summary = { pending: 0, sent: 0, failed: 0 };
+    for (const row of rows) summary[row.status] = row.n;
+    return summary;
+  }
+
   /** Owners with an email address: the people a saved recording is announced to. */
   ownersOf(recordingId: string): Promise<RecordingAccess[]> {
     return this.dataSource.getRepository(RecordingAccess).findBy({ recordingId, role: 'owner' });

@@ -21,6 +21,8 @@ export const recordingBody = z
     is_expired: z.boolean(),
     key: z.string(),
     abilities: z.object({ retrieve: z.boolean(), destroy: z.boolean(), stop: z.boolean() }),
+    /** Retrieve only: the owners' notification emails by state (failed = gave up after EMAIL_MAX_ATTEMPTS). */
+    notifications: z.object({ pending: z.int(), sent: z.int(), failed: z.int() }).optional(),
   });
 
 export const recordingPage = z

@@ -37,7 +37,8 @@ export function recordingsRouter(ctx: AppContext): Router {
 
   router.get('/api/v1.0/recordings/:id', auth, async (req: Request, res) => {
     const { recording, role } = await ctx.recordings.get(currentUser(res), String(req.params.id));
-    res.json(recordingJson(recording, role, settings));
+    const notifications = await ctx.store.notificationSummary(recording.id);
+    res.json({ ...recordingJson(recording, role, settings), notifications });
   });
 
   router.delete('/api/v1.0/recordings/:id', auth, async (req: Request, res) => {
