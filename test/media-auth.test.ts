@@ -1,11 +1,15 @@
 import fc from 'fast-check';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import request from 'supertest';
+import { loadConfig } from '../src/config/config';
+import { DOWNLOAD_SECRET_NAME } from '../src/downloads/download-secret';
 import { deriveDownloadTokenSecret, signDownloadToken } from '../src/downloads/download-token';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { startFakeLivekit } from './helpers/livekit-env';
+import { createTestDatabase } from './helpers/pg';
 import { startS3Server, type TestS3 } from './helpers/s3';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer, startTestService, tokenFor, type TestService, type TestUser } from './helpers/service';
 
@@ -37,8 +41,8 @@ interface Answer {
 }
 
 /** A request to the service with exactly these header values (no normalisation). */
-function ask(headers: Record<string, string>, path = MEDIA_AUTH): Promise<Answer> {
-  const url = new URL(svc.url);
+function ask(headers: Record<string, string>, path = MEDIA_AUTH, base = svc.url): Promise<Answer> {
+  const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: url.hostname, port: url.port, method: 'GET', path, headers, agent, timeout: REQUEST_TIMEOUT_MS },
@@ -54,8 +58,8 @@ function ask(headers: Record<string, string>, path = MEDIA_AUTH): Promise<Answer
   });
 }
 
-function mediaAuth(originalUrl: string | undefined, extra: Record<string, string> = {}): Promise<Answer> {
-  return ask({ ...(originalUrl === undefined ? {} : { 'X-Original-URL': originalUrl }), ...extra });
+function mediaAuth(originalUrl: string | undefined, extra: Record<string, string> = {}, base?: string): Promise<Answer> {
+  return ask({ ...(originalUrl === undefined ? {} : { 'X-Original-URL': originalUrl }), ...extra }, MEDIA_AUTH, base);
 }
 
 interface Made {
@@ -475,5 +479,76 @@ describe('media-auth answers only 200, 401 or 403', () => {
     expect(res.status).toBe(200);
     const bad = await request(svc.url).get(MEDIA_AUTH).set('X-Original-URL', saved.path).set('Content-Type', 'application/json').send('{');
     expect(bad.status).toBe(401);
+  });
+});
+
+describe('the key that signs download links', () => {
+  const storageEnv = {
+    AWS_S3_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_S3_ACCESS_KEY_ID: 'minio-access',
+    AWS_S3_SECRET_ACCESS_KEY: 'minio-secret-key',
+    AWS_STORAGE_BUCKET_NAME: 'meet-media-storage',
+  };
+
+  async function savedRow(dbUrl: string, userSub: string): Promise<Made> {
+    const id = randomUUID();
+    const c = new Client({ connectionString: dbUrl });
+    await c.connect();
+    try {
+      await c.query("INSERT INTO recordings (id, room, mode, status, worker_kind) VALUES ($1, 'k', 'screen_recording', 'saved', 'livekit-video')", [id]);
+      await c.query("INSERT INTO recording_accesses (id, recording_id, user_sub, role) VALUES (gen_random_uuid(), $1, $2, 'owner')", [id, userSub]);
+    } finally {
+      await c.end();
+    }
+    const key = `recordings/${id}.mp4`;
+    return { id, key, path: `/media/${key}` };
+  }
+
+  it('with public-key auth: generated once, kept in service_secrets, the same for every instance', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const env = {
+      ...storageEnv,
+      AUTH_JWT_SECRET: undefined,
+      AUTH_JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    };
+    const db = await createTestDatabase();
+    // Two instances starting together race for the first insert.
+    const [a, b] = await Promise.all([startTestService(env, db), startTestService(env, db)]);
+    try {
+      const c = new Client({ connectionString: db.url });
+      await c.connect();
+      const stored = (await c.query('SELECT value FROM service_secrets WHERE name = $1', [DOWNLOAD_SECRET_NAME])).rows as { value: string }[];
+      await c.end();
+      expect(stored).toHaveLength(1);
+      expect(stored[0]!.value.length).toBeGreaterThanOrEqual(32);
+
+      const made = await savedRow(db.url, 'rsa-user');
+      const userToken = jwt.sign({ sub: 'rsa-user' }, privateKey, { algorithm: 'RS256', expiresIn: '5m' });
+      const link = await request(a.url).post(`/api/v1.0/recordings/${made.id}/download-link/`).set('Authorization', `Bearer ${userToken}`);
+      expect(link.status).toBe(200);
+      expect(link.body.url).toMatch(new RegExp(`^/media/${made.key}\\?token=`));
+      // Issued by one instance, honoured by the other; signed with the stored key.
+      expect((await mediaAuth(link.body.url as string, {}, b.url)).status).toBe(200);
+      const token = new URL(link.body.url as string, 'http://x').searchParams.get('token')!;
+      expect(() => jwt.verify(token, stored[0]!.value, { audience: 'recording-download' })).not.toThrow();
+      expect((await mediaAuth(made.path, { Authorization: `Bearer ${userToken}` }, b.url)).status).toBe(200);
+    } finally {
+      await a.close({ keepDatabase: true });
+      await b.close();
+    }
+  });
+
+  it('DOWNLOAD_LINK_SECRET, when set, is the key (and must be long enough)', async () => {
+    const dedicated = 'dedicated-download-link-secret-0123456789';
+    const other = await startTestService({ ...storageEnv, DOWNLOAD_LINK_SECRET: dedicated });
+    try {
+      const made = await savedRow(other.db.url, owner.sub);
+      const sign = (secret: string) => signDownloadToken({ secret, recordingId: made.id, key: made.key, userSub: owner.sub, ttlSeconds: 60 }).token;
+      expect((await mediaAuth(`${made.path}?token=${sign(dedicated)}`, {}, other.url)).status).toBe(200);
+      expect((await mediaAuth(`${made.path}?token=${sign(LINK_SECRET)}`, {}, other.url)).status).toBe(403);
+    } finally {
+      await other.close();
+    }
+    expect(() => loadConfig({ AUTH_JWT_SECRET: TEST_JWT_SECRET, RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN, DOWNLOAD_LINK_SECRET: 'short' })).toThrow(/^DOWNLOAD_LINK_SECRET: /);
   });
 });
