@@ -1,35 +1,26 @@
 import request from 'supertest';
-import type { FakeLivekitServer } from './fakes/livekit-server';
 import { eventually, minioFixture, postStorageEvent, queryDb, stoppedRecording } from './helpers/flow';
-import { startFakeLivekit } from './helpers/livekit-env';
-import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
-import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
+import { bearer, type TestService, type TestUser } from './helpers/service';
+import type { TestSmtpServer } from './helpers/smtp';
+import { startStack, type TestStack } from './helpers/stack';
 
 const owner: TestUser = { sub: 'lim-owner', email: 'bounce@example.org', rooms: { lim: 'owner' } };
 
+let stack: TestStack;
 let svc: TestService;
-let livekit: FakeLivekitServer;
 let smtp: TestSmtpServer;
 
 beforeAll(async () => {
-  const fake = await startFakeLivekit();
-  livekit = fake.livekit;
-  smtp = await startSmtpServer();
-  svc = await startTestService({
-    ...fake.env,
-    ...smtp.env,
+  stack = await startStack({
     WEBHOOK_RATE_LIMIT_PER_MINUTE: '8',
     EMAIL_MAX_ATTEMPTS: '3',
     EMAIL_RETRY_BASE_MS: '50',
     EMAIL_RETRY_MAX_MS: '100',
     EMAIL_POLL_INTERVAL_MS: '50',
   });
+  ({ svc, smtp } = stack);
 });
-afterAll(async () => {
-  await svc?.close();
-  await livekit?.close();
-  await smtp?.stop();
-});
+afterAll(() => stack?.close());
 
 it('gives up on an email after EMAIL_MAX_ATTEMPTS and shows it in the API and the metrics', async () => {
   smtp.rejectWith(550, 'mailbox unavailable');

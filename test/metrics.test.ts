@@ -2,27 +2,21 @@ import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { postLivekitWebhook } from './fakes/livekit-webhook';
 import { eventually, minioFixture, postStorageEvent, statusOf, stoppedRecording } from './helpers/flow';
-import { LK_KEY, LK_SECRET, startFakeLivekit } from './helpers/livekit-env';
-import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
-import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
+import { LK_KEY, LK_SECRET } from './helpers/livekit-env';
+import { bearer, type TestService, type TestUser } from './helpers/service';
+import { startStack, type TestStack } from './helpers/stack';
 
 const owner: TestUser = { sub: 'm-owner', email: 'metrics@example.org', rooms: { m1: 'owner', m2: 'owner' } };
 
+let stack: TestStack;
 let svc: TestService;
 let livekit: FakeLivekitServer;
-let smtp: TestSmtpServer;
 
 beforeAll(async () => {
-  const fake = await startFakeLivekit();
-  livekit = fake.livekit;
-  smtp = await startSmtpServer();
-  svc = await startTestService({ ...fake.env, ...smtp.env, EMAIL_POLL_INTERVAL_MS: '100' });
+  stack = await startStack();
+  ({ svc, livekit } = stack);
 });
-afterAll(async () => {
-  await svc?.close();
-  await livekit?.close();
-  await smtp?.stop();
-});
+afterAll(() => stack?.close());
 
 type Samples = Map<string, number>;
 

@@ -1,20 +1,14 @@
-import type { FakeLivekitServer } from './fakes/livekit-server';
 import { eventually, minioFixture, postStorageEvent, queryDb, statusOf, stoppedRecording } from './helpers/flow';
-import { startFakeLivekit } from './helpers/livekit-env';
-import { startTestService, type TestService, type TestUser } from './helpers/service';
-import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
+import type { TestService, TestUser } from './helpers/service';
+import type { TestSmtpServer } from './helpers/smtp';
+import { startStack, type TestStack } from './helpers/stack';
 
+let stack: TestStack;
 let svc: TestService;
-let livekit: FakeLivekitServer;
 let smtp: TestSmtpServer;
 
 beforeAll(async () => {
-  const fake = await startFakeLivekit();
-  livekit = fake.livekit;
-  smtp = await startSmtpServer();
-  svc = await startTestService({
-    ...fake.env,
-    ...smtp.env,
+  stack = await startStack({
     EMAIL_FROM: 'Recordings <recordings@meet.example.org>',
     EMAIL_BRAND_NAME: 'Meet Example',
     EMAIL_SUPPORT_EMAIL: 'support@meet.example.org',
@@ -25,12 +19,9 @@ beforeAll(async () => {
     EMAIL_RETRY_MAX_MS: '300',
     EMAIL_TIMEOUT_MS: '1000',
   });
+  ({ svc, smtp } = stack);
 });
-afterAll(async () => {
-  await svc?.close();
-  await livekit?.close();
-  await smtp?.stop();
-});
+afterAll(() => stack?.close());
 
 async function saveAndWait(user: TestUser, room: string) {
   const id = await stoppedRecording(svc.url, user, room);

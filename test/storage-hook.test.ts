@@ -1,27 +1,20 @@
 import fc from 'fast-check';
-import type { FakeLivekitServer } from './fakes/livekit-server';
 import { minioFixture, postStorageEvent, queryDb, statusOf, stoppedRecording, eventually } from './helpers/flow';
-import { startFakeLivekit } from './helpers/livekit-env';
-import { startTestService, type TestService, type TestUser } from './helpers/service';
-import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
+import type { TestService, TestUser } from './helpers/service';
+import type { TestSmtpServer } from './helpers/smtp';
+import { startStack, type TestStack } from './helpers/stack';
 
 const owner: TestUser = { sub: 'hook-owner', email: 'owner@example.org', locale: 'en', rooms: { r1: 'owner', r2: 'owner', r3: 'owner', r4: 'owner', r5: 'owner' } };
 
+let stack: TestStack;
 let svc: TestService;
-let livekit: FakeLivekitServer;
 let smtp: TestSmtpServer;
 
 beforeAll(async () => {
-  const fake = await startFakeLivekit();
-  livekit = fake.livekit;
-  smtp = await startSmtpServer();
-  svc = await startTestService({ ...fake.env, ...smtp.env, EMAIL_POLL_INTERVAL_MS: '100' });
+  stack = await startStack();
+  ({ svc, smtp } = stack);
 });
-afterAll(async () => {
-  await svc?.close();
-  await livekit?.close();
-  await smtp?.stop();
-});
+afterAll(() => stack?.close());
 
 async function snapshot(): Promise<string> {
   const rows = await queryDb(svc.db.url, 'SELECT id, status, updated_at FROM recordings ORDER BY id');
@@ -156,5 +149,23 @@ describe('idempotency', () => {
     // A late repeat after the notification changes nothing either.
     expect((await postStorageEvent(svc.url, event2)).body).toEqual({ message: 'Event processed.' });
     expect(await statusOf(svc.db.url, id2)).toBe('notification_succeeded');
+  });
+});
+
+describe('AWS S3 flavour (RECORDING_EVENT_PARSER=aws)', () => {
+  it('takes the content type from the extension and accepts AWS event names', async () => {
+    const aws = await startStack({ RECORDING_EVENT_PARSER: 'aws' });
+    try {
+      const user: TestUser = { sub: 'aws', email: 'aws@example.org', rooms: { aws: 'owner' } };
+      const id = await stoppedRecording(aws.svc.url, user, 'aws');
+      const event = minioFixture('put-recording.json', id) as { Records: { eventName: string; s3: { object: Record<string, unknown> } }[] };
+      event.Records[0]!.eventName = 'ObjectCreated:Put';
+      delete event.Records[0]!.s3.object.contentType;
+      delete event.Records[0]!.s3.object.userMetadata;
+      expect((await postStorageEvent(aws.svc.url, event)).body).toEqual({ message: 'Event processed.' });
+      expect(['saved', 'notification_succeeded']).toContain(await statusOf(aws.svc.db.url, id));
+    } finally {
+      await aws.close();
+    }
   });
 });
