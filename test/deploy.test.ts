@@ -397,7 +397,7 @@ describe('Dockerfile', () => {
     expect(stages.some((s) => /npm ci\b[^\n]*--omit=dev/.test(s))).toBe(true);
     expect(runtime).toMatch(/^COPY --from=\S+ \S*node_modules/m);
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
-    expect(pkg.scripts.start).toMatch(/^tsx /);
+    expect(pkg.scripts.start).toMatch(/^(tsx |node --import tsx )/);
     expect(pkg.dependencies.tsx).toBeDefined();
     expect(runtime).toMatch(/^COPY[^\n]*\btsconfig\.json\b/m);
     expect(runtime).toMatch(/^COPY src /m);

@@ -1,4 +1,4 @@
-import { createPublicKey, KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import jwt, { Algorithm } from 'jsonwebtoken';
 import { userFromClaims } from './claims';
 import type { AuthUser } from './user';
@@ -22,7 +22,8 @@ export class TokenVerifier {
 
   constructor(private readonly settings: VerifierSettings) {
     if (settings.secret) {
-      this.key = settings.secret;
+      // A KeyObject: jsonwebtoken then skips trying to read the string as a PEM key on every call.
+      this.key = createSecretKey(Buffer.from(settings.secret, 'utf8'));
       this.algorithms = ['HS256'];
     } else if (settings.publicKey) {
       const key = createPublicKey(settings.publicKey);

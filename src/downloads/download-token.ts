@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 /**
@@ -71,7 +71,7 @@ export function verifyDownloadToken(
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
     if (typeof opts?.secret !== 'string' || opts.secret.length === 0) return null;
     if (typeof opts.key !== 'string' || opts.key.length === 0) return null;
-    const payload = jwt.verify(token, opts.secret, {
+    const payload = jwt.verify(token, secretKey(opts.secret), {
       algorithms: ['HS256'],
       audience: DOWNLOAD_TOKEN_AUDIENCE,
       clockTimestamp: opts.now ? Math.floor(opts.now.getTime() / 1000) : undefined,
@@ -86,4 +86,16 @@ export function verifyDownloadToken(
   } catch {
     return null;
   }
+}
+
+/** Secret strings as KeyObjects, built once: jsonwebtoken then skips probing the string as a PEM key. */
+const keyCache = new Map<string, KeyObject>();
+function secretKey(secret: string): KeyObject {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    if (keyCache.size > 16) keyCache.clear();
+    keyCache.set(secret, key);
+  }
+  return key;
 }
