@@ -16,7 +16,10 @@ const RECORDING_ERROR_STATUS: Record<RecordingError['kind'], number> = {
 
 /** Connection-level failures of PostgreSQL: the database is down or restarting. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; driverError?: { code?: string } };
+  const e = err as { name?: string; code?: string; message?: string; driverError?: { code?: string } };
+  // TypeORM releases a query runner whose connection emitted an error (e.g. the server shut it
+  // down mid-transaction); the transaction's next query then fails with this error.
+  if (e?.name === 'QueryRunnerAlreadyReleasedError') return true;
   const code = e?.code ?? e?.driverError?.code;
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code)) {
     return true;
