@@ -85,6 +85,8 @@ interface PendingFault {
 }
 
 type Json = Record<string, unknown>;
+/** Runs after a request was carried out, before its answer (snake_case, as sent) goes out. */
+export type AnswerHook = (answer: Record<string, unknown>) => Promise<void> | void;
 
 const RUNNING: EgressStatusName[] = ['EGRESS_STARTING', 'EGRESS_ACTIVE'];
 const NOT_FINISHED: EgressStatusName[] = ['EGRESS_STARTING', 'EGRESS_ACTIVE', 'EGRESS_ENDING'];
@@ -139,6 +141,7 @@ export class FakeLivekitServer {
   readonly egresses = new Map<string, FakeEgress>();
   private faults: PendingFault[] = [];
   private abortOnStop = new Map<string, string>();
+  private answerHooks = new Map<string, AnswerHook>();
   private readonly server: http.Server;
   private port = 0;
 
@@ -184,6 +187,15 @@ export class FakeLivekitServer {
 
   clearFaults(): void {
     this.faults = [];
+    this.answerHooks.clear();
+  }
+
+  /**
+   * Once: the next `method` request is carried out (e.g. the egress exists) and `hook` runs
+   * before the answer is sent, so a test can kill the caller first or outlast its timeout.
+   */
+  beforeAnswer(method: string, hook: AnswerHook): void {
+    this.answerHooks.set(method, hook);
   }
 
   requestsFor(method: string): RecordedRequest[] {
@@ -303,7 +315,13 @@ export class FakeLivekitServer {
 
     try {
       const request = asObject(renameKeys(body, toCamelKey));
-      this.json(res, 200, renameKeys(this.dispatch(method, request), toSnakeKey));
+      const answer = renameKeys(this.dispatch(method, request), toSnakeKey) as Json;
+      const hook = this.answerHooks.get(method);
+      if (hook) {
+        this.answerHooks.delete(method);
+        await hook(answer);
+      }
+      this.json(res, 200, answer);
     } catch (err) {
       if (err instanceof TwirpFailure) return this.twirpError(res, err.code, err.message);
       return this.twirpError(res, 'internal', err instanceof Error ? err.message : 'internal error');

@@ -1,0 +1,621 @@
+/**
+ * Fault-injection suite (issue 7). Each scenario drives the real service process (src/main.ts,
+ * spawned, SIGKILLed, restarted) against real PostgreSQL, the fake LiveKit, s3rver and a real
+ * SMTP server, injects one fault and checks the database ends up telling the truth and every
+ * owner gets exactly one email. afterAll prints one row per scenario (injected / expected /
+ * happened) and the summary: scenarios run, recordings lost, emails duplicated, all computed.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import type { FakeLivekitServer } from './fakes/livekit-server';
+import { eventually, minioFixture, queryDb, statusOf } from './helpers/flow';
+import { startFakeLivekit } from './helpers/livekit-env';
+import { createPgCluster, type PgCluster } from './helpers/pg-cluster';
+import { createTestDatabase, type TestDatabase } from './helpers/pg';
+import { startS3Server, type TestS3 } from './helpers/s3';
+import { tokenFor, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './helpers/service';
+import { killAllServiceProcesses, serviceProcess, type ServiceProcess } from './helpers/service-process';
+import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
+
+jest.setTimeout(60_000);
+
+const BUCKET = 'meet-media-storage';
+const DOWNLOAD_BASE = 'http://media.test/recordings';
+const WORKER_TIMEOUT_MS = 1000;
+const EMAIL_RETRY_BASE_MS = 500;
+const DB_UNAVAILABLE = 'The database is unavailable; please retry shortly.';
+/** The reconciler's advisory lock key (src/recording/reconciler/reconciler.ts): holding it pauses reconciliation. */
+const RECONCILE_LOCK_KEY = '7314820992';
+const SAVED = ['saved', 'notification_succeeded'];
+const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+let livekit: FakeLivekitServer;
+let livekitEnv: Record<string, string>;
+let s3: TestS3;
+let smtp: TestSmtpServer;
+let cluster: PgCluster | undefined;
+const databases: TestDatabase[] = [];
+
+interface ScenarioRow {
+  scenario: string;
+  injected: string;
+  expected: string;
+  happened: string;
+  passed: boolean;
+  lost: number;
+}
+const rows: ScenarioRow[] = [];
+
+beforeAll(async () => {
+  const fake = await startFakeLivekit();
+  livekit = fake.livekit;
+  livekitEnv = { LIVEKIT_API_URL: fake.env.LIVEKIT_API_URL!, LIVEKIT_API_KEY: fake.env.LIVEKIT_API_KEY!, LIVEKIT_API_SECRET: fake.env.LIVEKIT_API_SECRET! };
+  s3 = await startS3Server({ bucket: BUCKET });
+  smtp = await startSmtpServer();
+});
+
+afterEach(async () => {
+  livekit.clearFaults();
+  await killAllServiceProcesses();
+});
+
+afterAll(async () => {
+  await killAllServiceProcesses();
+  const duplicated = duplicatedEmails();
+  const lost = rows.reduce((n, r) => n + r.lost, 0);
+  const table = [
+    '| # | scenario | injected | expected | happened | result |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r, i) => `| ${i + 1} | ${r.scenario} | ${r.injected} | ${r.expected} | ${r.happened} | ${r.passed ? 'pass' : 'FAIL'} |`),
+  ].join('\n');
+  console.log(
+    `Fault-injection scenarios\n${table}\n\n` +
+      `SUMMARY: scenarios run ${rows.length} (passed ${rows.filter((r) => r.passed).length}), ` +
+      `recordings lost ${lost}, emails duplicated ${duplicated} (${smtp?.messages.length ?? 0} emails delivered)`,
+  );
+  await Promise.allSettled([
+    livekit?.close(),
+    s3?.close(),
+    smtp?.stop(),
+    cluster?.drop(),
+    ...databases.map((d) => d.drop()),
+  ]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function serviceEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN,
+    ...livekitEnv,
+    AWS_S3_ENDPOINT_URL: s3.endpointUrl,
+    AWS_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    AWS_STORAGE_BUCKET_NAME: BUCKET,
+    STORAGE_TIMEOUT_MS: '3000',
+    WORKER_TIMEOUT_MS: String(WORKER_TIMEOUT_MS),
+    ...smtp.env,
+    EMAIL_TIMEOUT_MS: '3000',
+    EMAIL_POLL_INTERVAL_MS: '100',
+    EMAIL_RETRY_BASE_MS: String(EMAIL_RETRY_BASE_MS),
+    EMAIL_RETRY_MAX_MS: '1000',
+    EMAIL_MAX_ATTEMPTS: '100',
+    RECORDING_DOWNLOAD_BASE_URL: DOWNLOAD_BASE,
+    RECONCILE_INTERVAL_MS: '250',
+    RECONCILE_STOPPED_GRACE_MS: '500',
+    RECONCILE_INITIATED_GRACE_MS: '500',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+async function newDatabase(): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  databases.push(db);
+  return db;
+}
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function api(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  opts: { user?: TestUser; bearerToken?: string; body?: unknown; timeoutMs?: number } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  const token = opts.user ? tokenFor(opts.user) : opts.bearerToken;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+  });
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = { raw: text };
+  }
+  return { status: res.status, body };
+}
+
+const startRecording = (svc: ServiceProcess, user: TestUser, room: string) =>
+  api(svc.url, 'POST', `/api/v1.0/rooms/${room}/start-recording/`, { user, body: { mode: 'screen_recording' } });
+const stopRecording = (svc: ServiceProcess, user: TestUser, room: string) =>
+  api(svc.url, 'POST', `/api/v1.0/rooms/${room}/stop-recording/`, { user });
+const storageEvent = (svc: ServiceProcess, id: string) =>
+  api(svc.url, 'POST', '/api/v1.0/recordings/storage-hook/', { bearerToken: TEST_STORAGE_TOKEN, body: minioFixture('put-recording.json', id) });
+
+/** What LiveKit Egress does at the end of a recording: the file lands in the bucket. */
+const uploadFile = (id: string) => s3.putObject(`recordings/${id}.mp4`, Buffer.alloc(2048, 1), 'video/mp4');
+
+async function recordingOf(dbUrl: string, id: string): Promise<{ status: string; worker_id: string | null }> {
+  const [row] = await queryDb<{ status: string; worker_id: string | null }>(dbUrl, 'SELECT status, worker_id FROM recordings WHERE id = $1', [id]);
+  if (!row) throw new Error(`recording ${id} not found`);
+  return row;
+}
+
+async function metric(svc: ServiceProcess, name: string, labels: string): Promise<number> {
+  const text = (await api(svc.url, 'GET', '/metrics')).body.raw as string;
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/** `action=count` for every reconciler correction the service counted in /metrics. */
+async function corrections(svc: ServiceProcess): Promise<string> {
+  const text = (await api(svc.url, 'GET', '/metrics')).body.raw as string;
+  const found = [...text.matchAll(/^recorder_reconciler_corrections_total\{action="([a-z_]+)"\} (\d+)/gm)].map((m) => `${m[1]}=${m[2]}`);
+  return found.length ? found.join(' ') : 'none';
+}
+
+function egressIdsOf(method: string, egressId: string): number {
+  return livekit.requestsFor(method).filter((r) => (r.body.egressId ?? r.body.egress_id) === egressId).length;
+}
+
+/** Emails received for a recording (its id is in the download link), per envelope recipient. */
+function emailsFor(id: string, recipient: string): number {
+  return smtp.messages.filter((m) => m.to.includes(recipient.toLowerCase()) && m.text.includes(id)).length;
+}
+
+/** Over every message received: how many repeat a (recipient, recording) pair already delivered. */
+function duplicatedEmails(): number {
+  if (!smtp) return 0;
+  const seen = new Map<string, number>();
+  for (const m of smtp.messages) {
+    const ids = new Set(m.text.match(UUID_RE) ?? []);
+    for (const to of m.to) for (const id of ids) seen.set(`${to} ${id}`, (seen.get(`${to} ${id}`) ?? 0) + 1);
+  }
+  return [...seen.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
+}
+
+/**
+ * Recordings the system lost track of, for the rooms starting with `prefix`: a file in storage
+ * whose recording is not saved, an egress still running that no active recording points to
+ * (running unseen), or a recording stuck in `initiated`.
+ */
+async function lostRecordings(dbUrl: string, prefix: string): Promise<string[]> {
+  const recs = await queryDb<{ id: string; status: string; worker_id: string | null }>(
+    dbUrl,
+    'SELECT id, status, worker_id FROM recordings WHERE room LIKE $1',
+    [`${prefix}%`],
+  );
+  const problems: string[] = [];
+  for (const r of recs) {
+    if (r.status === 'initiated') problems.push(`${r.id} still initiated`);
+    if (!SAVED.includes(r.status) && (await s3.hasObject(`recordings/${r.id}.mp4`))) problems.push(`${r.id} stored but ${r.status}`);
+  }
+  for (const e of livekit.egresses.values()) {
+    if (!e.roomName.startsWith(prefix) || !['EGRESS_STARTING', 'EGRESS_ACTIVE'].includes(e.status)) continue;
+    if (!recs.some((r) => r.worker_id === e.egressId && r.status === 'active')) problems.push(`egress ${e.egressId} running unseen`);
+  }
+  return problems;
+}
+
+/** Runs a scenario body and records its row whatever happens; the body returns what happened. */
+async function scenario(
+  meta: { scenario: string; injected: string; expected: string; prefix: string; dbUrl: () => string | undefined },
+  body: () => Promise<string>,
+): Promise<void> {
+  const row: ScenarioRow = { scenario: meta.scenario, injected: meta.injected, expected: meta.expected, happened: '', passed: false, lost: 0 };
+  rows.push(row);
+  try {
+    row.happened = await body();
+    const dbUrl = meta.dbUrl();
+    const lost = dbUrl ? await lostRecordings(dbUrl, meta.prefix) : [];
+    row.lost = lost.length;
+    expect(lost).toEqual([]);
+    row.passed = true;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    row.happened = `${row.happened ? `${row.happened}; ` : ''}FAILED: ${message.split('\n')[0]!.slice(0, 300)}`;
+    const dbUrl = meta.dbUrl();
+    if (dbUrl) row.lost = (await lostRecordings(dbUrl, meta.prefix).catch(() => [])).length;
+    throw err;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const since = (t0: number) => `${Math.round(performance.now() - t0)} ms`;
+
+function owner(prefix: string, rooms: string[], withEmail = true): TestUser {
+  const sub = `${prefix}-owner-${randomBytes(3).toString('hex')}`;
+  return {
+    sub,
+    ...(withEmail ? { email: `${sub}@example.org` } : {}),
+    locale: 'en',
+    rooms: Object.fromEntries(rooms.map((r) => [r, 'owner'])),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// scenarios
+
+it('storage event never delivered: the reconciler finds the file, saves and notifies', async () => {
+  let db: TestDatabase | undefined;
+  await scenario(
+    {
+      scenario: 'storage event lost',
+      injected: 'recording stopped, file put in storage, no storage-hook call',
+      expected: 'reconciler (statObject) saves it; one email; status notification_succeeded',
+      prefix: 'fi1-',
+      dbUrl: () => db?.url,
+    },
+    async () => {
+      db = await newDatabase();
+      const svc = await serviceProcess(serviceEnv(db.url));
+      await svc.start();
+      const user = owner('fi1', ['fi1-room']);
+      const started = await startRecording(svc, user, 'fi1-room');
+      expect(started.status).toBe(201);
+      const id = started.body.id as string;
+      expect((await stopRecording(svc, user, 'fi1-room')).status).toBe(200);
+      await uploadFile(id);
+      const t0 = performance.now();
+
+      await eventually(async () => (await statusOf(db!.url, id)) === 'notification_succeeded', 20_000, 'reconciled save and email');
+      const settled = since(t0);
+      expect(emailsFor(id, user.email!)).toBe(1);
+      const saved = await metric(svc, 'recorder_reconciler_corrections_total', 'action="saved"');
+      expect(saved).toBeGreaterThanOrEqual(1);
+      return `notification_succeeded ${settled} after the upload; ${emailsFor(id, user.email!)} email; reconciler corrections{saved}=${saved}`;
+    },
+  );
+});
+
+it('service SIGKILLed after LiveKit started the egress, before the answer: adopted on restart', async () => {
+  let db: TestDatabase | undefined;
+  await scenario(
+    {
+      scenario: 'crash between worker start and DB write',
+      injected: 'SIGKILL of the service after the fake LiveKit created the egress, before its answer was sent; restart',
+      expected: 'recording active with the egress id (adopted), or egress stopped; never running unseen',
+      prefix: 'fi2-',
+      dbUrl: () => db?.url,
+    },
+    async () => {
+      db = await newDatabase();
+      const svc = await serviceProcess(serviceEnv(db.url));
+      await svc.start();
+      const user = owner('fi2', ['fi2-room']);
+      let egressId = '';
+      let killed: Promise<void> = Promise.resolve();
+      livekit.beforeAnswer('StartRoomCompositeEgress', async (answer) => {
+        egressId = String(answer.egress_id);
+        killed = svc.kill();
+        await killed;
+      });
+
+      const outcome = await startRecording(svc, user, 'fi2-room').then(
+        (a) => `answered ${a.status}`,
+        () => 'no answer (connection lost)',
+      );
+      // The connection drops as the process dies, possibly before the kill has been reaped.
+      await killed;
+      expect(outcome).toBe('no answer (connection lost)');
+      expect(svc.running).toBe(false);
+      expect(egressId).toMatch(/^EG_/);
+      expect(livekit.egresses.get(egressId)?.status).toBe('EGRESS_STARTING');
+      const [orphan] = await queryDb<{ id: string; status: string; worker_id: string | null }>(
+        db.url,
+        "SELECT id, status, worker_id FROM recordings WHERE room = 'fi2-room'",
+      );
+      expect(orphan).toMatchObject({ status: 'initiated', worker_id: null });
+      const id = orphan!.id;
+
+      const t0 = performance.now();
+      await svc.start();
+      await eventually(async () => (await statusOf(db!.url, id)) === 'active', 20_000, 'adoption after restart');
+      const adoptedAfter = since(t0);
+      expect((await recordingOf(db.url, id)).worker_id).toBe(egressId);
+      const adopted = await metric(svc, 'recorder_reconciler_corrections_total', 'action="adopted"');
+      expect(adopted).toBe(1);
+
+      // The adopted recording is fully usable: stop, file, storage event, one email.
+      const stop = await stopRecording(svc, user, 'fi2-room');
+      expect(stop.status).toBe(200);
+      expect(livekit.egresses.get(egressId)?.status).toBe('EGRESS_COMPLETE');
+      await uploadFile(id);
+      expect((await storageEvent(svc, id)).body).toEqual({ message: 'Event processed.' });
+      await eventually(async () => (await statusOf(db!.url, id)) === 'notification_succeeded', 20_000, 'email after adoption');
+      expect(emailsFor(id, user.email!)).toBe(1);
+      return `start request lost its answer; DB had it initiated (no worker id), egress STARTING; after restart active with ${egressId} in ${adoptedAfter} (corrections{adopted}=${adopted}); then stopped, saved, 1 email`;
+    },
+  );
+});
+
+it('service SIGKILLed while emails are queued (SMTP down): all delivered after restart, none twice', async () => {
+  let db: TestDatabase | undefined;
+  const count = 4;
+  await scenario(
+    {
+      scenario: 'crash with emails queued',
+      injected: `SMTP down, ${count} recordings saved (storage events), emails failing and queued; SIGKILL; SMTP back; restart`,
+      expected: `${count} emails, one per owner, none twice; all notification_succeeded`,
+      prefix: 'fi3-',
+      dbUrl: () => db?.url,
+    },
+    async () => {
+      db = await newDatabase();
+      const svc = await serviceProcess(serviceEnv(db.url));
+      await svc.start();
+      const recs: { id: string; user: TestUser }[] = [];
+      for (let i = 0; i < count; i++) {
+        const room = `fi3-room-${i}`;
+        const user = owner('fi3', [room]);
+        const started = await startRecording(svc, user, room);
+        expect(started.status).toBe(201);
+        expect((await stopRecording(svc, user, room)).status).toBe(200);
+        recs.push({ id: started.body.id as string, user });
+      }
+
+      await smtp.stop();
+      for (const r of recs) {
+        await uploadFile(r.id);
+        expect((await storageEvent(svc, r.id)).body).toEqual({ message: 'Event processed.' });
+      }
+      // Kill once every email has failed at least once and none is being sent or due within
+      // 200 ms: the kill then lands between attempts (a kill during a claimed attempt would
+      // only delay that email by its lease, which is not what this scenario measures).
+      await eventually(
+        async () => {
+          const [row] = await queryDb<{ ready: number; total: number }>(
+            db!.url,
+            `SELECT count(*) FILTER (WHERE status = 'pending' AND attempts >= 1 AND locked_until IS NULL
+                                       AND next_attempt_at > now() + interval '200 milliseconds')::int AS ready,
+                    count(*)::int AS total
+               FROM notifications`,
+          );
+          return row!.total === count && row!.ready === count;
+        },
+        20_000,
+        'emails queued after a failed attempt',
+      );
+      await svc.kill();
+      const [{ attempts }] = await queryDb<{ attempts: number }>(db.url, 'SELECT sum(attempts)::int AS attempts FROM notifications');
+      expect(smtp.messages.filter((m) => recs.some((r) => m.text.includes(r.id)))).toHaveLength(0);
+
+      await smtp.restart();
+      const t0 = performance.now();
+      await svc.start();
+      await eventually(
+        async () => {
+          const rowsNow = await queryDb<{ n: number }>(
+            db!.url,
+            "SELECT count(*)::int AS n FROM recordings WHERE room LIKE 'fi3-%' AND status = 'notification_succeeded'",
+          );
+          return rowsNow[0]!.n === count;
+        },
+        20_000,
+        'all queued emails delivered after restart',
+      );
+      const delivered = since(t0);
+      const perRecipient = recs.map((r) => emailsFor(r.id, r.user.email!));
+      expect(perRecipient).toEqual(recs.map(() => 1));
+      const notSent = await queryDb(db.url, "SELECT id FROM notifications WHERE status <> 'sent'");
+      expect(notSent).toHaveLength(0);
+      return `${attempts} failed attempts before the kill, 0 delivered; after restart all ${count} notification_succeeded in ${delivered}; emails per owner [${perRecipient.join(', ')}]`;
+    },
+  );
+});
+
+it('LiveKit times out on stop: failed_to_stop, then the reconciler settles it from ListEgress', async () => {
+  let db: TestDatabase | undefined;
+  await scenario(
+    {
+      scenario: 'LiveKit stop timeout',
+      injected: `StopEgress (a) never answered, (b) carried out but answered after WORKER_TIMEOUT_MS=${WORKER_TIMEOUT_MS}`,
+      expected: '502 and failed_to_stop; then reconciler: (a) egress still running -> stops it; (b) ListEgress says complete -> stopped, no second stop',
+      prefix: 'fi4-',
+      dbUrl: () => db?.url,
+    },
+    async () => {
+      db = await newDatabase();
+      const svc = await serviceProcess(serviceEnv(db.url));
+      await svc.start();
+      const user = owner('fi4', ['fi4-hang', 'fi4-late']);
+      const ids: Record<'hang' | 'late', string> = { hang: '', late: '' };
+      const egress: Record<'hang' | 'late', string> = { hang: '', late: '' };
+      for (const k of ['hang', 'late'] as const) {
+        const started = await startRecording(svc, user, `fi4-${k}`);
+        expect(started.status).toBe(201);
+        ids[k] = started.body.id as string;
+        egress[k] = (await recordingOf(db.url, ids[k])).worker_id!;
+      }
+
+      // Pause the reconciler (it skips a pass when it cannot take its advisory lock) so the
+      // failed_to_stop state can be observed before it is corrected.
+      const lock = new Client({ connectionString: db.url });
+      await lock.connect();
+      try {
+        await lock.query('SELECT pg_advisory_lock($1::bigint)', [RECONCILE_LOCK_KEY]);
+        livekit.injectFault({ type: 'hang' }, { method: 'StopEgress', times: 1 });
+        const hang = await stopRecording(svc, user, 'fi4-hang');
+        livekit.beforeAnswer('StopEgress', () => sleep(WORKER_TIMEOUT_MS + 500));
+        const late = await stopRecording(svc, user, 'fi4-late');
+        for (const res of [hang, late]) {
+          expect(res.status).toBe(502);
+          expect(res.body.detail).toMatch(/did not answer in time/);
+        }
+        expect(await statusOf(db.url, ids.hang)).toBe('failed_to_stop');
+        expect(await statusOf(db.url, ids.late)).toBe('failed_to_stop');
+        expect(livekit.egresses.get(egress.hang)?.status).toBe('EGRESS_STARTING');
+        expect(livekit.egresses.get(egress.late)?.status).toBe('EGRESS_COMPLETE');
+      } finally {
+        await lock.end();
+      }
+
+      const t0 = performance.now();
+      await eventually(
+        async () => (await statusOf(db!.url, ids.hang)) === 'stopped' && (await statusOf(db!.url, ids.late)) === 'stopped',
+        20_000,
+        'reconciler settles both stops',
+      );
+      const settled = since(t0);
+      expect(livekit.egresses.get(egress.hang)?.status).toBe('EGRESS_COMPLETE');
+      expect(egressIdsOf('StopEgress', egress.hang)).toBe(2);
+      expect(egressIdsOf('StopEgress', egress.late)).toBe(1);
+      expect(egressIdsOf('ListEgress', egress.late)).toBeGreaterThanOrEqual(1);
+
+      for (const k of ['hang', 'late'] as const) {
+        await uploadFile(ids[k]);
+        expect((await storageEvent(svc, ids[k])).body).toEqual({ message: 'Event processed.' });
+      }
+      await eventually(
+        async () => (await statusOf(db!.url, ids.hang)) === 'notification_succeeded' && (await statusOf(db!.url, ids.late)) === 'notification_succeeded',
+        20_000,
+        'both notified',
+      );
+      expect([emailsFor(ids.hang, user.email!), emailsFor(ids.late, user.email!)]).toEqual([1, 1]);
+      return `both stops 502 "did not answer in time", status failed_to_stop (egress a running, b complete); reconciler made both stopped in ${settled} after it resumed: (a) by a second StopEgress, (b) from ListEgress alone (1 StopEgress); then saved, 1 email each`;
+    },
+  );
+});
+
+it('database restarts mid-load: 503 with a clear detail during the outage, never 500; recovers without a restart', async () => {
+  let dbUrl: string | undefined;
+  await scenario(
+    {
+      scenario: 'database restart mid-load',
+      injected: 'private PostgreSQL 15 cluster stopped (fast) then started again while 4 clients loop start/stop/list',
+      expected: 'outage requests 503 {"detail": "The database is unavailable; please retry shortly."}, none 500; requests succeed afterwards, same process',
+      prefix: 'fi5-',
+      dbUrl: () => dbUrl,
+    },
+    async () => {
+      cluster = await createPgCluster();
+      dbUrl = await cluster.createDatabase('recorder');
+      const svc = await serviceProcess(serviceEnv(dbUrl));
+      await svc.start();
+      const pid = svc.pid;
+      const clients = 4;
+      const rooms = Array.from({ length: clients }, (_, k) => `fi5-room-${k}`);
+      const user = owner('fi5', rooms, false);
+
+      type Phase = 'before' | 'outage' | 'restarting' | 'after';
+      interface Sample {
+        phase: Phase;
+        endpoint: string;
+        status: number;
+        detail?: unknown;
+        error?: string;
+      }
+      const samples: Sample[] = [];
+      let phase: Phase = 'before';
+      let looping = true;
+      const loop = async (room: string) => {
+        const calls: [string, () => Promise<Answer>][] = [
+          ['start', () => startRecording(svc, user, room)],
+          ['list', () => api(svc.url, 'GET', '/api/v1.0/recordings/', { user })],
+          ['stop', () => stopRecording(svc, user, room)],
+        ];
+        while (looping) {
+          for (const [endpoint, call] of calls) {
+            const at = phase;
+            try {
+              const res = await call();
+              samples.push({ phase: at, endpoint, status: res.status, detail: res.body.detail });
+            } catch (err) {
+              samples.push({ phase: at, endpoint, status: 0, error: err instanceof Error ? err.message : String(err) });
+            }
+            await sleep(20);
+          }
+        }
+      };
+      const running = Promise.all(rooms.map(loop));
+      const ok = (p: Phase) => samples.filter((s) => s.phase === p && s.status >= 200 && s.status < 300).length;
+      let readyDuringOutage = 0;
+      try {
+        await eventually(async () => ok('before') >= 8, 20_000, 'load before the outage');
+        phase = 'outage';
+        await cluster.stop();
+        await eventually(async () => samples.filter((s) => s.status === 503).length >= 8, 20_000, '503s during the outage');
+        readyDuringOutage = (await api(svc.url, 'GET', '/ready')).status;
+        phase = 'restarting';
+        await cluster.start();
+        phase = 'after';
+        await eventually(
+          async () => samples.filter((s) => s.phase === 'after' && s.endpoint === 'start' && s.status === 201).length >= 2,
+          20_000,
+          'successful starts after the restart',
+        );
+      } catch (err) {
+        const seen = samples.map((s) => `${s.phase}/${s.endpoint}/${s.status}${s.error ? `(${s.error})` : ''}`).slice(-12);
+        throw new Error(
+          `${err instanceof Error ? err.message : String(err)}; service ${svc.running ? 'running' : 'DEAD'}; last answers: ${seen.join(' ')}\n${svc.output().slice(-3000)}`,
+        );
+      } finally {
+        looping = false;
+        await running;
+      }
+
+      const byStatus = (list: Sample[]) =>
+        Object.entries(
+          list.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {}),
+        )
+          .map(([status, n]) => `${status}x${n}`)
+          .join(' ');
+      const byEndpoint = (list: Sample[]) =>
+        ['start', 'list', 'stop'].map((e) => `${e} ${list.filter((s) => s.endpoint === e).length}`).join(', ');
+      const unavailable = samples.filter((s) => s.status === 503);
+      expect(samples.filter((s) => s.status === 0)).toEqual([]);
+      const serverErrors = samples.filter((s) => s.status >= 500 && s.status !== 503);
+      if (serverErrors.length > 0) {
+        const logged = svc.output().split('\n').filter((l) => l.includes('unhandled error')).slice(0, 3);
+        throw new Error(`${serverErrors.length} answer(s) ${serverErrors.map((s) => `${s.endpoint} ${s.status}`).join(', ')}; service log: ${logged.join(' | ')}`);
+      }
+      expect(samples.filter((s) => ![200, 201, 404, 409, 503].includes(s.status))).toEqual([]);
+      expect(unavailable.length).toBeGreaterThan(0);
+      expect(unavailable.filter((s) => s.detail !== DB_UNAVAILABLE)).toEqual([]);
+      expect(readyDuringOutage).toBe(503);
+      expect((await api(svc.url, 'GET', '/ready')).status).toBe(200);
+      expect((await api(svc.url, 'GET', '/api/v1.0/recordings/', { user })).status).toBe(200);
+      expect(svc.pid).toBe(pid);
+      expect(svc.starts).toBe(1);
+
+      // Starts cut by the outage leave `initiated` recordings (some with an egress) and stops
+      // leave egresses ended under an `active` row: the reconciler must settle them all.
+      await eventually(async () => (await lostRecordings(dbUrl!, 'fi5-')).length === 0, 20_000, 'reconciler settles the outage');
+      const fixed = await corrections(svc);
+      for (const room of rooms) {
+        const res = await stopRecording(svc, user, room);
+        expect([200, 404]).toContain(res.status);
+      }
+      return (
+        `${samples.length} requests: before [${byStatus(samples.filter((s) => s.phase === 'before'))}], ` +
+        `outage [${byStatus(samples.filter((s) => s.phase === 'outage'))}], while starting [${byStatus(samples.filter((s) => s.phase === 'restarting'))}], ` +
+        `after [${byStatus(samples.filter((s) => s.phase === 'after'))}]; 503 by endpoint [${byEndpoint(unavailable)}], all with the detail, no 500; ` +
+        `/ready 503 during, 200 after; same pid, no restart; reconciler corrections afterwards: ${fixed}`
+      );
+    },
+  );
+});
