@@ -37,6 +37,8 @@ export interface ServiceProcess {
 
 export interface ServiceProcessOptions {
   readyTimeoutMs?: number;
+  /** Extra node flags placed before the script, e.g. ['--cpu-prof']. */
+  nodeArgs?: string[];
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
@@ -102,7 +104,7 @@ export async function serviceProcess(env: Record<string, string>, options: Servi
   };
 
   const spawnOnce = async (): Promise<'ready' | 'port-taken'> => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
       cwd: PROJECT_ROOT,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
