@@ -178,7 +178,8 @@ async function corrections(svc: ServiceProcess): Promise<string> {
   return found.length ? found.join(' ') : 'none';
 }
 
-function egressIdsOf(method: string, egressId: string): number {
+/** How many `method` requests the fake LiveKit received for this egress. */
+function callsFor(method: string, egressId: string): number {
   return livekit.requestsFor(method).filter((r) => (r.body.egressId ?? r.body.egress_id) === egressId).length;
 }
 
@@ -482,9 +483,9 @@ it('LiveKit times out on stop: failed_to_stop, then the reconciler settles it fr
       );
       const settled = since(t0);
       expect(livekit.egresses.get(egress.hang)?.status).toBe('EGRESS_COMPLETE');
-      expect(egressIdsOf('StopEgress', egress.hang)).toBe(2);
-      expect(egressIdsOf('StopEgress', egress.late)).toBe(1);
-      expect(egressIdsOf('ListEgress', egress.late)).toBeGreaterThanOrEqual(1);
+      expect(callsFor('StopEgress', egress.hang)).toBe(2);
+      expect(callsFor('StopEgress', egress.late)).toBe(1);
+      expect(callsFor('ListEgress', egress.late)).toBeGreaterThanOrEqual(1);
 
       for (const k of ['hang', 'late'] as const) {
         await uploadFile(ids[k]);
