@@ -16,6 +16,7 @@ import { startS3Server, type TestS3 } from './helpers/s3';
 import { tokenFor, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './helpers/service';
 import { killAllServiceProcesses, serviceProcess, type ServiceProcess } from './helpers/service-process';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
+import { RECONCILE_LOCK_KEY } from '../src/recording/reconciler/reconciler';
 
 jest.setTimeout(60_000);
 
@@ -24,8 +25,6 @@ const DOWNLOAD_BASE = 'http://media.test/recordings';
 const WORKER_TIMEOUT_MS = 1000;
 const EMAIL_RETRY_BASE_MS = 500;
 const DB_UNAVAILABLE = 'The database is unavailable; please retry shortly.';
-/** The reconciler's advisory lock key (src/recording/reconciler/reconciler.ts): holding it pauses reconciliation. */
-const RECONCILE_LOCK_KEY = '7314820992';
 const SAVED = ['saved', 'notification_succeeded'];
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
@@ -458,7 +457,7 @@ it('LiveKit times out on stop: failed_to_stop, then the reconciler settles it fr
       const lock = new Client({ connectionString: db.url });
       await lock.connect();
       try {
-        await lock.query('SELECT pg_advisory_lock($1::bigint)', [RECONCILE_LOCK_KEY]);
+        await lock.query('SELECT pg_advisory_lock($1::bigint)', [String(RECONCILE_LOCK_KEY)]); // holding it pauses reconciliation
         livekit.injectFault({ type: 'hang' }, { method: 'StopEgress', times: 1 });
         const hang = await stopRecording(svc, user, 'fi4-hang');
         livekit.beforeAnswer('StopEgress', () => sleep(WORKER_TIMEOUT_MS + 500));

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { WorkerKind } from '../config/config';
 import type { RecordingStatus } from '../recording/status';
+import { preparedQuery } from '../db/prepared-query';
 
 /** What media-auth needs to know about one recording and one or two callers. */
 export interface MediaAccessRow {
@@ -29,29 +30,10 @@ interface RawRow {
   allowed: boolean;
 }
 
-/** The part of node-postgres's Pool used here. */
-interface PgPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }>;
-}
-
-/**
- * TypeORM's PostgreSQL driver keeps its node-postgres Pool in `driver.master`. Querying it
- * directly with a named (prepared once per connection) statement skips TypeORM's per-query
- * QueryRunner and PostgreSQL's parse/plan: about half the time of `dataSource.query` for a
- * request nginx makes before every download and every Range request.
- */
-function pgPool(dataSource: DataSource): PgPool | undefined {
-  const master = (dataSource.driver as { master?: unknown }).master;
-  return master && typeof (master as PgPool).query === 'function' ? (master as PgPool) : undefined;
-}
-
 /** The recording and whether one of `userSubs` may have it; null when there is no such recording. */
 export async function findMediaAccess(dataSource: DataSource, recordingId: string, userSubs: string[]): Promise<MediaAccessRow | null> {
-  const values = [recordingId, userSubs];
-  const pool = pgPool(dataSource);
-  const rows = pool
-    ? (await pool.query({ name: 'recorder_media_access', text: QUERY, values })).rows
-    : ((await dataSource.query(QUERY, values)) as RawRow[]);
+  // Prepared: nginx asks before every download and every Range request.
+  const rows = await preparedQuery<RawRow>(dataSource, 'recorder_media_access', QUERY, [recordingId, userSubs]);
   const row = rows[0];
   if (!row) return null;
   return {

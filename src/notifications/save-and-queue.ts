@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { WorkerKind } from '../config/config';
+import { preparedQuery } from '../db/prepared-query';
 import { SAVABLE_STATUSES } from '../recording/status';
 
 export type SaveOutcome =
@@ -22,7 +23,9 @@ export async function saveAndQueueNotifications(
 ): Promise<SaveOutcome> {
   // A data-modifying CTE's effect is invisible to the rest of the statement, so `prior`
   // reads the status as it was before this statement ran.
-  const rows: { saved: number; queued: number; prior: string | null; kind: string | null }[] = await dataSource.query(
+  const rows = await preparedQuery<{ saved: number; queued: number; prior: string | null; kind: string | null }>(
+    dataSource,
+    'recorder_save_and_queue',
     `WITH u AS (
        UPDATE recordings SET status = 'saved', updated_at = now()
         WHERE id = $1 AND status = ANY($2) AND ($3::text[] IS NULL OR worker_kind = ANY($3))

@@ -1,8 +1,9 @@
-import nodemailer, { type SMTPSentMessageInfo, type SMTPTransportOptions, type Transporter } from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { AppConfig } from '../config/config';
 
 export type EmailConfig = AppConfig['email'];
-export type SmtpTransporter = Transporter<SMTPSentMessageInfo, SMTPTransportOptions>;
+export type SmtpTransporter = Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>;
 
 /** A bad SMTP setting; the message names the variable and never echoes its value (it may hold a password). */
 export class SmtpConfigError extends Error {}
@@ -91,10 +92,14 @@ function smtpTarget(email: EmailConfig): SmtpTarget | null {
 }
 
 /** The nodemailer options for the configured server, or null when SMTP is not configured. */
-export function smtpTransportOptions(email: EmailConfig): SMTPTransportOptions | null {
+export function smtpTransportOptions(email: EmailConfig): SMTPPool.Options | null {
   const target = smtpTarget(email);
   if (!target) return null;
   return {
+    // A few kept-alive connections instead of one TCP + TLS + AUTH dialogue per email.
+    pool: true,
+    maxConnections: 5,
+    maxMessages: 100,
     host: target.host,
     port: target.port,
     secure: target.secure,

@@ -17,7 +17,7 @@ import { decideForLive, decideForMissingFile, type Decision } from './reconcile-
 const log = childLogger('reconciler');
 
 /** Arbitrary constant: one reconciliation pass at a time across instances sharing the database. */
-const RECONCILE_LOCK_KEY = 7_314_820_992;
+export const RECONCILE_LOCK_KEY = 7_314_820_992;
 
 /**
  * Brings the database back in line with the workers and the storage when a webhook was
