@@ -407,7 +407,8 @@ describe('bucket lifecycle', () => {
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     try {
       const deadline = Date.now() + 20000;
-      while (Date.now() < deadline && !/bucket lifecycle/.test(out) && child.exitCode === null) {
+      // The warning comes from start-up work that runs before the "listening" line: wait for both.
+      while (Date.now() < deadline && !(/bucket lifecycle/.test(out) && /orchestrator listening/.test(out)) && child.exitCode === null) {
         await new Promise((r) => setTimeout(r, 100));
       }
       const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
