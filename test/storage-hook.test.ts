@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { minioFixture, postStorageEvent, queryDb, statusOf, stoppedRecording, eventually } from './helpers/flow';
 import type { TestService, TestUser } from './helpers/service';
@@ -166,6 +168,18 @@ describe('AWS S3 flavour (RECORDING_EVENT_PARSER=aws)', () => {
       expect(['saved', 'notification_succeeded']).toContain(await statusOf(aws.svc.db.url, id));
     } finally {
       await aws.close();
+    }
+  });
+});
+
+describe('fixture copies', () => {
+  it('test/fixtures matches the shared contract fixtures when they are beside the clone', () => {
+    const shared = path.resolve(__dirname, '../../shared/fixtures');
+    if (!existsSync(shared)) return;
+    for (const dir of ['minio', 'livekit']) {
+      for (const name of readdirSync(path.join(shared, dir))) {
+        expect(readFileSync(path.join(__dirname, 'fixtures', dir, name), 'utf8')).toBe(readFileSync(path.join(shared, dir, name), 'utf8'));
+      }
     }
   });
 });
