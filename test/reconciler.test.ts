@@ -1,4 +1,6 @@
+import { Client } from 'pg';
 import request from 'supertest';
+import { RECONCILE_LOCK_KEY } from '../src/recording/reconciler/reconciler';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { eventually, queryDb, statusOf, stoppedRecording } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
@@ -88,9 +90,17 @@ it('moves an active recording whose egress ended on its own (lost webhook) to st
 it('settles a stop that timed out (failed_to_stop) from ListEgress', async () => {
   const id = await startActive('rc-4');
   livekit.injectFault({ type: 'hang' }, { method: 'StopEgress', times: 1 });
-  const stop = await request(svc.url).post('/api/v1.0/rooms/rc-4/stop-recording/').set(bearer(owner)).timeout(10_000);
-  expect(stop.status).toBe(502);
-  expect(await statusOf(svc.db.url, id)).toBe('failed_to_stop');
+  // Hold the reconciler's lock so the intermediate status can be seen before it settles it.
+  const lock = new Client({ connectionString: svc.db.url });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1::bigint)', [String(RECONCILE_LOCK_KEY)]);
+    const stop = await request(svc.url).post('/api/v1.0/rooms/rc-4/stop-recording/').set(bearer(owner)).timeout(10_000);
+    expect(stop.status).toBe(502);
+    expect(await statusOf(svc.db.url, id)).toBe('failed_to_stop');
+  } finally {
+    await lock.end();
+  }
   // The egress is still running at LiveKit: the reconciler stops it for real.
   await eventually(async () => (await statusOf(svc.db.url, id)) === 'stopped', 10_000, 'settled stop');
   expect(livekit.egresses.get((await workerIdOf(id))!)?.status).toBe('EGRESS_COMPLETE');
