@@ -23,13 +23,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import jwt from 'jsonwebtoken';
 import * as Minio from 'minio';
 import { Client } from 'pg';
 import { projectConfigFor } from '../test/helpers/nginx';
+import { freePort } from '../test/helpers/ports';
 
 process.env.TEST_PG_ADMIN_URL ??= 'postgres://rec_test:rec_test@127.0.0.1:5432/postgres';
 const ROOT = resolve(__dirname, '..');
@@ -83,17 +83,6 @@ const children: ChildProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 let stopping = false;
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 30000): Promise<void> {
   const deadline = Date.now() + ms;

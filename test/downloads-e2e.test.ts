@@ -13,7 +13,7 @@ import type { FakeLivekitServer } from './fakes/livekit-server';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { startNginx, type TestNginx } from './helpers/nginx';
 import { createTestDatabase } from './helpers/pg';
-import { startS3Server, type TestS3 } from './helpers/s3';
+import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
 /**
@@ -177,10 +177,7 @@ beforeAll(async () => {
   livekit = fake.livekit;
   svc = await startTestService({
     ...fake.env,
-    AWS_S3_ENDPOINT_URL: s3.endpointUrl,
-    AWS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    AWS_STORAGE_BUCKET_NAME: s3.bucket,
+    ...s3Env(s3),
     RECORDING_EXPIRATION_DAYS: '30',
     // s3rver implements no lifecycle API: start-up must survive the refusal.
     RECORDING_APPLY_BUCKET_LIFECYCLE: 'true',
@@ -393,10 +390,7 @@ describe('bucket lifecycle', () => {
         LOG_LEVEL: 'info',
         AUTH_JWT_SECRET: TEST_JWT_SECRET,
         RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN,
-        AWS_S3_ENDPOINT_URL: s3.endpointUrl,
-        AWS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-        AWS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-        AWS_STORAGE_BUCKET_NAME: s3.bucket,
+        ...s3Env(s3),
         RECORDING_EXPIRATION_DAYS: '7',
         RECORDING_APPLY_BUCKET_LIFECYCLE: 'true',
       },

@@ -12,7 +12,7 @@ import { eventually, minioFixture, queryDb, statusOf } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { createPgCluster, type PgCluster } from './helpers/pg-cluster';
 import { createTestDatabase, type TestDatabase } from './helpers/pg';
-import { startS3Server, type TestS3 } from './helpers/s3';
+import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { tokenFor, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './helpers/service';
 import { killAllServiceProcesses, serviceProcess, type ServiceProcess } from './helpers/service-process';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
@@ -90,10 +90,7 @@ function serviceEnv(databaseUrl: string, extra: Record<string, string> = {}): Re
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN,
     ...livekitEnv,
-    AWS_S3_ENDPOINT_URL: s3.endpointUrl,
-    AWS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    AWS_STORAGE_BUCKET_NAME: BUCKET,
+    ...s3Env(s3),
     STORAGE_TIMEOUT_MS: '3000',
     WORKER_TIMEOUT_MS: String(WORKER_TIMEOUT_MS),
     ...smtp.env,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { FakeJibri } from './fakes/jibri-server';
 import { minioFixture, postStorageEvent, queryDb, statusOf } from './helpers/flow';
-import { startS3Server, type TestS3 } from './helpers/s3';
+import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
 /**
@@ -42,10 +42,7 @@ beforeAll(async () => {
     JITSI_BASE_URL: 'https://meet.example.org',
     JIBRI_UPLOAD_TOKEN: UPLOAD_TOKEN,
     JIBRI_UPLOAD_URL_TTL_SECONDS: String(TTL_SECONDS),
-    AWS_S3_ENDPOINT_URL: s3.endpointUrl,
-    AWS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    AWS_STORAGE_BUCKET_NAME: BUCKET,
+    ...s3Env(s3),
   });
   workDir = await mkdtemp(path.join(tmpdir(), 'jibri-finalize-'));
 });

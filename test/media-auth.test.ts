@@ -10,7 +10,7 @@ import { deriveDownloadTokenSecret, signDownloadToken } from '../src/downloads/d
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { createTestDatabase } from './helpers/pg';
-import { startS3Server, type TestS3 } from './helpers/s3';
+import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer, startTestService, tokenFor, type TestService, type TestUser } from './helpers/service';
 
 /**
@@ -125,10 +125,7 @@ beforeAll(async () => {
   livekit = fake.livekit;
   svc = await startTestService({
     ...fake.env,
-    AWS_S3_ENDPOINT_URL: s3.endpointUrl,
-    AWS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    AWS_STORAGE_BUCKET_NAME: s3.bucket,
+    ...s3Env(s3),
     RECORDING_EXPIRATION_DAYS: '30',
     RECORDING_DOWNLOAD_BASE_URL: DOWNLOAD_BASE,
   });

@@ -4,7 +4,7 @@ import { RECONCILE_LOCK_KEY } from '../src/recording/reconciler/reconciler';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { eventually, queryDb, statusOf, stoppedRecording } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
-import { startS3Server, type TestS3 } from './helpers/s3';
+import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
 
@@ -28,9 +28,7 @@ beforeAll(async () => {
   env = {
     ...fake.env,
     ...smtp.env,
-    AWS_S3_ENDPOINT_URL: s3.endpointUrl,
-    AWS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    ...s3Env(s3),
     EMAIL_POLL_INTERVAL_MS: '100',
     RECONCILE_INTERVAL_MS: '200',
     RECONCILE_STOPPED_GRACE_MS: '300',

@@ -128,3 +128,13 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
     },
   };
 }
+
+/** The service's storage settings pointing at this S3 server. */
+export function s3Env(s3: TestS3): Record<string, string> {
+  return {
+    AWS_S3_ENDPOINT_URL: s3.endpointUrl,
+    AWS_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    AWS_STORAGE_BUCKET_NAME: s3.bucket,
+  };
+}
