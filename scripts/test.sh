@@ -49,4 +49,13 @@ echo "[test] type-checking"
 npx tsc --noEmit -p tsconfig.json
 
 echo "[test] running jest"
+# Every answer the test services give is recorded, then checked against the OpenAPI document.
+OPENAPI_RECORD_DIR="$(mktemp -d)"
+export OPENAPI_RECORD_DIR
+trap 'rm -rf "$OPENAPI_RECORD_DIR"' EXIT
 NODE_ENV=test npx jest --ci "$@"
+
+if [ $# -eq 0 ]; then
+  echo "[test] checking every recorded answer against the OpenAPI document"
+  NODE_ENV=test npx jest --ci --testMatch '**/conformance/*.check.ts' --roots "$PWD/test"
+fi

@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import { loadConfig, type AppConfig } from '../../src/config/config';
 import { setLogLevel } from '../../src/logging/logger';
 import { startServer, type RunningServer } from '../../src/server/start-server';
+import { recordAnswers } from './answer-recorder';
 import { createTestDatabase, type TestDatabase } from './pg';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef-0123456789';
@@ -33,6 +34,7 @@ export async function startTestService(env: Record<string, string | undefined> =
   });
   setLogLevel(config.logLevel);
   const running = await startServer(config, () => undefined);
+  recordAnswers(running.server);
   return {
     url: running.url.replace('localhost', '127.0.0.1'),
     config,
