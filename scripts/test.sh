@@ -53,9 +53,25 @@ echo "[test] running jest"
 OPENAPI_RECORD_DIR="$(mktemp -d)"
 export OPENAPI_RECORD_DIR
 trap 'rm -rf "$OPENAPI_RECORD_DIR"' EXIT
-NODE_ENV=test npx jest --ci "$@"
+status=0
+NODE_ENV=test npx jest --ci --json --outputFile="$OPENAPI_RECORD_DIR/suite.json" "$@" || status=$?
 
 if [ $# -eq 0 ]; then
   echo "[test] checking every recorded answer against the OpenAPI document"
-  NODE_ENV=test npx jest --ci --testMatch '**/conformance/*.check.ts' --roots "$PWD/test"
+  NODE_ENV=test npx jest --ci --json --outputFile="$OPENAPI_RECORD_DIR/conformance.json" \
+    --testMatch '**/conformance/*.check.ts' --roots "$PWD/test" || status=$?
 fi
+
+# One plain closing line for both runs.
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  for (const f of process.argv.slice(1)) {
+    if (!fs.existsSync(f)) { failed += 1; continue; }
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+  }
+  console.log(`jest: ${passed} passed, ${failed} failed`);
+' "$OPENAPI_RECORD_DIR/suite.json" $([ $# -eq 0 ] && echo "$OPENAPI_RECORD_DIR/conformance.json")
+exit $status
