@@ -5,7 +5,8 @@ import type { RecordingStore } from '../recording-store';
 import { JibriWorker, parseJibriStatusEvent, parseWorkerId, type JibriStatusEvent } from '../workers/jibri';
 import { DEFAULT_WEBHOOK_GRACE_MS } from '../workers/jibri/jibri-pool';
 import type { WorkerRegistry } from '../workers/registry';
-import { bearerOf, presentsToken, type EndpointAnswer } from './shared-token';
+import { bearerOf, presentsToken } from '../../auth/shared-secret';
+import type { EndpointAnswer } from './shared-token';
 
 const log = childLogger('jibri-webhook');
 

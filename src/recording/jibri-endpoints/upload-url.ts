@@ -5,7 +5,8 @@ import { objectKeyFor } from '../object-key';
 import { isUuid } from '../recording-service';
 import type { RecordingStore } from '../recording-store';
 import type { RecordingStatus } from '../status';
-import { bearerOf, presentsToken, type EndpointAnswer } from './shared-token';
+import { bearerOf, presentsToken } from '../../auth/shared-secret';
+import type { EndpointAnswer } from './shared-token';
 
 const log = childLogger('jibri-upload');
 

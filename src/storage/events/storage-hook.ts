@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { bearerOf, presentsToken } from '../../auth/shared-secret';
 import { WORKER_KINDS, type AppConfig } from '../../config/config';
 import { childLogger } from '../../logging/logger';
 import type { Metrics } from '../../metrics/metrics';
@@ -16,13 +16,6 @@ export type HookAnswer = { status: 200 | 401 | 403; body: { message?: string; de
 
 const IGNORED: HookAnswer = { status: 200, body: { message: 'Notification ignored.' } };
 const PROCESSED: HookAnswer = { status: 200, body: { message: 'Event processed.' } };
-
-/** Compares secrets in constant time (hashing first makes the lengths equal). */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
 
 /**
  * MinIO/S3 object-created events -> recording saved + emails queued (SPEC.md, Storage
@@ -42,10 +35,7 @@ export class StorageHook {
 
   authorize(authorization: string | undefined): boolean {
     const { storageEventAuth, storageEventToken } = this.config.recording;
-    if (!storageEventAuth) return true;
-    if (!storageEventToken || !authorization) return false;
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match !== null && sameSecret(match[1]!, storageEventToken);
+    return !storageEventAuth || presentsToken(storageEventToken, bearerOf(authorization));
   }
 
   async handle(authorization: string | undefined, body: unknown): Promise<HookAnswer> {
