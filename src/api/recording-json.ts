@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AppConfig } from '../config/config';
 import type { Recording } from '../db/entities/recording.entity';
 import { expiredAt } from '../recording/expiry';
 import { objectKeyFor } from '../recording/object-key';
@@ -12,6 +13,10 @@ export type RecordingJson = z.infer<typeof recordingBody>;
 export interface SerializerSettings {
   outputFolder: string;
   expirationDays: number | undefined;
+}
+
+export function serializerSettings(config: AppConfig): SerializerSettings {
+  return { outputFolder: config.recording.outputFolder, expirationDays: config.recording.expirationDays };
 }
 
 /** A recording as SPEC.md shows it, with the caller's abilities. */

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { AppContext } from '../../server/context';
 import { authenticate, currentUser } from '../authenticate';
 import { HttpError } from '../http-errors';
-import { recordingJson } from '../recording-json';
+import { recordingJson, serializerSettings } from '../recording-json';
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
@@ -11,10 +11,7 @@ const MAX_PAGE_SIZE = 100;
 export function recordingsRouter(ctx: AppContext): Router {
   const router = Router();
   const auth = authenticate(ctx.verifier);
-  const settings = {
-    outputFolder: ctx.config.recording.outputFolder,
-    expirationDays: ctx.config.recording.expirationDays,
-  };
+  const settings = serializerSettings(ctx.config);
 
   router.get('/api/v1.0/recordings', auth, async (req, res) => {
     const user = currentUser(res);

@@ -1,17 +1,14 @@
 import { Router } from 'express';
 import type { AppContext } from '../../server/context';
 import { authenticate, currentUser } from '../authenticate';
-import { recordingJson } from '../recording-json';
+import { recordingJson, serializerSettings } from '../recording-json';
 import { RecordingError } from '../../recording/errors';
 
 /** POST /api/v1.0/rooms/{room}/start-recording/ and /stop-recording/ (SPEC.md, Endpoints). */
 export function roomsRouter(ctx: AppContext): Router {
   const router = Router();
   const auth = authenticate(ctx.verifier);
-  const settings = {
-    outputFolder: ctx.config.recording.outputFolder,
-    expirationDays: ctx.config.recording.expirationDays,
-  };
+  const settings = serializerSettings(ctx.config);
 
   router.post('/api/v1.0/rooms/:room/start-recording', auth, async (req, res) => {
     const user = currentUser(res);
