@@ -145,11 +145,6 @@ export class RecordingStore {
     return summary;
   }
 
-  /** Owners with an email address: the people a saved recording is announced to. */
-  ownersOf(recordingId: string): Promise<RecordingAccess[]> {
-    return this.dataSource.getRepository(RecordingAccess).findBy({ recordingId, role: 'owner' });
-  }
-
   async delete(id: string): Promise<boolean> {
     const result = await this.recordings.delete({ id });
     return (result.affected ?? 0) > 0;

@@ -22,8 +22,6 @@ export interface Assembled {
   ctx: AppContext;
   app: AppParts;
   jobs: BackgroundJob[];
-  /** The email outbox job, exposed so tests and start-up can run it at once. */
-  emailJob: IntervalJob;
   onStart?: () => Promise<void>;
   onStop?: () => Promise<void>;
 }
@@ -74,7 +72,6 @@ export function assembleParts(
         : [],
     },
     jobs: transport ? [emailJob, reconcileJob] : [reconcileJob],
-    emailJob,
     onStart: downloads.onStart,
     onStop: async () => {
       transport?.close();

@@ -43,11 +43,6 @@ export class IntervalJob implements BackgroundJob {
     await this.running;
   }
 
-  /** One run now, for tests and start-up. */
-  async runOnce(): Promise<void> {
-    await this.tick();
-  }
-
   private schedule(delay: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
