@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import * as Minio from 'minio';
+import { withTimeout } from '../../src/util/with-timeout';
 
 /**
  * A throwaway S3 server (s3rver) on 127.0.0.1, random port, files in a temp dir, with one
@@ -38,14 +39,6 @@ export interface TestS3 {
   close(): Promise<void>;
 }
 
-function withTimeout<T>(promise: Promise<T>, what: string, ms = CALL_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer from s3rver within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
@@ -68,7 +61,7 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
   });
   let address: AddressInfo;
   try {
-    address = await withTimeout(server.run(), 'start');
+    address = await withTimeout(server.run(), CALL_TIMEOUT_MS, 's3rver start');
   } catch (err) {
     await rm(directory, { recursive: true, force: true });
     throw err;
@@ -99,17 +92,18 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
     client,
     async putObject(key, bytes, contentType = 'application/octet-stream') {
       const body = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
-      await withTimeout(client.putObject(bucket, key, body, body.length, { 'Content-Type': contentType }), 'putObject');
+      await withTimeout(client.putObject(bucket, key, body, body.length, { 'Content-Type': contentType }), CALL_TIMEOUT_MS, 's3rver putObject');
     },
     async getObject(key) {
       return withTimeout(
         client.getObject(bucket, key).then((stream) => readAll(stream)),
-        'getObject',
+        CALL_TIMEOUT_MS,
+        's3rver getObject',
       );
     },
     async hasObject(key) {
       try {
-        await withTimeout(client.statObject(bucket, key), 'statObject');
+        await withTimeout(client.statObject(bucket, key), CALL_TIMEOUT_MS, 's3rver statObject');
         return true;
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -121,7 +115,7 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
       if (closed) return;
       closed = true;
       try {
-        await withTimeout(server.close(), 'close');
+        await withTimeout(server.close(), CALL_TIMEOUT_MS, 's3rver close');
       } finally {
         await rm(directory, { recursive: true, force: true });
       }
