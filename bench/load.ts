@@ -149,11 +149,11 @@ async function main(): Promise<void> {
 
     // Drain: wait until every stopped recording is notification_succeeded (or the outbox gives up).
     const drainBegan = performance.now();
-    const queuedAtEnd = (await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM notifications WHERE status = 'pending'")).rows[0]!.n;
+    const queuedAtEnd = (await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM jobs WHERE kind = 'email.recording-saved' AND status = 'pending'")).rows[0]!.n;
     let pending = queuedAtEnd;
     for (;;) {
       const { rows } = await pg.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM notifications WHERE status = 'pending'",
+        "SELECT count(*)::int AS n FROM jobs WHERE kind = 'email.recording-saved' AND status = 'pending'",
       );
       pending = rows[0]!.n;
       if (pending === 0 || performance.now() - drainBegan > DRAIN_TIMEOUT_MS) break;
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     ).rows;
     const notifications = (
       await pg.query<{ status: string; n: number; retried: number }>(
-        'SELECT status, count(*)::int AS n, count(*) FILTER (WHERE attempts > 1)::int AS retried FROM notifications GROUP BY status',
+        "SELECT status, count(*)::int AS n, count(*) FILTER (WHERE attempts > 1)::int AS retried FROM jobs WHERE kind = 'email.recording-saved' GROUP BY status",
       )
     ).rows;
     const notified = (

@@ -1,23 +1,20 @@
 import 'dotenv/config';
 import { ConfigError, loadConfig } from './config/config';
 import { setLogLevel, logger } from './logging/logger';
-import { SmtpConfigError, smtpTransportOptions } from './notifications/smtp-transport';
 import { startServer } from './server/start-server';
 
 async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig(process.env);
-    // SMTP settings are parsed by the transport module; check them now, before any start-up work.
-    smtpTransportOptions(config.email);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof SmtpConfigError) {
+    if (err instanceof ConfigError) {
       console.error(`Configuration error: ${err.message}`);
       process.exit(1);
     }
     throw err;
   }
-  setLogLevel(config.logLevel);
+  setLogLevel(config.server.logLevel);
   const running = await startServer(config);
   let signals = 0;
   const onSignal = (signal: string) => {

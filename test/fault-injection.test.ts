@@ -16,7 +16,7 @@ import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { tokenFor, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './helpers/service';
 import { killAllServiceProcesses, serviceProcess, type ServiceProcess } from './helpers/service-process';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
-import { RECONCILE_LOCK_KEY } from '../src/recording/reconciler/reconciler';
+import { pauseReconciler } from './helpers/reconciler-pause';
 
 jest.setTimeout(60_000);
 
@@ -388,9 +388,9 @@ it('service SIGKILLed while emails are queued (SMTP down): all delivered after r
           const [row] = await queryDb<{ ready: number; total: number }>(
             db!.url,
             `SELECT count(*) FILTER (WHERE status = 'pending' AND attempts >= 1 AND locked_until IS NULL
-                                       AND next_attempt_at > now() + interval '200 milliseconds')::int AS ready,
+                                       AND run_at > now() + interval '200 milliseconds')::int AS ready,
                     count(*)::int AS total
-               FROM notifications`,
+               FROM jobs WHERE kind = 'email.recording-saved'`,
           );
           return row!.total === count && row!.ready === count;
         },
@@ -398,7 +398,7 @@ it('service SIGKILLed while emails are queued (SMTP down): all delivered after r
         'emails queued after a failed attempt',
       );
       await svc.kill();
-      const [{ attempts }] = await queryDb<{ attempts: number }>(db.url, 'SELECT sum(attempts)::int AS attempts FROM notifications');
+      const [{ attempts }] = await queryDb<{ attempts: number }>(db.url, "SELECT sum(attempts)::int AS attempts FROM jobs WHERE kind = 'email.recording-saved'");
       expect(smtp.messages.filter((m) => recs.some((r) => m.text.includes(r.id)))).toHaveLength(0);
 
       await smtp.restart();
@@ -418,7 +418,7 @@ it('service SIGKILLed while emails are queued (SMTP down): all delivered after r
       const delivered = since(t0);
       const perRecipient = recs.map((r) => emailsFor(r.id, r.user.email!));
       expect(perRecipient).toEqual(recs.map(() => 1));
-      const notSent = await queryDb(db.url, "SELECT id FROM notifications WHERE status <> 'sent'");
+      const notSent = await queryDb(db.url, "SELECT id FROM jobs WHERE kind = 'email.recording-saved' AND status <> 'done'");
       expect(notSent).toHaveLength(0);
       return `${attempts} failed attempts before the kill, 0 delivered; after restart all ${count} notification_succeeded in ${delivered}; emails per owner [${perRecipient.join(', ')}]`;
     },
@@ -451,10 +451,8 @@ it('LiveKit times out on stop: failed_to_stop, then the reconciler settles it fr
 
       // Pause the reconciler (it skips a pass when it cannot take its advisory lock) so the
       // failed_to_stop state can be observed before it is corrected.
-      const lock = new Client({ connectionString: db.url });
-      await lock.connect();
+      const resume = await pauseReconciler(db.url);
       try {
-        await lock.query('SELECT pg_advisory_lock($1::bigint)', [String(RECONCILE_LOCK_KEY)]); // holding it pauses reconciliation
         livekit.injectFault({ type: 'hang' }, { method: 'StopEgress', times: 1 });
         const hang = await stopRecording(svc, user, 'fi4-hang');
         livekit.beforeAnswer('StopEgress', () => sleep(WORKER_TIMEOUT_MS + 500));
@@ -468,7 +466,7 @@ it('LiveKit times out on stop: failed_to_stop, then the reconciler settles it fr
         expect(livekit.egresses.get(egress.hang)?.status).toBe('EGRESS_STARTING');
         expect(livekit.egresses.get(egress.late)?.status).toBe('EGRESS_COMPLETE');
       } finally {
-        await lock.end();
+        await resume();
       }
 
       const t0 = performance.now();

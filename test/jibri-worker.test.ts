@@ -88,7 +88,6 @@ describe('JibriWorker start', () => {
     });
     expect(jibri!.busyStatus).toBe('BUSY');
     expect(worker.kind).toBe('jibri');
-    expect(worker.extension).toBe('mp4');
   });
 
   it('encodes the room so it cannot add path segments or a fragment to the meeting URL', async () => {

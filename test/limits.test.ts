@@ -27,10 +27,10 @@ it('gives up on an email after EMAIL_MAX_ATTEMPTS and shows it in the API and th
   const id = await stoppedRecording(svc.url, owner, 'lim');
   expect((await postStorageEvent(svc.url, minioFixture('put-recording.json', id))).body).toEqual({ message: 'Event processed.' });
   await eventually(async () => {
-    const rows = await queryDb<{ status: string; attempts: number }>(svc.db.url, 'SELECT status, attempts FROM notifications WHERE recording_id = $1', [id]);
+    const rows = await queryDb<{ status: string; attempts: number }>(svc.db.url, "SELECT status, attempts FROM jobs WHERE kind = 'email.recording-saved' AND recording_id = $1", [id]);
     return rows[0]?.status === 'failed';
   }, 10_000, 'failed notification');
-  const [row] = await queryDb<{ attempts: number; last_error: string }>(svc.db.url, 'SELECT attempts, last_error FROM notifications WHERE recording_id = $1', [id]);
+  const [row] = await queryDb<{ attempts: number; last_error: string }>(svc.db.url, "SELECT attempts, last_error FROM jobs WHERE kind = 'email.recording-saved' AND recording_id = $1", [id]);
   expect(row!.attempts).toBe(3);
   expect(row!.last_error).not.toContain('bounce@example.org');
   smtp.acceptAll();

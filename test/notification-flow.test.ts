@@ -89,7 +89,7 @@ describe('SMTP outage', () => {
     }
     // The sender tries and fails while SMTP is down.
     await eventually(async () => {
-      const rows = await queryDb<{ attempts: number }>(svc.db.url, 'SELECT attempts FROM notifications WHERE recording_id = ANY($1)', [ids]);
+      const rows = await queryDb<{ attempts: number }>(svc.db.url, "SELECT attempts FROM jobs WHERE kind = 'email.recording-saved' AND recording_id = ANY($1)", [ids]);
       return rows.length === 3 && rows.every((r) => r.attempts >= 2);
     }, 15_000, 'failed attempts');
     for (const id of ids) expect(await statusOf(svc.db.url, id)).toBe('saved');

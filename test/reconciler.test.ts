@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 import request from 'supertest';
-import { RECONCILE_LOCK_KEY } from '../src/recording/reconciler/reconciler';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { eventually, queryDb, statusOf, stoppedRecording } from './helpers/flow';
+import { pauseReconciler } from './helpers/reconciler-pause';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
@@ -88,16 +88,14 @@ it('moves an active recording whose egress ended on its own (lost webhook) to st
 it('settles a stop that timed out (failed_to_stop) from ListEgress', async () => {
   const id = await startActive('rc-4');
   livekit.injectFault({ type: 'hang' }, { method: 'StopEgress', times: 1 });
-  // Hold the reconciler's lock so the intermediate status can be seen before it settles it.
-  const lock = new Client({ connectionString: svc.db.url });
-  await lock.connect();
+  // Pause the reconciler so the intermediate status can be seen before it settles it.
+  const resume = await pauseReconciler(svc.db.url);
   try {
-    await lock.query('SELECT pg_advisory_lock($1::bigint)', [String(RECONCILE_LOCK_KEY)]);
     const stop = await request(svc.url).post('/api/v1.0/rooms/rc-4/stop-recording/').set(bearer(owner)).timeout(10_000);
     expect(stop.status).toBe(502);
     expect(await statusOf(svc.db.url, id)).toBe('failed_to_stop');
   } finally {
-    await lock.end();
+    await resume();
   }
   // The egress is still running at LiveKit: the reconciler stops it for real.
   await eventually(async () => (await statusOf(svc.db.url, id)) === 'stopped', 10_000, 'settled stop');

@@ -21,11 +21,11 @@ afterAll(() => stack?.close());
 /** The database state, taken once earlier tests' emails are delivered (so only the request under test can change it). */
 async function snapshot(): Promise<string> {
   await eventually(async () => {
-    const [row] = await queryDb<{ n: number }>(svc.db.url, "SELECT count(*)::int AS n FROM notifications WHERE status = 'pending'");
+    const [row] = await queryDb<{ n: number }>(svc.db.url, "SELECT count(*)::int AS n FROM jobs WHERE kind = 'email.recording-saved' AND status = 'pending'");
     return row!.n === 0;
   }, 10_000, 'outbox drained');
   const rows = await queryDb(svc.db.url, 'SELECT id, status, updated_at FROM recordings ORDER BY id');
-  const notes = await queryDb(svc.db.url, 'SELECT id, status FROM notifications ORDER BY id');
+  const notes = await queryDb(svc.db.url, "SELECT id, status FROM jobs WHERE kind = 'email.recording-saved' ORDER BY id");
   return JSON.stringify({ rows, notes });
 }
 

@@ -1,14 +1,29 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { AppContext } from '../server/context';
+import type { TokenVerifier } from '../auth/token-verifier';
+import type { AppConfig } from '../config/config';
+import type { DownloadSecret } from '../downloads/download-secret';
+import type { MediaAuthorizer } from '../downloads/media-authorizer';
+import type { Metrics } from '../metrics/metrics';
+import type { JibriStatusWebhook } from '../recording/events/jibri-status';
+import type { LivekitEventHandler } from '../recording/events/livekit-events';
+import type { StorageEvents } from '../recording/events/storage-events';
+import type { JibriUploadUrls } from '../recording/jibri-endpoints/upload-url';
+import type { RecordingService } from '../recording/recording-service';
+import type { RecordingStatus } from '../recording/status';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-errors';
 import { httpMetrics } from './http-metrics';
+import { downloadLinkRouter, mediaAuthRouter } from './routes/downloads';
 import { healthRouter, type ReadinessCheck } from './routes/health';
+import { jibriUploadUrlRouter } from './routes/jibri-upload-url';
+import { jibriWebhookRouter } from './routes/jibri-webhook';
+import { livekitWebhookRouter } from './routes/livekit-webhook';
 import { metricsRouter } from './routes/metrics';
 import { openapiRouter } from './routes/openapi';
 import { recordingsRouter } from './routes/recordings';
 import { roomsRouter } from './routes/rooms';
+import { storageHookRouter } from './routes/storage-hook';
 
 export const JSON_BODY_LIMIT = '64kb';
 
@@ -32,33 +47,50 @@ function webhookRateLimit(perMinute: number) {
   });
 }
 
-export interface AppParts {
-  /** Routers that parse their own bodies (webhooks needing the raw bytes); mounted before the JSON parser. */
-  rawRouters?: Router[];
-  /** Further JSON routers (storage hook, downloads, Jibri, ...). */
-  routers?: Router[];
-  readinessChecks?: ReadinessCheck[];
+/** What the HTTP layer needs from the rest of the service; src/server/compose.ts builds it. */
+export interface ApiDeps {
+  config: AppConfig;
+  verifier: TokenVerifier;
+  metrics: Metrics;
+  recordings: RecordingService;
+  mediaAuthorizer: MediaAuthorizer;
+  downloadSecret: DownloadSecret;
+  storageEvents: StorageEvents;
+  livekitEvents: LivekitEventHandler;
+  jibriWebhook: JibriStatusWebhook;
+  jibriUploads: JibriUploadUrls;
+  readinessChecks: ReadinessCheck[];
+  /** Recordings by status, read at scrape time for /metrics. */
+  countByStatus(): Promise<{ status: RecordingStatus; n: number }[]>;
 }
 
 /** The HTTP application. Routes match with or without a trailing slash (Express's non-strict routing). */
-export function createApp(ctx: AppContext, parts: AppParts = {}): Express {
+export function createApp(deps: ApiDeps): Express {
+  const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (ctx.config.trustProxy) app.set('trust proxy', ctx.config.trustProxy);
-  app.use(httpMetrics(ctx.metrics));
+  if (config.server.trustProxy) app.set('trust proxy', config.server.trustProxy);
+  app.use(httpMetrics(deps.metrics));
 
-  app.use(healthRouter(ctx, parts.readinessChecks));
-  app.use(metricsRouter(ctx));
+  app.use(healthRouter(deps.readinessChecks));
+  app.use(metricsRouter(deps.metrics, deps.countByStatus));
   app.use(openapiRouter());
-  const limit = ctx.config.webhookRateLimitPerMinute;
+  const limit = config.server.webhookRateLimitPerMinute;
   if (limit > 0) app.use(UNAUTHENTICATED_WEBHOOKS, webhookRateLimit(limit));
-  for (const router of parts.rawRouters ?? []) app.use(router);
+
+  // Routes that read their body raw (signatures over the exact bytes, their own error answers),
+  // before the JSON parser; media-auth never reads a body and must come before /recordings/{id}.
+  app.use(storageHookRouter(deps.storageEvents));
+  app.use(livekitWebhookRouter(config.livekit, deps.livekitEvents, deps.metrics));
+  app.use(mediaAuthRouter(deps.mediaAuthorizer, deps.metrics));
+  app.use(jibriUploadUrlRouter(deps.jibriUploads));
+  app.use(jibriWebhookRouter(deps.jibriWebhook));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
-  app.use(roomsRouter(ctx));
-  for (const router of parts.routers ?? []) app.use(router);
-  app.use(recordingsRouter(ctx));
+  app.use(roomsRouter(deps));
+  app.use(downloadLinkRouter(deps));
+  app.use(recordingsRouter(deps));
 
   app.use((_req, _res) => {
     throw new HttpError(404, 'Not found.');

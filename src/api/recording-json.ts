@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AppConfig } from '../config/config';
-import type { Recording } from '../db/entities/recording.entity';
+import type { Recording } from '../recording/recording';
 import { expiredAt } from '../recording/expiry';
 import { objectKeyFor } from '../recording/object-key';
 import type { AccessRole } from '../recording/status';
@@ -15,7 +15,7 @@ export interface SerializerSettings {
   expirationDays: number | undefined;
 }
 
-export function serializerSettings(config: AppConfig): SerializerSettings {
+export function serializerSettings(config: Pick<AppConfig, 'recording'>): SerializerSettings {
   return { outputFolder: config.recording.outputFolder, expirationDays: config.recording.expirationDays };
 }
 

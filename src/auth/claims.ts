@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalLocale, canonicalZone } from '../util/intl';
 import type { AuthUser } from './user';
 
 const ROLES = ['owner', 'administrator', 'member'] as const;
@@ -7,25 +8,6 @@ const emailFormat = z.email();
 /** Optional claims: a wrong type, an invalid value or an absurd length is treated as absent, not as an error. */
 function text(v: unknown, max: number): string | null {
   return typeof v === 'string' && v.trim() !== '' && v.length <= max ? v.trim() : null;
-}
-
-function locale(v: unknown): string | null {
-  if (typeof v !== 'string' || v.length > 35) return null;
-  try {
-    return Intl.getCanonicalLocales(v.replace(/_/g, '-'))[0] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function zone(v: unknown): string | null {
-  if (typeof v !== 'string' || v.length > 64) return null;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: v });
-    return v;
-  } catch {
-    return null;
-  }
 }
 
 function email(v: unknown): string | null {
@@ -54,8 +36,8 @@ export function userFromClaims(payload: unknown): AuthUser | null {
     sub,
     email: email(claims.email),
     name: text(claims.name, 255),
-    locale: locale(claims.locale),
-    zoneinfo: zone(claims.zoneinfo),
+    locale: canonicalLocale(claims.locale),
+    zoneinfo: typeof claims.zoneinfo === 'string' && canonicalZone(claims.zoneinfo) ? claims.zoneinfo : null,
     rooms: rooms(claims.rooms),
   };
 }

@@ -30,12 +30,12 @@ export function devOwnerToken(secret: string): string {
 /** Lines printed at start-up: what is not configured and what that means; in dev mode, a token and a curl. */
 export function startupNotes(config: AppConfig, baseUrl: string, token: string | undefined): string[] {
   const lines: string[] = [];
-  if (!config.database.url) lines.push(`database: DATABASE_URL unset, using the embedded PostgreSQL under ${config.database.dataDir}`);
+  if (!config.server.databaseUrl) lines.push(`database: DATABASE_URL unset, using the embedded PostgreSQL under ${config.server.dataDir}`);
   if (!config.livekit) lines.push('livekit: LIVEKIT_API_URL/KEY/SECRET unset: LiveKit recordings fail with 502 and LiveKit webhooks are refused');
   if (config.jibri.urls.length === 0) lines.push('jibri: JIBRI_URLS unset: modes mapped to jibri fail with 502');
   if (!config.storage) lines.push('storage: AWS_S3_* unset: workers have nowhere to upload, downloads and deletion of files are unavailable');
-  if (!config.email.url && !config.email.host) lines.push('smtp: EMAIL_URL/EMAIL_HOST unset: notification emails stay queued until SMTP is configured');
-  if (config.recording.storageEventAuth && !config.recording.storageEventToken)
+  if (!config.email.smtp) lines.push('smtp: EMAIL_URL/EMAIL_HOST unset: notification emails stay queued until SMTP is configured');
+  if (config.storageEvents.auth && !config.storageEvents.token)
     lines.push('storage events: RECORDING_STORAGE_EVENT_TOKEN unset: the storage hook refuses every event (401)');
   if (token) {
     lines.push('development mode: no AUTH_JWT_SECRET/AUTH_JWT_PUBLIC_KEY, user tokens are signed with a generated secret');

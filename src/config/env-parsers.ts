@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { canonicalLocale, canonicalZone } from '../util/intl';
 
-/** Environment variables are strings; these helpers turn them into typed values with readable errors. */
+/** Environment variables are strings; these turn them into typed values with readable errors. */
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
@@ -33,20 +34,25 @@ export const envInt = (opts: { min?: number; max?: number } = {}) =>
       return n;
     });
 
+function urlWith(raw: string, protocols: readonly string[]): string | null {
+  try {
+    return protocols.includes(new URL(raw).protocol) ? raw.replace(/\/+$/, '') : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An http(s) (or ws(s), as LiveKit URLs may be written) URL, without a trailing slash. */
 export const envUrl = () =>
   z
     .string()
     .optional()
     .transform((value, ctx) => {
       if (value === undefined || value.trim() === '') return undefined;
-      try {
-        const url = new URL(value.trim());
-        if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) throw new Error('protocol');
-        return value.trim().replace(/\/+$/, '');
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected an http(s) URL' });
-        return z.NEVER;
-      }
+      const url = urlWith(value.trim(), ['http:', 'https:', 'ws:', 'wss:']);
+      if (url) return url;
+      ctx.addIssue({ code: 'custom', message: 'expected an http(s) URL' });
+      return z.NEVER;
     });
 
 export const envString = () =>
@@ -63,14 +69,75 @@ export const envUrlList = () =>
       if (value === undefined || value.trim() === '') return [] as string[];
       const urls: string[] = [];
       for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-        try {
-          const u = new URL(raw);
-          if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-          urls.push(raw.replace(/\/+$/, ''));
-        } catch {
+        const url = urlWith(raw, ['http:', 'https:']);
+        if (!url) {
           ctx.addIssue({ code: 'custom', message: `"${raw}" is not an http(s) URL` });
           return z.NEVER;
         }
+        urls.push(url);
       }
       return urls;
     });
+
+/** A comma-separated list of plain values. */
+export const envList = () =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+export const envLocale = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const tag = canonicalLocale((value ?? '').trim() || fallback);
+      if (tag) return tag;
+      ctx.addIssue({ code: 'custom', message: 'expected a BCP 47 language tag such as en or fr-FR' });
+      return z.NEVER;
+    });
+
+export const envZone = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const v = (value ?? '').trim() || fallback;
+      if (canonicalZone(v)) return v;
+      ctx.addIssue({ code: 'custom', message: 'expected an IANA time zone such as Europe/Paris' });
+      return z.NEVER;
+    });
+
+/** A key path: `recordings` or `a/b`, letters, digits, `_` and `-`. */
+export const envFolder = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const v = (value ?? '').trim() || fallback;
+      if (/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(v)) return v;
+      ctx.addIssue({ code: 'custom', message: `expected a folder name such as "${fallback}" (letters, digits, _ - /)` });
+      return z.NEVER;
+    });
+
+/** Reports a rule that spans several variables on the one the operator must change. */
+export function issue(ctx: z.RefinementCtx, variable: string, message: string): void {
+  ctx.addIssue({ code: 'custom', path: [variable], message });
+}
+
+/** A group of settings that only make sense together: all set (true), none set (false), else an issue on the first missing one. */
+export function requireTogether<K extends string>(
+  ctx: z.RefinementCtx,
+  env: Partial<Record<K, unknown>>,
+  names: readonly K[],
+  group: string,
+): boolean {
+  const set = names.filter((n) => env[n] !== undefined);
+  if (set.length === 0) return false;
+  const missing = names.filter((n) => env[n] === undefined);
+  if (missing.length > 0) {
+    issue(ctx, missing[0]!, `required when ${group} is configured (${set[0]} is set)`);
+    return false;
+  }
+  return true;
+}

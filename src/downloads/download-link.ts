@@ -1,5 +1,5 @@
 import type { AppConfig } from '../config/config';
-import type { Recording } from '../db/entities/recording.entity';
+import type { Recording } from '../recording/recording';
 import { objectKeyFor } from '../recording/object-key';
 import { signDownloadToken } from './download-token';
 
@@ -11,8 +11,8 @@ export interface DownloadLink {
 /**
  * `{origin}{MEDIA_URL_PREFIX}{key}?token=...`: a link nginx serves after media-auth checks the
  * token. The origin is that of RECORDING_DOWNLOAD_BASE_URL (the public site, which is where nginx
- * serves MEDIA_URL_PREFIX too) when set; otherwise the link is a path on the host that served the
- * API call, e.g. `/media/recordings/<id>.mp4?token=...`.
+ * serves MEDIA_URL_PREFIX too) when it is set; otherwise the link is a path on the host that
+ * served the API call, e.g. `/media/recordings/<id>.mp4?token=...`.
  */
 export function issueDownloadLink(
   config: AppConfig,
@@ -27,11 +27,11 @@ export function issueDownloadLink(
     recordingId: recording.id,
     key,
     userSub,
-    ttlSeconds: config.recording.downloadLinkTtlSeconds,
+    ttlSeconds: config.downloads.linkTtlSeconds,
     now,
   });
-  const base = config.recording.downloadBaseUrl;
-  const origin = base ? new URL(base).origin : '';
+  const { baseUrl, baseUrlSet, mediaUrlPrefix } = config.downloads;
+  const origin = baseUrlSet ? new URL(baseUrl).origin : '';
   // The key is `{folder}/{uuid}.{ext}` with a folder of [A-Za-z0-9_-/] only: nothing to encode.
-  return { url: `${origin}${config.recording.mediaUrlPrefix}${key}?token=${token}`, expiresAt };
+  return { url: `${origin}${mediaUrlPrefix}${key}?token=${token}`, expiresAt };
 }

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config';
+import type { Sql } from '../db/sql';
+import { statement } from '../db/sql';
 import { withTimeout } from '../util/with-timeout';
 import { deriveDownloadTokenSecret } from './download-token';
 
 /** Row name in `service_secrets`. */
 export const DOWNLOAD_SECRET_NAME = 'download_link_secret';
 const DB_TIMEOUT_MS = 5000;
-
-export type DownloadSecretOrigin = 'DOWNLOAD_LINK_SECRET' | 'AUTH_JWT_SECRET' | 'database';
 
 /**
  * The key that signs download-link tokens, in order of preference:
@@ -21,21 +20,13 @@ export type DownloadSecretOrigin = 'DOWNLOAD_LINK_SECRET' | 'AUTH_JWT_SECRET' | 
 export class DownloadSecret {
   private value: string | undefined;
   private loading: Promise<string> | null = null;
-  readonly origin: DownloadSecretOrigin;
 
   constructor(
-    config: AppConfig,
-    private readonly dataSource: DataSource,
+    config: Pick<AppConfig, 'downloads' | 'auth'>,
+    private readonly sql: Sql,
   ) {
-    if (config.recording.downloadLinkSecret) {
-      this.value = config.recording.downloadLinkSecret;
-      this.origin = 'DOWNLOAD_LINK_SECRET';
-    } else if (config.auth.secret) {
-      this.value = deriveDownloadTokenSecret(config.auth.secret);
-      this.origin = 'AUTH_JWT_SECRET';
-    } else {
-      this.origin = 'database';
-    }
+    if (config.downloads.linkSecret) this.value = config.downloads.linkSecret;
+    else if (config.auth.secret) this.value = deriveDownloadTokenSecret(config.auth.secret);
   }
 
   /** The key once known (always, unless it lives in the database and has not been read yet). */
@@ -61,14 +52,12 @@ export class DownloadSecret {
 
   private async loadStored(): Promise<string> {
     const candidate = randomBytes(32).toString('base64url');
-    // Several instances may start together: the first insert wins, everyone reads the winner.
+    // Several instances may start together: the first insert wins, everyone reads the winner
+    // (the read is a statement of its own, so it sees a row another instance committed meanwhile).
     const rows = await withTimeout(
-      this.dataSource.transaction(async (m) => {
-        await m.query('INSERT INTO service_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
-          DOWNLOAD_SECRET_NAME,
-          candidate,
-        ]);
-        return (await m.query('SELECT value FROM service_secrets WHERE name = $1', [DOWNLOAD_SECRET_NAME])) as { value: string }[];
+      this.sql.transaction(async (tx) => {
+        await tx.query(INSERT_SECRET, [DOWNLOAD_SECRET_NAME, candidate]);
+        return tx.query<{ value: string }>(READ_SECRET, [DOWNLOAD_SECRET_NAME]);
       }),
       DB_TIMEOUT_MS,
       'download secret read',
@@ -78,3 +67,6 @@ export class DownloadSecret {
     return value;
   }
 }
+
+const INSERT_SECRET = statement('download_secret_insert', 'INSERT INTO service_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING');
+const READ_SECRET = statement('download_secret_read', 'SELECT value FROM service_secrets WHERE name = $1');

@@ -1,13 +1,12 @@
-import type { DataSource } from 'typeorm';
 import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
 import { isExpired } from '../recording/expiry';
 import { extensionForKind } from '../recording/object-key';
 import { DOWNLOADABLE_STATUSES } from '../recording/status';
+import type { RecordingStore } from '../recording/store/recording-store';
 import { withTimeout } from '../util/with-timeout';
 import type { DownloadSecret } from './download-secret';
 import { verifyDownloadToken } from './download-token';
-import { findMediaAccess } from './media-access';
 import { parseMediaPath, readDownloadTokenParam } from './media-path';
 import { signS3GetHeaders } from './s3-request-signer';
 
@@ -65,12 +64,12 @@ export class MediaAuthorizer {
   private readonly media: { mediaUrlPrefix: string; outputFolder: string };
 
   constructor(
-    private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    private readonly config: Pick<AppConfig, 'downloads' | 'recording' | 'storage'>,
+    private readonly store: RecordingStore,
     private readonly verifier: TokenVerifier,
     private readonly secret: DownloadSecret,
   ) {
-    this.media = { mediaUrlPrefix: config.recording.mediaUrlPrefix, outputFolder: config.recording.outputFolder };
+    this.media = { mediaUrlPrefix: config.downloads.mediaUrlPrefix, outputFolder: config.recording.outputFolder };
   }
 
   async decide(request: MediaAuthRequest): Promise<MediaAuthDecision> {
@@ -109,7 +108,7 @@ export class MediaAuthorizer {
     if (subs.length === 0) return refuse('bad_credentials', media.recordingId);
 
     // Checked on every request, so a link dies with its recording, its expiry or its owner's access.
-    const row = await withTimeout(findMediaAccess(this.dataSource, media.recordingId, subs), DB_TIMEOUT_MS, 'media-auth query');
+    const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs), DB_TIMEOUT_MS, 'media-auth query');
     if (!row) return refuse('unknown_recording', media.recordingId);
     if (!row.allowed) return refuse('no_right', media.recordingId);
     if (!DOWNLOADABLE_STATUSES.includes(row.status)) return refuse('not_saved', media.recordingId);

@@ -8,6 +8,8 @@
  * Nothing in this file throws, whatever the input.
  */
 
+import { UUID_PATTERN } from '../util/uuid';
+
 export type MediaExtension = 'mp4' | 'ogg';
 
 export interface MediaPath {
@@ -32,7 +34,7 @@ const MAX_TOKEN_LENGTH = 4096;
 // Same shapes as src/config/config.ts accepts; re-checked here so odd options refuse instead of matching loosely.
 const PREFIX_SHAPE = /^\/(?:[A-Za-z0-9_-]+\/)*$/;
 const FOLDER_SHAPE = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
-const FILE_SHAPE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(mp4|ogg)$/;
+const FILE_SHAPE = new RegExp(`^(${UUID_PATTERN})\\.(mp4|ogg)$`);
 // Visible ASCII only: no space, control character, DEL or non-ASCII byte anywhere in the URL.
 const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
 // A compact JWS (header.payload.signature), base64url parts.

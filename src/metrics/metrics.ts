@@ -76,6 +76,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly jobs = new Counter({
+    name: 'recorder_jobs_total',
+    help: 'Background job attempts by kind and result (done, retry, failed, cancelled)',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
+
   readonly reconcilerCorrections = new Counter({
     name: 'recorder_reconciler_corrections_total',
     help: 'Status corrections made by the reconciler, by action',

@@ -1,6 +1,6 @@
-import { IANAZone } from 'luxon';
+import { canonicalLocale, canonicalZone } from '../util/intl';
 
-/** Languages the notification emails are translated into. */
+/** Languages the emails and pages are translated into. */
 export const EMAIL_LANGUAGES = ['en', 'fr', 'de', 'nl'] as const;
 export type EmailLanguage = (typeof EMAIL_LANGUAGES)[number];
 
@@ -16,43 +16,23 @@ function isEmailLanguage(value: string): value is EmailLanguage {
 }
 
 /**
- * Reads a BCP 47 tag (the OIDC `locale` claim). Some identity providers send POSIX-style
- * `fr_FR`, so underscores are accepted. Returns undefined for anything Intl rejects or for a
- * language we have no translation for.
+ * Reads a BCP 47 tag (the OIDC `locale` claim; POSIX-style `fr_FR` too). Undefined for
+ * anything Intl rejects or for a language we have no translation for.
  */
 function parseLocale(value: string | null | undefined): ResolvedLocale | undefined {
-  if (typeof value !== 'string') return undefined;
-  const raw = value.trim().replace(/_/g, '-');
-  if (raw === '' || raw.length > 64) return undefined;
-  try {
-    const tag = Intl.getCanonicalLocales(raw)[0];
-    if (!tag) return undefined;
-    const language = new Intl.Locale(tag).language.toLowerCase();
-    if (!isEmailLanguage(language)) return undefined;
-    // A region ICU does not know (e.g. `de-XX`) still formats fine, ICU falls back to `de`.
-    return { language, formatLocale: tag };
-  } catch {
-    return undefined;
-  }
+  const tag = canonicalLocale(value);
+  if (!tag) return undefined;
+  const language = new Intl.Locale(tag).language.toLowerCase();
+  // A region ICU does not know (e.g. `de-XX`) still formats fine, ICU falls back to `de`.
+  return isEmailLanguage(language) ? { language, formatLocale: tag } : undefined;
 }
 
-/** The owner's language if we have it, else the default locale's, else English. */
+/** The user's language if we have it, else the default locale's, else English. */
 export function resolveLocale(locale: string | null | undefined, defaultLocale: string): ResolvedLocale {
   return parseLocale(locale) ?? parseLocale(defaultLocale) ?? { language: 'en', formatLocale: 'en' };
 }
 
-function isValidZone(zone: string | null | undefined): zone is string {
-  return typeof zone === 'string' && zone.trim() !== '' && IANAZone.isValidZone(zone.trim());
-}
-
-/** ICU's spelling of the zone (`utc` -> `UTC`), so emails show a tidy name. */
-function canonicalZone(zone: string): string {
-  return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
-}
-
-/** The owner's IANA zone if valid, else the default zone, else UTC. */
+/** The user's IANA zone if valid, else the default zone, else UTC. */
 export function resolveTimezone(zone: string | null | undefined, defaultZone: string): string {
-  if (isValidZone(zone)) return canonicalZone(zone.trim());
-  if (isValidZone(defaultZone)) return canonicalZone(defaultZone.trim());
-  return 'UTC';
+  return canonicalZone(zone) ?? canonicalZone(defaultZone) ?? 'UTC';
 }

@@ -1,4 +1,4 @@
-import type { Recording } from '../db/entities/recording.entity';
+import type { Recording } from './recording';
 
 /** Domain errors raised by the recording service; the API maps each to one HTTP status. */
 export class RecordingError extends Error {

@@ -1,4 +1,4 @@
-import type { Recording } from '../db/entities/recording.entity';
+import type { Recording } from './recording';
 
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -1,42 +1,66 @@
-import type { Recording } from '../db/entities/recording.entity';
 import { childLogger } from '../logging/logger';
-import type { RecordingStore } from './recording-store';
+import { withTimeout } from '../util/with-timeout';
 import { RecordingError } from './errors';
-import type { RecordingStatus } from './status';
 import { objectKeyFor } from './object-key';
-import { WorkerError, type StopOutcome } from './workers/worker-service';
+import type { Recording } from './recording';
+import type { RecordingStatus } from './status';
+import type { RecordingStore } from './store/recording-store';
 import type { WorkerRegistry } from './workers/registry';
+import { WorkerError, type StartRequest, type StopOutcome } from './workers/worker-service';
 
 const log = childLogger('mediator');
 
-export interface MediatorHooks {
+/** Added to a worker's own start deadline: the time our bookkeeping around it may take. */
+const START_MARGIN_MS = 5000;
+
+export interface MediatorOptions {
+  outputFolder: string;
+  /** RECONCILE_INITIATED_GRACE_MS: how much longer than a start's deadline the reconciler waits. */
+  initiatedGraceMs: number;
   onWorkerCall?(kind: string, op: 'start' | 'stop', outcome: 'ok' | 'error', seconds: number): void;
 }
 
 /**
- * Sits between workers and the database: every worker call is followed by the status
- * change that says truly what the worker did. A failed start frees the room at once
- * (`failed_to_start` is outside the one-live-recording-per-room index).
+ * Sits between workers and the database: every worker call is followed by the status change
+ * that says truly what the worker did, and workers never see the database. A failed start frees
+ * the room at once (`failed_to_start` is outside the one-live-recording-per-room index).
  */
 export class RecordingMediator {
   constructor(
     private readonly store: RecordingStore,
     private readonly registry: WorkerRegistry,
-    private readonly outputFolder: string,
-    private readonly hooks: MediatorHooks = {},
+    private readonly options: MediatorOptions,
   ) {}
 
   objectKey(recording: Pick<Recording, 'id' | 'workerKind'>): string {
-    return objectKeyFor(this.outputFolder, recording.id, recording.workerKind);
+    return objectKeyFor(this.options.outputFolder, recording.id, recording.workerKind);
   }
 
-  /** initiated -> active with the worker id, or -> failed_to_start (then throws worker_failed). */
+  startRequest(recording: Pick<Recording, 'id' | 'room' | 'workerKind'>): StartRequest {
+    return { recordingId: recording.id, room: recording.room, objectKey: this.objectKey(recording) };
+  }
+
+  /**
+   * How long a new recording of this kind belongs to its start: the worker's deadline plus our
+   * margin plus the grace. The reconciler leaves an `initiated` recording alone until then, so
+   * it never fails a start that is still in flight.
+   */
+  startLeaseMs(kind: Recording['workerKind']): number {
+    return this.registry.forKind(kind).startDeadlineMs + START_MARGIN_MS + this.options.initiatedGraceMs;
+  }
+
+  /**
+   * initiated -> active with the worker id; anything else is a 502. When the worker failed,
+   * the recording is failed_to_start. When the worker started but the recording was moved
+   * meanwhile (a webhook, the reconciler), the job is stopped so that nothing records unseen.
+   */
   async start(recording: Recording): Promise<Recording> {
     const worker = this.registry.forKind(recording.workerKind);
     let workerId: string;
     try {
       workerId = await this.timed(recording.workerKind, 'start', () =>
-        worker.start({ recordingId: recording.id, room: recording.room, objectKey: this.objectKey(recording) }),
+        // The worker bounds each of its calls; this bounds the whole start, as the lease promises.
+        withTimeout(worker.start(this.startRequest(recording)), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'),
       );
     } catch (err) {
       const reason = describe(err);
@@ -45,16 +69,24 @@ export class RecordingMediator {
       throw new RecordingError('worker_failed', workerDetail('start', err), failed ?? recording);
     }
     const active = await this.store.transition(recording.id, ['initiated'], 'active', { workerId, workerError: null });
-    if (!active) {
-      // Something else (a webhook, the reconciler) moved it meanwhile; keep the worker id if it is missing.
-      const current = await this.store.findById(recording.id);
-      if (current && !current.workerId) {
-        await this.store.transition(recording.id, [current.status], current.status, { workerId });
-      }
-      return (await this.store.findById(recording.id)) ?? recording;
+    if (active) {
+      log.info({ recordingId: recording.id, worker: recording.workerKind }, 'recording started');
+      return active;
     }
-    log.info({ recordingId: recording.id, worker: recording.workerKind }, 'recording started');
-    return active;
+    const current = await this.store.findById(recording.id);
+    if (current?.status === 'active') {
+      // LiveKit's egress_started webhook got there first: the recording is what the caller asked for.
+      if (current.workerId) return current;
+      return (await this.store.transition(current.id, ['active'], 'active', { workerId })) ?? current;
+    }
+    log.warn({ recordingId: recording.id, status: current?.status }, 'recording moved while its worker started; stopping the job');
+    await this.stopUnwanted(recording, workerId);
+    const kept = current ? await this.store.transition(current.id, [current.status], current.status, { workerId }) : null;
+    throw new RecordingError(
+      'worker_failed',
+      `The recording could not start: it became "${current?.status ?? 'deleted'}" while the recorder was starting; the recorder was stopped.`,
+      kept ?? current ?? recording,
+    );
   }
 
   /**
@@ -79,22 +111,35 @@ export class RecordingMediator {
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }
 
+  /** Stops a worker job that no live recording stands for; the recording's status stays as it is. Never throws. */
+  async stopUnwanted(recording: Pick<Recording, 'id' | 'workerKind'>, workerId: string): Promise<boolean> {
+    try {
+      await this.timed(recording.workerKind, 'stop', () => this.registry.forKind(recording.workerKind).stop(workerId));
+      log.info({ recordingId: recording.id, worker: recording.workerKind }, 'unwanted worker job stopped');
+      return true;
+    } catch (err) {
+      log.warn({ recordingId: recording.id, worker: recording.workerKind, reason: describe(err) }, 'could not stop an unwanted worker job');
+      return false;
+    }
+  }
+
   private async timed<T>(kind: string, op: 'start' | 'stop', call: () => Promise<T>): Promise<T> {
     const began = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - began) / 1e9;
     try {
       const value = await call();
-      this.hooks.onWorkerCall?.(kind, op, 'ok', seconds());
+      this.options.onWorkerCall?.(kind, op, 'ok', seconds());
       return value;
     } catch (err) {
-      this.hooks.onWorkerCall?.(kind, op, 'error', seconds());
+      this.options.onWorkerCall?.(kind, op, 'error', seconds());
       throw err;
     }
   }
 }
 
-function describe(err: unknown): string {
+export function describe(err: unknown): string {
   if (err instanceof WorkerError) return `${err.code}: ${err.message}`.slice(0, 500);
+  if (err instanceof Error && err.name === 'TimeoutError') return `timeout: ${err.message}`.slice(0, 500);
   return `unexpected: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
 }
 
@@ -106,5 +151,6 @@ function workerDetail(op: 'start' | 'stop', err: unknown): string {
     if (err.code === 'unreachable') return `The recording could not ${op}: the recording worker is unreachable.`;
     return `The recording could not ${op}: the recording worker refused (${err.code}).`;
   }
+  if (err instanceof Error && err.name === 'TimeoutError') return `The recording could not ${op}: the recording worker did not answer in time.`;
   return `The recording could not ${op}: the recording worker failed.`;
 }

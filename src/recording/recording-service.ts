@@ -1,19 +1,20 @@
 import type { AuthUser } from '../auth/user';
 import { canManageRoom } from '../auth/user';
-import type { Recording } from '../db/entities/recording.entity';
+import { isUuid } from '../util/uuid';
+import { badRequest, conflict, forbidden, notFound, RecordingError } from './errors';
 import type { RecordingMediator } from './mediator';
-import type { RecordingStore } from './recording-store';
-import { badRequest, forbidden, notFound, RecordingError } from './errors';
+import type { Recording } from './recording';
 import { roomName, startRecordingBody } from './start-request';
 import type { AccessRole } from './status';
 import { FINAL_STATUSES } from './status';
+import type { RecordingStore } from './store/recording-store';
 import type { WorkerRegistry } from './workers/registry';
 
 export interface ObjectRemover {
   removeObject(key: string): Promise<void>;
 }
 
-/** What the API asks of recordings: the rules of SPEC.md's endpoints, independent of HTTP. */
+/** What the API asks of recordings: the rules of the endpoints, independent of HTTP. */
 export class RecordingService {
   constructor(
     private readonly store: RecordingStore,
@@ -37,16 +38,20 @@ export class RecordingService {
       options,
       isPermanent: options.permanent === true,
       owner: user,
+      startLeaseMs: this.mediator.startLeaseMs(kind),
     });
     return this.mediator.start(recording);
   }
 
-  async stop(user: AuthUser, room: string): Promise<Recording> {
+  /** Stops the room's active recording; the role is the caller's on it (administrator when they are a room manager only). */
+  async stop(user: AuthUser, room: string): Promise<{ recording: Recording; role: AccessRole }> {
     const name = parseRoom(room);
     if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may stop a recording.');
     const live = await this.store.findLiveInRoom(name);
     if (!live || live.status !== 'active') throw notFound('No active recording in this room.');
-    return this.mediator.stop(live);
+    const recording = await this.mediator.stop(live);
+    const access = await this.store.findAccess(recording.id, user.sub);
+    return { recording, role: access?.role ?? 'administrator' };
   }
 
   /** A recording the user may see, with their role; 404 for anyone else (no existence leak). */
@@ -59,16 +64,28 @@ export class RecordingService {
     return { recording, role: access.role };
   }
 
+  /** `get` plus how the owners' notification emails stand. */
+  async retrieve(user: AuthUser, id: string) {
+    const { recording, role } = await this.get(user, id);
+    return { recording, role, notifications: await this.store.notificationSummary(recording.id) };
+  }
+
   list(user: AuthUser, limit: number, offset: number) {
     return this.store.listForUser(user.sub, limit, offset);
   }
 
-  /** Owner/admin and final status only; the object is removed from storage first. */
+  /**
+   * Owner/admin and final status only; the object is removed from storage first. A recording
+   * whose stop failed may still have a recorder running: it is stopped first, and the delete
+   * refused (409) until the recorder is known to be gone, so no recorder runs that no recording
+   * points to and no file lands that no recording owns.
+   */
   async delete(user: AuthUser, id: string): Promise<void> {
     const { recording } = await this.get(user, id);
     if (!FINAL_STATUSES.includes(recording.status)) {
       throw forbidden(`A recording in status "${recording.status}" cannot be deleted yet.`);
     }
+    if (recording.status === 'failed_to_stop' && recording.workerId) await this.stopBeforeDelete(recording);
     if (this.storage) {
       try {
         await this.storage.removeObject(this.mediator.objectKey(recording));
@@ -79,11 +96,24 @@ export class RecordingService {
     }
     await this.store.delete(recording.id);
   }
-}
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
+  private async stopBeforeDelete(recording: Recording): Promise<void> {
+    let state;
+    try {
+      state = await this.registry.forKind(recording.workerKind).inspect(recording.workerId!);
+    } catch {
+      throw conflict('The recorder of this recording could not be reached to make sure it stopped; the recording was not deleted. Retry later.');
+    }
+    if (state.state !== 'starting' && state.state !== 'active') return;
+    let stopped: Recording;
+    try {
+      stopped = await this.mediator.stop(recording, ['failed_to_stop']);
+    } catch {
+      throw conflict('The recorder of this recording is still running and could not be stopped; the recording was not deleted. Retry later.');
+    }
+    if (stopped.status === 'aborted') return;
+    throw conflict('The recorder of this recording was still running: it has been stopped now. Its file is being saved; delete the recording once it is saved.');
+  }
 }
 
 function parseRoom(room: string): string {

@@ -1,59 +1,53 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
-import type { DataSource } from 'typeorm';
 import { createApp } from '../api/app';
 import type { AppConfig } from '../config/config';
 import { devOwnerToken, devSecret, startupNotes } from '../config/dev-mode';
-import { createDataSource, runMigrations } from '../db/data-source';
+import { openDatabase, runMigrations } from '../db/database';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres';
 import { childLogger } from '../logging/logger';
-import type { BackgroundJob } from './background-job';
-import { assembleParts } from './assemble';
-import type { AppContext } from './context';
+import { compose, type Composed } from './compose';
 
 const log = childLogger('server');
 
 export interface RunningServer {
   server: Server;
   app: Express;
-  ctx: AppContext;
+  parts: Composed;
   url: string;
-  /** Stops accepting connections, finishes in-flight requests, stops jobs, closes the pool. */
+  /** Stops accepting connections, finishes in-flight requests, stops background work, closes the pool. */
   shutdown(): Promise<void>;
 }
 
-/** Starts everything: database (embedded when DATABASE_URL is unset), migrations, HTTP server, background jobs. */
+/** Starts everything: database (embedded when DATABASE_URL is unset), migrations, HTTP server, background work. */
 export async function startServer(config: AppConfig, print: (line: string) => void = (l) => console.log(l)): Promise<RunningServer> {
   let embedded: EmbeddedPostgres | undefined;
-  let dbUrl = config.database.url;
+  let dbUrl = config.server.databaseUrl;
   if (!dbUrl) {
-    embedded = await startEmbeddedPostgres(config.database.dataDir);
+    embedded = await startEmbeddedPostgres(config.server.dataDir);
     dbUrl = embedded.url;
   }
-  const dataSource: DataSource = createDataSource({ url: dbUrl, poolSize: embedded ? 1 : 10 });
-  await dataSource.initialize();
-  const applied = await runMigrations(dataSource, { lock: !embedded });
+  // PGlite serves one session: its pool holds one connection.
+  const db = await openDatabase({ url: dbUrl, poolSize: embedded ? 1 : 10 });
+  const applied = await runMigrations(db.dataSource, { lock: !embedded });
   if (applied.length) log.info({ migrations: applied }, 'database migrations applied');
 
-  const secret = config.devMode ? devSecret(config.database.dataDir) : undefined;
-  const parts = assembleParts(config, dataSource, { devSecret: secret, embeddedDatabase: embedded !== undefined });
-  const ctx = parts.ctx;
-  const app = createApp(ctx, parts.app);
+  const secret = config.auth.devMode ? devSecret(config.server.dataDir) : undefined;
+  const parts = compose(config, db, { devSecret: secret });
+  const app = createApp(parts.api);
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
+    const s = app.listen(config.server.port, config.server.host, () => resolve(s));
     s.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = `http://localhost:${port}`;
 
-  const jobs: BackgroundJob[] = parts.jobs;
-  for (const job of jobs) job.start();
-  await parts.onStart?.();
+  await parts.start();
 
-  log.info({ port, devMode: config.devMode }, 'recording orchestrator listening');
+  log.info({ port, devMode: config.auth.devMode }, 'recording orchestrator listening');
   for (const line of startupNotes(config, url, secret ? devOwnerToken(secret) : undefined)) print(line);
 
   let closing: Promise<void> | null = null;
@@ -66,13 +60,12 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
       force.unref();
       await closed;
       clearTimeout(force);
-      await Promise.all(jobs.map((j) => j.stop()));
-      await parts.onStop?.();
-      await dataSource.destroy();
+      await parts.stop();
+      await db.close();
       await embedded?.stop();
       log.info('shut down');
     })();
     return closing;
   };
-  return { server, app, ctx, url, shutdown };
+  return { server, app, parts, url, shutdown };
 }

@@ -86,3 +86,33 @@ export async function applyRecordingLifecycle(target: LifecycleTarget, settings:
   }
   return { result: 'applied', keptRules: others.length };
 }
+
+/**
+ * At start-up, when RECORDING_APPLY_BUCKET_LIFECYCLE asks for it: the expiry rule on the bucket,
+ * logged either way (a storage that refuses it keeps files, and the operator must know).
+ */
+export async function ensureRecordingLifecycle(
+  storage: { client: Client; bucket: string; settings: { timeoutMs: number } } | undefined,
+  settings: { outputFolder: string; expirationDays: number | undefined; applyBucketLifecycle: boolean },
+  log: { info(obj: object, msg: string): void; warn(obj: object | string, msg?: string): void },
+): Promise<void> {
+  const { applyBucketLifecycle, expirationDays, outputFolder } = settings;
+  if (!applyBucketLifecycle || !expirationDays) return;
+  if (!storage) {
+    log.warn('RECORDING_APPLY_BUCKET_LIFECYCLE is true but the storage is not configured: no lifecycle rule set');
+    return;
+  }
+  const outcome = await applyRecordingLifecycle(
+    { client: storage.client, bucket: storage.bucket },
+    { outputFolder, expirationDays, timeoutMs: storage.settings.timeoutMs },
+  );
+  if (outcome.result === 'refused') {
+    log.warn(
+      { bucket: storage.bucket, stage: outcome.stage, reason: outcome.reason },
+      `storage refused the bucket lifecycle rule: objects under ${outputFolder}/ will NOT be deleted after ${expirationDays} days ` +
+        '(expired recordings are still refused for download); set an expiry rule on the bucket yourself',
+    );
+  } else {
+    log.info({ bucket: storage.bucket, result: outcome.result, days: expirationDays, prefix: `${outputFolder}/` }, 'bucket lifecycle rule in place');
+  }
+}

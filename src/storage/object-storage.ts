@@ -11,13 +11,13 @@ export class ObjectStorage {
   readonly client: Client;
   readonly bucket: string;
 
-  constructor(
-    readonly settings: StorageSettings,
-    private readonly timeoutMs: number,
-  ) {
+  private readonly timeoutMs: number;
+
+  constructor(readonly settings: StorageSettings) {
+    this.timeoutMs = settings.timeoutMs;
     const url = new URL(settings.endpointUrl);
     const useSSL = url.protocol === 'https:';
-    const agentOptions = { keepAlive: true, timeout: timeoutMs };
+    const agentOptions = { keepAlive: true, timeout: this.timeoutMs };
     this.client = new Client({
       endPoint: url.hostname,
       port: url.port ? Number(url.port) : useSSL ? 443 : 80,
@@ -59,5 +59,5 @@ export class ObjectStorage {
 }
 
 export function createObjectStorage(config: AppConfig): ObjectStorage | undefined {
-  return config.storage ? new ObjectStorage(config.storage, config.storageTimeoutMs) : undefined;
+  return config.storage ? new ObjectStorage(config.storage) : undefined;
 }

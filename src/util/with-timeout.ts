@@ -5,19 +5,15 @@ export class TimeoutError extends Error {
   }
 }
 
-/** Rejects with TimeoutError when `promise` takes longer than `ms`. */
+/**
+ * Rejects with TimeoutError when `promise` takes longer than `ms`; otherwise settles as it does,
+ * with its own rejection untouched (callers classify errors by name and cause, and errors from
+ * fetch may come from another realm, so they must not be rewrapped).
+ */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'operation'): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
   });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

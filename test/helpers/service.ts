@@ -32,7 +32,7 @@ export async function startTestService(env: Record<string, string | undefined> =
     PORT: '0',
     HOST: '127.0.0.1',
   });
-  setLogLevel(config.logLevel);
+  setLogLevel(config.server.logLevel);
   const running = await startServer(config, () => undefined);
   recordAnswers(running.server);
   return {

@@ -1,11 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import { issueDownloadLink } from '../../downloads/download-link';
-import type { DownloadSecret } from '../../downloads/download-secret';
 import type { MediaAuthorizer } from '../../downloads/media-authorizer';
 import { childLogger } from '../../logging/logger';
+import type { Metrics } from '../../metrics/metrics';
 import { isExpired } from '../../recording/expiry';
 import { DOWNLOADABLE_STATUSES } from '../../recording/status';
-import type { AppContext } from '../../server/context';
+import type { ApiDeps } from '../app';
 import { authenticate, currentUser } from '../authenticate';
 import { HttpError } from '../http-errors';
 
@@ -17,7 +17,7 @@ const log = childLogger('downloads');
  * into a 500. Mounted before the JSON body parser (a body is never read), and for every method:
  * nginx always asks with GET, anything else gets the same decision.
  */
-export function mediaAuthRouter(ctx: AppContext, authorizer: MediaAuthorizer): Router {
+export function mediaAuthRouter(authorizer: MediaAuthorizer, metrics: Metrics): Router {
   const router = Router();
   router.all('/api/v1.0/recordings/media-auth', async (req: Request, res: Response) => {
     let status: 200 | 401 | 403 = 403;
@@ -50,7 +50,7 @@ export function mediaAuthRouter(ctx: AppContext, authorizer: MediaAuthorizer): R
       if (!res.headersSent) res.status(403).end();
     }
     try {
-      ctx.metrics.mediaAuthDecisions.inc({ status: String(status), reason });
+      metrics.mediaAuthDecisions.inc({ status: String(status), reason });
     } catch {
       // metrics must never change the answer
     }
@@ -59,21 +59,21 @@ export function mediaAuthRouter(ctx: AppContext, authorizer: MediaAuthorizer): R
 }
 
 /** POST /api/v1.0/recordings/{id}/download-link/: a short-lived link a browser can open without a header. */
-export function downloadLinkRouter(ctx: AppContext, secret: DownloadSecret): Router {
+export function downloadLinkRouter({ config, verifier, recordings, downloadSecret }: ApiDeps): Router {
   const router = Router();
-  router.post('/api/v1.0/recordings/:id/download-link', authenticate(ctx.verifier), async (req: Request, res: Response) => {
+  router.post('/api/v1.0/recordings/:id/download-link', authenticate(verifier), async (req: Request, res: Response) => {
     const user = currentUser(res);
-    const { recording } = await ctx.recordings.get(user, String(req.params.id));
+    const { recording } = await recordings.get(user, String(req.params.id));
     if (!DOWNLOADABLE_STATUSES.includes(recording.status)) {
       throw new HttpError(403, `The recording cannot be downloaded: its status is "${recording.status}" (it must be saved).`);
     }
-    if (isExpired(recording, ctx.config.recording.expirationDays)) {
+    if (isExpired(recording, config.recording.expirationDays)) {
       throw new HttpError(403, 'The recording has expired and can no longer be downloaded.');
     }
-    if (!ctx.config.storage) {
+    if (!config.storage) {
       throw new HttpError(503, 'Downloads are unavailable: the object storage is not configured.');
     }
-    const link = issueDownloadLink(ctx.config, await secret.get(), recording, user.sub);
+    const link = issueDownloadLink(config, await downloadSecret.get(), recording, user.sub);
     res.set('Cache-Control', 'no-store');
     res.status(200).json({ url: link.url, expires_at: link.expiresAt.toISOString() });
   });

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import type { AppContext } from '../../server/context';
 import { withTimeout } from '../../util/with-timeout';
 
 export interface ReadinessCheck {
@@ -8,19 +7,18 @@ export interface ReadinessCheck {
 }
 
 /** /health: the process answers. /ready: the database (and storage, when configured) answer too. */
-export function healthRouter(ctx: AppContext, extraChecks: ReadinessCheck[] = []): Router {
+export function healthRouter(checks: ReadinessCheck[]): Router {
   const router = Router();
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/ready', async (_req, res) => {
-    const checks: ReadinessCheck[] = [{ name: 'database', check: async () => void (await ctx.dataSource.query('SELECT 1')) }, ...extraChecks];
     const results: Record<string, string> = {};
     let ready = true;
     await Promise.all(
       checks.map(async (c) => {
         try {
-          await withTimeout(c.check(), 3000);
+          await withTimeout(c.check(), 3000, `${c.name} readiness`);
           results[c.name] = 'ok';
         } catch {
           results[c.name] = 'unavailable';

@@ -1,21 +1,20 @@
 import { Router } from 'express';
-import type { AppContext } from '../../server/context';
+import type { Metrics } from '../../metrics/metrics';
+import type { ApiDeps } from '../app';
 
 /** GET /metrics in Prometheus text format; recordings by status are read from the database at scrape time. */
-export function metricsRouter(ctx: AppContext): Router {
+export function metricsRouter(metrics: Metrics, countByStatus: ApiDeps['countByStatus']): Router {
   const router = Router();
   router.get('/metrics', async (_req, res) => {
     try {
-      const rows: { status: string; n: string }[] = await ctx.dataSource.query(
-        'SELECT status, count(*)::text AS n FROM recordings GROUP BY status',
-      );
-      ctx.metrics.recordingsByStatus.reset();
-      for (const row of rows) ctx.metrics.recordingsByStatus.set({ status: row.status }, Number(row.n));
+      const rows = await countByStatus();
+      metrics.recordingsByStatus.reset();
+      for (const row of rows) metrics.recordingsByStatus.set({ status: row.status }, row.n);
     } catch {
       // The database being down must not hide the other metrics.
     }
-    res.set('Content-Type', ctx.metrics.registry.contentType);
-    res.send(await ctx.metrics.registry.metrics());
+    res.set('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
   });
   return router;
 }

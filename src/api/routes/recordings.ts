@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import type { AppContext } from '../../server/context';
+import type { ApiDeps } from '../app';
 import { authenticate, currentUser } from '../authenticate';
 import { HttpError } from '../http-errors';
 import { recordingJson, serializerSettings } from '../recording-json';
@@ -7,17 +7,17 @@ import { recordingJson, serializerSettings } from '../recording-json';
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 
-/** GET/DELETE /api/v1.0/recordings/ and /recordings/{id}/ (SPEC.md, Endpoints). */
-export function recordingsRouter(ctx: AppContext): Router {
+/** GET/DELETE /api/v1.0/recordings/ and /recordings/{id}/. */
+export function recordingsRouter({ config, verifier, recordings }: ApiDeps): Router {
   const router = Router();
-  const auth = authenticate(ctx.verifier);
-  const settings = serializerSettings(ctx.config);
+  const auth = authenticate(verifier);
+  const settings = serializerSettings(config);
 
   router.get('/api/v1.0/recordings', auth, async (req, res) => {
     const user = currentUser(res);
     const page = positiveInt(req.query.page, 1, 'page', 1_000_000);
     const pageSize = positiveInt(req.query.page_size, DEFAULT_PAGE_SIZE, 'page_size', MAX_PAGE_SIZE);
-    const { count, rows } = await ctx.recordings.list(user, pageSize, (page - 1) * pageSize);
+    const { count, rows } = await recordings.list(user, pageSize, (page - 1) * pageSize);
     const pageUrl = (n: number) => {
       const url = new URL(`${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}${req.path}`);
       url.searchParams.set('page', String(n));
@@ -33,13 +33,12 @@ export function recordingsRouter(ctx: AppContext): Router {
   });
 
   router.get('/api/v1.0/recordings/:id', auth, async (req: Request, res) => {
-    const { recording, role } = await ctx.recordings.get(currentUser(res), String(req.params.id));
-    const notifications = await ctx.store.notificationSummary(recording.id);
+    const { recording, role, notifications } = await recordings.retrieve(currentUser(res), String(req.params.id));
     res.json({ ...recordingJson(recording, role, settings), notifications });
   });
 
   router.delete('/api/v1.0/recordings/:id', auth, async (req: Request, res) => {
-    await ctx.recordings.delete(currentUser(res), String(req.params.id));
+    await recordings.delete(currentUser(res), String(req.params.id));
     res.status(204).end();
   });
 

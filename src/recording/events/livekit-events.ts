@@ -1,11 +1,9 @@
 import type { WebhookEvent } from 'livekit-server-sdk';
-import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config';
-import type { Recording } from '../../db/entities/recording.entity';
+import type { Recording } from '../recording';
 import { childLogger } from '../../logging/logger';
-import { saveAndQueueNotifications } from '../../notifications/save-and-queue';
-import { matchRecordingKey } from '../../storage/events/recording-key';
-import type { RecordingStore } from '../recording-store';
+import { matchRecordingKey } from '../object-key';
+import type { RecordingStore } from '../store/recording-store';
 import { egressFilepaths, toWorkerState } from '../workers/livekit/egress-status';
 
 const log = childLogger('livekit-events');
@@ -20,7 +18,6 @@ export type EventOutcome = 'updated' | 'unchanged' | 'unknown_recording' | 'igno
 export class LivekitEventHandler {
   constructor(
     private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
     private readonly store: RecordingStore,
     private readonly onQueued: () => void,
   ) {}
@@ -74,8 +71,8 @@ export class LivekitEventHandler {
         workerError: state.error ? `egress aborted: ${state.error}`.slice(0, 500) : null,
         workerId,
       });
-    } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.recording.storageEventEnable) {
-      const outcome = await saveAndQueueNotifications(this.dataSource, id);
+    } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.storageEvents.enabled) {
+      const outcome = await this.store.markSaved(id);
       if (outcome.result === 'saved') {
         if (outcome.queued > 0) this.onQueued();
         log.info({ recordingId: id }, 'recording saved from egress_ended');
@@ -91,7 +88,7 @@ export class LivekitEventHandler {
   }
 
   private async onRoomFinished(room: string): Promise<EventOutcome> {
-    const live = await this.store.findByStatus(['active'], { room });
+    const live = await this.store.findActiveInRoom(room);
     let changed = false;
     for (const recording of live) {
       if (!recording.workerKind.startsWith('livekit')) continue;

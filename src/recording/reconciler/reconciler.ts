@@ -1,140 +1,181 @@
-import type { DataSource } from 'typeorm';
-import type { AppConfig } from '../../config/config';
-import type { Recording } from '../../db/entities/recording.entity';
 import { childLogger } from '../../logging/logger';
-import type { Metrics } from '../../metrics/metrics';
-import { saveAndQueueNotifications } from '../../notifications/save-and-queue';
 import type { ObjectStorage } from '../../storage/object-storage';
-import type { RecordingMediator } from '../mediator';
-import type { RecordingStore } from '../recording-store';
 import { RecordingError } from '../errors';
-import { extensionForKind } from '../object-key';
-import type { RecordingStatus } from '../status';
+import type { RecordingMediator } from '../mediator';
+import type { Recording } from '../recording';
+import type { RecordingStore, ReconcileCandidate } from '../store/recording-store';
 import type { WorkerRegistry } from '../workers/registry';
-import type { WorkerState } from '../workers/worker-service';
 import { decideForLive, decideForMissingFile, type Decision } from './reconcile-rules';
+import { backoffMs, type ReconcileSettings } from './schedule';
 
 const log = childLogger('reconciler');
 
-/** Arbitrary constant: one reconciliation pass at a time across instances sharing the database. */
-export const RECONCILE_LOCK_KEY = 7_314_820_992;
+/** Recordings claimed per batch, and batches per pass: a pass ends even when work keeps coming. */
+const BATCH = 200;
+const MAX_BATCHES = 10;
+/** How long a claimed recording belongs to this pass (another instance's pass skips it). */
+const CLAIM_LEASE_MS = 5 * 60_000;
+/** An active recording whose worker job cannot be found this many times in a row has lost it. */
+const LOST_JOB_ATTEMPTS = 3;
+
+export interface ReconcilerDeps {
+  store: RecordingStore;
+  registry: WorkerRegistry;
+  mediator: RecordingMediator;
+  storage: ObjectStorage | undefined;
+  settings: ReconcileSettings & { maxDurationMs: number | undefined };
+  /** Counts a correction (recorder_reconciler_corrections_total). */
+  onCorrection(action: string): void;
+  /** Emails were queued (a recording was saved): the job runner should look now. */
+  onQueued(): void;
+}
 
 /**
- * Brings the database back in line with the workers and the storage when a webhook was
- * lost, a worker crashed or the service died between a worker call and its database write.
- * Every change goes through the same guarded transitions (and the same save-and-queue) as
- * the normal paths, so running it twice, or on two instances at once, is harmless; the
- * advisory lock only avoids duplicate worker calls.
+ * Brings the database back in line with the workers and the storage when a webhook was lost,
+ * a worker crashed or the service died between a worker call and its database write. It visits
+ * the recordings that are due (each recording says when it wants a look, see schedule.ts), oldest
+ * due first; a recording it cannot settle is looked at again later, with backoff, so the others
+ * are never starved. Every change goes through the same guarded transitions as the normal paths.
  */
 export class Reconciler {
-  constructor(
-    private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
-    private readonly store: RecordingStore,
-    private readonly registry: WorkerRegistry,
-    private readonly mediator: RecordingMediator,
-    private readonly storage: ObjectStorage | undefined,
-    private readonly metrics: Metrics,
-    private readonly onQueued: () => void,
-    /** The embedded database has one connection: it cannot hold a lock while working. */
-    private readonly useLock = true,
-  ) {}
+  constructor(private readonly deps: ReconcilerDeps) {}
 
+  /** One pass over what is due. */
   async run(): Promise<void> {
-    if (!this.useLock) return this.pass();
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    for (let batch = 0; batch < MAX_BATCHES; batch++) {
+      const due = await this.deps.store.claimForReconcile(BATCH, CLAIM_LEASE_MS);
+      for (const r of due) await this.visit(r);
+      if (due.length < BATCH) return;
+    }
+  }
+
+  private async visit(r: ReconcileCandidate): Promise<void> {
     try {
-      const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RECONCILE_LOCK_KEY])) as { locked: boolean }[];
-      if (!row?.locked) return;
-      try {
-        await this.pass();
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [RECONCILE_LOCK_KEY]);
+      switch (r.status) {
+        case 'initiated':
+          return await this.initiated(r);
+        case 'active':
+        case 'failed_to_stop':
+          return await this.live(r);
+        case 'stopped':
+          return await this.stopped(r);
+        case 'failed_to_start':
+          return await this.failedToStart(r);
+        default:
+          return await this.settle(r);
       }
-    } finally {
-      await runner.release();
-    }
-  }
-
-  /** One pass over every recording that may be out of date. */
-  async pass(): Promise<void> {
-    const { initiatedGraceMs, stoppedGraceMs } = this.config.reconcile;
-    for (const r of await this.olderThan(['initiated'], initiatedGraceMs)) await this.guard(r, () => this.initiated(r));
-    for (const r of await this.olderThan(['active', 'failed_to_stop'], 0)) await this.guard(r, () => this.live(r));
-    for (const r of await this.olderThan(['stopped'], stoppedGraceMs)) await this.guard(r, () => this.stopped(r));
-  }
-
-  private olderThan(statuses: RecordingStatus[], ms: number): Promise<Recording[]> {
-    return this.store.findStale(statuses, new Date(Date.now() - ms), 200);
-  }
-
-  private async guard(recording: Recording, step: () => Promise<void>): Promise<void> {
-    try {
-      await step();
     } catch (err) {
-      log.warn({ recordingId: recording.id, err: err instanceof Error ? err.message : String(err) }, 'reconciliation step failed');
+      log.warn({ recordingId: r.id, err: err instanceof Error ? err.message : String(err) }, 'reconciliation step failed; will retry');
+      await this.later(r);
     }
   }
 
-  private startRequest(r: Recording) {
-    return { recordingId: r.id, room: r.room, objectKey: this.mediator.objectKey(r) };
-  }
-
-  /** The service died between the worker's start and the database write: adopt the job or fail it. */
-  private async initiated(r: Recording): Promise<void> {
-    const worker = this.registry.forKind(r.workerKind);
-    const workerId = await worker.findByRecording(this.startRequest(r));
+  /** The start's lease ran out and it never wrote its outcome (the service died): adopt the job or fail it. */
+  private async initiated(r: ReconcileCandidate): Promise<void> {
+    const workerId = await this.worker(r).findByRecording(this.deps.mediator.startRequest(r));
     if (workerId) {
-      if (await this.store.transition(r.id, ['initiated'], 'active', { workerId })) this.corrected(r, 'adopted', 'worker job found for an initiated recording');
+      if (await this.deps.store.transition(r.id, ['initiated'], 'active', { workerId })) this.corrected(r, 'adopted', 'worker job found for an initiated recording');
       return;
     }
-    if (await this.store.transition(r.id, ['initiated'], 'failed_to_start', { workerError: 'reconciler: the worker has no job for this recording' })) {
+    if (await this.deps.store.transition(r.id, ['initiated'], 'failed_to_start', { workerError: 'reconciler: the worker has no job for this recording' })) {
       this.corrected(r, 'failed_to_start', 'no worker job for an initiated recording');
     }
   }
 
-  private async live(r: Recording): Promise<void> {
-    if (!r.workerId) return;
-    const state = await this.registry.forKind(r.workerKind).inspect(r.workerId);
-    const max = this.config.recording.maxDurationMs;
+  private async live(r: ReconcileCandidate): Promise<void> {
+    if (!r.workerId) return this.withoutWorkerId(r);
+    const state = await this.worker(r).inspect(r.workerId);
+    const max = this.deps.settings.maxDurationMs;
     const over = r.status === 'active' && max !== undefined && Date.now() - r.createdAt.getTime() > max;
-    await this.apply(r, decideForLive(r.status as 'active' | 'failed_to_stop', state, over));
+    const decision = decideForLive(r.status as 'active' | 'failed_to_stop', state, over);
+    if (decision.action !== 'none') return this.apply(r, decision);
+    if (state.state === 'failed') return this.settle(r); // failed_to_stop whose worker failed: nothing runs any more
+    if (state.state === 'unknown') return this.later(r);
+    await this.deps.store.deferReconcile(r.id, r.status, this.deps.settings.intervalMs, 0);
+  }
+
+  /** A live recording that never got its worker id: find its job, else give it up after a few looks. */
+  private async withoutWorkerId(r: ReconcileCandidate): Promise<void> {
+    const workerId = await this.worker(r).findByRecording(this.deps.mediator.startRequest(r));
+    if (workerId) {
+      if (await this.deps.store.transition(r.id, [r.status], r.status, { workerId })) this.corrected(r, 'worker_id', 'worker job found');
+      return;
+    }
+    if (r.status === 'failed_to_stop') return this.settle(r);
+    if (r.reconcileAttempts + 1 < LOST_JOB_ATTEMPTS) return this.later(r);
+    if (await this.deps.store.transition(r.id, ['active'], 'failed_to_stop', { workerError: 'reconciler: no worker job found for this recording' })) {
+      this.corrected(r, 'failed_to_stop', 'active without a worker job');
+    }
   }
 
   /** Stopped, but no storage event came: look for the object itself. */
-  private async stopped(r: Recording): Promise<void> {
-    if (!this.storage) return;
-    const stat = await this.storage.statObject(this.mediator.objectKey(r));
-    if (stat) {
-      const outcome = await saveAndQueueNotifications(this.dataSource, r.id, [r.workerKind]);
+  private async stopped(r: ReconcileCandidate): Promise<void> {
+    const { storage, store } = this.deps;
+    if (!storage) return this.later(r);
+    if (await storage.statObject(this.deps.mediator.objectKey(r))) {
+      const outcome = await store.markSaved(r.id, [r.workerKind]);
       if (outcome.result === 'saved') {
-        this.corrected(r, 'saved', `object found in storage (${extensionForKind(r.workerKind)}) without a storage event`);
-        if (outcome.queued > 0) this.onQueued();
+        this.corrected(r, 'saved', 'object found in storage without a storage event');
+        if (outcome.queued > 0) this.deps.onQueued();
       }
       return;
     }
-    if (!r.workerId) return;
-    const state: WorkerState = await this.registry.forKind(r.workerKind).inspect(r.workerId);
-    await this.apply(r, decideForMissingFile(state));
+    if (!r.workerId) return this.later(r);
+    const decision = decideForMissingFile(await this.worker(r).inspect(r.workerId));
+    if (decision.action === 'none') return this.later(r);
+    await this.apply(r, decision);
   }
 
-  private async apply(r: Recording, decision: Decision): Promise<void> {
+  /**
+   * A start that failed (often a timeout) may still have reached the worker, which then records
+   * with nobody to stop it: look once after the grace and stop any such job.
+   */
+  private async failedToStart(r: ReconcileCandidate): Promise<void> {
+    const worker = this.worker(r);
+    let workerId = r.workerId;
+    if (workerId) {
+      const state = await worker.inspect(workerId);
+      if (state.state !== 'starting' && state.state !== 'active') workerId = null;
+    } else {
+      workerId = await worker.findByRecording(this.deps.mediator.startRequest(r));
+    }
+    if (workerId && (await this.deps.mediator.stopUnwanted(r, workerId))) this.corrected(r, 'stopped_late_start', 'worker job found for a failed start');
+    else if (workerId) return this.later(r);
+    await this.settle(r);
+  }
+
+  private async apply(r: ReconcileCandidate, decision: Exclude<Decision, { action: 'none' }>): Promise<void> {
     if (decision.action === 'transition') {
-      if (await this.store.transition(r.id, [r.status], decision.to)) this.corrected(r, decision.to, decision.reason);
-    } else if (decision.action === 'stop') {
-      try {
-        const stopped = await this.mediator.stop(r, [r.status]);
-        this.corrected(r, stopped.status, decision.reason);
-      } catch (err) {
-        if (!(err instanceof RecordingError)) throw err;
-        if (r.status !== 'failed_to_stop') this.corrected(r, 'failed_to_stop', `${decision.reason}; stop failed`);
-      }
+      if (await this.deps.store.transition(r.id, [r.status], decision.to)) this.corrected(r, decision.to, decision.reason);
+      return;
+    }
+    try {
+      const stopped = await this.deps.mediator.stop(r, [r.status]);
+      this.corrected(r, stopped.status, decision.reason);
+    } catch (err) {
+      if (!(err instanceof RecordingError)) throw err;
+      if (r.status !== 'failed_to_stop') this.corrected(r, 'failed_to_stop', `${decision.reason}; stop failed`);
+      else await this.later(r); // the stop keeps failing: back off rather than hammer the worker
     }
   }
 
+  /** Look again later, each time a little later. */
+  private later(r: ReconcileCandidate): Promise<void> {
+    const attempts = r.reconcileAttempts + 1;
+    return this.deps.store.deferReconcile(r.id, r.status, backoffMs(attempts, this.deps.settings.intervalMs), attempts);
+  }
+
+  /** Nothing left to do for this recording. */
+  private settle(r: ReconcileCandidate): Promise<void> {
+    return this.deps.store.deferReconcile(r.id, r.status, null, r.reconcileAttempts);
+  }
+
+  private worker(r: Recording) {
+    return this.deps.registry.forKind(r.workerKind);
+  }
+
   private corrected(r: Recording, action: string, reason: string): void {
-    this.metrics.reconcilerCorrections.inc({ action });
+    this.deps.onCorrection(action);
     log.info({ recordingId: r.id, from: r.status, action, reason }, 'recording reconciled');
   }
 }

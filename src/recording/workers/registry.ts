@@ -24,10 +24,8 @@ export class WorkerRegistry {
 
 /** Stands in for a worker kind whose settings are missing, so the API answers a clear 502. */
 class UnconfiguredWorker implements WorkerService {
-  readonly extension;
-  constructor(readonly kind: WorkerKind) {
-    this.extension = kind === 'livekit-audio' ? ('ogg' as const) : ('mp4' as const);
-  }
+  readonly startDeadlineMs = 0;
+  constructor(readonly kind: WorkerKind) {}
   private fail(): never {
     const what = this.kind === 'jibri' ? 'JIBRI_URLS and JITSI_BASE_URL' : 'LIVEKIT_API_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and the AWS_S3_* storage settings';
     throw new WorkerError('not_configured', `The ${this.kind} worker is not configured: set ${what}.`, this.kind);
@@ -51,5 +49,5 @@ export type WorkerFactory = (config: AppConfig) => Partial<Record<WorkerKind, Wo
 export function createWorkerRegistry(config: AppConfig, factories: WorkerFactory[]): WorkerRegistry {
   const workers: Partial<Record<WorkerKind, WorkerService>> = {};
   for (const factory of factories) Object.assign(workers, factory(config));
-  return new WorkerRegistry(config.workers, workers);
+  return new WorkerRegistry(config.workers.modes, workers);
 }

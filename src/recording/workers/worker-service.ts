@@ -45,8 +45,11 @@ export interface StartRequest {
  */
 export interface WorkerService {
   readonly kind: WorkerKind;
-  /** File extension of what this worker produces: mp4 for video, ogg for audio-only. */
-  readonly extension: 'mp4' | 'ogg';
+  /**
+   * The longest a start can take, all its calls and retries included. The mediator holds the
+   * start to it, and the reconciler never judges a recording before it has passed.
+   */
+  readonly startDeadlineMs: number;
   /** Start recording the room; resolves to the worker's id for this job (egress id, jibri instance + session). */
   start(request: StartRequest): Promise<string>;
   /** Stop the job; resolves to how it ended. */

@@ -140,11 +140,6 @@ export class JibriPool {
     return report;
   }
 
-  /** Latest report (probe or webhook); undefined before the first one. */
-  lastReport(key: string): JibriStatusReport | undefined {
-    return this.states.get(key)?.report;
-  }
-
   /** The session the instance runs, when a status webhook named it and nothing said idle since. */
   sessionOf(key: string): string | undefined {
     return this.states.get(key)?.sessionId;
@@ -188,10 +183,6 @@ export class JibriPool {
 
   reservedFor(key: string): string | undefined {
     return this.states.get(key)?.reservation?.recordingId;
-  }
-
-  instanceReservedFor(recordingId: string): JibriInstance | undefined {
-    return this.instances.find((i) => this.states.get(i.key)?.reservation?.recordingId === recordingId);
   }
 
   snapshot(): PoolInstanceView[] {

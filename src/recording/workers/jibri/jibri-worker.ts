@@ -27,7 +27,7 @@ type Probe = { instance: JibriInstance; report?: JibriStatusReport; error?: Work
  */
 export class JibriWorker implements WorkerService {
   readonly kind = 'jibri' as const;
-  readonly extension = 'mp4' as const;
+  readonly startDeadlineMs: number;
   readonly pool: JibriPool;
   private readonly missing: string | undefined;
 
@@ -36,7 +36,9 @@ export class JibriWorker implements WorkerService {
     options: JibriPoolOptions = {},
   ) {
     const { urls, ids, jitsiBaseUrl } = config.jibri;
-    this.pool = new JibriPool(urls, ids, config.workerTimeoutMs, options);
+    this.pool = new JibriPool(urls, ids, config.workers.timeoutMs, options);
+    // All health probes at once, then startService on each instance in turn until one takes it.
+    this.startDeadlineMs = config.workers.timeoutMs * (this.pool.instances.length + 1);
     if (urls.length === 0 || !jitsiBaseUrl) {
       this.missing = `The jibri worker is not configured: set ${urls.length === 0 ? 'JIBRI_URLS' : 'JITSI_BASE_URL'}.`;
     }

@@ -14,7 +14,7 @@ export type LivekitKind = 'livekit-video' | 'livekit-audio';
 export const EGRESS_LAYOUT = 'speaker-light';
 
 type Storage = NonNullable<AppConfig['storage']>;
-type Encoding = NonNullable<AppConfig['encoding']>;
+type Encoding = NonNullable<AppConfig['workers']['encoding']>;
 
 /** The file LiveKit Egress writes and uploads to our bucket under exactly objectKey. */
 export function fileOutput(kind: LivekitKind, objectKey: string, storage: Storage): EncodedFileOutput {

@@ -10,7 +10,8 @@ import {
 } from '../worker-service';
 import { EGRESS_LAYOUT, encodingOptions, fileOutput, type LivekitKind } from './egress-request';
 import { egressFilepaths, isRunning, toWorkerState } from './egress-status';
-import { toWorkerError, twirpCode, withTimeout } from './livekit-errors';
+import { withTimeout } from '../../../util/with-timeout';
+import { toWorkerError, twirpCode } from './livekit-errors';
 
 const log = childLogger('livekit-worker');
 
@@ -30,7 +31,7 @@ interface Ready {
  * limit (LiveKit only knows server-wide limits), so the reconciler has to enforce it.
  */
 export class LivekitEgressWorker implements WorkerService {
-  readonly extension: 'mp4' | 'ogg';
+  readonly startDeadlineMs: number;
   private readonly ready: Ready | undefined;
   private readonly missing: string | undefined;
   private readonly timeoutMs: number;
@@ -39,8 +40,9 @@ export class LivekitEgressWorker implements WorkerService {
     private readonly config: AppConfig,
     readonly kind: LivekitKind,
   ) {
-    this.extension = kind === 'livekit-audio' ? 'ogg' : 'mp4';
-    this.timeoutMs = config.workerTimeoutMs;
+    this.timeoutMs = config.workers.timeoutMs;
+    // One StartRoomCompositeEgress call, bounded by our own timeout (the SDK does not retry).
+    this.startDeadlineMs = this.timeoutMs;
     const { livekit, storage } = config;
     if (!livekit || !storage) {
       const names = [
@@ -67,7 +69,7 @@ export class LivekitEgressWorker implements WorkerService {
         {
           layout: EGRESS_LAYOUT,
           audioOnly: this.kind === 'livekit-audio',
-          encodingOptions: encodingOptions(this.kind, this.config.encoding),
+          encodingOptions: encodingOptions(this.kind, this.config.workers.encoding),
         },
       ),
     );
@@ -154,7 +156,7 @@ export class LivekitEgressWorker implements WorkerService {
   private async attempt<T>(method: string, run: () => Promise<T>): Promise<Attempt<T>> {
     const { secrets } = this.setup();
     try {
-      return { ok: true, value: await withTimeout(run(), this.timeoutMs) };
+      return { ok: true, value: await withTimeout(run(), this.timeoutMs, `LiveKit ${method}`) };
     } catch (err) {
       const error = toWorkerError(err, { kind: this.kind, method, timeoutMs: this.timeoutMs, secrets });
       const code = twirpCode(err);

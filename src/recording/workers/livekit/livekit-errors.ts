@@ -15,30 +15,6 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-/** Raised by withTimeout when our own deadline passes first. */
-class DeadlineExceeded extends Error {
-  constructor() {
-    super('deadline exceeded');
-    this.name = 'DeadlineExceeded';
-  }
-}
-
-/**
- * Enforces the worker timeout ourselves, on top of the SDK's requestTimeout: whatever the SDK
- * does internally (token signing, retries, body reading), the caller gets an answer in time.
- */
-export async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded()), timeoutMs);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export interface ErrorContext {
   kind: WorkerKind;
   /** The Twirp method we called, e.g. StartRoomCompositeEgress. */
@@ -83,7 +59,8 @@ export function toWorkerError(err: unknown, ctx: ErrorContext): WorkerError {
   const { kind, method } = ctx;
   const { name, message } = describe(err);
 
-  if (err instanceof DeadlineExceeded || name === 'TimeoutError' || name === 'AbortError') {
+  // TimeoutError: our own deadline (util/with-timeout) or fetch's AbortSignal.timeout.
+  if (name === 'TimeoutError' || name === 'AbortError') {
     return new WorkerError('timeout', `LiveKit did not answer ${method} within ${ctx.timeoutMs} ms`, kind);
   }
   if (isServerError(err)) {

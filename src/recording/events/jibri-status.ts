@@ -1,12 +1,11 @@
-import type { Recording } from '../../db/entities/recording.entity';
+import type { Recording } from '../recording';
 import { childLogger } from '../../logging/logger';
 import type { Metrics } from '../../metrics/metrics';
-import type { RecordingStore } from '../recording-store';
+import type { RecordingStore } from '../store/recording-store';
 import { JibriWorker, parseJibriStatusEvent, parseWorkerId, type JibriStatusEvent } from '../workers/jibri';
 import { DEFAULT_WEBHOOK_GRACE_MS } from '../workers/jibri/jibri-pool';
 import type { WorkerRegistry } from '../workers/registry';
 import { bearerOf, presentsToken } from '../../auth/shared-secret';
-import type { EndpointAnswer } from './shared-token';
 
 const log = childLogger('jibri-webhook');
 
@@ -18,6 +17,12 @@ export type StatusOutcome =
   | 'recorded'
   | 'recording_stopped'
   | 'ignored';
+
+/** What a status webhook did; `stopped` counts the recordings it ended. */
+export interface StatusResult {
+  outcome: StatusOutcome;
+  stopped?: number;
+}
 
 export interface StatusWebhookOptions {
   /**
@@ -57,43 +62,39 @@ export class JibriStatusWebhook {
     return presentsToken(this.webhookToken, bearerOf(authorization), pathToken);
   }
 
+  /** Whether a token is configured at all (an unset JIBRI_WEBHOOK_TOKEN refuses every webhook). */
+  get hasToken(): boolean {
+    return this.webhookToken !== undefined;
+  }
+
   /** Auth failures answer before the body is even read. */
-  unauthorized(): EndpointAnswer {
-    this.metrics.jibriEvents.inc({ outcome: 'unauthorized' });
-    const detail = this.webhookToken
-      ? 'Invalid or missing Jibri webhook token.'
-      : 'JIBRI_WEBHOOK_TOKEN is not set: Jibri webhooks cannot be verified.';
-    return { status: 401, body: { detail } };
+  unauthorized(): StatusResult {
+    return this.counted({ outcome: 'unauthorized' });
   }
 
   /** `{subscriber}/v1/session/status` and similar: accepted and ignored. */
-  ignored(): EndpointAnswer {
-    this.metrics.jibriEvents.inc({ outcome: 'ignored' });
-    return { status: 200, body: { message: 'Notification ignored.' } };
+  ignored(): StatusResult {
+    return this.counted({ outcome: 'ignored' });
   }
 
-  async handleStatus(body: unknown): Promise<EndpointAnswer> {
-    const { outcome, answer } = await this.decide(body);
-    this.metrics.jibriEvents.inc({ outcome });
-    return answer;
+  async handleStatus(body: unknown): Promise<StatusResult> {
+    return this.counted(await this.decide(body));
   }
 
-  private async decide(body: unknown): Promise<{ outcome: StatusOutcome; answer: EndpointAnswer }> {
+  private counted(result: StatusResult): StatusResult {
+    this.metrics.jibriEvents.inc({ outcome: result.outcome });
+    return result;
+  }
+
+  private async decide(body: unknown): Promise<StatusResult> {
     const event = parseJibriStatusEvent(body);
-    if (!event) {
-      return {
-        outcome: 'malformed',
-        answer: { status: 400, body: { detail: 'Malformed Jibri status: expected {"jibriId", "status": {"busyStatus", "health": {"healthStatus"}}}.' } },
-      };
-    }
+    if (!event) return { outcome: 'malformed' };
     const worker = this.registry.forKind('jibri');
-    if (!(worker instanceof JibriWorker)) {
-      return { outcome: 'not_configured', answer: ok('Jibri is not configured (JIBRI_URLS, JITSI_BASE_URL); status ignored.') };
-    }
+    if (!(worker instanceof JibriWorker)) return { outcome: 'not_configured' };
     const instanceKey = worker.instanceKeyForJibriId(event.jibriId);
     if (!instanceKey) {
       log.warn({ busyStatus: event.busyStatus }, 'status from a jibriId that matches no JIBRI_URLS instance (see JIBRI_IDS)');
-      return { outcome: 'unknown_instance', answer: ok('Unknown Jibri instance; status ignored.') };
+      return { outcome: 'unknown_instance' };
     }
     worker.reportStatus(instanceKey, event);
 
@@ -106,10 +107,7 @@ export class JibriStatusWebhook {
       stopped++;
       log.info({ recordingId: recording.id, instance: instanceKey, busyStatus: event.busyStatus }, 'jibri session ended without a stop request: recording stopped');
     }
-    if (stopped > 0) {
-      return { outcome: 'recording_stopped', answer: ok(`Status recorded; ${stopped} recording(s) marked stopped.`) };
-    }
-    return { outcome: 'recorded', answer: ok('Status recorded.') };
+    return stopped > 0 ? { outcome: 'recording_stopped', stopped } : { outcome: 'recorded' };
   }
 
   /**
@@ -120,8 +118,8 @@ export class JibriStatusWebhook {
    * session (some Jibri versions send `sessionId`) ends older recordings on that instance too.
    */
   private async endedRecordings(worker: JibriWorker, instanceKey: string, event: JibriStatusEvent): Promise<Recording[]> {
-    const active = await this.store.findByStatus(['active']);
-    const onInstance = active.filter((r) => r.workerKind === 'jibri' && parseWorkerId(r.workerId)?.instanceKey === instanceKey);
+    const active = await this.store.findActiveOfKind('jibri');
+    const onInstance = active.filter((r) => parseWorkerId(r.workerId)?.instanceKey === instanceKey);
     const ended: Recording[] = [];
     for (const recording of onInstance) {
       if (event.busyStatus === 'BUSY') {
@@ -138,8 +136,4 @@ export class JibriStatusWebhook {
   private settled(recording: Recording): boolean {
     return Date.now() - recording.updatedAt.getTime() >= this.graceMs;
   }
-}
-
-function ok(message: string): EndpointAnswer {
-  return { status: 200, body: { message } };
 }

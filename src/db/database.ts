@@ -1,13 +1,10 @@
 import 'reflect-metadata';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { Notification } from './entities/notification.entity';
-import { RecordingAccess } from './entities/recording-access.entity';
-import { Recording } from './entities/recording.entity';
 import { MIGRATIONS } from './migrations';
+import { Sql } from './sql';
 
-export const ENTITIES = [Recording, RecordingAccess, Notification];
-
-export interface DataSourceOptions {
+export interface DatabaseOptions {
   url: string;
   /** Connection pool size; the embedded database serves one connection at a time. */
   poolSize?: number;
@@ -15,11 +12,32 @@ export interface DataSourceOptions {
   statementTimeoutMs?: number;
 }
 
-export function createDataSource(options: DataSourceOptions): DataSource {
-  return new DataSource({
+/** The service's database: TypeORM runs the migrations, the project's SQL runs on the same pool. */
+export interface Database {
+  dataSource: DataSource;
+  sql: Sql;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the pool. TypeORM's documented `driver` option takes the `pg` module it builds its
+ * pool with; handing it one whose Pool class remembers the instance gives the project the
+ * very same pool (one set of connections, one size limit) without reaching into TypeORM.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let pool: pg.Pool | undefined;
+  class SharedPool extends pg.Pool {
+    constructor(config?: pg.PoolConfig) {
+      super(config);
+      pool = this;
+    }
+  }
+  const driver = Object.create(pg, { Pool: { value: SharedPool } }) as typeof pg;
+  const dataSource = new DataSource({
     type: 'postgres',
+    driver,
     url: options.url,
-    entities: ENTITIES,
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
@@ -32,6 +50,9 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       idleTimeoutMillis: 30000,
     },
   });
+  await dataSource.initialize();
+  if (!pool) throw new Error('database: the connection pool was not created');
+  return { dataSource, sql: new Sql(pool), close: () => dataSource.destroy() };
 }
 
 /** Arbitrary constant: serialises migrations when several instances start at once. */

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { concern } from './concern';
+import { envInt, envString, envUrl } from './env-parsers';
+
+const logLevel = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').trim() || 'info')
+  .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
+
+/** The process: where it listens, logs, its database and how it is reached from outside. */
+export const serverConcern = concern(
+  {
+    NODE_ENV: envString(),
+    PORT: envInt({ min: 0, max: 65535 }),
+    HOST: envString(),
+    LOG_LEVEL: logLevel,
+    TRUST_PROXY: envString(),
+    DATABASE_URL: envString(),
+    DATA_DIR: envString(),
+    PUBLIC_URL: envUrl(),
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: envInt({ min: 0, max: 1000000 }),
+  },
+  (env) => {
+    const port = env.PORT ?? 8080;
+    return {
+      production: env.NODE_ENV === 'production',
+      port,
+      host: env.HOST ?? '0.0.0.0',
+      logLevel: env.LOG_LEVEL,
+      trustProxy: env.TRUST_PROXY,
+      /** Unset: the embedded PostgreSQL (PGlite) under dataDir. */
+      databaseUrl: env.DATABASE_URL,
+      dataDir: env.DATA_DIR ?? './data',
+      /** The service's public base URL, as browsers reach it (through nginx). */
+      publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+      /** Per source address, for the endpoints anyone can reach before a credential check. */
+      webhookRateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE ?? 1200,
+    };
+  },
+);

@@ -1,0 +1,181 @@
+import type { Sql, SqlRunner } from '../db/sql';
+import { childLogger } from '../logging/logger';
+import type { Job, JobHandler, JobOutcome, JobResult, NewJob, RecurringTask } from './job';
+import { retryDelayMs, scrubError } from './retry';
+import { JOB_SQL } from './statements';
+
+const log = childLogger('jobs');
+
+export interface JobRunnerOptions {
+  /** How often the table is polled for due jobs (kick() runs a poll at once). */
+  pollIntervalMs: number;
+  /** Jobs run at the same time by this instance. */
+  concurrency: number;
+  /** Called once per finished attempt, for metrics. */
+  onResult?(kind: string, result: JobResult): void;
+}
+
+/** Queues a job, inside the caller's transaction when given one; false when its key was already queued. */
+export async function enqueue(runner: SqlRunner, job: NewJob): Promise<boolean> {
+  const rows = await runner.query(JOB_SQL.enqueue, [job.kind, job.key ?? null, job.recordingId ?? null, job.payload ?? {}, job.runAt ?? null]);
+  return rows.length > 0;
+}
+
+const recurringKey = (kind: string) => `every:${kind}`;
+
+/**
+ * The one runner for all background work, on the `jobs` table: due rows are claimed with
+ * FOR UPDATE SKIP LOCKED and a lease, so several instances on one database share the work and
+ * an instance that dies only delays its jobs by their lease. Each kind has a handler and a
+ * retry policy; failures are retried with backoff, then kept as `failed` with their last error.
+ * Recurring tasks are one row each that cycles, so exactly one instance runs each pass.
+ */
+export class JobRunner {
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly recurring = new Map<string, RecurringTask>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = true;
+  private timer: NodeJS.Timeout | null = null;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: JobRunnerOptions,
+  ) {}
+
+  register<P>(handler: JobHandler<P>): void {
+    this.handlers.set(handler.kind, handler as unknown as JobHandler);
+  }
+
+  every(task: RecurringTask): void {
+    this.recurring.set(task.kind, task);
+  }
+
+  /** Makes every recurring task due now, then polls. */
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    for (const task of this.recurring.values()) {
+      await this.sql.query(JOB_SQL.ensureRecurring, [task.kind, recurringKey(task.kind)]);
+    }
+    this.kick();
+  }
+
+  /** Poll as soon as possible (after queueing work that should not wait for the next poll). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+      this.schedule();
+    });
+  }
+
+  /** Stops claiming and waits for the jobs in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.pumping;
+    await Promise.all([...this.inFlight]);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.kick(), this.options.pollIntervalMs);
+    this.timer.unref?.();
+  }
+
+  private async pump(): Promise<void> {
+    do {
+      this.again = false;
+      while (!this.stopped && this.inFlight.size < this.options.concurrency) {
+        const wanted = this.options.concurrency - this.inFlight.size;
+        let jobs: Job[];
+        try {
+          jobs = await this.claim(wanted);
+        } catch (err) {
+          log.error({ err: scrubError(err) }, 'could not claim jobs');
+          return;
+        }
+        for (const job of jobs) this.launch(job, jobs.length === wanted);
+        if (jobs.length < wanted) break;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private claim(limit: number): Promise<Job[]> {
+    const leases: Record<string, number> = {};
+    for (const h of this.handlers.values()) leases[h.kind] = h.leaseMs;
+    for (const t of this.recurring.values()) leases[t.kind] = t.leaseMs;
+    const kinds = Object.keys(leases);
+    if (kinds.length === 0) return Promise.resolve([]);
+    return this.sql.query<Job>(JOB_SQL.claim, [kinds, limit, leases]);
+  }
+
+  /** Runs one job; when its batch was full, more may be due, so a finished job polls again. */
+  private launch(job: Job, moreDue: boolean): void {
+    const running = this.execute(job)
+      .catch((err: unknown) => log.error({ jobId: job.id, kind: job.kind, err: scrubError(err) }, 'job bookkeeping failed'))
+      .finally(() => {
+        this.inFlight.delete(running);
+        if (moreDue) this.kick();
+      });
+    this.inFlight.add(running);
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const task = this.recurring.get(job.kind);
+    if (task) return this.executeRecurring(task, job);
+    const handler = this.handlers.get(job.kind)!;
+    let outcome: JobOutcome;
+    try {
+      outcome = await handler.run(job);
+    } catch (err) {
+      outcome = { status: 'retry', error: scrubError(err) };
+    }
+    await this.finish(handler, job, outcome);
+  }
+
+  private async finish(handler: JobHandler, job: Job, outcome: JobOutcome): Promise<void> {
+    let result: JobResult;
+    if (outcome.status === 'done') {
+      await this.sql.transaction(async (tx) => {
+        // A claim that outlived its lease (another instance took the job since) changes nothing.
+        const marked = await tx.query(JOB_SQL.done, [job.id, job.attempts]);
+        if (marked.length > 0) await handler.onDone?.(job, tx);
+      });
+      result = 'done';
+    } else if (outcome.status === 'cancelled') {
+      await this.sql.query(JOB_SQL.finish, [job.id, job.attempts, 'cancelled', outcome.reason.slice(0, 500)]);
+      result = 'cancelled';
+    } else if (outcome.status === 'failed' || job.attempts >= handler.retry.maxAttempts) {
+      await this.sql.query(JOB_SQL.finish, [job.id, job.attempts, 'failed', outcome.error.slice(0, 500)]);
+      result = 'failed';
+      log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, reason: outcome.error }, 'job given up');
+    } else {
+      const { baseMs, maxMs } = handler.retry;
+      await this.sql.query(JOB_SQL.retryLater, [job.id, job.attempts, outcome.error.slice(0, 500), retryDelayMs(job.attempts, baseMs, maxMs)]);
+      result = 'retry';
+      log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, reason: outcome.error }, 'job failed; will retry');
+    }
+    this.options.onResult?.(job.kind, result);
+  }
+
+  private async executeRecurring(task: RecurringTask, job: Job): Promise<void> {
+    let error: string | null = null;
+    try {
+      await task.run();
+    } catch (err) {
+      error = scrubError(err);
+      log.error({ kind: task.kind, err: error }, 'recurring task failed');
+    }
+    await this.sql.query(JOB_SQL.reschedule, [job.id, job.attempts, error, task.intervalMs]);
+    this.options.onResult?.(task.kind, error ? 'retry' : 'done');
+  }
+}

@@ -1,0 +1,54 @@
+import type { SqlRunner } from '../db/sql';
+import type { RetryPolicy } from './retry';
+
+/** One claimed row of the `jobs` table. */
+export interface Job<P = Record<string, unknown>> {
+  id: string;
+  kind: string;
+  key: string | null;
+  recordingId: string | null;
+  payload: P;
+  /** This attempt's number, from 1. */
+  attempts: number;
+  createdAt: Date;
+}
+
+/**
+ * What a handler says about one attempt. Throwing is the same as `retry` with the error's
+ * message; `failed` gives up at once (e.g. a receiver that answered 410 Gone).
+ */
+export type JobOutcome =
+  | { status: 'done' }
+  | { status: 'cancelled'; reason: string }
+  | { status: 'retry'; error: string }
+  | { status: 'failed'; error: string };
+
+export interface JobHandler<P = Record<string, unknown>> {
+  readonly kind: string;
+  /** How long a claim lasts: an instance that dies mid-job frees it for another after this. */
+  readonly leaseMs: number;
+  readonly retry: RetryPolicy;
+  run(job: Job<P>): Promise<JobOutcome>;
+  /** Runs in the transaction that marks the job done, for state that must change with it. */
+  onDone?(job: Job<P>, tx: SqlRunner): Promise<void>;
+}
+
+/** Work that runs every `intervalMs` on exactly one instance at a time (one row that cycles). */
+export interface RecurringTask {
+  readonly kind: string;
+  readonly intervalMs: number;
+  readonly leaseMs: number;
+  run(): Promise<void>;
+}
+
+/** What to queue: `key` makes it idempotent (a second job with the same key is not added). */
+export interface NewJob {
+  kind: string;
+  key?: string;
+  recordingId?: string | null;
+  payload?: Record<string, unknown>;
+  /** Not before this; default now. */
+  runAt?: Date;
+}
+
+export type JobResult = 'done' | 'retry' | 'failed' | 'cancelled';

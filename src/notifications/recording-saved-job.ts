@@ -1,0 +1,71 @@
+import type { AppConfig } from '../config/config';
+import type { Job, JobHandler, JobOutcome } from '../jobs/job';
+import { scrubError } from '../jobs/retry';
+import { childLogger } from '../logging/logger';
+import { expiredAt } from '../recording/expiry';
+import type { RecordingStore } from '../recording/store/recording-store';
+import { EMAIL_SAVED_KIND } from '../recording/store/statements';
+import { renderRecordingSavedEmail } from './email-content';
+import type { SmtpTransporter } from './smtp-transport';
+
+const log = childLogger('notifications');
+
+type Payload = { accessId: string };
+
+/**
+ * The "your recording is ready" email to one owner, as a job queued with the save (see
+ * RecordingStore.markSaved). The Message-ID is the job's id, the same on every attempt, so a
+ * resend after a crash between SMTP's answer and our bookkeeping is one message to mail
+ * clients (delivery is at least once). The last owner's email completes the recording
+ * (`notification_succeeded`) in the transaction that marks the job done.
+ */
+export function recordingSavedEmailJob(config: AppConfig, store: RecordingStore, transport: SmtpTransporter): JobHandler<Payload> {
+  const { email } = config;
+  const messageHost = hostPart(email.from);
+  return {
+    kind: EMAIL_SAVED_KIND,
+    leaseMs: email.timeoutMs * 4 + 30_000,
+    retry: { maxAttempts: email.maxAttempts, baseMs: email.retryBaseMs, maxMs: email.retryMaxMs },
+
+    async run(job: Job<Payload>): Promise<JobOutcome> {
+      const recordingId = job.recordingId!;
+      const ctx = await store.emailContext(recordingId, job.payload.accessId);
+      if (!ctx?.email) return { status: 'cancelled', reason: 'the recording or its owner is gone' };
+      const content = renderRecordingSavedEmail(
+        {
+          locale: ctx.locale,
+          timezone: ctx.zoneinfo,
+          recipientName: ctx.name,
+          room: ctx.room,
+          recordedAt: ctx.createdAt,
+          downloadUrl: `${config.downloads.baseUrl}/${recordingId}`,
+          expiresAt: expiredAt(ctx, config.recording.expirationDays),
+          brandName: email.brandName,
+          supportEmail: email.supportEmail ?? null,
+        },
+        { locale: email.defaultLocale, timezone: email.defaultTimezone },
+      );
+      try {
+        await transport.sendMail({
+          from: email.from,
+          to: ctx.email,
+          subject: content.subject,
+          text: content.text,
+          html: content.html,
+          messageId: `<${job.id}@recordings.${messageHost}>`,
+        });
+      } catch (err) {
+        return { status: 'retry', error: scrubError(err) };
+      }
+      log.info({ jobId: job.id, recordingId }, 'notification sent');
+      return { status: 'done' };
+    },
+
+    onDone: (job, tx) => store.markNotifiedIfComplete(job.recordingId!, tx),
+  };
+}
+
+function hostPart(from: string): string {
+  const match = /@([A-Za-z0-9.-]+)/.exec(from);
+  return match?.[1] ?? 'localhost';
+}

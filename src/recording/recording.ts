@@ -1,0 +1,40 @@
+import type { WorkerKind } from '../config/config';
+import type { AccessRole, RecordingStatus } from './status';
+
+/** Options given at start (`options` of start-recording). */
+export interface RecordingOptions {
+  permanent?: boolean;
+  language?: string;
+}
+
+/** One recording as the service keeps it. */
+export interface Recording {
+  id: string;
+  room: string;
+  mode: string;
+  status: RecordingStatus;
+  workerKind: WorkerKind;
+  /** The worker's id for the job (egress id, `<jibri instance>#<recording id>`), once known. */
+  workerId: string | null;
+  /** Short reason of the last worker failure (error code and message, no secrets). */
+  workerError: string | null;
+  options: RecordingOptions;
+  isPermanent: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Who may see and manage a recording. The user's contact details from their JWT are kept
+ * with it so that notifications need no user directory.
+ */
+export interface RecordingAccess {
+  id: string;
+  recordingId: string;
+  userSub: string;
+  role: AccessRole;
+  email: string | null;
+  name: string | null;
+  locale: string | null;
+  zoneinfo: string | null;
+}

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkerKind } from '../../config/config';
+import type { AuthUser } from '../../auth/user';
+import type { Sql, SqlRunner } from '../../db/sql';
+import { conflict } from '../errors';
+import type { Recording, RecordingAccess, RecordingOptions } from '../recording';
+import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
+import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
+import { SQL } from './statements';
+
+export interface NewRecording {
+  room: string;
+  mode: string;
+  workerKind: WorkerKind;
+  options: RecordingOptions;
+  isPermanent: boolean;
+  owner: AuthUser;
+  /** How long the start may take before the reconciler may judge the recording (its lease). */
+  startLeaseMs: number;
+}
+
+export interface TransitionPatch {
+  workerId?: string | null;
+  workerError?: string | null;
+}
+
+export type SaveOutcome =
+  | { result: 'saved'; queued: number }
+  | { result: 'already_saved' }
+  | { result: 'not_savable'; status: string }
+  | { result: 'not_found' };
+
+/** What the email job needs to write to one owner. */
+export interface EmailContext {
+  email: string | null;
+  name: string | null;
+  locale: string | null;
+  zoneinfo: string | null;
+  room: string;
+  createdAt: Date;
+  isPermanent: boolean;
+}
+
+/** What media-auth needs to know about one recording and one or two callers. */
+export interface MediaAccess {
+  status: RecordingStatus;
+  workerKind: WorkerKind;
+  createdAt: Date;
+  isPermanent: boolean;
+  /** One of the given users holds an owner/administrator access to it. */
+  allowed: boolean;
+}
+
+export type ReconcileCandidate = Recording & { reconcileAttempts: number };
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The one home of recording state: every read and write of the recordings tables, each a
+ * named operation over one prepared statement (or a short transaction). Status changes are
+ * guarded updates — they only happen from the expected statuses — and whatever a change
+ * queues (emails) is written by the same statement.
+ */
+export class RecordingStore {
+  constructor(
+    private readonly sql: Sql,
+    private readonly reconcile: ReconcileSettings,
+  ) {}
+
+  /** Inserts an `initiated` recording and its owner's access; a live recording in the room is a conflict. */
+  async createInitiated(input: NewRecording): Promise<Recording> {
+    const { owner } = input;
+    try {
+      const [row] = await this.sql.query<Recording>(SQL.insertInitiated, [
+        randomUUID(),
+        input.room,
+        input.mode,
+        input.workerKind,
+        input.options,
+        input.isPermanent,
+        input.startLeaseMs,
+        owner.sub,
+        owner.email,
+        owner.name,
+        owner.locale,
+        owner.zoneinfo,
+      ]);
+      return row!;
+    } catch (err) {
+      if (isUniqueViolation(err, 'recordings_one_live_per_room')) {
+        throw conflict('A recording is already initiated or active in this room.');
+      }
+      throw err;
+    }
+  }
+
+  /** Moves the recording to `to` only if its status is one of `from`; null when it was not. */
+  async transition(
+    id: string,
+    from: readonly RecordingStatus[],
+    to: RecordingStatus,
+    patch: TransitionPatch = {},
+    runner: SqlRunner = this.sql,
+  ): Promise<Recording | null> {
+    const [row] = await runner.query<Recording>(SQL.transition, [
+      id,
+      from,
+      to,
+      patch.workerId !== undefined,
+      patch.workerId ?? null,
+      patch.workerError !== undefined,
+      patch.workerError ?? null,
+      reconcileDelayMs(to, this.reconcile),
+    ]);
+    return row ?? null;
+  }
+
+  async findById(id: string): Promise<Recording | null> {
+    return (await this.sql.query<Recording>(SQL.byId, [id]))[0] ?? null;
+  }
+
+  async findByWorkerId(workerId: string): Promise<Recording | null> {
+    return (await this.sql.query<Recording>(SQL.byWorkerId, [workerId]))[0] ?? null;
+  }
+
+  /** The room's live recording (at most one, by the partial unique index). */
+  async findLiveInRoom(room: string): Promise<Recording | null> {
+    return (await this.sql.query<Recording>(SQL.liveInRoom, [room]))[0] ?? null;
+  }
+
+  findActiveInRoom(room: string): Promise<Recording[]> {
+    return this.sql.query<Recording>(SQL.activeInRoom, [room]);
+  }
+
+  findActiveOfKind(kind: WorkerKind): Promise<Recording[]> {
+    return this.sql.query<Recording>(SQL.activeOfKind, [kind]);
+  }
+
+  /** How many recordings are in each status (for /metrics). */
+  countByStatus(): Promise<{ status: RecordingStatus; n: number }[]> {
+    return this.sql.query<{ status: RecordingStatus; n: number }>(SQL.countByStatus);
+  }
+
+  /** The caller's access to a recording (owner/administrator), or null. */
+  async findAccess(recordingId: string, userSub: string): Promise<RecordingAccess | null> {
+    return (await this.sql.query<RecordingAccess>(SQL.access, [recordingId, userSub]))[0] ?? null;
+  }
+
+  /** The user's recordings, newest first, with their role on each. */
+  async listForUser(userSub: string, limit: number, offset: number): Promise<{ count: number; rows: { recording: Recording; role: AccessRole }[] }> {
+    const [counted] = await this.sql.query<{ n: number }>(SQL.countForUser, [userSub]);
+    const page = await this.sql.query<Recording & { accessRole: AccessRole }>(SQL.pageForUser, [userSub, limit, offset]);
+    return {
+      count: counted?.n ?? 0,
+      rows: page.map(({ accessRole, ...recording }) => ({ recording, role: accessRole })),
+    };
+  }
+
+  /** How the recording's notification emails stand (failed: given up after EMAIL_MAX_ATTEMPTS). */
+  async notificationSummary(recordingId: string): Promise<{ pending: number; sent: number; failed: number }> {
+    const rows = await this.sql.query<{ status: string; n: number }>(SQL.notificationSummary, [recordingId]);
+    const summary = { pending: 0, sent: 0, failed: 0 };
+    for (const row of rows) {
+      if (row.status === 'done') summary.sent += row.n;
+      else if (row.status === 'pending') summary.pending += row.n;
+      else if (row.status === 'failed') summary.failed += row.n;
+    }
+    return summary;
+  }
+
+  /** Removes the recording and its accesses; its queued emails are cancelled in the same transaction. */
+  async delete(id: string): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await tx.query(SQL.cancelJobsOf, [id]);
+      await tx.query(SQL.delete, [id]);
+    });
+  }
+
+  /**
+   * Marks a recording saved and queues one email per owner with an address, atomically (the
+   * outbox). `kinds` restricts it to recordings of those worker kinds (the file's extension must fit).
+   */
+  async markSaved(recordingId: string, kinds?: readonly WorkerKind[]): Promise<SaveOutcome> {
+    const [row] = await this.sql.query<{ saved: number; queued: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
+      recordingId,
+      SAVABLE_STATUSES,
+      kinds ?? null,
+    ]);
+    if (!row || row.saved === 0) {
+      if (!row || row.prior === null || (kinds && !kinds.includes(row.kind as WorkerKind))) return { result: 'not_found' };
+      if (row.prior === 'saved' || row.prior === 'notification_succeeded') return { result: 'already_saved' };
+      return { result: 'not_savable', status: row.prior };
+    }
+    if (row.queued === 0) await this.sql.query(SQL.notifiedWithoutEmails, [recordingId]);
+    return { result: 'saved', queued: row.queued };
+  }
+
+  /** The owner and recording an email job writes about; null once either is gone. */
+  async emailContext(recordingId: string, accessId: string): Promise<EmailContext | null> {
+    return (await this.sql.query<EmailContext>(SQL.emailContext, [accessId, recordingId]))[0] ?? null;
+  }
+
+  /** After an email was sent (in the transaction that marks its job done): the last one completes the recording. */
+  async markNotifiedIfComplete(recordingId: string, tx: SqlRunner): Promise<void> {
+    await tx.query(SQL.lockRecording, [recordingId]);
+    await tx.query(SQL.notifiedIfComplete, [recordingId]);
+  }
+
+  /** The recording and whether one of `userSubs` may have it; null when there is no such recording. */
+  async mediaAccess(recordingId: string, userSubs: string[]): Promise<MediaAccess | null> {
+    return (await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs]))[0] ?? null;
+  }
+
+  /** Up to `limit` recordings due for reconciliation, leased to this pass for `leaseMs`. */
+  claimForReconcile(limit: number, leaseMs: number): Promise<ReconcileCandidate[]> {
+    return this.sql.query<ReconcileCandidate>(SQL.claimForReconcile, [limit, leaseMs]);
+  }
+
+  /**
+   * Look again in `delayMs` (null: never) at a recording still in `status`; `attempts` counts
+   * the looks that could not settle it (the backoff). A recording whose status changed meanwhile
+   * keeps the schedule its new status gave it.
+   */
+  async deferReconcile(id: string, status: RecordingStatus, delayMs: number | null, attempts: number): Promise<void> {
+    await this.sql.query(SQL.deferReconcile, [id, delayMs, status, attempts]);
+  }
+}
+
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === UNIQUE_VIOLATION && (constraint === undefined || e.constraint === constraint);
+}
