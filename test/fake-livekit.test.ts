@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 // The SDK re-exports most of its protocol enums, not ParticipantInfo.Kind nor EgressSourceType.
 import { DisconnectReason, EgressSourceType, ParticipantInfo_Kind } from '@livekit/protocol';
+import jwt from 'jsonwebtoken';
 import {
   AccessToken,
   DirectFileOutput,
@@ -346,7 +348,7 @@ describe('Egress.StartTrackEgress', () => {
 describe('webhooks for rooms, participants, tracks and track egresses', () => {
   let receiver: http.Server;
   let receiverUrl: string;
-  const deliveries: { contentType: string | undefined; authorization: string | undefined; event: WebhookEvent }[] = [];
+  const deliveries: { contentType: string | undefined; authorization: string | undefined; body: string; event: WebhookEvent }[] = [];
   const sdkReceiver = new WebhookReceiver(API_KEY, API_SECRET);
 
   beforeAll(async () => {
@@ -354,10 +356,11 @@ describe('webhooks for rooms, participants, tracks and track egresses', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
         sdkReceiver
-          .receive(Buffer.concat(chunks).toString('utf8'), req.headers.authorization)
+          .receive(body, req.headers.authorization)
           .then((event) => {
-            deliveries.push({ contentType: req.headers['content-type'], authorization: req.headers.authorization, event });
+            deliveries.push({ contentType: req.headers['content-type'], authorization: req.headers.authorization, body, event });
             res.writeHead(200).end();
           })
           .catch((err: Error) => res.writeHead(401).end(err.message));
@@ -415,6 +418,21 @@ describe('webhooks for rooms, participants, tracks and track egresses', () => {
     fake.deleteRoom(room);
     const finished = await deliver(fake.roomEvent(room, 'room_finished', { id: 'EV_fixedForRetry', createdAt: 1777890470 }));
     expect([finished.event, finished.room?.sid, finished.id, finished.createdAt]).toEqual(['room_finished', roomSid, 'EV_fixedForRetry', 1777890470n]);
+  });
+
+  it('signs with the token LiveKit mints: HS256 JWT, issuer the API key, 5 minutes, sha256 of the raw body', async () => {
+    const room = nextRoom();
+    fake.createRoom(room);
+    await deliver(fake.roomEvent(room, 'room_started'));
+    const { authorization, body } = deliveries.at(-1)!;
+    const decoded = jwt.decode(authorization!, { complete: true })!;
+    expect(decoded.header).toEqual({ alg: 'HS256', typ: 'JWT' });
+    const claims = decoded.payload as Record<string, number | string>;
+    expect(Object.keys(claims).sort()).toEqual(['exp', 'iat', 'iss', 'nbf', 'sha256']);
+    expect(claims.iss).toBe(API_KEY);
+    expect([claims.nbf, Number(claims.exp) - Number(claims.iat)]).toEqual([claims.iat, 300]);
+    expect(claims.sha256).toBe(createHash('sha256').update(body).digest('base64'));
+    expect(JSON.parse(body)).toMatchObject({ event: 'room_started', id: expect.stringMatching(/^EV_/), createdAt: expect.stringMatching(/^\d+$/) });
   });
 
   it('lets an egress recorder join as a hidden EGRESS participant', async () => {
