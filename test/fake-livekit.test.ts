@@ -330,6 +330,36 @@ describe('Egress.StartTrackEgress', () => {
     expect(names).toEqual([`recordings/rec-4/${mic.sid}.ogg`, 'recordings/rec-4/mic.ogg', 'recordings/rec-4/user-42-camera.webm']);
   });
 
+  it('ends a track egress on its own when the track goes, and the composite when the room closes', async () => {
+    const room = nextRoom();
+    const { mic, camera } = standup(room);
+    fake.addParticipant(room, { identity: 'bob' });
+    const bobMic = fake.publishTrack(room, 'bob');
+    const composite = await egress.startRoomCompositeEgress(room, {
+      file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'recordings/rec-7.mp4' }),
+    });
+    const [adaMic, adaCamera, bob] = await Promise.all(
+      [mic, camera, bobMic].map((t) => egress.startTrackEgress(room, trackOutput(`recordings/rec-7/${t.sid}`), t.sid)),
+    );
+
+    fake.unpublishTrack(room, bobMic.sid);
+    fake.removeParticipant(room, 'user-42');
+    const ended = await egress.listEgress({ roomName: room });
+    expect(ended.map((e) => [e.egressId, e.status, e.fileResults[0]?.filename])).toEqual([
+      [composite.egressId, EgressStatus.EGRESS_STARTING, undefined],
+      [adaMic!.egressId, EgressStatus.EGRESS_COMPLETE, `recordings/rec-7/${mic.sid}.ogg`],
+      [adaCamera!.egressId, EgressStatus.EGRESS_COMPLETE, `recordings/rec-7/${camera.sid}.webm`],
+      [bob!.egressId, EgressStatus.EGRESS_COMPLETE, `recordings/rec-7/${bobMic.sid}.ogg`],
+    ]);
+    expect((await twirpErrorOf(egress.stopEgress(bob!.egressId))).code).toBe('failed_precondition');
+    expect(fake.webhookEvent(adaMic!.egressId, 'egress_ended')).toMatchObject({ egressInfo: { status: 'EGRESS_COMPLETE' } });
+
+    fake.deleteRoom(room);
+    const [closed] = await egress.listEgress({ egressId: composite.egressId });
+    expect(closed!.status).toBe(EgressStatus.EGRESS_COMPLETE);
+    expect(fake.trackEvent(room, camera.sid, 'track_unpublished')).toMatchObject({ participant: { identity: 'user-42' }, track: { sid: camera.sid } });
+  });
+
   it('refuses what LiveKit refuses', async () => {
     const room = nextRoom();
     const { mic } = standup(room);

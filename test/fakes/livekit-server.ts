@@ -215,7 +215,7 @@ export class FakeLivekitServer {
     return this.roomStore.ensure(name, options);
   }
 
-  /** The room closes: everyone leaves (ROOM_DELETED) and ListParticipants finds nobody. */
+  /** The room closes: everyone leaves (ROOM_DELETED), its egresses complete, ListParticipants finds nobody. */
   deleteRoom(name: string): FakeRoom {
     return this.roomStore.delete(name);
   }
@@ -234,6 +234,11 @@ export class FakeLivekitServer {
     return this.roomStore.publish(room, identity, spec);
   }
 
+  /**
+   * The track goes away. As in LiveKit, a running track egress of it then completes on its
+   * own (removeParticipant does the same for every track, deleteRoom also for composites);
+   * webhookEvent(egressId, 'egress_ended') renders what LiveKit would post.
+   */
   unpublishTrack(room: string, trackSid: string): FakeTrack {
     return this.roomStore.unpublish(room, trackSid);
   }

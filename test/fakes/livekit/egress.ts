@@ -1,4 +1,4 @@
-import type { RoomStore } from './room-service';
+import type { RoomListener, RoomStore } from './room-service';
 import { webhookEventJson, type EgressEventName, type EventStamp } from './events';
 import { asObject, int64, livekitId, nowNanos, omitDefaults, TwirpFailure, type Json } from './wire';
 
@@ -77,11 +77,31 @@ function redacted(request: Json): Json {
   return echoed;
 }
 
-export class EgressStore {
+export class EgressStore implements RoomListener {
   readonly egresses = new Map<string, FakeEgress>();
   private abortOnStop = new Map<string, string>();
 
-  constructor(private readonly rooms: RoomStore) {}
+  constructor(private readonly rooms: RoomStore) {
+    rooms.listener = this;
+  }
+
+  /** The track was unpublished or its publisher left: its running track egresses complete on their own. */
+  trackGone(roomName: string, trackSid: string): void {
+    for (const egress of this.egresses.values()) {
+      if (egress.kind === 'track' && egress.roomName === roomName && egress.track?.trackId === trackSid && RUNNING.includes(egress.status)) {
+        this.finish(egress, 'EGRESS_COMPLETE', '');
+      }
+    }
+  }
+
+  /** The room closed: its running composites complete on their own (its tracks went first). */
+  roomClosed(roomName: string): void {
+    for (const egress of this.egresses.values()) {
+      if (egress.kind === 'room_composite' && egress.roomName === roomName && RUNNING.includes(egress.status)) {
+        this.finish(egress, 'EGRESS_COMPLETE', '');
+      }
+    }
+  }
 
   get(egressId: string): FakeEgress {
     const egress = this.egresses.get(egressId);
@@ -231,7 +251,7 @@ export class EgressStore {
    */
   private trackFilename(egress: FakeEgress, filepath: string): string {
     const trackId = String(egress.track?.trackId ?? '');
-    const found = this.rooms.findTrack(egress.roomName, trackId);
+    const found = this.rooms.lookupTrack(egress.roomName, trackId);
     const mimeType = (found?.track.mimeType ?? 'audio/opus').toLowerCase();
     const ext = TRACK_EXTENSION[mimeType] ?? '';
     const iso = new Date().toISOString(); // 2026-05-04T09:30:12.345Z

@@ -109,8 +109,15 @@ function defaultPermission(kind: ParticipantKind): Json {
   return { canSubscribe: true, canPublish: true, canPublishData: true };
 }
 
+/** What the egresses need to hear about: LiveKit ends a track egress when its track goes, a composite when its room closes. */
+export interface RoomListener {
+  trackGone(roomName: string, trackSid: string): void;
+  roomClosed(roomName: string): void;
+}
+
 export class RoomStore {
   readonly rooms = new Map<string, FakeRoom>();
+  listener: RoomListener | undefined;
   /** Rooms, participants and tracks that are gone, kept so their `*_finished/left/unpublished` events can be rendered. */
   private readonly finishedRooms = new Map<string, FakeRoom>();
   private readonly departed = new Map<string, FakeParticipant>();
@@ -150,6 +157,7 @@ export class RoomStore {
     for (const identity of [...room.participants.keys()]) this.leave(name, identity, 'ROOM_DELETED');
     this.rooms.delete(name);
     this.finishedRooms.set(name, room);
+    this.listener?.roomClosed(name);
     return room;
   }
 
@@ -187,6 +195,7 @@ export class RoomStore {
     participant.version += 1;
     this.room(roomName).participants.delete(identity);
     this.departed.set(this.departedKey(roomName, identity), participant);
+    for (const track of participant.tracks) this.listener?.trackGone(roomName, track.sid);
     return participant;
   }
 
@@ -219,6 +228,7 @@ export class RoomStore {
     found.participant.tracks = found.participant.tracks.filter((t) => t.sid !== trackSid);
     found.participant.version += 1;
     this.unpublished.set(this.departedKey(roomName, trackSid), { identity: found.participant.identity, track: found.track });
+    this.listener?.trackGone(roomName, trackSid);
     return found.track;
   }
 
@@ -258,13 +268,25 @@ export class RoomStore {
     return participant;
   }
 
-  /** A track, published or unpublished, and its publisher, for its webhook events. */
-  trackForEvent(roomName: string, trackSid: string): { participant: FakeParticipant; track: FakeTrack } {
+  /** A track that is or was in the room (unpublished, or its publisher left) and its publisher. */
+  lookupTrack(roomName: string, trackSid: string): { participant: FakeParticipant; track: FakeTrack } | undefined {
     const live = this.findTrack(roomName, trackSid);
     if (live) return live;
     const gone = this.unpublished.get(this.departedKey(roomName, trackSid));
-    if (!gone) throw new Error(`fake LiveKit: no track ${trackSid} in room ${roomName}`);
-    return { participant: this.participantForEvent(roomName, gone.identity), track: gone.track };
+    if (gone) return { participant: this.participantForEvent(roomName, gone.identity), track: gone.track };
+    const prefix = this.departedKey(roomName, '');
+    for (const [key, participant] of this.departed) {
+      const track = key.startsWith(prefix) ? participant.tracks.find((t) => t.sid === trackSid) : undefined;
+      if (track) return { participant, track };
+    }
+    return undefined;
+  }
+
+  /** A track, published or gone, and its publisher, for its webhook events. */
+  trackForEvent(roomName: string, trackSid: string): { participant: FakeParticipant; track: FakeTrack } {
+    const found = this.lookupTrack(roomName, trackSid);
+    if (!found) throw new Error(`fake LiveKit: no track ${trackSid} in room ${roomName}`);
+    return found;
   }
 
   /**
