@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import { EgressStore, type EgressEndStatus, type FakeEgress } from './livekit/egress';
 import {
+  participantJson,
+  roomJson,
+  trackJson,
   webhookEventJson,
   type EgressEventName,
   type EventStamp,
@@ -11,10 +14,7 @@ import {
   type TrackEventName,
 } from './livekit/events';
 import {
-  participantJson,
-  roomJson,
   RoomStore,
-  trackJson,
   type DisconnectReason,
   type FakeParticipant,
   type FakeRoom,

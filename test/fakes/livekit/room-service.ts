@@ -1,9 +1,9 @@
-import { int64, livekitId, omitDefaults, type Json } from './wire';
+import { livekitId, type Json } from './wire';
 
 /**
  * The fake's rooms, their participants and published tracks (livekit_models.proto: Room,
- * ParticipantInfo, TrackInfo), answered through `livekit.RoomService/ListParticipants` and
- * rendered into the room, participant and track webhook events LiveKit posts.
+ * ParticipantInfo, TrackInfo), answered through `livekit.RoomService/ListParticipants`
+ * (./events renders them into the webhook events LiveKit posts).
  */
 
 export type ParticipantKind = 'STANDARD' | 'INGRESS' | 'EGRESS' | 'SIP' | 'AGENT' | 'CONNECTOR' | 'BRIDGE';
@@ -344,57 +344,4 @@ function participantProto(participant: FakeParticipant): Json {
     disconnect_reason: participant.disconnectReason,
     kind_details: [],
   };
-}
-
-/*
- * Webhook renderings: lowerCamelCase JSON names with zero values left out, as LiveKit's
- * protojson.Marshal writes them (so `kind` STANDARD, `state` JOINING, `type` AUDIO and a
- * `numParticipants` of 0 are absent; the SDK reads an absent enum as its zero value).
- */
-
-export function roomJson(room: FakeRoom): Json {
-  return omitDefaults({
-    sid: room.sid,
-    name: room.name,
-    emptyTimeout: room.emptyTimeout,
-    departureTimeout: room.departureTimeout,
-    creationTime: int64(room.creationTime),
-    creationTimeMs: int64(room.creationTimeMs),
-    numParticipants: room.participants.size,
-    numPublishers: [...room.participants.values()].filter((p) => p.isPublisher).length,
-  });
-}
-
-export function trackJson(track: FakeTrack): Json {
-  return omitDefaults({
-    sid: track.sid,
-    type: track.type === 'AUDIO' ? undefined : track.type,
-    name: track.name,
-    muted: track.muted,
-    width: track.width,
-    height: track.height,
-    simulcast: track.simulcast,
-    source: track.source === 'UNKNOWN' ? undefined : track.source,
-    mimeType: track.mimeType,
-    mid: track.mid,
-  });
-}
-
-export function participantJson(participant: FakeParticipant): Json {
-  return omitDefaults({
-    sid: participant.sid,
-    identity: participant.identity,
-    state: participant.state === 'JOINING' ? undefined : participant.state,
-    tracks: participant.tracks.map(trackJson),
-    metadata: participant.metadata,
-    joinedAt: int64(participant.joinedAt),
-    joinedAtMs: int64(participant.joinedAtMs),
-    name: participant.name,
-    version: participant.version,
-    permission: omitDefaults(participant.permission),
-    isPublisher: participant.isPublisher,
-    kind: participant.kind === 'STANDARD' ? undefined : participant.kind,
-    attributes: participant.attributes,
-    disconnectReason: participant.disconnectReason === 'UNKNOWN_REASON' ? undefined : participant.disconnectReason,
-  });
 }
