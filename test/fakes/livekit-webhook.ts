@@ -1,15 +1,20 @@
 import { createHash } from 'node:crypto';
-import { AccessToken } from 'livekit-server-sdk';
+import jwt from 'jsonwebtoken';
 
 /**
  * The `Authorization` header LiveKit puts on a webhook delivery: a JWT signed with the API
  * secret, issuer the API key, whose `sha256` claim is the base64 SHA-256 of the raw body.
- * LiveKit sends the bare token, without a `Bearer ` prefix.
+ * LiveKit sends the bare token, without a `Bearer ` prefix. The token is the one LiveKit's Go
+ * notifier mints (auth.NewAccessToken(...).SetValidFor(5 * time.Minute).SetSha256(...)):
+ * header `{"alg":"HS256","typ":"JWT"}`, claims `iss`, `nbf`, `iat`, `exp` (5 minutes), `sha256`.
+ *
+ * The events to sign come from FakeLivekitServer: webhookEvent/endEgress (egress_*),
+ * roomEvent (room_started/finished), participantEvent (participant_joined/left) and
+ * trackEvent (track_published/unpublished), each with its `id` and `createdAt`.
  */
 export async function signLivekitWebhook(apiKey: string, apiSecret: string, rawBody: string): Promise<string> {
-  const token = new AccessToken(apiKey, apiSecret, { ttl: '5m' });
-  token.sha256 = createHash('sha256').update(rawBody, 'utf8').digest('base64');
-  return token.toJwt();
+  const sha256 = createHash('sha256').update(rawBody, 'utf8').digest('base64');
+  return jwt.sign({ sha256 }, apiSecret, { algorithm: 'HS256', issuer: apiKey, notBefore: 0, expiresIn: '5m' });
 }
 
 export interface PostWebhookOptions {
