@@ -45,7 +45,7 @@ export function createApp(ctx: AppContext, parts: AppParts = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (ctx.config.trustProxy) app.set('trust proxy', ctx.config.trustProxy);
+  if (ctx.config.trustProxy !== undefined) app.set('trust proxy', ctx.config.trustProxy);
   app.use(httpMetrics(ctx.metrics));
 
   app.use(healthRouter(ctx, parts.readinessChecks));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envBool, envInt, envString, envUrl, envUrlList } from './env-parsers';
+import { envTrustProxy, type TrustProxy } from './trust-proxy';
 
 export const WORKER_KINDS = ['livekit-video', 'livekit-audio', 'jibri'] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
@@ -98,7 +99,7 @@ export const envSchema = z.object({
   PORT: envInt({ min: 0, max: 65535 }),
   HOST: envString(),
   LOG_LEVEL: logLevel,
-  TRUST_PROXY: envString(),
+  TRUST_PROXY: envTrustProxy(),
   DATABASE_URL: envString(),
   DATA_DIR: envString(),
 
@@ -189,7 +190,7 @@ export interface AppConfig {
   port: number;
   host: string;
   logLevel: Env['LOG_LEVEL'];
-  trustProxy: string | undefined;
+  trustProxy: TrustProxy | undefined;
   database: { url: string | undefined; dataDir: string };
   auth: {
     secret: string | undefined;
