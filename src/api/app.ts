@@ -1,5 +1,4 @@
 import express, { type Express, type Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../server/context';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-errors';
@@ -9,6 +8,7 @@ import { metricsRouter } from './routes/metrics';
 import { openapiRouter } from './routes/openapi';
 import { recordingsRouter } from './routes/recordings';
 import { roomsRouter } from './routes/rooms';
+import { webhookRateLimit } from './webhook-rate-limit';
 
 export const JSON_BODY_LIMIT = '64kb';
 
@@ -18,19 +18,6 @@ const UNAUTHENTICATED_WEBHOOKS = [
   '/api/v1.0/rooms/webhooks-livekit',
   '/api/v1.0/rooms/webhooks-jibri',
 ];
-
-function webhookRateLimit(perMinute: number) {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    validate: false,
-    handler: (_req, res) => {
-      res.status(429).json({ detail: 'Too many requests from this address; retry later.' });
-    },
-  });
-}
 
 export interface AppParts {
   /** Routers that parse their own bodies (webhooks needing the raw bytes); mounted before the JSON parser. */
