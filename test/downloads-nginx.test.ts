@@ -233,11 +233,12 @@ describe('the nginx harness runs the project file', () => {
   };
   const addresses = { serviceAddress: '127.0.0.1:1111', storageAddress: '127.0.0.1:2222', listenPort: 3333, accessLogPath: '/tmp/t/access.log' };
 
-  it('changes nothing but the two upstream addresses and the listen port', () => {
+  it('changes nothing but the two upstream addresses, the listen port and the access log file', () => {
     expect(changedLines(projectConfigFor(addresses).split('\n'))).toEqual([
       'server 127.0.0.1:1111;',
       'server 127.0.0.1:2222;',
       'listen 127.0.0.1:3333;',
+      'access_log /tmp/t/access.log recordings_safe;',
     ]);
   });
 
@@ -247,6 +248,7 @@ describe('the nginx harness runs the project file', () => {
       'server 127.0.0.1:1111;',
       'server 127.0.0.1:2222;',
       'listen 127.0.0.1:3333 ssl; ssl_certificate /tmp/t/cert.pem; ssl_certificate_key /tmp/t/key.pem;',
+      'access_log /tmp/t/access.log recordings_safe;',
     ]);
   });
 });
