@@ -209,6 +209,7 @@ async function startProxy(dir: string, servicePort: number, storagePort: number)
     serviceAddress: `127.0.0.1:${servicePort}`,
     storageAddress: `127.0.0.1:${storagePort}`,
     listenPort: authPort,
+    accessLogPath: join(dir, 'access.log'),
   });
   const plain = `
 upstream bench_plain_storage {

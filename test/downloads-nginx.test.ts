@@ -226,12 +226,30 @@ beforeEach(() => {
 });
 
 describe('the nginx harness runs the project file', () => {
-  it('changes nothing but the two upstream addresses and the listen port', () => {
-    const original = readFileSync(PROJECT_NGINX_CONF, 'utf8').split('\n');
-    const tested = projectConfigFor({ serviceAddress: '127.0.0.1:1111', storageAddress: '127.0.0.1:2222', listenPort: 3333 }).split('\n');
+  const original = readFileSync(PROJECT_NGINX_CONF, 'utf8').split('\n');
+  const changedLines = (tested: string[]) => {
     expect(tested).toHaveLength(original.length);
-    const changed = tested.filter((line, i) => line !== original[i]).map((l) => l.trim().replace(/\s+#.*$/, ''));
-    expect(changed).toEqual(['server 127.0.0.1:1111;', 'server 127.0.0.1:2222;', 'listen 127.0.0.1:3333;']);
+    return tested.filter((line, i) => line !== original[i]).map((l) => l.trim().replace(/\s+#.*$/, ''));
+  };
+  const addresses = { serviceAddress: '127.0.0.1:1111', storageAddress: '127.0.0.1:2222', listenPort: 3333, accessLogPath: '/tmp/t/access.log' };
+
+  it('changes nothing but the two upstream addresses, the listen port and the access log file', () => {
+    expect(changedLines(projectConfigFor(addresses).split('\n'))).toEqual([
+      'server 127.0.0.1:1111;',
+      'server 127.0.0.1:2222;',
+      'listen 127.0.0.1:3333;',
+      'access_log /tmp/t/access.log recordings_safe;',
+    ]);
+  });
+
+  it('with TLS, changes only the listen line further (ssl and the certificate)', () => {
+    const tested = projectConfigFor({ ...addresses, tls: { certPath: '/tmp/t/cert.pem', keyPath: '/tmp/t/key.pem' } }).split('\n');
+    expect(changedLines(tested)).toEqual([
+      'server 127.0.0.1:1111;',
+      'server 127.0.0.1:2222;',
+      'listen 127.0.0.1:3333 ssl; ssl_certificate /tmp/t/cert.pem; ssl_certificate_key /tmp/t/key.pem;',
+      'access_log /tmp/t/access.log recordings_safe;',
+    ]);
   });
 });
 

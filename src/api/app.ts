@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
 import type { DownloadSecret } from '../downloads/download-secret';
@@ -24,6 +23,7 @@ import { openapiRouter } from './routes/openapi';
 import { recordingsRouter } from './routes/recordings';
 import { roomsRouter } from './routes/rooms';
 import { storageHookRouter } from './routes/storage-hook';
+import { webhookRateLimit } from './webhook-rate-limit';
 
 export const JSON_BODY_LIMIT = '64kb';
 
@@ -33,19 +33,6 @@ const UNAUTHENTICATED_WEBHOOKS = [
   '/api/v1.0/rooms/webhooks-livekit',
   '/api/v1.0/rooms/webhooks-jibri',
 ];
-
-function webhookRateLimit(perMinute: number) {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    validate: false,
-    handler: (_req, res) => {
-      res.status(429).json({ detail: 'Too many requests from this address; retry later.' });
-    },
-  });
-}
 
 /** What the HTTP layer needs from the rest of the service; src/server/compose.ts builds it. */
 export interface ApiDeps {
@@ -70,7 +57,7 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (config.server.trustProxy) app.set('trust proxy', config.server.trustProxy);
+  if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
   app.use(httpMetrics(deps.metrics));
 
   app.use(healthRouter(deps.readinessChecks));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { concern } from './concern';
 import { envInt, envString, envUrl } from './env-parsers';
+import { envTrustProxy } from './trust-proxy';
 
 const logLevel = z
   .string()
@@ -15,7 +16,7 @@ export const serverConcern = concern(
     PORT: envInt({ min: 0, max: 65535 }),
     HOST: envString(),
     LOG_LEVEL: logLevel,
-    TRUST_PROXY: envString(),
+    TRUST_PROXY: envTrustProxy(),
     DATABASE_URL: envString(),
     DATA_DIR: envString(),
     PUBLIC_URL: envUrl(),

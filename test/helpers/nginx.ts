@@ -8,7 +8,9 @@ import { freePort } from './ports';
 
 /**
  * Runs the project's own nginx/recordings.conf in a real nginx. Only the two upstream
- * addresses and the listen port are replaced; everything else is the file operators deploy.
+ * addresses, the listen line (port, and `ssl` with a certificate when asked) and the access
+ * log's file are replaced; everything else, the log format included, is the file operators
+ * deploy.
  * nginx runs in the foreground as a single process (`daemon off; master_process off;`), a
  * child of the test process, so stopping it is one signal to one pid.
  */
@@ -18,12 +20,20 @@ const START_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 5000;
 
 export interface TestNginx {
-  /** e.g. `http://127.0.0.1:40125` */
+  /** e.g. `http://127.0.0.1:40125` (`https://` with `tls`) */
   url: string;
   port: number;
   stop(): Promise<void>;
   /** The contents of nginx's error log so far (for failure messages). */
   errorLog(): string;
+  /** The access log nginx wrote so far, in the project's own format. */
+  accessLog(): string;
+}
+
+/** PEM files nginx terminates TLS with (see self-signed-cert.ts). */
+export interface NginxTls {
+  certPath: string;
+  keyPath: string;
 }
 
 export interface StartNginxOptions {
@@ -31,6 +41,8 @@ export interface StartNginxOptions {
   serviceUrl: string;
   /** Base URL of the storage, e.g. `http://127.0.0.1:40002` (only host:port is used). */
   storageUrl: string;
+  /** Listen with `ssl` and this certificate, so `$scheme` is https. */
+  tls?: NginxTls;
 }
 
 function hostPort(baseUrl: string): string {
@@ -48,7 +60,13 @@ function replaceOnce(text: string, pattern: RegExp, replacement: string, what: s
 }
 
 /** The project config with the test's addresses; exported so a test can check what changed. */
-export function projectConfigFor(opts: { serviceAddress: string; storageAddress: string; listenPort: number }): string {
+export function projectConfigFor(opts: {
+  serviceAddress: string;
+  storageAddress: string;
+  listenPort: number;
+  accessLogPath: string;
+  tls?: NginxTls;
+}): string {
   let conf = readFileSync(PROJECT_NGINX_CONF, 'utf8');
   conf = replaceOnce(
     conf,
@@ -62,7 +80,13 @@ export function projectConfigFor(opts: { serviceAddress: string; storageAddress:
     `$1${opts.storageAddress}`,
     'recordings_storage server',
   );
-  conf = replaceOnce(conf, /^(\s*listen\s+)[^;]+;/m, `$1127.0.0.1:${opts.listenPort};`, 'listen directive');
+  // TLS goes on the listen line itself, so every other line keeps its number.
+  const listen = opts.tls
+    ? `127.0.0.1:${opts.listenPort} ssl; ssl_certificate ${opts.tls.certPath}; ssl_certificate_key ${opts.tls.keyPath};`
+    : `127.0.0.1:${opts.listenPort};`;
+  conf = replaceOnce(conf, /^(\s*listen\s+)[^;]+;/m, `$1${listen}`, 'listen directive');
+  // Every access log the file writes (not `off`, not comments) goes to the test's file.
+  conf = conf.replace(/^(\s*access_log\s+)(?!off\b)[^\s;]+/gm, `$1${opts.accessLogPath}`);
   return conf;
 }
 
@@ -80,6 +104,8 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** nginx's own http-level log (default format) shares the file: whatever the project file
+ * does not log itself still shows up there. */
 function mainConfig(dir: string, includePath: string): string {
   return `daemon off;
 master_process off;
@@ -121,6 +147,8 @@ async function startOnce(opts: StartNginxOptions, bin: string): Promise<TestNgin
       serviceAddress: hostPort(opts.serviceUrl),
       storageAddress: hostPort(opts.storageUrl),
       listenPort: port,
+      accessLogPath: join(dir, 'access.log'),
+      tls: opts.tls,
     }),
   );
   const confPath = join(dir, 'nginx.conf');
@@ -128,6 +156,8 @@ async function startOnce(opts: StartNginxOptions, bin: string): Promise<TestNgin
 
   const errorLogPath = join(dir, 'error.log');
   const errorLog = (): string => (existsSync(errorLogPath) ? readFileSync(errorLogPath, 'utf8') : '');
+  const accessLogPath = join(dir, 'access.log');
+  const accessLog = (): string => (existsSync(accessLogPath) ? readFileSync(accessLogPath, 'utf8') : '');
   let stderr = '';
   const child = spawn(bin, ['-p', dir, '-c', confPath, '-e', errorLogPath], { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -159,7 +189,7 @@ async function startOnce(opts: StartNginxOptions, bin: string): Promise<TestNgin
       throw new Error(`nginx did not start (${spawnError?.message ?? `exit ${child.exitCode}`}):\n${log}`);
     }
     if (await canConnect(port)) {
-      return { url: `http://127.0.0.1:${port}`, port, stop, errorLog };
+      return { url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, stop, errorLog, accessLog };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
