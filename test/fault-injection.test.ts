@@ -121,7 +121,7 @@ interface Answer {
 
 async function api(
   base: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   opts: { user?: TestUser; bearerToken?: string; body?: unknown; timeoutMs?: number } = {},
 ): Promise<Answer> {
@@ -611,6 +611,88 @@ it('database restarts mid-load: 503 with a clear detail during the outage, never
         `after [${byStatus(samples.filter((s) => s.phase === 'after'))}]; 503 by endpoint [${byEndpoint(unavailable)}], all with the detail, no 500; ` +
         `/ready 503 during, 200 after; same pid, no restart; reconciler corrections afterwards: ${fixed}`
       );
+    },
+  );
+});
+
+it('a start slower than the reconciler grace: never failed in flight, one egress, the room not recorded twice', async () => {
+  let db: TestDatabase | undefined;
+  await scenario(
+    {
+      scenario: 'start slower than RECONCILE_INITIATED_GRACE_MS',
+      injected: 'LiveKit creates the egress only after 1.5 s (grace 0.5 s, reconciler every 0.25 s, worker timeout 2 s)',
+      expected: '201 active with that egress; a second start 409; one egress; stopped, saved, 1 email',
+      prefix: 'fi6-',
+      dbUrl: () => db?.url,
+    },
+    async () => {
+      db = await newDatabase();
+      const svc = await serviceProcess(serviceEnv(db.url, { WORKER_TIMEOUT_MS: '2000' }));
+      await svc.start();
+      const user = owner('fi6', ['fi6-room']);
+      livekit.beforeHandle('StartRoomCompositeEgress', () => sleep(1500));
+      const t0 = performance.now();
+      const started = await startRecording(svc, user, 'fi6-room');
+      const took = since(t0);
+      expect(started.status).toBe(201);
+      expect(started.body.status).toBe('active');
+      const id = started.body.id as string;
+      const again = await startRecording(svc, user, 'fi6-room');
+      expect(again.status).toBe(409);
+      await sleep(1000); // a few reconciler passes
+      const row = await recordingOf(db.url, id);
+      expect(row.status).toBe('active');
+      const egresses = [...livekit.egresses.values()].filter((e) => e.roomName === 'fi6-room');
+      expect(egresses.map((e) => e.egressId)).toEqual([row.worker_id]);
+      expect((await stopRecording(svc, user, 'fi6-room')).status).toBe(200);
+      await uploadFile(id);
+      expect((await storageEvent(svc, id)).body).toEqual({ message: 'Event processed.' });
+      await eventually(async () => (await statusOf(db!.url, id)) === 'notification_succeeded', 20_000, 'notified');
+      expect(emailsFor(id, user.email!)).toBe(1);
+      return `start answered 201 active after ${took}; second start 409; ${egresses.length} egress; after 4 reconciler passes still active with it; then stopped, saved, ${emailsFor(id, user.email!)} email`;
+    },
+  );
+});
+
+it('deleting a failed_to_stop recording whose egress still records: the egress is stopped first', async () => {
+  let db: TestDatabase | undefined;
+  await scenario(
+    {
+      scenario: 'delete while the recorder may still run',
+      injected: 'StopEgress never answers (502, failed_to_stop, egress still recording), then DELETE with the reconciler paused',
+      expected: 'DELETE 409 after stopping the egress; once the file is saved DELETE 204 and the object removed; no egress left running',
+      prefix: 'fi7-',
+      dbUrl: () => db?.url,
+    },
+    async () => {
+      db = await newDatabase();
+      const svc = await serviceProcess(serviceEnv(db.url));
+      await svc.start();
+      const user = owner('fi7', ['fi7-room']);
+      const started = await startRecording(svc, user, 'fi7-room');
+      expect(started.status).toBe(201);
+      const id = started.body.id as string;
+      const egressId = (await recordingOf(db.url, id)).worker_id!;
+      const resume = await pauseReconciler(db.url);
+      let first: Answer;
+      try {
+        livekit.injectFault({ type: 'hang' }, { method: 'StopEgress', times: 1 });
+        expect((await stopRecording(svc, user, 'fi7-room')).status).toBe(502);
+        expect(await statusOf(db.url, id)).toBe('failed_to_stop');
+        expect(livekit.egresses.get(egressId)?.status).toBe('EGRESS_STARTING');
+        first = await api(svc.url, 'DELETE', `/api/v1.0/recordings/${id}/`, { user });
+        expect(first.status).toBe(409);
+        expect(livekit.egresses.get(egressId)?.status).toBe('EGRESS_COMPLETE');
+        expect(await statusOf(db.url, id)).toBe('stopped');
+      } finally {
+        await resume();
+      }
+      await uploadFile(id);
+      expect((await storageEvent(svc, id)).body).toEqual({ message: 'Event processed.' });
+      await eventually(async () => SAVED.includes((await statusOf(db!.url, id)) ?? ''), 10_000, 'saved');
+      expect((await api(svc.url, 'DELETE', `/api/v1.0/recordings/${id}/`, { user })).status).toBe(204);
+      expect(await s3.hasObject(`recordings/${id}.mp4`)).toBe(false);
+      return `DELETE of failed_to_stop: ${first.status} "${String(first.body.detail).slice(0, 60)}...", egress stopped by a second StopEgress (${callsFor('StopEgress', egressId)} in all); after the upload DELETE 204, object removed`;
     },
   );
 });

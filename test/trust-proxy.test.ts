@@ -8,7 +8,7 @@ import { webhookRateLimit } from '../src/api/webhook-rate-limit';
  * are on. What the settings do behind the real nginx is in nginx-proxy.test.ts.
  */
 
-const trustProxyOf = (value: string) => loadConfig({ TRUST_PROXY: value }).trustProxy;
+const trustProxyOf = (value: string) => loadConfig({ TRUST_PROXY: value }).server.trustProxy;
 
 describe('TRUST_PROXY', () => {
   it('reads a hop count as a number, which is how Express counts hops', () => {
@@ -20,7 +20,7 @@ describe('TRUST_PROXY', () => {
   it('reads true and false as booleans, and unset or blank as unset', () => {
     expect(trustProxyOf('true')).toBe(true);
     expect(trustProxyOf('FALSE')).toBe(false);
-    expect(loadConfig({}).trustProxy).toBeUndefined();
+    expect(loadConfig({}).server.trustProxy).toBeUndefined();
     expect(trustProxyOf('  ')).toBeUndefined();
   });
 
@@ -74,7 +74,7 @@ describe("express-rate-limit's checks on the webhook limiter", () => {
   /** An app like the service's: the setting from TRUST_PROXY, then the real limiter. */
   function appWith(trustProxy: string | undefined, reports: Report[]) {
     const app = express();
-    const setting = loadConfig(trustProxy === undefined ? {} : { TRUST_PROXY: trustProxy }).trustProxy;
+    const setting = loadConfig(trustProxy === undefined ? {} : { TRUST_PROXY: trustProxy }).server.trustProxy;
     if (setting !== undefined) app.set('trust proxy', setting);
     const collect = (level: Report['level']) => (error: unknown) => reports.push({ level, code: (error as { code?: unknown }).code });
     app.use(webhookRateLimit(100, { error: collect('error'), warn: collect('warn') }));

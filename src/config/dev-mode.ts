@@ -27,6 +27,11 @@ export function devOwnerToken(secret: string): string {
   );
 }
 
+function isLocalhost(url: string): boolean {
+  const host = new URL(url).hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host) || host === '0.0.0.0';
+}
+
 /** Lines printed at start-up: what is not configured and what that means; in dev mode, a token and a curl. */
 export function startupNotes(config: AppConfig, baseUrl: string, token: string | undefined): string[] {
   const lines: string[] = [];
@@ -37,6 +42,11 @@ export function startupNotes(config: AppConfig, baseUrl: string, token: string |
   if (!config.email.smtp) lines.push('smtp: EMAIL_URL/EMAIL_HOST unset: notification emails stay queued until SMTP is configured');
   if (config.storageEvents.auth && !config.storageEvents.token)
     lines.push('storage events: RECORDING_STORAGE_EVENT_TOKEN unset: the storage hook refuses every event (401)');
+  if (!config.auth.devMode) {
+    // Links in emails and share links are built from these: on localhost they reach nobody else.
+    if (isLocalhost(config.server.publicUrl)) lines.push(`public URL: PUBLIC_URL is ${config.server.publicUrl}: links the service hands out point at this machine; set it to the address browsers use`);
+    if (isLocalhost(config.downloads.baseUrl)) lines.push(`download links: RECORDING_DOWNLOAD_BASE_URL is ${config.downloads.baseUrl}: the link in emails points at this machine`);
+  }
   if (token) {
     lines.push('development mode: no AUTH_JWT_SECRET/AUTH_JWT_PUBLIC_KEY, user tokens are signed with a generated secret');
     lines.push(`owner token for room "${DEV_ROOM}" (valid 30 days): ${token}`);

@@ -100,6 +100,7 @@ export class FakeLivekitServer {
   private readonly egressStore = new EgressStore(this.roomStore);
   private faults: PendingFault[] = [];
   private answerHooks = new Map<string, AnswerHook>();
+  private handleHooks = new Map<string, () => Promise<void> | void>();
   private readonly server: http.Server;
   private port = 0;
 
@@ -156,6 +157,7 @@ export class FakeLivekitServer {
   clearFaults(): void {
     this.faults = [];
     this.answerHooks.clear();
+    this.handleHooks.clear();
   }
 
   /**
@@ -164,6 +166,14 @@ export class FakeLivekitServer {
    */
   beforeAnswer(method: string, hook: AnswerHook): void {
     this.answerHooks.set(method, hook);
+  }
+
+  /**
+   * Once: the next `method` request waits for `hook` before it is carried out (a LiveKit slow to
+   * create the egress: until then it is not in ListEgress either).
+   */
+  beforeHandle(method: string, hook: () => Promise<void> | void): void {
+    this.handleHooks.set(method, hook);
   }
 
   requestsFor(method: string): RecordedRequest[] {
@@ -309,6 +319,11 @@ export class FakeLivekitServer {
       );
     }
 
+    const before = this.handleHooks.get(method);
+    if (before) {
+      this.handleHooks.delete(method);
+      await before();
+    }
     try {
       const answer = service === 'Egress' ? toProtoNames(this.egressCall(method, request)) : this.roomServiceCall(method, request);
       const hook = this.answerHooks.get(method);
