@@ -86,27 +86,22 @@ export const envList = () =>
     .optional()
     .transform((value) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 
-export const envLocale = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      const tag = canonicalLocale((value ?? '').trim() || fallback);
-      if (tag) return tag;
-      ctx.addIssue({ code: 'custom', message: 'expected a BCP 47 language tag such as en or fr-FR' });
-      return z.NEVER;
-    });
-
-export const envZone = (fallback: string) =>
+/** A value checked (and put in canonical form) by `canonical`, with a fallback when unset. */
+const envCanonical = (fallback: string, canonical: (v: string) => string | null, message: string) =>
   z
     .string()
     .optional()
     .transform((value, ctx) => {
       const v = (value ?? '').trim() || fallback;
-      if (canonicalZone(v)) return v;
-      ctx.addIssue({ code: 'custom', message: 'expected an IANA time zone such as Europe/Paris' });
+      if (canonical(v)) return v;
+      ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
     });
+
+export const envLocale = (fallback: string) =>
+  envCanonical(fallback, canonicalLocale, 'expected a BCP 47 language tag such as en or fr-FR').transform((v) => canonicalLocale(v)!);
+
+export const envZone = (fallback: string) => envCanonical(fallback, canonicalZone, 'expected an IANA time zone such as Europe/Paris');
 
 /** A key path: `recordings` or `a/b`, letters, digits, `_` and `-`. */
 export const envFolder = (fallback: string) =>

@@ -4,31 +4,23 @@ import { rawJson } from '../raw-json';
 
 const BASE = '/api/v1.0/rooms/webhooks-jibri';
 
+/** The 200 answers, by outcome. */
+const MESSAGES: Record<Exclude<StatusResult['outcome'], 'unauthorized' | 'malformed'>, (r: StatusResult) => string> = {
+  not_configured: () => 'Jibri is not configured (JIBRI_URLS, JITSI_BASE_URL); status ignored.',
+  unknown_instance: () => 'Unknown Jibri instance; status ignored.',
+  recording_stopped: (r) => `Status recorded; ${r.stopped} recording(s) marked stopped.`,
+  recorded: () => 'Status recorded.',
+  ignored: () => 'Notification ignored.',
+};
+
 function send(res: Response, webhook: JibriStatusWebhook, result: StatusResult): void {
-  switch (result.outcome) {
-    case 'unauthorized':
-      res.status(401).json({
-        detail: webhook.hasToken ? 'Invalid or missing Jibri webhook token.' : 'JIBRI_WEBHOOK_TOKEN is not set: Jibri webhooks cannot be verified.',
-      });
-      return;
-    case 'malformed':
-      res.status(400).json({ detail: 'Malformed Jibri status: expected {"jibriId", "status": {"busyStatus", "health": {"healthStatus"}}}.' });
-      return;
-    case 'not_configured':
-      res.json({ message: 'Jibri is not configured (JIBRI_URLS, JITSI_BASE_URL); status ignored.' });
-      return;
-    case 'unknown_instance':
-      res.json({ message: 'Unknown Jibri instance; status ignored.' });
-      return;
-    case 'recording_stopped':
-      res.json({ message: `Status recorded; ${result.stopped} recording(s) marked stopped.` });
-      return;
-    case 'recorded':
-      res.json({ message: 'Status recorded.' });
-      return;
-    case 'ignored':
-      res.json({ message: 'Notification ignored.' });
-      return;
+  if (result.outcome === 'unauthorized') {
+    const detail = webhook.hasToken ? 'Invalid or missing Jibri webhook token.' : 'JIBRI_WEBHOOK_TOKEN is not set: Jibri webhooks cannot be verified.';
+    res.status(401).json({ detail });
+  } else if (result.outcome === 'malformed') {
+    res.status(400).json({ detail: 'Malformed Jibri status: expected {"jibriId", "status": {"busyStatus", "health": {"healthStatus"}}}.' });
+  } else {
+    res.json({ message: MESSAGES[result.outcome](result) });
   }
 }
 
