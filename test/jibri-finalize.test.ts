@@ -176,7 +176,7 @@ describe('finalize.sh uploads through a pre-signed URL', () => {
     expect(url.searchParams.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
     expect(url.searchParams.get('X-Amz-Credential')).toMatch(new RegExp(`^${s3.accessKeyId}/\\d{8}/us-east-1/s3/aws4_request$`));
     expect(url.searchParams.get('X-Amz-Expires')).toBe(String(TTL_SECONDS));
-    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host;if-none-match');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
 
     // And finalize.sh may run while the recording is still active (before the IDLE webhook).
