@@ -154,6 +154,11 @@ describe('finalize.sh uploads through a pre-signed URL', () => {
     const run = await runFinalize(await sessionDir(id, bytes));
     expect(run.code).toBe(0);
     expect((await s3.getObject(`recordings/${id}.mp4`)).equals(bytes)).toBe(true);
+
+    // Its file is in storage now: no second URL, even though the recording is still active.
+    const again = await request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Authorization', `Bearer ${UPLOAD_TOKEN}`).send({});
+    expect(again.status).toBe(409);
+    expect(again.body.detail).toMatch(/already in storage/);
     await stopRecording('f-active');
   });
 });
