@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { FakeJibri } from './fakes/jibri-server';
+import { runFinalizeScript, type FinalizeRun } from './helpers/finalize-script';
 import { minioFixture, postStorageEvent, queryDb, statusOf } from './helpers/flow';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
@@ -14,7 +14,6 @@ import { bearer, startTestService, type TestService, type TestUser } from './hel
  * Jibri runs it once a recording stops: `finalize.sh <recordings-directory>/<session id>`.
  */
 
-const SCRIPT = path.resolve(__dirname, '../deploy/jibri/finalize.sh');
 const UPLOAD_TOKEN = 'jibri-upload-token-for-finalize-tests';
 const TTL_SECONDS = 120;
 const BUCKET = 'meet-media-storage';
@@ -54,38 +53,9 @@ afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the script with sh (dash) and a clean environment: no settings file, short retries. */
-function runFinalize(dir: string, env: Record<string, string> = {}, serviceUrl = svc.url): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', [SCRIPT, dir], {
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        RECORDER_SERVICE_URL: serviceUrl,
-        JIBRI_UPLOAD_TOKEN: UPLOAD_TOKEN,
-        JIBRI_FINALIZE_ENV_FILE: '/nonexistent/finalize.env',
-        JIBRI_FINALIZE_MAX_ATTEMPTS: '2',
-        JIBRI_FINALIZE_RETRY_DELAY: '0',
-        JIBRI_FINALIZE_CONNECT_TIMEOUT: '5',
-        JIBRI_FINALIZE_REQUEST_TIMEOUT: '10',
-        JIBRI_FINALIZE_UPLOAD_MAX_TIME: '30',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs the script against this file's service with its token, unless told otherwise. */
+function runFinalize(dir: string, env: Record<string, string> = {}, serviceUrl = svc.url): Promise<FinalizeRun> {
+  return runFinalizeScript(dir, { RECORDER_SERVICE_URL: serviceUrl, JIBRI_UPLOAD_TOKEN: UPLOAD_TOKEN, ...env });
 }
 
 /** A session directory as Jibri leaves it: `<recordings dir>/<name>/` with one MP4 and metadata.json. */
@@ -176,7 +146,7 @@ describe('finalize.sh uploads through a pre-signed URL', () => {
     expect(url.searchParams.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
     expect(url.searchParams.get('X-Amz-Credential')).toMatch(new RegExp(`^${s3.accessKeyId}/\\d{8}/us-east-1/s3/aws4_request$`));
     expect(url.searchParams.get('X-Amz-Expires')).toBe(String(TTL_SECONDS));
-    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host;if-none-match');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
 
     // And finalize.sh may run while the recording is still active (before the IDLE webhook).
@@ -184,6 +154,11 @@ describe('finalize.sh uploads through a pre-signed URL', () => {
     const run = await runFinalize(await sessionDir(id, bytes));
     expect(run.code).toBe(0);
     expect((await s3.getObject(`recordings/${id}.mp4`)).equals(bytes)).toBe(true);
+
+    // Its file is in storage now: no second URL, even though the recording is still active.
+    const again = await request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Authorization', `Bearer ${UPLOAD_TOKEN}`).send({});
+    expect(again.status).toBe(409);
+    expect(again.body.detail).toMatch(/already in storage/);
     await stopRecording('f-active');
   });
 });

@@ -46,6 +46,7 @@ describe('invalid configuration', () => {
     ['RECORDING_WORKERS', '{"screen_recording": "hologram"}'],
     ['AUTH_JWT_PUBLIC_KEY', 'not a pem'],
     ['EMAIL_URL', 'http://mail.example.org'],
+    ['JIBRI_UPLOAD_URL_TTL_SECONDS', '3600'],
   ])('stops start-up with one line naming %s', (name, value) => {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -14,10 +14,14 @@
 #               headers: Authorization: Bearer $JIBRI_UPLOAD_TOKEN, Content-Type: application/json
 #               body: {}
 #               200/201 -> {"url": "<pre-signed PUT URL>", "key": "...", "expires_at": "..."}
+#               409 -> the recording's file is already in storage: nothing to do, no retry
 #               other 4xx (except 408, 429) -> refused for good, no retry
 #               5xx, 408, 429, network errors -> retried
-#   Upload      PUT of the file to "url" (curl -T, Content-Type: video/mp4); any failure is
-#               retried, each attempt asking for a fresh pre-signed URL.
+#   Upload      PUT of the file to "url" (curl -T, Content-Type: video/mp4, If-None-Match: *).
+#               The URL is signed for If-None-Match: *, so the storage refuses it without that
+#               header and answers 412 instead of replacing an object that exists: final, like
+#               the 409. Any other failure is retried, each attempt asking for a fresh URL (a
+#               URL lives only minutes: JIBRI_UPLOAD_URL_TTL_SECONDS on the service).
 #   Retries     up to JIBRI_FINALIZE_MAX_ATTEMPTS attempts (default 5), waiting
 #               JIBRI_FINALIZE_RETRY_DELAY seconds (default 5) doubled after each failure, at
 #               most JIBRI_FINALIZE_RETRY_MAX_DELAY (default 300).
@@ -29,8 +33,10 @@
 #               (default /etc/jitsi/jibri/finalize.env) when it exists: plain VAR=value lines.
 #               RECORDER_SERVICE_URL and JIBRI_UPLOAD_TOKEN are required.
 #   Exit codes  0 uploaded; 2 usage or settings; 3 no single MP4 or no recording id;
-#               4 the service refused; 5 gave up after the last attempt.
-#               Messages go to stderr. The token and the pre-signed URL are never printed.
+#               4 the service refused; 5 gave up after the last attempt; 6 the recording's
+#               file is already in storage (409 or 412): nothing uploaded, the local file kept.
+#               Messages go to stderr. The token and the pre-signed URL are never printed, nor
+#               passed on a command line (both reach curl through a config on stdin).
 
 set -u
 
@@ -143,8 +149,22 @@ done
 [ "$count" -eq 1 ] || die 3 "expected exactly one .mp4 file in $dir, found $count"
 
 # --- one attempt: ask for a pre-signed URL, then PUT the file -----------------------------
-# Returns 0 when uploaded, 1 when worth retrying; exits 4 when the service refuses for good.
+# Returns 0 when uploaded, 1 when worth retrying; exits 4 when the service refuses for good and
+# 6 when the file is already in storage.
 endpoint="$service_url/api/v1.0/recordings/$recording_id/upload-url/"
+
+# The "detail" of a JSON error answer, printable characters only, for the operator to read.
+detail_of() {
+  printf '%s' "$1" | tr -d '\r\n' | sed "s/\\\\\"/'/g" |
+    sed -n 's/.*"detail"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' | tr -cd '[:print:]' | cut -c1-300
+}
+with_detail() {
+  d=$(detail_of "$1")
+  [ -z "$d" ] || printf ': %s' "$d"
+}
+already_stored() {
+  die 6 "recording $recording_id is already in storage ($*); nothing uploaded, the local file is kept"
+}
 
 attempt_upload() {
   # The Authorization header travels in a curl config read from stdin, so the token does not
@@ -159,23 +179,29 @@ attempt_upload() {
   case $status in
     200 | 201) ;;
     408 | 429 | 5??) say "the recording service answered HTTP $status for an upload URL" && return 1 ;;
-    4??) die 4 "the recording service refused an upload URL for recording $recording_id (HTTP $status)" ;;
+    409) already_stored "the recording service answered HTTP 409$(with_detail "$body")" ;;
+    4??) die 4 "the recording service refused an upload URL for recording $recording_id (HTTP $status)$(with_detail "$body")" ;;
     *) say "could not reach the recording service (status '${status:-none}')" && return 1 ;;
   esac
 
   body=$(printf '%s' "$body" | tr -d '\r\n')
   url=$(printf '%s\n' "$body" | sed -n 's/.*"url"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' | sed 's#\\/#/#g')
   case $url in
+    *'"'* | *'\'* | *' '*) say "the recording service's upload url has characters it cannot have" && return 1 ;;
     http://* | https://*) ;;
     *) say "the recording service's answer has no upload url" && return 1 ;;
   esac
 
-  if curl -sS --fail -T "$file" -H 'Content-Type: video/mp4' -o /dev/null \
-    --connect-timeout "$connect_timeout" --max-time "$upload_max_time" \
-    --speed-limit 1 --speed-time "$stall_time" "$url"; then
-    return 0
-  fi
-  say "upload of ${file##*/} failed"
+  # The URL is a credential too: it goes to curl in a config on stdin, like the token.
+  put_status=$(printf 'url = "%s"\n' "$url" |
+    curl -sS -K - -T "$file" -H 'Content-Type: video/mp4' -H 'If-None-Match: *' -o /dev/null \
+      --connect-timeout "$connect_timeout" --max-time "$upload_max_time" \
+      --speed-limit 1 --speed-time "$stall_time" -w '%{http_code}')
+  case $put_status in
+    2??) return 0 ;;
+    412) already_stored "the storage answered HTTP 412: an object exists under that key" ;;
+  esac
+  say "upload of ${file##*/} failed (HTTP ${put_status:-none})"
   return 1
 }
 

@@ -12,7 +12,9 @@ export const jibriConcern = concern(
     JIBRI_XMPP_PASSWORD: envString(),
     JIBRI_UPLOAD_TOKEN: envString(),
     JIBRI_WEBHOOK_TOKEN: envString(),
-    JIBRI_UPLOAD_URL_TTL_SECONDS: envInt({ min: 60, max: 7 * 24 * 3600 }),
+    // Minutes, not days: storage checks a pre-signed URL's expiry when the PUT starts, and
+    // finalize.sh PUTs right after asking, so a short life only shrinks what a leaked URL is worth.
+    JIBRI_UPLOAD_URL_TTL_SECONDS: envInt({ min: 60, max: 1800 }),
   },
   (env, ctx) => {
     const hasXmpp = requireTogether(ctx, env, ['JIBRI_XMPP_DOMAIN', 'JIBRI_XMPP_USERNAME', 'JIBRI_XMPP_PASSWORD'], 'Jibri XMPP login');
@@ -29,7 +31,7 @@ export const jibriConcern = concern(
       xmpp: hasXmpp ? { domain: env.JIBRI_XMPP_DOMAIN!, username: env.JIBRI_XMPP_USERNAME!, password: env.JIBRI_XMPP_PASSWORD! } : undefined,
       uploadToken: env.JIBRI_UPLOAD_TOKEN,
       webhookToken: env.JIBRI_WEBHOOK_TOKEN,
-      uploadUrlTtlSeconds: env.JIBRI_UPLOAD_URL_TTL_SECONDS ?? 3600,
+      uploadUrlTtlSeconds: env.JIBRI_UPLOAD_URL_TTL_SECONDS ?? 600,
     };
   },
 );

@@ -62,7 +62,7 @@ export function encodeS3ObjectPath(bucket: string, key: string): string {
 }
 
 /** The `host[:port]` the storage is reached at; refuses endpoints with a path, query or credentials. */
-function storageHost(endpointUrl: string): string {
+export function storageHost(endpointUrl: string): string {
   let url: URL;
   try {
     url = new URL(endpointUrl);

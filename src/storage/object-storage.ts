@@ -3,6 +3,7 @@ import https from 'node:https';
 import { Client } from 'minio';
 import type { AppConfig } from '../config/config';
 import { withTimeout } from '../util/with-timeout';
+import { presignCreateOnlyPut, type PresignedPut } from './presigned-put';
 
 type StorageSettings = NonNullable<AppConfig['storage']>;
 
@@ -52,9 +53,14 @@ export class ObjectStorage {
     return withTimeout(this.client.bucketExists(this.bucket), this.timeoutMs, 'storage bucketExists');
   }
 
-  /** A pre-signed PUT URL for one object (Jibri's finalize script uploads with it). */
-  presignedPut(key: string, expirySeconds: number): Promise<string> {
-    return withTimeout(this.client.presignedPutObject(this.bucket, key, expirySeconds), this.timeoutMs, 'storage presign');
+  /**
+   * A pre-signed PUT URL for one object that the upload must send with `If-None-Match: *`, so it
+   * creates the object and never replaces it (Jibri's finalize script uploads with it).
+   * Signed locally: no call to the storage.
+   */
+  presignedCreateOnlyPut(key: string, expirySeconds: number): PresignedPut {
+    const { endpointUrl, region, accessKeyId, secretAccessKey } = this.settings;
+    return presignCreateOnlyPut({ endpointUrl, region, accessKeyId, secretAccessKey, bucket: this.bucket, key, expiresSeconds: expirySeconds });
   }
 }
 

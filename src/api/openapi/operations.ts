@@ -146,13 +146,14 @@ export const OPERATIONS: Operation[] = [
   },
   {
     method: 'post', path: `${recording}/upload-url/`, id: 'jibriUploadUrl', tag: 'events', security: ['jibriUploadToken'],
-    summary: "A pre-signed PUT URL for a Jibri recording's file (deploy/jibri/finalize.sh).",
+    summary: "A pre-signed, create-only PUT URL for a Jibri recording's file (deploy/jibri/finalize.sh); the upload must send If-None-Match: *.",
     responses: {
       200: { description: 'The URL.', schema: uploadUrlBody },
       401: err('Bad or missing token.'),
       403: err('Not a Jibri recording that is active or stopped.'),
       404: err('Unknown recording.'),
-      503: err('Storage is not configured.'),
+      409: err("The recording's file is already in storage."),
+      503: err('Storage is not configured or not answering.'),
     },
   },
   {
