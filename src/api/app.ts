@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics/metrics';
 import type { JibriStatusWebhook } from '../recording/events/jibri-status';
 import type { LivekitEventHandler } from '../recording/events/livekit-events';
 import type { StorageEvents } from '../recording/events/storage-events';
-import type { JibriUploadUrls } from '../recording/jibri-endpoints/upload-url';
+import type { JibriUploadUrls } from '../recording/jibri-uploads';
 import type { RecordingService } from '../recording/recording-service';
 import type { RecordingStatus } from '../recording/status';
 import { errorHandler } from './error-handler';

@@ -12,7 +12,7 @@ import { createSmtpTransport } from '../notifications/smtp-transport';
 import { JibriStatusWebhook } from '../recording/events/jibri-status';
 import { LivekitEventHandler } from '../recording/events/livekit-events';
 import { StorageEvents } from '../recording/events/storage-events';
-import { JibriUploadUrls } from '../recording/jibri-endpoints/upload-url';
+import { JibriUploadUrls } from '../recording/jibri-uploads';
 import { RecordingMediator } from '../recording/mediator';
 import { Reconciler } from '../recording/reconciler/reconciler';
 import { RecordingService } from '../recording/recording-service';

@@ -1,5 +1,38 @@
-import express, { Router } from 'express';
-import type { JibriUploadUrls } from '../../recording/jibri-endpoints/upload-url';
+import express, { Router, type Response } from 'express';
+import type { JibriUploadUrls, UploadUrlResult } from '../../recording/jibri-uploads';
+
+const FIXED: Record<Exclude<UploadUrlResult['outcome'], 'issued' | 'not_jibri' | 'not_uploadable' | 'already_stored'>, [number, string]> = {
+  token_not_set: [401, 'JIBRI_UPLOAD_TOKEN is not set: upload URLs are disabled.'],
+  bad_token: [401, 'Invalid or missing upload token.'],
+  not_found: [404, 'Recording not found.'],
+  storage_not_configured: [503, 'Object storage is not configured (AWS_S3_* settings): no upload URL can be issued.'],
+  storage_unavailable: [503, 'Storage did not say whether the file is already there; retry later.'],
+  signing_failed: [503, 'Could not sign an upload URL; retry later.'],
+};
+
+/**
+ * finalize.sh treats every 4xx except 408/429 as final (no retry) and retries 5xx, so: 401 bad
+ * token, 404 unknown id, 403 not a Jibri recording or not in an uploadable status, 409 the file
+ * is already in storage, 503 storage not configured or not answering, or the URL not signed.
+ */
+function send(res: Response, result: UploadUrlResult): void {
+  switch (result.outcome) {
+    case 'issued':
+      res.json({ url: result.url, key: result.key, expires_at: result.expiresAt.toISOString() });
+      return;
+    case 'not_jibri':
+    case 'not_uploadable':
+      res.status(403).json({ detail: result.detail });
+      return;
+    case 'already_stored':
+      res.status(409).json({ detail: result.detail });
+      return;
+    default: {
+      const [status, detail] = FIXED[result.outcome];
+      res.status(status).json({ detail });
+    }
+  }
+}
 
 /**
  * POST /api/v1.0/recordings/{id}/upload-url/ (deploy/jibri/finalize.sh). The body (`{}`) is
@@ -8,8 +41,7 @@ import type { JibriUploadUrls } from '../../recording/jibri-endpoints/upload-url
 export function jibriUploadUrlRouter(uploads: JibriUploadUrls): Router {
   const router = Router();
   router.post('/api/v1.0/recordings/:id/upload-url', express.raw({ type: () => true, limit: '16kb' }), async (req, res) => {
-    const answer = await uploads.issue(String(req.params.id), req.get('authorization'));
-    res.status(answer.status).json(answer.body);
+    send(res, await uploads.issue(String(req.params.id), req.get('authorization')));
   });
   return router;
 }
