@@ -149,6 +149,19 @@ test('clicking the download link saves the bytes under the name from Content-Dis
   }
 });
 
+test('nothing leaves the machine: a request to another host fails at the dead loopback proxy', async () => {
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    // A reserved name (.invalid): even without the guard it would go nowhere.
+    await expect(page.goto('http://outside.invalid/')).rejects.toThrow(/ERR_PROXY_CONNECTION_FAILED/);
+    // Loopback is still reached directly.
+    expect((await page.goto(`${base}/whoami`))?.status()).toBe(200);
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('each context starts with no cookies', async () => {
   const first = await browser.newContext();
   const second = await browser.newContext();

@@ -10,12 +10,16 @@ import puppeteer, { type Browser, type BrowserContext, type CDPSession, type Pag
 export const CHROMIUM_BIN = process.env.TEST_CHROMIUM_BIN || '/usr/bin/chromium';
 
 /**
- * Flags: quiet (no first-run, sync, component updates or background requests to the outside:
- * the machine has no network but the loopback), QUIC off so every request is plain HTTP that
- * nginx logs, media may play without a user gesture and makes no sound. As root chromium
- * refuses to start without --no-sandbox.
+ * Flags: quiet (no first-run, sync, component updates or background requests), QUIC off so
+ * every request is plain HTTP that nginx logs, media may play without a user gesture and
+ * makes no sound. Tests reach only this machine: every non-loopback request goes to a proxy
+ * on a closed loopback port (chromium never proxies localhost and loopback addresses, and
+ * leaves name resolution of proxied requests to the proxy), so a page that links outside
+ * fails instead of going out.
+ * As root chromium refuses to start without --no-sandbox.
  */
 const CHROMIUM_ARGS = [
+  '--proxy-server=http://127.0.0.1:9',
   '--disable-gpu',
   '--disable-quic',
   '--no-first-run',
