@@ -22,8 +22,9 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # Only for promtool: without its recommended node exporter.
 need_apt_bare=()
 command -v promtool >/dev/null 2>&1 || need_apt_bare+=(prometheus)
-if [ $((${#need_apt[@]} + ${#need_apt_bare[@]})) -gt 0 ]; then
-  echo "[test] installing ${need_apt[*]} ${need_apt_bare[*]} with apt-get"
+all_apt=("${need_apt[@]}" "${need_apt_bare[@]}")
+if [ ${#all_apt[@]} -gt 0 ]; then
+  echo "[test] installing ${all_apt[*]} with apt-get"
   $SUDO apt-get update -qq
   if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
