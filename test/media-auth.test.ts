@@ -203,6 +203,10 @@ describe('media-auth refusals', () => {
       { Authorization: 'Bearer not.a.jwt' },
       // A download token is not a user token (it is signed with a derived key, for another audience).
       { Authorization: `Bearer ${signDownloadToken({ secret: LINK_SECRET, recordingId: saved.id, key: saved.key, userSub: owner.sub, ttlSeconds: 60 }).token}` },
+      // ... not even when signed with the user-token secret itself (its audience gives it away).
+      { Authorization: `Bearer ${signDownloadToken({ secret: TEST_JWT_SECRET, recordingId: saved.id, key: saved.key, userSub: owner.sub, ttlSeconds: 60 }).token}` },
+      // A user token must expire.
+      { Authorization: `Bearer ${jwt.sign({ ...owner }, TEST_JWT_SECRET, { algorithm: 'HS256' })}` },
     ];
     for (const headers of refused) {
       const res = await mediaAuth(saved.path, headers);

@@ -1,5 +1,6 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import jwt, { Algorithm } from 'jsonwebtoken';
+import { DOWNLOAD_TOKEN_AUDIENCE } from '../downloads/download-token';
 import { userFromClaims } from './claims';
 import type { AuthUser } from './user';
 
@@ -11,6 +12,25 @@ export interface VerifierSettings {
 }
 
 export type VerifyResult = { ok: true; user: AuthUser } | { ok: false; reason: string };
+
+/** Seconds of clock difference with the issuer that are forgiven (exp, nbf, iat). */
+const CLOCK_TOLERANCE_S = 5;
+
+/**
+ * What jsonwebtoken leaves unchecked: `exp` is only checked when present and a future `iat` is
+ * accepted. A user token must expire, must not claim to be issued later than now, and must not
+ * be a download-link token (which also has a `sub`), whatever AUTH_JWT_AUDIENCE is.
+ */
+function payloadProblem(payload: unknown, now: number): string | null {
+  if (typeof payload !== 'object' || payload === null) return 'invalid token';
+  const { exp, iat, aud } = payload as Record<string, unknown>;
+  if (typeof exp !== 'number') return 'token has no expiry (exp)';
+  if (iat !== undefined && typeof iat !== 'number') return 'invalid iat';
+  if (typeof iat === 'number' && iat > now + CLOCK_TOLERANCE_S) return 'token issued in the future (iat)';
+  const audiences = Array.isArray(aud) ? aud : [aud];
+  if (audiences.includes(DOWNLOAD_TOKEN_AUDIENCE)) return 'not a user token';
+  return null;
+}
 
 /**
  * Verifies user JWTs. The accepted algorithms follow from the configured key alone (HS256 for
@@ -44,12 +64,14 @@ export class TokenVerifier {
         algorithms: this.algorithms,
         issuer: this.settings.issuer,
         audience: this.settings.audience,
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_S,
       });
     } catch (err) {
       const name = err instanceof Error ? err.name : 'Error';
       return { ok: false, reason: name === 'TokenExpiredError' ? 'token expired' : 'invalid token' };
     }
+    const problem = payloadProblem(payload, Math.floor(Date.now() / 1000));
+    if (problem) return { ok: false, reason: problem };
     const user = userFromClaims(payload);
     if (!user) return { ok: false, reason: 'token claims are invalid (sub is required)' };
     return { ok: true, user };

@@ -1,3 +1,4 @@
+import { authKeysProblem } from './auth-keys';
 import { concern } from './concern';
 import { envString, issue } from './env-parsers';
 
@@ -8,12 +9,14 @@ export const authConcern = concern(
     AUTH_JWT_PUBLIC_KEY: envString(),
     AUTH_JWT_ISSUER: envString(),
     AUTH_JWT_AUDIENCE: envString(),
+    // Read here for the key rules (auth-keys.ts): production needs a key; link keys stay apart.
+    NODE_ENV: envString(),
+    DOWNLOAD_LINK_SECRET: envString(),
   },
   (env, ctx) => {
     const publicKey = env.AUTH_JWT_PUBLIC_KEY?.replace(/\\n/g, '\n');
-    if (env.AUTH_JWT_SECRET && publicKey) issue(ctx, 'AUTH_JWT_PUBLIC_KEY', 'set either AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY, not both');
-    if (publicKey && !publicKey.includes('BEGIN')) issue(ctx, 'AUTH_JWT_PUBLIC_KEY', 'expected a PEM public key');
-    if (env.AUTH_JWT_SECRET && env.AUTH_JWT_SECRET.length < 16) issue(ctx, 'AUTH_JWT_SECRET', 'must be at least 16 characters');
+    const problem = authKeysProblem(env);
+    if (problem) issue(ctx, problem.variable, problem.message);
     return {
       secret: env.AUTH_JWT_SECRET,
       publicKey,

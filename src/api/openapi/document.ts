@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { OPERATIONS, type Operation, type Security } from './operations';
 
 const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, object> = {
-  user: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User JWT issued by the host application.' },
+  user: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User JWT issued by the host application; `exp` is required, `iat`/`nbf` must not be in the future.' },
   storageToken: { type: 'http', scheme: 'bearer', description: 'RECORDING_STORAGE_EVENT_TOKEN, sent by MinIO.' },
   livekitSignature: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'LiveKit webhook JWT (no Bearer prefix) whose sha256 claim covers the body.' },
   jibriToken: { type: 'http', scheme: 'bearer', description: 'JIBRI_WEBHOOK_TOKEN.' },
