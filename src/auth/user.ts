@@ -1,4 +1,5 @@
-import type { RoomRole } from '../recording/status';
+/** A user's role in a room, from the JWT's `rooms` claim. */
+export type RoomRole = 'owner' | 'administrator' | 'member';
 
 /** The caller, as the host application's JWT describes them (SPEC.md, Users and authentication). */
 export interface AuthUser {

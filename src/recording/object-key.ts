@@ -1,4 +1,5 @@
 import type { WorkerKind } from '../config/config';
+import { CONTENT_TYPES, type FileExtension } from '../storage/content-types';
 import { UUID_PATTERN } from '../util/uuid';
 
 /**
@@ -6,13 +7,7 @@ import { UUID_PATTERN } from '../util/uuid';
  * MP4 for video (LiveKit room composite, Jibri), OGG for audio only.
  */
 
-export type RecordingExtension = 'mp4' | 'ogg';
-
-/** The content types a file of each extension may be stored with; the first is the one we name. */
-export const CONTENT_TYPES: Record<RecordingExtension, readonly [string, ...string[]]> = {
-  mp4: ['video/mp4'],
-  ogg: ['audio/ogg', 'application/ogg', 'audio/opus'],
-};
+export type RecordingExtension = FileExtension;
 
 export function extensionForKind(kind: WorkerKind): RecordingExtension {
   return kind === 'livekit-audio' ? 'ogg' : 'mp4';
@@ -37,5 +32,5 @@ export function matchRecordingKey(key: string, folder: string): { recordingId: s
 }
 
 export function contentTypeMatches(extension: RecordingExtension, contentType: string | null): boolean {
-  return contentType !== null && CONTENT_TYPES[extension].includes(contentType);
+  return contentType !== null && (CONTENT_TYPES[extension] as readonly string[]).includes(contentType);
 }

@@ -29,5 +29,5 @@ export const FINAL_STATUSES: readonly RecordingStatus[] = [
 /** A storage event (or the reconciler finding the object) may mark a recording saved from these. */
 export const SAVABLE_STATUSES: readonly RecordingStatus[] = ['initiated', 'active', 'stopped', 'failed_to_stop'];
 
-export type RoomRole = 'owner' | 'administrator' | 'member';
+export type { RoomRole } from '../auth/user';
 export type AccessRole = 'owner' | 'administrator';

@@ -1,4 +1,4 @@
-import { CONTENT_TYPES, type RecordingExtension } from '../../recording/object-key';
+import { CONTENT_TYPES, isFileExtension } from '../content-types';
 import { parseS3Records } from './s3-records';
 import type { ParseResult } from './storage-event';
 
@@ -7,7 +7,7 @@ export function parseAwsEvent(body: unknown): ParseResult {
   return parseS3Records(body, {
     contentType: (_record, key) => {
       const ext = /\.([a-z0-9]+)$/i.exec(key)?.[1]?.toLowerCase();
-      return ext && ext in CONTENT_TYPES ? CONTENT_TYPES[ext as RecordingExtension][0] : null;
+      return ext && isFileExtension(ext) ? CONTENT_TYPES[ext][0] : null;
     },
     eventName: (name) => (name.startsWith('s3:') ? name : `s3:${name}`),
   });
