@@ -11,9 +11,6 @@ export const RecordingStatus = {
 } as const;
 export type RecordingStatus = (typeof RecordingStatus)[keyof typeof RecordingStatus];
 
-/** The statuses that hold a room (at most one per room, enforced by a partial unique index). */
-export const ROOM_LOCKING_STATUSES: readonly RecordingStatus[] = ['initiated', 'active'];
-
 /** A file exists and may be downloaded. */
 export const DOWNLOADABLE_STATUSES: readonly RecordingStatus[] = ['saved', 'notification_succeeded'];
 
