@@ -8,6 +8,7 @@ import { jobsConcern } from './jobs';
 import { livekitConcern } from './livekit';
 import { reconcileConcern } from './reconcile';
 import { recordingConcern } from './recording';
+import { roomsConcern } from './rooms';
 import { serverConcern } from './server';
 import { storageEventsConcern } from './storage-events';
 import { storageConcern } from './storage';
@@ -29,6 +30,7 @@ const CONCERNS = {
   email: emailConcern,
   reconcile: reconcileConcern,
   jobs: jobsConcern,
+  rooms: roomsConcern,
 } as const;
 
 type Concerns = typeof CONCERNS;

@@ -36,8 +36,10 @@ export class RecordingMediator {
     return objectKeyFor(this.options.outputFolder, recording.id, recording.workerKind);
   }
 
-  startRequest(recording: Pick<Recording, 'id' | 'room' | 'workerKind'>): StartRequest {
-    return { recordingId: recording.id, room: recording.room, objectKey: this.objectKey(recording) };
+  startRequest(recording: Pick<Recording, 'id' | 'room' | 'workerKind'> & { options?: Recording['options'] }): StartRequest {
+    const request: StartRequest = { recordingId: recording.id, room: recording.room, objectKey: this.objectKey(recording) };
+    if (recording.options?.layout) request.layout = recording.options.layout;
+    return request;
   }
 
   /**

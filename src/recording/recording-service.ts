@@ -4,7 +4,7 @@ import { isUuid } from '../util/uuid';
 import { badRequest, conflict, forbidden, notFound, RecordingError } from './errors';
 import type { RecordingMediator } from './mediator';
 import type { Recording } from './recording';
-import { roomName, startRecordingBody } from './start-request';
+import { parseStart, roomName, startRecordingBody, zodDetail } from './start-request';
 import type { AccessRole } from './status';
 import { FINAL_STATUSES } from './status';
 import type { RecordingStore } from './store/recording-store';
@@ -23,20 +23,20 @@ export class RecordingService {
     private readonly storage: ObjectRemover | undefined,
   ) {}
 
-  async start(user: AuthUser, room: string, body: unknown): Promise<Recording> {
+  /** `automatic`: a room's recording policy starts it (src/rooms), so it also stops when the room empties. */
+  async start(user: AuthUser, room: string, body: unknown, how: { automatic?: boolean } = {}): Promise<Recording> {
     const name = parseRoom(room);
     if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may start a recording.');
     const parsed = startRecordingBody.safeParse(body ?? {});
     if (!parsed.success) throw badRequest(zodDetail(parsed.error));
-    const kind = this.registry.kindForMode(parsed.data.mode);
-    if (!kind) throw badRequest(`Unknown mode "${parsed.data.mode}"; expected one of: ${this.registry.modeNames.join(', ')}.`);
-    const options = parsed.data.options ?? {};
+    const { mode, kind, options } = parseStart(parsed.data, this.registry);
     const recording = await this.store.createInitiated({
       room: name,
-      mode: parsed.data.mode,
+      mode,
       workerKind: kind,
       options,
       isPermanent: options.permanent === true,
+      automatic: how.automatic === true,
       owner: user,
       startLeaseMs: this.mediator.startLeaseMs(kind),
     });
@@ -120,11 +120,4 @@ function parseRoom(room: string): string {
   const parsed = roomName.safeParse(room);
   if (!parsed.success) throw badRequest(`Invalid room name: ${parsed.error.issues[0]?.message ?? 'invalid'}.`);
   return parsed.data;
-}
-
-function zodDetail(error: { issues: { path: PropertyKey[]; message: string; code: string }[] }): string {
-  const issue = error.issues[0];
-  if (!issue) return 'Invalid request body.';
-  const where = issue.path.length ? issue.path.map(String).join('.') : 'body';
-  return `Invalid request body: ${where}: ${issue.message}.`;
 }

@@ -5,6 +5,8 @@ import type { AccessRole, RecordingStatus } from './status';
 export interface RecordingOptions {
   permanent?: boolean;
   language?: string;
+  /** LiveKit room-composite layout (LiveKit video modes). */
+  layout?: string;
 }
 
 /** One recording as the service keeps it. */
@@ -20,6 +22,8 @@ export interface Recording {
   workerError: string | null;
   options: RecordingOptions;
   isPermanent: boolean;
+  /** Started by the room's recording policy (src/rooms): it stops once the room has been empty for the grace. */
+  automatic: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,20 +1,28 @@
 import { z } from 'zod';
+import type { WorkerKind } from '../config/config';
+import { badRequest } from './errors';
+import { LIVEKIT_LAYOUTS } from './workers/livekit/egress-request';
 
-/** Body of POST /rooms/{room}/start-recording/. Unknown option keys are refused so typos do not pass silently. */
+/** `options` of start-recording (and of a room's recording policy). Unknown keys are refused so typos do not pass silently. */
+export const startOptions = z
+  .object({
+    permanent: z.boolean().optional(),
+    language: z.string().min(2).max(35).optional(),
+    /** LiveKit's room-composite layout; LiveKit video modes only. */
+    layout: z.enum(LIVEKIT_LAYOUTS).optional(),
+  })
+  .strict();
+
+/** Body of POST /rooms/{room}/start-recording/. */
 export const startRecordingBody = z
   .object({
     mode: z.string().min(1).max(64),
-    options: z
-      .object({
-        permanent: z.boolean().optional(),
-        language: z.string().min(2).max(35).optional(),
-      })
-      .strict()
-      .optional(),
+    options: startOptions.optional(),
   })
   .strict();
 
 export type StartRecordingBody = z.infer<typeof startRecordingBody>;
+export type StartOptions = z.infer<typeof startOptions>;
 
 /** Room names come from the URL: printable, no slashes, bounded. */
 export const roomName = z
@@ -22,3 +30,34 @@ export const roomName = z
   .min(1)
   .max(255)
   .regex(/^[^\s/\\?#%\u0000-\u001f\u007f]+$/, 'room names may not contain spaces, slashes or control characters');
+
+export interface ParsedStart {
+  mode: string;
+  kind: WorkerKind;
+  options: StartOptions;
+}
+
+/**
+ * Checks a mode and its options as start-recording does (a recording policy is checked the
+ * same way): an unknown mode or an option the mode's worker cannot honour is a bad request.
+ */
+export function parseStart(
+  parsed: { mode: string; options?: StartOptions | undefined },
+  modes: { kindForMode(mode: string): WorkerKind | undefined; modeNames: string[] },
+): ParsedStart {
+  const kind = modes.kindForMode(parsed.mode);
+  if (!kind) throw badRequest(`Unknown mode "${parsed.mode}"; expected one of: ${modes.modeNames.join(', ')}.`);
+  const options = parsed.options ?? {};
+  if (options.layout !== undefined && kind !== 'livekit-video') {
+    throw badRequest(`Invalid request body: options.layout: mode "${parsed.mode}" is not recorded by LiveKit video (${kind}); layouts apply to LiveKit video modes only.`);
+  }
+  return { mode: parsed.mode, kind, options };
+}
+
+/** A zod error as one line: where, and what is wrong. */
+export function zodDetail(error: { issues: { path: PropertyKey[]; message: string; code: string }[] }): string {
+  const issue = error.issues[0];
+  if (!issue) return 'Invalid request body.';
+  const where = issue.path.length ? issue.path.map(String).join('.') : 'body';
+  return `Invalid request body: ${where}: ${issue.message}.`;
+}

@@ -14,6 +14,8 @@ export interface NewRecording {
   workerKind: WorkerKind;
   options: RecordingOptions;
   isPermanent: boolean;
+  /** Started by a room's recording policy. */
+  automatic?: boolean;
   owner: AuthUser;
   /** How long the start may take before the reconciler may judge the recording (its lease). */
   startLeaseMs: number;
@@ -84,6 +86,7 @@ export class RecordingStore {
         owner.name,
         owner.locale,
         owner.zoneinfo,
+        input.automatic === true,
       ]);
       return row!;
     } catch (err) {

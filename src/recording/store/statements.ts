@@ -7,7 +7,7 @@ import { statement } from '../../db/sql';
 
 /** A recording row under the alias `r`, with the field names of the Recording type. */
 const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "workerKind", r.worker_id AS "workerId",
-  r.worker_error AS "workerError", r.options, r.is_permanent AS "isPermanent",
+  r.worker_error AS "workerError", r.options, r.is_permanent AS "isPermanent", r.automatic,
   r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
 
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
@@ -21,8 +21,8 @@ export const SQL = {
   insertInitiated: statement(
     'insert_initiated',
     `WITH r AS (
-       INSERT INTO recordings (id, room, mode, status, worker_kind, options, is_permanent, reconcile_at)
-       VALUES ($1, $2, $3, 'initiated', $4, $5, $6, ${inMs('$7')})
+       INSERT INTO recordings (id, room, mode, status, worker_kind, options, is_permanent, reconcile_at, automatic)
+       VALUES ($1, $2, $3, 'initiated', $4, $5, $6, ${inMs('$7')}, $13)
        RETURNING *
      ), owner AS (
        INSERT INTO recording_accesses (id, recording_id, user_sub, role, email, name, locale, zoneinfo)

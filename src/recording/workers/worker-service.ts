@@ -37,6 +37,8 @@ export interface StartRequest {
   room: string;
   /** The object key the file must be uploaded to: `{folder}/{recordingId}.{ext}`. */
   objectKey: string;
+  /** LiveKit room-composite layout asked for at start (LiveKit video only); unset: the worker's default. */
+  layout?: string;
 }
 
 /**

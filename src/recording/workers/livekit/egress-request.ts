@@ -10,7 +10,14 @@ import type { AppConfig } from '../../../config/config';
 
 export type LivekitKind = 'livekit-video' | 'livekit-audio';
 
-/** LiveKit's built-in composite template; the light variant has a white background. */
+/**
+ * The layouts of LiveKit's built-in room-composite template (egress's template-default):
+ * `grid`, `speaker` and `single-speaker`, dark unless `-light` (white background); `-dark`
+ * names the default explicitly.
+ */
+export const LIVEKIT_LAYOUTS = ['grid', 'speaker', 'single-speaker'].flatMap((l) => [l, `${l}-light`, `${l}-dark`]) as [string, ...string[]];
+
+/** The layout when a start names none. */
 export const EGRESS_LAYOUT = 'speaker-light';
 
 type Storage = NonNullable<AppConfig['storage']>;

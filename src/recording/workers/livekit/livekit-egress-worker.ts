@@ -67,7 +67,7 @@ export class LivekitEgressWorker implements WorkerService {
         request.room,
         { file: fileOutput(this.kind, request.objectKey, storage) },
         {
-          layout: EGRESS_LAYOUT,
+          layout: request.layout ?? EGRESS_LAYOUT,
           audioOnly: this.kind === 'livekit-audio',
           encodingOptions: encodingOptions(this.kind, this.config.workers.encoding),
         },
