@@ -10,6 +10,7 @@ import type { StorageEvents } from '../recording/events/storage-events';
 import type { JibriUploadUrls } from '../recording/jibri-uploads';
 import type { RecordingService } from '../recording/recording-service';
 import type { RecordingStatus } from '../recording/status';
+import type { RoomsService } from '../rooms/rooms-service';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-errors';
 import { httpMetrics } from './http-metrics';
@@ -21,6 +22,7 @@ import { livekitWebhookRouter } from './routes/livekit-webhook';
 import { metricsRouter } from './routes/metrics';
 import { openapiRouter } from './routes/openapi';
 import { recordingsRouter } from './routes/recordings';
+import { roomActivityRouter } from './routes/room-activity';
 import { roomsRouter } from './routes/rooms';
 import { storageHookRouter } from './routes/storage-hook';
 import { webhookRateLimit } from './webhook-rate-limit';
@@ -40,6 +42,8 @@ export interface ApiDeps {
   verifier: TokenVerifier;
   metrics: Metrics;
   recordings: RecordingService;
+  /** Room activity, live recording and recording policy (src/rooms). */
+  rooms: RoomsService;
   mediaAuthorizer: MediaAuthorizer;
   downloadSecret: DownloadSecret;
   storageEvents: StorageEvents;
@@ -76,6 +80,7 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(roomsRouter(deps));
+  app.use(roomActivityRouter(deps));
   app.use(downloadLinkRouter(deps));
   app.use(recordingsRouter(deps));
 

@@ -90,7 +90,56 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Set by compose: rooms live and the people in them, read from the database at scrape time. */
+  roomTotals: (() => Promise<{ live: number; participants: number }>) | undefined;
+  private roomTotalsRead: Promise<{ live: number; participants: number } | null> | null = null;
+
+  readonly roomsLive = new Gauge({
+    name: 'recorder_rooms_live',
+    help: 'LiveKit rooms live, from LiveKit webhooks (read at scrape time)',
+    registers: [this.registry],
+    collect: async () => {
+      const totals = await this.readRoomTotals();
+      if (totals) this.roomsLive.set(totals.live);
+    },
+  });
+
+  readonly roomParticipants = new Gauge({
+    name: 'recorder_room_participants',
+    help: 'People in LiveKit rooms (egress, agents and other non-person participants not counted; read at scrape time)',
+    registers: [this.registry],
+    collect: async () => {
+      const totals = await this.readRoomTotals();
+      if (totals) this.roomParticipants.set(totals.participants);
+    },
+  });
+
+  readonly automaticStarts = new Counter({
+    name: 'recorder_automatic_starts_total',
+    help: 'Automatic starts by recording policies, by outcome (started, failed and retried, already_recording, skipped, invalid)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly automaticStops = new Counter({
+    name: 'recorder_automatic_stops_total',
+    help: 'Automatic recordings stopped because their room stayed empty or finished, by outcome (stopped, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'recorder_' });
+  }
+
+  /** One database read for both room gauges of a scrape; a database that is down leaves them as they were. */
+  private readRoomTotals(): Promise<{ live: number; participants: number } | null> {
+    if (!this.roomTotals) return Promise.resolve(null);
+    this.roomTotalsRead ??= this.roomTotals()
+      .catch(() => null)
+      .finally(() => {
+        this.roomTotalsRead = null;
+      });
+    return this.roomTotalsRead;
   }
 }

@@ -19,6 +19,13 @@ import { RecordingService } from '../recording/recording-service';
 import { RecordingStore } from '../recording/store/recording-store';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { createWorkerRegistry } from '../recording/workers/registry';
+import { RoomActivityEvents } from '../rooms/activity-events';
+import { autoStartJob } from '../rooms/auto-start-job';
+import { autoStopJob } from '../rooms/auto-stop-job';
+import { livekitParticipants } from '../rooms/livekit-participants';
+import { RoomReconciler } from '../rooms/room-reconciler';
+import { RoomsService } from '../rooms/rooms-service';
+import { RoomStore } from '../rooms/store/room-store';
 import { ensureRecordingLifecycle } from '../storage/bucket-lifecycle';
 import { createObjectStorage } from '../storage/object-storage';
 
@@ -82,15 +89,56 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     runner.every({ kind: 'reconcile', intervalMs: config.reconcile.intervalMs, leaseMs: 10 * 60_000, run: () => reconciler.run() });
   }
 
+  // Rooms: activity from LiveKit's webhooks, recording policies and their automatic recordings.
+  const roomStore = new RoomStore(db.sql, { autoStopGraceMs: config.rooms.autoStopGraceMs });
+  const liveRecording = (room: string) => store.findLiveInRoom(room);
+  runner.register(
+    autoStartJob({
+      rooms: roomStore,
+      liveRecording,
+      start: (user, room, body, how) => recordings.start(user, room, body, how),
+      retryBaseMs: config.rooms.autoStartRetryBaseMs,
+      onOutcome: (outcome) => metrics.automaticStarts.inc({ outcome }),
+    }),
+  );
+  runner.register(
+    autoStopJob({
+      rooms: roomStore,
+      liveRecording,
+      stop: (recording) => mediator.stop(recording),
+      graceMs: config.rooms.autoStopGraceMs,
+      onOutcome: (outcome) => metrics.automaticStops.inc({ outcome }),
+    }),
+  );
+  if (config.livekit && config.rooms.reconcileIntervalMs > 0) {
+    const roomReconciler = new RoomReconciler({
+      rooms: roomStore,
+      lister: livekitParticipants(config.livekit, config.workers.timeoutMs),
+      onQueued: kick,
+      onCorrection: () => metrics.reconcilerCorrections.inc({ action: 'room_activity' }),
+    });
+    runner.every({ kind: 'rooms.reconcile', intervalMs: config.rooms.reconcileIntervalMs, leaseMs: 10 * 60_000, run: () => roomReconciler.run() });
+  } else {
+    runner.every({ kind: 'rooms.prune', intervalMs: 3600_000, leaseMs: 60_000, run: () => roomStore.prune() });
+  }
+  metrics.roomTotals = () => roomStore.totals();
+
   const api: ApiDeps = {
     config,
     verifier,
     metrics,
     recordings,
+    rooms: new RoomsService({
+      rooms: roomStore,
+      liveRecording,
+      accessOf: async (id, sub) => (await store.findAccess(id, sub))?.role ?? null,
+      modes: registry,
+      onQueued: kick,
+    }),
     mediaAuthorizer: new MediaAuthorizer(config, store, verifier, downloadSecret),
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick),
-    livekitEvents: new LivekitEventHandler(config, store, kick),
+    livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick)),
     jibriWebhook: new JibriStatusWebhook(config.jibri.webhookToken, registry, store, metrics),
     jibriUploads: new JibriUploadUrls(config, store, storage),
     readinessChecks: [

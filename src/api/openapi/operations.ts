@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { startRecordingBody } from '../../recording/start-request';
+import { recordingPolicyBody } from '../../rooms/policy';
 import { jibriStatusEventBody } from '../../recording/workers/jibri/jibri-api';
 import { s3EventBody } from '../../storage/events/s3-records';
 import {
@@ -13,11 +14,12 @@ import {
   recordingPage,
   uploadUrlBody,
 } from './response-schemas';
+import { policyBody, roomBody } from './room-schemas';
 
 export type Security = 'user' | 'storageToken' | 'livekitSignature' | 'jibriToken' | 'jibriUploadToken' | 'none';
 
 export interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** As SPEC.md writes it (trailing slash optional in practice). */
   path: string;
   id: string;
@@ -59,6 +61,38 @@ export const OPERATIONS: Operation[] = [
       403: err('The caller may not manage this room.'),
       404: err('No active recording in this room.'),
       502: err('The worker failed; the recording is kept as failed_to_stop.'),
+    },
+  },
+  {
+    method: 'get', path: `${room}/`, id: 'getRoom', tag: 'rooms', security: ['user'],
+    summary: 'The room: whether it is live, its participants (people only), its live recording and its recording policy (any room role, members included).',
+    responses: {
+      200: { description: 'The room.', schema: roomBody },
+      400: err('Invalid room name.'),
+      401: err('No or invalid user token.'),
+      403: err('The caller has no role in this room.'),
+      503: err('The database is unavailable.'),
+    },
+  },
+  {
+    method: 'put', path: `${room}/recording-policy/`, id: 'putRecordingPolicy', tag: 'rooms', security: ['user'],
+    summary: "Set the room's recording policy (owner or administrator); the caller owns the recordings it starts.", body: recordingPolicyBody,
+    responses: {
+      200: { description: 'The policy.', schema: policyBody },
+      400: err('Bad body: unknown trigger or mode, an option the mode does not take, a Jibri mode.'),
+      401: err('No or invalid user token.'),
+      403: err('The caller may not manage this room.'),
+      503: err('The database is unavailable.'),
+    },
+  },
+  {
+    method: 'delete', path: `${room}/recording-policy/`, id: 'deleteRecordingPolicy', tag: 'rooms', security: ['user'],
+    summary: "Remove the room's recording policy: the trigger is back to none.",
+    responses: {
+      204: { description: 'Removed (or there was none).', schema: null },
+      400: err('Invalid room name.'),
+      401: err('No or invalid user token.'),
+      403: err('The caller may not manage this room.'),
     },
   },
   {

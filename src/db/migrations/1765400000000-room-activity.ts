@@ -17,6 +17,8 @@ export class RoomActivity1765400000000 implements MigrationInterface {
         is_active boolean NOT NULL DEFAULT false,
         started_at timestamptz,
         room_event_at bigint NOT NULL DEFAULT 0,
+        finished_at bigint NOT NULL DEFAULT 0,
+        finished_sid varchar(64),
         participants integer NOT NULL DEFAULT 0,
         empty_since timestamptz,
         vacancies integer NOT NULL DEFAULT 0,

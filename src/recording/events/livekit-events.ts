@@ -10,6 +10,11 @@ const log = childLogger('livekit-events');
 
 export type EventOutcome = 'updated' | 'unchanged' | 'unknown_recording' | 'ignored';
 
+/** Another reader of LiveKit's webhooks (room activity, src/rooms): it sees every event first. */
+export interface LivekitEventListener {
+  handle(event: WebhookEvent): Promise<EventOutcome>;
+}
+
 /**
  * Keeps recordings true to what LiveKit Egress reports (webhooks): started/updated confirm
  * `active`; ended moves to stopped, aborted, failed or (when storage events are off) saved;
@@ -20,9 +25,11 @@ export class LivekitEventHandler {
     private readonly config: AppConfig,
     private readonly store: RecordingStore,
     private readonly onQueued: () => void,
+    private readonly rooms?: LivekitEventListener,
   ) {}
 
   async handle(event: WebhookEvent): Promise<EventOutcome> {
+    const activity = (await this.rooms?.handle(event)) ?? 'ignored';
     switch (event.event) {
       case 'egress_started':
       case 'egress_updated':
@@ -31,7 +38,7 @@ export class LivekitEventHandler {
       case 'room_finished':
         return event.room?.name ? this.onRoomFinished(event.room.name) : 'ignored';
       default:
-        return 'ignored';
+        return activity;
     }
   }
 

@@ -1,0 +1,78 @@
+import type { Job, JobHandler, JobOutcome } from '../jobs/job';
+import { scrubError } from '../jobs/retry';
+import { childLogger } from '../logging/logger';
+import { RecordingError } from '../recording/errors';
+import type { Recording } from '../recording/recording';
+import { authorAsUser, conditionHolds } from './policy';
+import { AUTO_START_KIND, type RoomStore } from './store/room-store';
+
+const log = childLogger('rooms');
+
+export type AutoStartOutcome = 'started' | 'failed' | 'already_recording' | 'skipped' | 'invalid';
+
+export interface AutoStartDeps {
+  rooms: RoomStore;
+  /** The room's live (initiated or active) recording, if any. */
+  liveRecording(room: string): Promise<Recording | null>;
+  /** Starts a recording exactly as start-recording does (RecordingService.start). */
+  start(user: ReturnType<typeof authorAsUser>, room: string, body: unknown, how: { automatic: boolean }): Promise<Recording>;
+  retryBaseMs: number;
+  onOutcome?(outcome: AutoStartOutcome): void;
+}
+
+/**
+ * The automatic start of a room's recording, queued when the policy's condition became true.
+ * It looks again when it runs: nothing is started when the condition no longer holds, when a
+ * recording runs (or ran during this fill and was stopped: a manual stop is respected). The
+ * start is the API's, for the policy's author; a worker failure is retried with backoff while
+ * the condition holds. One live recording per room, by the database, keeps concurrent starts
+ * (other instances, an API call) to one.
+ */
+export function autoStartJob(deps: AutoStartDeps): JobHandler<{ room: string }> {
+  const outcome = (o: AutoStartOutcome) => deps.onOutcome?.(o);
+  return {
+    kind: AUTO_START_KIND,
+    // A start is one worker call under its own deadline; a claim outliving this is taken over.
+    leaseMs: 5 * 60_000,
+    retry: { maxAttempts: 100, baseMs: deps.retryBaseMs, maxMs: Math.max(deps.retryBaseMs, 5 * 60_000) },
+
+    async run(job: Job<{ room: string }>): Promise<JobOutcome> {
+      const { room } = job.payload;
+      const [activity, policy] = await Promise.all([deps.rooms.activity(room), deps.rooms.policy(room)]);
+      if (!policy || !activity || !conditionHolds(policy.trigger, activity.participants)) {
+        outcome('skipped');
+        return { status: 'cancelled', reason: 'the policy condition no longer holds' };
+      }
+      if (activity.autoDone) {
+        outcome('skipped');
+        return { status: 'cancelled', reason: 'a recording was already started in this fill of the room' };
+      }
+      if (await deps.liveRecording(room)) {
+        await deps.rooms.markAutoDone(room);
+        outcome('already_recording');
+        return { status: 'done' };
+      }
+      try {
+        const recording = await deps.start(authorAsUser(policy), room, { mode: policy.mode, options: policy.options }, { automatic: true });
+        await deps.rooms.markAutoDone(room);
+        outcome('started');
+        log.info({ room, recordingId: recording.id, attempt: job.attempts }, 'automatic recording started');
+        return { status: 'done' };
+      } catch (err) {
+        if (!(err instanceof RecordingError)) throw err;
+        if (err.kind === 'conflict') {
+          await deps.rooms.markAutoDone(room);
+          outcome('already_recording');
+          return { status: 'done' };
+        }
+        if (err.kind === 'bad_request' || err.kind === 'forbidden') {
+          // The policy no longer fits the configuration (e.g. its mode was removed): retrying cannot help.
+          outcome('invalid');
+          return { status: 'failed', error: scrubError(err) };
+        }
+        outcome('failed');
+        return { status: 'retry', error: scrubError(err) };
+      }
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import type { AuthUser } from '../auth/user';
+import { canManageRoom } from '../auth/user';
+import { badRequest, forbidden } from '../recording/errors';
+import type { Recording } from '../recording/recording';
+import { parseStart, roomName, zodDetail } from '../recording/start-request';
+import type { AccessRole, RoomRole } from '../recording/status';
+import type { WorkerKind } from '../config/config';
+import { recordingPolicyBody, type RecordingPolicy } from './policy';
+import type { RoomActivity, RoomStore } from './store/room-store';
+
+/** What the room view shows (GET /rooms/{room}/). */
+export interface RoomView {
+  room: string;
+  isActive: boolean;
+  participants: number;
+  startedAt: Date | null;
+  /** The room's live recording and the caller's access to it (null: none; they see it, not more). */
+  recording: { recording: Recording; access: AccessRole | null; canStop: boolean } | null;
+  policy: RecordingPolicy | null;
+}
+
+export interface RoomsServiceDeps {
+  rooms: RoomStore;
+  liveRecording(room: string): Promise<Recording | null>;
+  accessOf(recordingId: string, userSub: string): Promise<AccessRole | null>;
+  modes: { kindForMode(mode: string): WorkerKind | undefined; modeNames: string[] };
+  /** New work was queued (a policy whose condition already holds). */
+  onQueued(): void;
+}
+
+/** Rooms for the API: their activity, live recording and recording policy; independent of HTTP. */
+export class RoomsService {
+  constructor(private readonly deps: RoomsServiceDeps) {}
+
+  /** Any role in the room may look, members included: participants must be able to know they are recorded. */
+  async view(user: AuthUser, room: string): Promise<RoomView> {
+    const name = parseRoom(room);
+    if (!roleIn(user, name)) throw forbidden('You have no role in this room.');
+    const [activity, live, policy] = await Promise.all([
+      this.deps.rooms.activity(name),
+      this.deps.liveRecording(name),
+      this.deps.rooms.policy(name),
+    ]);
+    return {
+      room: name,
+      ...activityOf(activity),
+      recording: live
+        ? { recording: live, access: await this.deps.accessOf(live.id, user.sub), canStop: canManageRoom(user, name) && live.status === 'active' }
+        : null,
+      policy,
+    };
+  }
+
+  /** Owners and administrators set the policy; its mode and options are checked like start-recording's. */
+  async putPolicy(user: AuthUser, room: string, body: unknown): Promise<RecordingPolicy> {
+    const name = parseRoom(room);
+    if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may set its recording policy.');
+    const parsed = recordingPolicyBody.safeParse(body ?? {});
+    if (!parsed.success) throw badRequest(zodDetail(parsed.error));
+    const { mode, kind, options } = parseStart(parsed.data, this.deps.modes);
+    if (kind === 'jibri') {
+      throw badRequest(`Invalid request body: mode: "${mode}" is recorded by Jibri; a recording policy follows LiveKit rooms and needs a LiveKit mode.`);
+    }
+    const { sub, email, name: authorName, locale, zoneinfo } = user;
+    const { policy, queued } = await this.deps.rooms.putPolicy(name, {
+      trigger: parsed.data.trigger,
+      mode,
+      options,
+      author: { sub, email, name: authorName, locale, zoneinfo },
+    });
+    if (queued) this.deps.onQueued();
+    return policy;
+  }
+
+  /** Back to no automatic recording; a recording it started keeps running until it is stopped or the room empties. */
+  async deletePolicy(user: AuthUser, room: string): Promise<void> {
+    const name = parseRoom(room);
+    if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may remove its recording policy.');
+    await this.deps.rooms.deletePolicy(name);
+  }
+}
+
+function activityOf(activity: RoomActivity | null): Pick<RoomView, 'isActive' | 'participants' | 'startedAt'> {
+  if (!activity?.isActive) return { isActive: false, participants: activity?.participants ?? 0, startedAt: null };
+  return { isActive: true, participants: activity.participants, startedAt: activity.startedAt };
+}
+
+function roleIn(user: AuthUser, room: string): RoomRole | undefined {
+  return Object.prototype.hasOwnProperty.call(user.rooms, room) ? user.rooms[room] : undefined;
+}
+
+function parseRoom(room: string): string {
+  const parsed = roomName.safeParse(room);
+  if (!parsed.success) throw badRequest(`Invalid room name: ${parsed.error.issues[0]?.message ?? 'invalid'}.`);
+  return parsed.data;
+}

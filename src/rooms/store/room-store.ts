@@ -1,0 +1,290 @@
+import type { Sql, SqlRunner } from '../../db/sql';
+import { enqueue } from '../../jobs/job-runner';
+import type { StartOptions } from '../../recording/start-request';
+import { settle, type ActivityBefore } from '../activity-rules';
+import { countsAsPerson } from '../participant-kind';
+import { conditionHolds, type PolicyAuthor, type RecordingPolicy, type Trigger } from '../policy';
+import { ROOM_SQL } from './statements';
+
+export const AUTO_START_KIND = 'room.auto-start';
+export const AUTO_STOP_KIND = 'room.auto-stop';
+
+/** A room's activity as the service knows it. */
+export interface RoomActivity extends ActivityBefore {
+  room: string;
+  roomSid: string | null;
+  isActive: boolean;
+  /** The last room_finished: its createdAt (Unix s, 0: none) and the room session it ended. */
+  finishedAt: number;
+  finishedSid: string | null;
+  startedAt: Date | null;
+  emptySince: Date | null;
+  updatedAt: Date;
+}
+
+/** One participant_joined / participant_left webhook. */
+export interface ParticipantChange {
+  eventId: string | null;
+  /** The webhook's createdAt, Unix seconds. */
+  at: number;
+  room: string;
+  roomSid: string;
+  /** Room.creationTime, Unix seconds, when the event carries it. */
+  roomCreatedAt: number | null;
+  identity: string;
+  sid: string;
+  kind: string;
+  joined: boolean;
+}
+
+/** One room_started / room_finished webhook. */
+export interface RoomChange {
+  eventId: string | null;
+  at: number;
+  room: string;
+  roomSid: string;
+  roomCreatedAt: number | null;
+  started: boolean;
+}
+
+/** Who ListParticipants lists, or null when LiveKit does not know the room. */
+export type ParticipantSnapshot = { identity: string; sid: string; kind: string }[] | null;
+
+export type ChangeResult = 'duplicate' | 'stale' | 'applied';
+
+export interface Applied {
+  result: ChangeResult;
+  /** A job was queued (the runner should look at once). */
+  queued: boolean;
+}
+
+type PolicyRow = {
+  room: string;
+  trigger: Trigger;
+  mode: string;
+  options: StartOptions;
+  authorSub: string;
+  authorEmail: string | null;
+  authorName: string | null;
+  authorLocale: string | null;
+  authorZoneinfo: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+function toPolicy(row: PolicyRow): RecordingPolicy {
+  return {
+    room: row.room,
+    trigger: row.trigger,
+    mode: row.mode,
+    options: row.options ?? {},
+    author: { sub: row.authorSub, email: row.authorEmail, name: row.authorName, locale: row.authorLocale, zoneinfo: row.authorZoneinfo },
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+const DAY_MS = 24 * 3600_000;
+
+function joinsFinishedSession(change: ParticipantChange, before: RoomActivity): boolean {
+  if (change.at < before.finishedAt) return true;
+  return change.roomSid !== '' && change.roomSid === before.finishedSid;
+}
+
+/**
+ * The one home of room state: activity from LiveKit's webhooks (one presence row per
+ * identity; the count is derived from them), the recording policies, and the automatic-
+ * recording jobs a change queues. Each change runs in one transaction that holds the room's
+ * row lock, so changes to a room apply one after the other on any number of instances, and
+ * the jobs a change queues are written with it (outbox).
+ */
+export class RoomStore {
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: { autoStopGraceMs: number },
+  ) {}
+
+  applyParticipant(change: ParticipantChange): Promise<Applied> {
+    return this.change(change.room, change.eventId, async (tx, before) => {
+      // Nobody joins a room session that has finished: a late join of it is stale.
+      if (change.joined && joinsFinishedSession(change, before)) return false;
+      const statement = change.joined ? ROOM_SQL.joined : ROOM_SQL.left;
+      const counted = countsAsPerson(change.kind);
+      const rows = await tx.query(statement, [change.room, change.identity, change.sid, change.kind, counted, change.at, change.eventId]);
+      if (rows.length === 0) return false;
+      if (change.joined) await tx.query(ROOM_SQL.activeByParticipant, [change.room, change.roomSid, change.at, change.roomCreatedAt]);
+      return true;
+    });
+  }
+
+  applyRoom(change: RoomChange): Promise<Applied> {
+    return this.change(
+      change.room,
+      change.eventId,
+      async (tx) => {
+        if (change.started) {
+          return (await tx.query(ROOM_SQL.roomStarted, [change.room, change.roomSid, change.at, change.roomCreatedAt])).length > 0;
+        }
+        const finished = await tx.query(ROOM_SQL.roomFinished, [change.room, change.roomSid, change.at]);
+        if (finished.length === 0) return false;
+        await tx.query(ROOM_SQL.everyoneLeft, [change.room, change.at]);
+        return true;
+      },
+      // At room_finished the policy's recording stops at once, not after the grace.
+      change.started ? undefined : 0,
+    );
+  }
+
+  /**
+   * Corrects a room from what LiveKit's ListParticipants answered at Unix second `at`; webhooks
+   * newer than that still win. A condition that holds with no start queued (the last one gave
+   * up, or its webhook was lost) gets a start queued again.
+   */
+  reconcile(room: string, snapshot: ParticipantSnapshot, at: number): Promise<Applied> {
+    return this.change(room, null, async (tx) => {
+      if (snapshot === null) {
+        await tx.query(ROOM_SQL.inactiveBySnapshot, [room, at]);
+        await tx.query(ROOM_SQL.absentBySnapshot, [room, [], at]);
+      } else {
+        await tx.query(ROOM_SQL.presentBySnapshot, [
+          room,
+          snapshot.map((p) => p.identity),
+          snapshot.map((p) => p.sid),
+          snapshot.map((p) => p.kind),
+          snapshot.map((p) => countsAsPerson(p.kind)),
+          at,
+        ]);
+        await tx.query(ROOM_SQL.absentBySnapshot, [room, snapshot.map((p) => p.identity), at]);
+        if (snapshot.length > 0) await tx.query(ROOM_SQL.activeBySnapshot, [room, at]);
+      }
+      return true;
+    }, undefined, true);
+  }
+
+  async activity(room: string): Promise<RoomActivity | null> {
+    return (await this.sql.query<RoomActivity>(ROOM_SQL.activity, [room]))[0] ?? null;
+  }
+
+  async policy(room: string): Promise<RecordingPolicy | null> {
+    const [row] = await this.sql.query<PolicyRow>(ROOM_SQL.policy, [room]);
+    return row ? toPolicy(row) : null;
+  }
+
+  /**
+   * Sets the room's policy. It decides afresh: when its condition already holds, a start is
+   * queued now (the room need not empty and fill first).
+   */
+  async putPolicy(
+    room: string,
+    policy: { trigger: Trigger; mode: string; options: StartOptions; author: PolicyAuthor },
+  ): Promise<{ policy: RecordingPolicy; queued: boolean }> {
+    let saved: RecordingPolicy | undefined;
+    const { queued } = await this.change(room, null, async (tx) => {
+      const { author } = policy;
+      const [row] = await tx.query<PolicyRow>(ROOM_SQL.putPolicy, [
+        room,
+        policy.trigger,
+        policy.mode,
+        policy.options,
+        author.sub,
+        author.email,
+        author.name,
+        author.locale,
+        author.zoneinfo,
+      ]);
+      saved = toPolicy(row!);
+      await tx.query(ROOM_SQL.resetAuto, [room]);
+      return true;
+    }, undefined, true);
+    return { policy: saved!, queued };
+  }
+
+  async deletePolicy(room: string): Promise<boolean> {
+    return (await this.sql.query(ROOM_SQL.deletePolicy, [room])).length > 0;
+  }
+
+  /** The policy's recording started or one was found running: no other automatic start until the room empties for the grace. */
+  async markAutoDone(room: string): Promise<void> {
+    await this.sql.query(ROOM_SQL.markAutoDone, [room]);
+  }
+
+  /** The room stayed empty for the whole grace of this vacancy: its fill is over. */
+  async endFill(room: string, vacancy: number): Promise<void> {
+    await this.sql.query(ROOM_SQL.endFill, [room, vacancy]);
+  }
+
+  roomsToReconcile(limit: number): Promise<{ room: string }[]> {
+    return this.sql.query<{ room: string }>(ROOM_SQL.roomsToReconcile, [limit]);
+  }
+
+  /** Rooms live and the people in them, for /metrics. */
+  async totals(): Promise<{ live: number; participants: number }> {
+    const [row] = await this.sql.query<{ live: number; participants: number }>(ROOM_SQL.totals);
+    return row ?? { live: 0, participants: 0 };
+  }
+
+  /** Forgets webhook ids and departed participants after a day: no retry or late delivery comes that late. */
+  async prune(): Promise<void> {
+    await this.sql.query(ROOM_SQL.pruneEvents, [DAY_MS]);
+    await this.sql.query(ROOM_SQL.prunePresences, [DAY_MS]);
+  }
+
+  /**
+   * One change to a room, in one transaction: the webhook id is recorded (a repeat changes
+   * nothing), the room's row is locked, `apply` changes the presences (false: the event was
+   * stale), then the count is derived again and the rules of automatic recording settle what
+   * follows (activity-rules.ts), queueing their jobs in the same transaction.
+   * `recheck`: also queue a start when the condition holds and none is queued (reconciliation,
+   * a new policy), not only when the condition has just become true.
+   */
+  private async change(
+    room: string,
+    eventId: string | null,
+    apply: (tx: SqlRunner, before: RoomActivity) => Promise<boolean>,
+    graceMs: number = this.options.autoStopGraceMs,
+    recheck = false,
+  ): Promise<Applied> {
+    return this.sql.transaction(async (tx) => {
+      if (eventId !== null && (await tx.query(ROOM_SQL.markEvent, [eventId])).length === 0) return { result: 'duplicate', queued: false };
+      await tx.query(ROOM_SQL.ensureRoom, [room]);
+      const [before] = await tx.query<RoomActivity>(ROOM_SQL.lockRoom, [room]);
+      if (!(await apply(tx, before!))) return { result: 'stale', queued: false };
+      const [policy] = await tx.query<PolicyRow>(ROOM_SQL.policy, [room]);
+      const [count] = await tx.query<{ n: number }>(ROOM_SQL.countPresent, [room]);
+      const [after] = await tx.query<RoomActivity>(ROOM_SQL.lockRoom, [room]);
+      const participants = count?.n ?? 0;
+      // `before` holds the count and vacancy the change began with; `after` what `apply` reset (auto_done).
+      const next = settle({ ...before!, autoDone: after!.autoDone }, participants, policy?.trigger, graceMs);
+      if (!next.start && recheck && !next.autoDone && conditionHolds(policy?.trigger, participants)) {
+        const [pending] = await tx.query<{ queued: boolean }>(ROOM_SQL.startQueued, [`${AUTO_START_KIND}:${room}:`, AUTO_START_KIND]);
+        if (!pending?.queued) {
+          next.autoEpoch += 1;
+          next.start = true;
+        }
+      }
+      const [row] = await tx.query<{ emptySince: Date | null }>(ROOM_SQL.settle, [
+        room,
+        participants,
+        next.emptySince,
+        next.vacancies,
+        next.autoEpoch,
+        next.autoDone,
+      ]);
+      let queued = false;
+      if (next.start) {
+        queued = await enqueue(tx, { kind: AUTO_START_KIND, key: `${AUTO_START_KIND}:${room}:${next.autoEpoch}`, payload: { room } });
+      }
+      if (next.stop && row?.emptySince) {
+        // Due when the grace is over, in the database's clock (the job compares with it again).
+        const stopQueued = await enqueue(tx, {
+          kind: AUTO_STOP_KIND,
+          key: `${AUTO_STOP_KIND}:${room}:${next.vacancies}`,
+          payload: { room, vacancy: next.vacancies },
+          runAt: new Date(row.emptySince.getTime() + graceMs),
+        });
+        queued = queued || stopQueued;
+      }
+      return { result: 'applied', queued };
+    });
+  }
+}
