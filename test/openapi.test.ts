@@ -94,7 +94,7 @@ it('lists every route the app serves, and only those', () => {
 
 it('every answer the API gives to these requests matches the document', async () => {
   const calls: { method: string; path: string; send: () => request.Test }[] = [];
-  const call = (method: 'get' | 'post' | 'delete', path: string, prepare: (t: request.Test) => request.Test = (t) => t) =>
+  const call = (method: 'get' | 'post' | 'put' | 'delete', path: string, prepare: (t: request.Test) => request.Test = (t) => t) =>
     calls.push({ method, path, send: () => prepare(request(svc.url)[method](path)) });
 
   call('get', '/health');
@@ -103,6 +103,16 @@ it('every answer the API gives to these requests matches the document', async ()
   call('post', '/api/v1.0/rooms/oa/start-recording/', (t) => t.set(bearer(owner)).send({ mode: 'screen_recording' }));
   call('post', '/api/v1.0/rooms/oa/start-recording/', (t) => t.set(bearer(owner)).send({ mode: 'screen_recording' }));
   call('post', '/api/v1.0/rooms/oa/start-recording/', (t) => t.set(bearer(owner)).send({ mode: 'nope' }));
+  call('put', '/api/v1.0/rooms/oa/recording-policy/', (t) => t.set(bearer(owner)).send({ trigger: 'automatic', mode: 'screen_recording', options: { layout: 'grid' } }));
+  call('get', '/api/v1.0/rooms/oa/', (t) => t.set(bearer(owner)));
+  call('get', '/api/v1.0/rooms/oa/', (t) => t.set(bearer({ sub: 'oa-member', rooms: { oa: 'member' } })));
+  call('get', '/api/v1.0/rooms/oa/', (t) => t.set(bearer(stranger)));
+  call('get', '/api/v1.0/rooms/oa/', (t) => t);
+  call('put', '/api/v1.0/rooms/oa/recording-policy/', (t) => t.set(bearer(owner)).send({ trigger: 'never', mode: 'screen_recording' }));
+  call('put', '/api/v1.0/rooms/oa/recording-policy/', (t) => t.set(bearer(stranger)).send({ trigger: 'automatic', mode: 'screen_recording' }));
+  call('delete', '/api/v1.0/rooms/oa/recording-policy/', (t) => t.set(bearer(stranger)));
+  call('delete', '/api/v1.0/rooms/oa/recording-policy/', (t) => t.set(bearer(owner)));
+  call('get', '/api/v1.0/rooms/oa/', (t) => t.set(bearer(owner)));
   call('post', '/api/v1.0/rooms/oa/start-recording/', (t) => t.send({ mode: 'screen_recording' }));
   call('post', '/api/v1.0/rooms/oa/start-recording/', (t) => t.set(bearer(stranger)).send({ mode: 'screen_recording' }));
   call('post', '/api/v1.0/rooms/oa/stop-recording/', (t) => t.set(bearer(owner)));
