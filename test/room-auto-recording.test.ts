@@ -10,7 +10,7 @@ import { startStack, type TestStack } from './helpers/stack';
  * room_finished, retries, a manual stop respected, layouts as LiveKit receives them.
  */
 
-const ROOMS = ['auto', 'second', 'empties', 'manual', 'flaky', 'lay-1', 'lay-2', 'lay-3', 'rejoin', 'finish', 'keep'];
+const ROOMS = ['auto', 'second', 'empties', 'manual', 'flaky', 'lay-1', 'lay-2', 'lay-3', 'rejoin', 'finish', 'keep', 'late'];
 const author: TestUser = {
   sub: 'policy-author',
   email: 'author@example.org',
@@ -100,6 +100,15 @@ describe('with a short grace', () => {
     expect(compositeStarts(livekit, 'second')).toHaveLength(1);
   });
 
+  it('a policy set while its condition already holds starts a recording at once', async () => {
+    const { svc, livekit } = stack;
+    await join(svc, livekit, 'late', 'early-bird');
+    expect(compositeStarts(livekit, 'late')).toHaveLength(0);
+    expect((await putPolicy(svc, author, 'late', policy('automatic'))).status).toBe(200);
+    await activeRecording(stack, 'late');
+    expect((await recordingsOf(svc, 'late')).map((r) => [r.automatic, r.owner])).toEqual([[true, 'policy-author']]);
+  });
+
   it('a recording started by hand is never stopped by the empty room', async () => {
     const { svc, livekit } = stack;
     expect((await putPolicy(svc, author, 'keep', policy('automatic'))).status).toBe(200);
@@ -141,13 +150,16 @@ describe('with a short grace', () => {
 
   it('LiveKit failing the automatic start twice, then succeeding: one active recording, retries counted', async () => {
     const { svc, livekit } = stack;
-    const metric = async (outcome: string) => {
+    const sample = async (series: string) => {
       const text = (await request(svc.url).get('/metrics')).text;
-      const line = text.split('\n').find((l) => l.startsWith(`recorder_automatic_starts_total{outcome="${outcome}"}`));
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
       return line ? Number(line.split(' ')[1]) : 0;
     };
+    const metric = (outcome: string) => sample(`recorder_automatic_starts_total{outcome="${outcome}"}`);
+    const workerFailures = () => sample('recorder_recordings_failed_total{worker_kind="livekit-video",operation="start"}');
     const failedBefore = await metric('failed');
     const startedBefore = await metric('started');
+    const workerFailuresBefore = await workerFailures();
     expect((await putPolicy(svc, author, 'flaky', policy('automatic'))).status).toBe(200);
     livekit.injectFault({ type: 'twirp-error', code: 'unavailable', msg: 'no egress available' }, { method: 'StartRoomCompositeEgress', times: 2 });
     await join(svc, livekit, 'flaky', 'patient');
@@ -161,6 +173,7 @@ describe('with a short grace', () => {
     expect(await roomJobs(svc, 'room.auto-start', 'flaky')).toEqual([{ status: 'done', last_error: null }]);
     expect((await metric('failed')) - failedBefore).toBe(2);
     expect((await metric('started')) - startedBefore).toBe(1);
+    expect((await workerFailures()) - workerFailuresBefore).toBe(2);
     const gauges = (await request(svc.url).get('/metrics')).text;
     expect(gauges).toMatch(/^recorder_rooms_live \d+$/m);
     expect(gauges).toMatch(/^recorder_room_participants [1-9]\d*$/m);

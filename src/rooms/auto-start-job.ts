@@ -17,7 +17,8 @@ export interface AutoStartDeps {
   /** Starts a recording exactly as start-recording does (RecordingService.start). */
   start(user: ReturnType<typeof authorAsUser>, room: string, body: unknown, how: { automatic: boolean }): Promise<Recording>;
   retryBaseMs: number;
-  onOutcome?(outcome: AutoStartOutcome): void;
+  /** For metrics; `recording` is the one started, or the one that failed to start. */
+  onOutcome?(outcome: AutoStartOutcome, recording?: Recording): void;
 }
 
 /**
@@ -29,7 +30,7 @@ export interface AutoStartDeps {
  * (other instances, an API call) to one.
  */
 export function autoStartJob(deps: AutoStartDeps): JobHandler<{ room: string }> {
-  const outcome = (o: AutoStartOutcome) => deps.onOutcome?.(o);
+  const outcome = (o: AutoStartOutcome, recording?: Recording) => deps.onOutcome?.(o, recording);
   return {
     kind: AUTO_START_KIND,
     // A start is one worker call under its own deadline; a claim outliving this is taken over.
@@ -55,7 +56,7 @@ export function autoStartJob(deps: AutoStartDeps): JobHandler<{ room: string }> 
       try {
         const recording = await deps.start(authorAsUser(policy), room, { mode: policy.mode, options: policy.options }, { automatic: true });
         await deps.rooms.markAutoDone(room);
-        outcome('started');
+        outcome('started', recording);
         log.info({ room, recordingId: recording.id, attempt: job.attempts }, 'automatic recording started');
         return { status: 'done' };
       } catch (err) {
@@ -70,7 +71,7 @@ export function autoStartJob(deps: AutoStartDeps): JobHandler<{ room: string }> 
           outcome('invalid');
           return { status: 'failed', error: scrubError(err) };
         }
-        outcome('failed');
+        outcome('failed', err.recording);
         return { status: 'retry', error: scrubError(err) };
       }
     },

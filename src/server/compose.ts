@@ -98,7 +98,12 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       liveRecording,
       start: (user, room, body, how) => recordings.start(user, room, body, how),
       retryBaseMs: config.rooms.autoStartRetryBaseMs,
-      onOutcome: (outcome) => metrics.automaticStarts.inc({ outcome }),
+      onOutcome: (outcome, recording) => {
+        metrics.automaticStarts.inc({ outcome });
+        // Counted like the API's starts too, so dashboards and alerts see automatic recordings.
+        if (recording && outcome === 'started') metrics.recordingsStarted.inc({ worker_kind: recording.workerKind });
+        if (recording && outcome === 'failed') metrics.recordingsFailed.inc({ worker_kind: recording.workerKind, operation: 'start' });
+      },
     }),
   );
   runner.register(
