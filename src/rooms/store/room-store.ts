@@ -146,16 +146,18 @@ export class RoomStore {
         await tx.query(ROOM_SQL.inactiveBySnapshot, [room, at]);
         await tx.query(ROOM_SQL.absentBySnapshot, [room, [], at]);
       } else {
+        // One row per identity (an upsert may not touch a row twice); the last listed wins.
+        const people = [...new Map(snapshot.map((p) => [p.identity, p])).values()];
         await tx.query(ROOM_SQL.presentBySnapshot, [
           room,
-          snapshot.map((p) => p.identity),
-          snapshot.map((p) => p.sid),
-          snapshot.map((p) => p.kind),
-          snapshot.map((p) => countsAsPerson(p.kind)),
+          people.map((p) => p.identity),
+          people.map((p) => p.sid),
+          people.map((p) => p.kind),
+          people.map((p) => countsAsPerson(p.kind)),
           at,
         ]);
-        await tx.query(ROOM_SQL.absentBySnapshot, [room, snapshot.map((p) => p.identity), at]);
-        if (snapshot.length > 0) await tx.query(ROOM_SQL.activeBySnapshot, [room, at]);
+        await tx.query(ROOM_SQL.absentBySnapshot, [room, people.map((p) => p.identity), at]);
+        if (people.length > 0) await tx.query(ROOM_SQL.activeBySnapshot, [room, at]);
       }
       return true;
     }, undefined, true);
