@@ -8,6 +8,7 @@ export const recordingConcern = concern(
     RECORDING_MAX_DURATION: envInt({ min: 1000 }),
     RECORDING_EXPIRATION_DAYS: envInt({ min: 1, max: 36500 }),
     RECORDING_APPLY_BUCKET_LIFECYCLE: envBool(false),
+    RECORDING_ALLOW_PERMANENT: envBool(false),
   },
   (env, ctx) => {
     if (env.RECORDING_APPLY_BUCKET_LIFECYCLE && !env.RECORDING_EXPIRATION_DAYS) {
@@ -20,6 +21,8 @@ export const recordingConcern = concern(
       /** Unset: recordings never expire. */
       expirationDays: env.RECORDING_EXPIRATION_DAYS,
       applyBucketLifecycle: env.RECORDING_APPLY_BUCKET_LIFECYCLE,
+      /** Owners may make a recording permanent (`options.permanent`, PATCH `is_permanent`): it never expires. */
+      allowPermanent: env.RECORDING_ALLOW_PERMANENT,
     };
   },
 );

@@ -49,6 +49,18 @@ export class ObjectStorage {
     }
   }
 
+  /** Replaces the object's tags; false when there is no such object (nothing to tag yet). */
+  async setObjectTags(key: string, tags: Record<string, string>): Promise<boolean> {
+    return ifExists(withTimeout(this.client.setObjectTagging(this.bucket, key, tags), this.timeoutMs, 'storage setObjectTagging'));
+  }
+
+  /** Removes every tag of the object; false when there is no such object. */
+  async removeObjectTags(key: string): Promise<boolean> {
+    return ifExists(
+      withTimeout(this.client.removeObjectTagging(this.bucket, key, {} as { versionId: string }), this.timeoutMs, 'storage removeObjectTagging'),
+    );
+  }
+
   async bucketExists(): Promise<boolean> {
     return withTimeout(this.client.bucketExists(this.bucket), this.timeoutMs, 'storage bucketExists');
   }
@@ -61,6 +73,17 @@ export class ObjectStorage {
   presignedCreateOnlyPut(key: string, expirySeconds: number): PresignedPut {
     const { endpointUrl, region, accessKeyId, secretAccessKey } = this.settings;
     return presignCreateOnlyPut({ endpointUrl, region, accessKeyId, secretAccessKey, bucket: this.bucket, key, expiresSeconds: expirySeconds });
+  }
+}
+
+async function ifExists(call: Promise<void>): Promise<boolean> {
+  try {
+    await call;
+    return true;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'NotFound' || code === 'NoSuchKey') return false;
+    throw err;
   }
 }
 
