@@ -9,6 +9,7 @@ import type { LivekitEventHandler } from '../recording/events/livekit-events';
 import type { StorageEvents } from '../recording/events/storage-events';
 import type { JibriUploadUrls } from '../recording/jibri-uploads';
 import type { RecordingService } from '../recording/recording-service';
+import type { RecordingPermanence } from '../recording/retention/permanence';
 import type { RecordingStatus } from '../recording/status';
 import type { RoomsService } from '../rooms/rooms-service';
 import { errorHandler } from './error-handler';
@@ -44,6 +45,7 @@ export interface ApiDeps {
   recordings: RecordingService;
   /** Room activity, live recording and recording policy (src/rooms). */
   rooms: RoomsService;
+  permanence: RecordingPermanence;
   mediaAuthorizer: MediaAuthorizer;
   downloadSecret: DownloadSecret;
   storageEvents: StorageEvents;

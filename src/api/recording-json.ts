@@ -32,6 +32,7 @@ export function recordingJson(recording: Recording, role: AccessRole, settings: 
     updated_at: recording.updatedAt.toISOString(),
     expired_at: expiry ? expiry.toISOString() : null,
     is_expired: expiry !== null && expiry.getTime() <= now.getTime(),
+    is_permanent: recording.isPermanent,
     key: objectKeyFor(settings.outputFolder, recording.id, recording.workerKind),
     abilities: {
       retrieve: true,

@@ -21,6 +21,7 @@ export class RecordingService {
     private readonly mediator: RecordingMediator,
     private readonly registry: WorkerRegistry,
     private readonly storage: ObjectRemover | undefined,
+    private readonly settings: { allowPermanent: boolean } = { allowPermanent: false },
   ) {}
 
   /** `automatic`: a room's recording policy starts it (src/rooms), so it also stops when the room empties. */
@@ -29,7 +30,7 @@ export class RecordingService {
     if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may start a recording.');
     const parsed = startRecordingBody.safeParse(body ?? {});
     if (!parsed.success) throw badRequest(zodDetail(parsed.error));
-    const { mode, kind, options } = parseStart(parsed.data, this.registry);
+    const { mode, kind, options } = parseStart(parsed.data, this.registry, this.settings);
     const recording = await this.store.createInitiated({
       room: name,
       mode,

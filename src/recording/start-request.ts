@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { WorkerKind } from '../config/config';
 import { badRequest } from './errors';
+import { checkPermanentOption } from './retention/permanence';
 import { LIVEKIT_LAYOUTS } from './workers/livekit/egress-request';
 
 /** `options` of start-recording (and of a room's recording policy). Unknown keys are refused so typos do not pass silently. */
@@ -39,15 +40,18 @@ export interface ParsedStart {
 
 /**
  * Checks a mode and its options as start-recording does (a recording policy is checked the
- * same way): an unknown mode or an option the mode's worker cannot honour is a bad request.
+ * same way): an unknown mode, an option the mode's worker cannot honour, or `permanent` where
+ * the operator does not allow it (RECORDING_ALLOW_PERMANENT) is a bad request.
  */
 export function parseStart(
   parsed: { mode: string; options?: StartOptions | undefined },
   modes: { kindForMode(mode: string): WorkerKind | undefined; modeNames: string[] },
+  rules: { allowPermanent: boolean },
 ): ParsedStart {
   const kind = modes.kindForMode(parsed.mode);
   if (!kind) throw badRequest(`Unknown mode "${parsed.mode}"; expected one of: ${modes.modeNames.join(', ')}.`);
   const options = parsed.options ?? {};
+  checkPermanentOption(options.permanent, rules.allowPermanent);
   if (options.layout !== undefined && kind !== 'livekit-video') {
     throw badRequest(`Invalid request body: options.layout: mode "${parsed.mode}" is not recorded by LiveKit video (${kind}); layouts apply to LiveKit video modes only.`);
   }

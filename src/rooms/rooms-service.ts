@@ -25,6 +25,8 @@ export interface RoomsServiceDeps {
   liveRecording(room: string): Promise<Recording | null>;
   accessOf(recordingId: string, userSub: string): Promise<AccessRole | null>;
   modes: { kindForMode(mode: string): WorkerKind | undefined; modeNames: string[] };
+  /** RECORDING_ALLOW_PERMANENT: a policy may start permanent recordings. */
+  allowPermanent: boolean;
   /** New work was queued (a policy whose condition already holds). */
   onQueued(): void;
 }
@@ -58,7 +60,7 @@ export class RoomsService {
     if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may set its recording policy.');
     const parsed = recordingPolicyBody.safeParse(body ?? {});
     if (!parsed.success) throw badRequest(zodDetail(parsed.error));
-    const { mode, kind, options } = parseStart(parsed.data, this.deps.modes);
+    const { mode, kind, options } = parseStart(parsed.data, this.deps.modes, { allowPermanent: this.deps.allowPermanent });
     if (kind === 'jibri') {
       throw badRequest(`Invalid request body: mode: "${mode}" is recorded by Jibri; a recording policy follows LiveKit rooms and needs a LiveKit mode.`);
     }

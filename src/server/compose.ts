@@ -16,6 +16,8 @@ import { JibriUploadUrls } from '../recording/jibri-uploads';
 import { RecordingMediator } from '../recording/mediator';
 import { Reconciler } from '../recording/reconciler/reconciler';
 import { RecordingService } from '../recording/recording-service';
+import { RecordingPermanence } from '../recording/retention/permanence';
+import { retentionTagJob } from '../recording/retention/retention-tag-job';
 import { RecordingStore } from '../recording/store/recording-store';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { createWorkerRegistry } from '../recording/workers/registry';
@@ -28,6 +30,7 @@ import { RoomsService } from '../rooms/rooms-service';
 import { RoomStore } from '../rooms/store/room-store';
 import { ensureRecordingLifecycle } from '../storage/bucket-lifecycle';
 import { createObjectStorage } from '../storage/object-storage';
+import { RetentionTagger } from '../storage/retention-tag';
 
 const log = childLogger('server');
 
@@ -64,14 +67,19 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   });
   const kick = () => runner.kick();
 
-  const store = new RecordingStore(db.sql, config.reconcile);
+  const store = new RecordingStore(db.sql, config.reconcile, { tagsObjects: storage !== undefined });
   const registry = createWorkerRegistry(config, WORKER_FACTORIES);
   const mediator = new RecordingMediator(store, registry, {
     outputFolder: config.recording.outputFolder,
     initiatedGraceMs: config.reconcile.initiatedGraceMs,
     onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
   });
-  const recordings = new RecordingService(store, mediator, registry, storage);
+  const recordings = new RecordingService(store, mediator, registry, storage, config.recording);
+  const tagger = storage && new RetentionTagger(storage);
+  if (storage && tagger) {
+    runner.register(retentionTagJob(store, tagger, { outputFolder: config.recording.outputFolder, storageTimeoutMs: storage.settings.timeoutMs }));
+  }
+  const permanence = new RecordingPermanence({ store, get: (user, id) => recordings.get(user, id), tagger, settings: config.recording, onQueued: kick });
   const downloadSecret = new DownloadSecret(config, db.sql);
 
   const transport = createSmtpTransport(config.email);
@@ -138,8 +146,10 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       liveRecording,
       accessOf: async (id, sub) => (await store.findAccess(id, sub))?.role ?? null,
       modes: registry,
+      allowPermanent: config.recording.allowPermanent,
       onQueued: kick,
     }),
+    permanence,
     mediaAuthorizer: new MediaAuthorizer(config, store, verifier, downloadSecret),
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { permanenceBody } from '../../recording/retention/permanence';
 import { startRecordingBody } from '../../recording/start-request';
 import { recordingPolicyBody } from '../../rooms/policy';
 import { jibriStatusEventBody } from '../../recording/workers/jibri/jibri-api';
@@ -19,7 +20,7 @@ import { policyBody, roomBody } from './room-schemas';
 export type Security = 'user' | 'storageToken' | 'livekitSignature' | 'jibriToken' | 'jibriUploadToken' | 'none';
 
 export interface Operation {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** As SPEC.md writes it (trailing slash optional in practice). */
   path: string;
   id: string;
@@ -43,7 +44,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Start recording a room (room owner or administrator).', body: startRecordingBody,
     responses: {
       201: { description: 'The recording, active.', schema: recordingBody },
-      400: err('Bad body, unknown mode or invalid room name.'),
+      400: err('Bad body, unknown mode, invalid room name, or options.permanent while RECORDING_ALLOW_PERMANENT is off.'),
       401: err('No or invalid user token.'),
       403: err('The caller may not manage this room.'),
       409: err('A recording is already initiated or active in this room.'),
@@ -104,6 +105,19 @@ export const OPERATIONS: Operation[] = [
     method: 'get', path: `${recording}/`, id: 'getRecording', tag: 'recordings', security: ['user'],
     summary: 'One recording (its owner or administrator only).',
     responses: { 200: { description: 'The recording.', schema: recordingBody }, 401: err('No or invalid user token.'), 404: err('Unknown, or not the caller\'s.') },
+  },
+  {
+    method: 'patch', path: `${recording}/`, id: 'updateRecording', tag: 'recordings', security: ['user'],
+    summary: 'Make a recording permanent (it never expires, its files are never deleted by expiry) or not (its owner or administrator).',
+    body: permanenceBody,
+    responses: {
+      200: { description: 'The recording.', schema: recordingBody },
+      400: err('Bad body: expected {"is_permanent": true|false}.'),
+      401: err('No or invalid user token.'),
+      403: err('RECORDING_ALLOW_PERMANENT is off.'),
+      404: err('Unknown, or not the caller\'s.'),
+      503: err('The object storage refused to take the files out of expiry; nothing changed.'),
+    },
   },
   {
     method: 'delete', path: `${recording}/`, id: 'deleteRecording', tag: 'recordings', security: ['user'],

@@ -19,6 +19,8 @@ export const recordingBody = z
     updated_at: z.iso.datetime(),
     expired_at: z.iso.datetime().nullable(),
     is_expired: z.boolean(),
+    /** Never expires; its files are never deleted by the service nor by the project's bucket rule. */
+    is_permanent: z.boolean(),
     key: z.string(),
     abilities: z.object({ retrieve: z.boolean(), destroy: z.boolean(), stop: z.boolean() }),
     /** Retrieve only: the owners' notification emails by state (failed = gave up after EMAIL_MAX_ATTEMPTS). */

@@ -7,8 +7,8 @@ import { recordingJson, serializerSettings } from '../recording-json';
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 
-/** GET/DELETE /api/v1.0/recordings/ and /recordings/{id}/. */
-export function recordingsRouter({ config, verifier, recordings }: ApiDeps): Router {
+/** GET /api/v1.0/recordings/ and GET/PATCH/DELETE /recordings/{id}/. */
+export function recordingsRouter({ config, verifier, recordings, permanence }: ApiDeps): Router {
   const router = Router();
   const auth = authenticate(verifier);
   const settings = serializerSettings(config);
@@ -35,6 +35,11 @@ export function recordingsRouter({ config, verifier, recordings }: ApiDeps): Rou
   router.get('/api/v1.0/recordings/:id', auth, async (req: Request, res) => {
     const { recording, role, notifications } = await recordings.retrieve(currentUser(res), String(req.params.id));
     res.json({ ...recordingJson(recording, role, settings), notifications });
+  });
+
+  router.patch('/api/v1.0/recordings/:id', auth, async (req: Request, res) => {
+    const { recording, role } = await permanence.set(currentUser(res), String(req.params.id), req.body);
+    res.json(recordingJson(recording, role, settings));
   });
 
   router.delete('/api/v1.0/recordings/:id', auth, async (req: Request, res) => {

@@ -81,7 +81,7 @@ export class LivekitEventHandler {
     } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.storageEvents.enabled) {
       const outcome = await this.store.markSaved(id);
       if (outcome.result === 'saved') {
-        if (outcome.queued > 0) this.onQueued();
+        if (outcome.jobsQueued > 0) this.onQueued();
         log.info({ recordingId: id }, 'recording saved from egress_ended');
         return 'updated';
       }

@@ -78,7 +78,7 @@ export class StorageEvents {
     if (outcome.result === 'saved') {
       this.metrics.emails.inc({ outcome: 'queued' }, outcome.queued);
       log.info({ recordingId, queued: outcome.queued }, 'recording saved from storage event');
-      if (outcome.queued > 0) this.onQueued();
+      if (outcome.jobsQueued > 0) this.onQueued();
       return true;
     }
     if (outcome.result === 'already_saved') return true;

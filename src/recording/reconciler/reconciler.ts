@@ -116,7 +116,7 @@ export class Reconciler {
       const outcome = await store.markSaved(r.id, [r.workerKind]);
       if (outcome.result === 'saved') {
         this.corrected(r, 'saved', 'object found in storage without a storage event');
-        if (outcome.queued > 0) this.deps.onQueued();
+        if (outcome.jobsQueued > 0) this.deps.onQueued();
       }
       return;
     }

@@ -27,7 +27,8 @@ export interface TransitionPatch {
 }
 
 export type SaveOutcome =
-  | { result: 'saved'; queued: number }
+  /** `queued`: emails; `jobsQueued`: every job the save queued (emails and retention tagging). */
+  | { result: 'saved'; queued: number; jobsQueued: number }
   | { result: 'already_saved' }
   | { result: 'not_savable'; status: string }
   | { result: 'not_found' };
@@ -67,6 +68,8 @@ export class RecordingStore {
   constructor(
     private readonly sql: Sql,
     private readonly reconcile: ReconcileSettings,
+    /** The storage is configured: saves and permanence changes queue retention-tag jobs. */
+    private readonly options: { tagsObjects: boolean } = { tagsObjects: false },
   ) {}
 
   /** Inserts an `initiated` recording and its owner's access; a live recording in the room is a conflict. */
@@ -184,10 +187,11 @@ export class RecordingStore {
    * outbox). `kinds` restricts it to recordings of those worker kinds (the file's extension must fit).
    */
   async markSaved(recordingId: string, kinds?: readonly WorkerKind[]): Promise<SaveOutcome> {
-    const [row] = await this.sql.query<{ saved: number; queued: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
+    const [row] = await this.sql.query<{ saved: number; queued: number; tagging: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
       recordingId,
       SAVABLE_STATUSES,
       kinds ?? null,
+      this.options.tagsObjects,
     ]);
     if (!row || row.saved === 0) {
       if (!row || row.prior === null || (kinds && !kinds.includes(row.kind as WorkerKind))) return { result: 'not_found' };
@@ -195,7 +199,44 @@ export class RecordingStore {
       return { result: 'not_savable', status: row.prior };
     }
     if (row.queued === 0) await this.sql.query(SQL.notifiedWithoutEmails, [recordingId]);
-    return { result: 'saved', queued: row.queued };
+    return { result: 'saved', queued: row.queued, jobsQueued: row.queued + row.tagging };
+  }
+
+  /**
+   * Makes the recording permanent or not, under its row lock. `beforeChange` runs first, with
+   * the lock held (making it permanent removes the retention tag there): when it throws, nothing
+   * changes. A recording made non-permanent gets a retention-tag job in the same statement.
+   * Null when there is no such recording; unchanged (and `beforeChange` not called) when it
+   * already is as asked.
+   */
+  async setPermanent(
+    id: string,
+    isPermanent: boolean,
+    beforeChange: (current: Recording) => Promise<void>,
+  ): Promise<{ recording: Recording; tagJobs: number } | null> {
+    return this.sql.transaction(async (tx) => {
+      const [current] = await tx.query<Recording>(SQL.lockedById, [id]);
+      if (!current) return null;
+      if (current.isPermanent === isPermanent) return { recording: current, tagJobs: 0 };
+      await beforeChange(current);
+      const [row] = await tx.query<Recording & { tagJobs: number }>(SQL.setPermanent, [id, isPermanent, this.options.tagsObjects]);
+      const { tagJobs, ...recording } = row!;
+      return { recording, tagJobs };
+    });
+  }
+
+  /**
+   * Runs `work` on the recording as it is now, under its row lock, so that no permanence change
+   * interleaves with it (the retention-tag job sets or removes the tag there). False when the
+   * recording is gone.
+   */
+  async withLockedRecording(id: string, work: (current: Recording) => Promise<void>): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const [current] = await tx.query<Recording>(SQL.lockedById, [id]);
+      if (!current) return false;
+      await work(current);
+      return true;
+    });
   }
 
   /** The owner and recording an email job writes about; null once either is gone. */

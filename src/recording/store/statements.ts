@@ -16,6 +16,8 @@ const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "us
 const inMs = (param: string) => `CASE WHEN ${param}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${param}::float8 / 1000) END`;
 
 export const EMAIL_SAVED_KIND = 'email.recording-saved';
+/** Sets or removes the retention tag on a recording's files to match its permanence (src/recording/retention/). */
+export const RETENTION_TAG_KIND = 'storage.retention-tag';
 
 export const SQL = {
   insertInitiated: statement(
@@ -74,14 +76,15 @@ export const SQL = {
    * Saved + one email job per owner with an address, in one statement (the outbox). The
    * guarded UPDATE takes the row lock, so concurrent or repeated events for one recording
    * serialise: only the first saves and queues. A data-modifying CTE's effect is invisible to
-   * the rest of the statement, so `prior` reads the status as it was before.
+   * the rest of the statement, so `prior` reads the status as it was before. With `$4` (the
+   * storage is configured), a non-permanent recording also gets its retention-tag job.
    */
   markSaved: statement(
     'mark_saved',
     `WITH u AS (
        UPDATE recordings SET status = 'saved', updated_at = now(), reconcile_at = NULL, reconcile_attempts = 0
         WHERE id = $1 AND status = ANY($2::varchar[]) AND ($3::text[] IS NULL OR worker_kind = ANY($3))
-        RETURNING id
+        RETURNING id, is_permanent
      ), q AS (
        INSERT INTO jobs (kind, key, recording_id, payload)
        SELECT '${EMAIL_SAVED_KIND}', '${EMAIL_SAVED_KIND}:' || a.id, a.recording_id, jsonb_build_object('accessId', a.id)
@@ -89,9 +92,15 @@ export const SQL = {
         WHERE a.role = 'owner' AND a.email IS NOT NULL
        ON CONFLICT (key) DO NOTHING
        RETURNING id
+     ), t AS (
+       INSERT INTO jobs (kind, key, recording_id)
+       SELECT '${RETENTION_TAG_KIND}', '${RETENTION_TAG_KIND}:saved:' || u.id, u.id FROM u WHERE $4::boolean AND NOT u.is_permanent
+       ON CONFLICT (key) DO NOTHING
+       RETURNING id
      )
      SELECT (SELECT count(*) FROM u)::int AS saved,
             (SELECT count(*) FROM q)::int AS queued,
+            (SELECT count(*) FROM t)::int AS tagging,
             (SELECT status FROM recordings WHERE id = $1) AS prior,
             (SELECT worker_kind FROM recordings WHERE id = $1) AS kind`,
   ),
@@ -103,6 +112,24 @@ export const SQL = {
   ),
 
   lockRecording: statement('lock_recording', `SELECT id FROM recordings WHERE id = $1 FOR UPDATE`),
+  /** The recording, row locked until the transaction ends (permanence changes and retention tagging serialise on it). */
+  lockedById: statement('locked_by_id', `SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1 FOR UPDATE`),
+  /**
+   * The new permanence; a recording made non-permanent gets a retention-tag job (`$3`: the
+   * storage is configured) in the same statement. No key: each change queues its own job, and
+   * every job converges on the permanence it reads when it runs.
+   */
+  setPermanent: statement(
+    'set_permanent',
+    `WITH u AS (
+       UPDATE recordings SET is_permanent = $2, updated_at = now() WHERE id = $1 RETURNING *
+     ), t AS (
+       INSERT INTO jobs (kind, recording_id)
+       SELECT '${RETENTION_TAG_KIND}', u.id FROM u WHERE $3::boolean AND NOT u.is_permanent
+       RETURNING id
+     )
+     SELECT ${COLUMNS}, (SELECT count(*) FROM t)::int AS "tagJobs" FROM u r`,
+  ),
   /**
    * After the recording row is locked (previous statement, same transaction), a new statement
    * sees every email job that committed meanwhile: the last owner's email completes it, even
