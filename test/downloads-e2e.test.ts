@@ -181,6 +181,7 @@ beforeAll(async () => {
     RECORDING_EXPIRATION_DAYS: '30',
     // s3rver implements no lifecycle API: start-up must survive the refusal.
     RECORDING_APPLY_BUCKET_LIFECYCLE: 'true',
+    RECORDING_ALLOW_PERMANENT: 'true',
   });
   pg = new Client({ connectionString: svc.db.url });
   await pg.connect();
@@ -469,28 +470,41 @@ describe('bucket lifecycle', () => {
       const target = { client, bucket: 'lc-bucket' };
       const settings = { outputFolder: 'recordings', expirationDays: 30, timeoutMs: 5000 };
 
-      expect(await applyRecordingLifecycle(target, settings)).toEqual({ result: 'applied', keptRules: 1 });
+      expect(await applyRecordingLifecycle(target, settings)).toEqual({ result: 'applied', keptRules: 1, untaggedRules: [] });
       expect(puts).toHaveLength(1);
       expect(puts[0]).toContain('<ID>operator-rule</ID>');
       expect(puts[0]).toContain('<Prefix>tmp/</Prefix>');
+      // Only tagged files expire: permanent recordings' files never carry the tag.
       expect(puts[0]).toContain(
-        `<Rule><ID>${LIFECYCLE_RULE_ID}</ID><Status>Enabled</Status><Filter><Prefix>recordings/</Prefix></Filter><Expiration><Days>30</Days></Expiration></Rule>`,
+        `<Rule><ID>${LIFECYCLE_RULE_ID}</ID><Status>Enabled</Status>` +
+          '<Filter><And><Prefix>recordings/</Prefix><Tag><Key>recording-retention</Key><Value>expire</Value></Tag></And></Filter>' +
+          '<Expiration><Days>30</Days></Expiration></Rule>',
       );
 
-      // Already in place: nothing written again. A new number of days replaces our rule only.
-      expect(await applyRecordingLifecycle(target, settings)).toEqual({ result: 'unchanged' });
+      // Already in place (as the storage gives it back): nothing written again. A new number of days replaces our rule only.
+      expect(await applyRecordingLifecycle(target, settings)).toEqual({ result: 'unchanged', untaggedRules: [] });
       expect(puts).toHaveLength(1);
-      expect(await applyRecordingLifecycle(target, { ...settings, expirationDays: 10 })).toEqual({ result: 'applied', keptRules: 1 });
+      expect(await applyRecordingLifecycle(target, { ...settings, expirationDays: 10 })).toEqual({ result: 'applied', keptRules: 1, untaggedRules: [] });
       expect(puts[1]!.match(/<Rule>/g)).toHaveLength(2);
       expect(puts[1]).toContain('<Days>10</Days>');
 
+      // The rule an earlier version installed (the whole folder) is replaced, by its ID.
+      stored = `<LifecycleConfiguration><Rule><ID>${LIFECYCLE_RULE_ID}</ID><Status>Enabled</Status><Filter><Prefix>recordings/</Prefix></Filter><Expiration><Days>30</Days></Expiration></Rule></LifecycleConfiguration>`;
+      expect(await applyRecordingLifecycle(target, settings)).toEqual({ result: 'applied', keptRules: 0, untaggedRules: [] });
+      expect(puts[2]).toContain('<And><Prefix>recordings/</Prefix><Tag><Key>recording-retention</Key>');
+
+      // An operator's rule that expires the whole bucket is kept, and named for the warning.
+      stored = '<LifecycleConfiguration><Rule><ID>everything</ID><Status>Enabled</Status><Filter><Prefix></Prefix></Filter><Expiration><Days>90</Days></Expiration></Rule></LifecycleConfiguration>';
+      expect(await applyRecordingLifecycle(target, settings)).toEqual({ result: 'applied', keptRules: 1, untaggedRules: ['everything'] });
+      expect(puts[3]).toContain('<ID>everything</ID>');
+
       stored = null;
-      expect(await applyRecordingLifecycle(target, settings)).toEqual({ result: 'applied', keptRules: 0 });
+      expect(await applyRecordingLifecycle(target, settings)).toEqual({ result: 'applied', keptRules: 0, untaggedRules: [] });
 
       failReads = true;
       const refused = await applyRecordingLifecycle(target, settings);
       expect(refused).toMatchObject({ result: 'refused', stage: 'read' });
-      expect(puts).toHaveLength(3);
+      expect(puts).toHaveLength(5);
     } finally {
       lifecycleStorage.closeAllConnections();
       await new Promise<void>((r) => lifecycleStorage.close(() => r()));

@@ -128,6 +128,7 @@ beforeAll(async () => {
     ...s3Env(s3),
     RECORDING_EXPIRATION_DAYS: '30',
     RECORDING_DOWNLOAD_BASE_URL: DOWNLOAD_BASE,
+    RECORDING_ALLOW_PERMANENT: 'true',
   });
   pg = new Client({ connectionString: svc.db.url });
   await pg.connect();
@@ -291,6 +292,18 @@ describe('media-auth refusals', () => {
     const permanent = await savedRecording('gamma', 'screen_recording', { permanent: true });
     await sql("UPDATE recordings SET created_at = now() - interval '400 days' WHERE id = $1", [permanent.id]);
     expect((await mediaAuth(permanent.path, bearer(owner))).status).toBe(200);
+  });
+
+  it('follows PATCH is_permanent: an expired recording made permanent is served again, and refused once made non-permanent', async () => {
+    const made = await savedRecording('gamma');
+    await sql("UPDATE recordings SET created_at = now() - interval '31 days' WHERE id = $1", [made.id]);
+    expect((await mediaAuth(made.path, bearer(owner))).status).toBe(403);
+    const patch = (isPermanent: boolean) =>
+      request(svc.url).patch(`/api/v1.0/recordings/${made.id}/`).set(bearer(owner)).send({ is_permanent: isPermanent });
+    expect((await patch(true)).body).toMatchObject({ is_permanent: true, expired_at: null, is_expired: false });
+    expect((await mediaAuth(made.path, bearer(owner))).status).toBe(200);
+    expect((await patch(false)).body).toMatchObject({ is_permanent: false, is_expired: true });
+    expect((await mediaAuth(made.path, bearer(owner))).status).toBe(403);
   });
 
   it('403 after the recording is deleted, by bearer and by download link', async () => {

@@ -31,7 +31,7 @@ ajv.addFormat('uri', (s: string) => {
 beforeAll(async () => {
   const fake = await startFakeLivekit();
   livekit = fake.livekit;
-  svc = await startTestService({ ...fake.env, RECORDING_EXPIRATION_DAYS: '3' });
+  svc = await startTestService({ ...fake.env, RECORDING_EXPIRATION_DAYS: '3', RECORDING_ALLOW_PERMANENT: 'true' });
   const res = await request(svc.url).get('/api/v1.0/openapi.json');
   expect(res.status).toBe(200);
   doc = res.body as Doc;
@@ -94,7 +94,7 @@ it('lists every route the app serves, and only those', () => {
 
 it('every answer the API gives to these requests matches the document', async () => {
   const calls: { method: string; path: string; send: () => request.Test }[] = [];
-  const call = (method: 'get' | 'post' | 'put' | 'delete', path: string, prepare: (t: request.Test) => request.Test = (t) => t) =>
+  const call = (method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, prepare: (t: request.Test) => request.Test = (t) => t) =>
     calls.push({ method, path, send: () => prepare(request(svc.url)[method](path)) });
 
   call('get', '/health');
@@ -122,6 +122,8 @@ it('every answer the API gives to these requests matches the document', async ()
   call('get', '/api/v1.0/recordings/?page=0', (t) => t.set(bearer(owner)));
   call('get', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/', (t) => t.set(bearer(owner)));
   call('delete', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/', (t) => t.set(bearer(owner)));
+  call('patch', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/', (t) => t.set(bearer(owner)).send({ is_permanent: true }));
+  call('patch', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/', (t) => t.send({ is_permanent: true }));
   call('get', '/api/v1.0/recordings/media-auth/', (t) => t.set('X-Original-URL', '/media/recordings/x.mp4'));
   call('get', '/api/v1.0/recordings/media-auth/', (t) => t.set(bearer(owner)).set('X-Original-URL', '/media/../etc/passwd'));
   call('post', '/api/v1.0/recordings/storage-hook/', (t) => t.send({}));
@@ -152,6 +154,15 @@ it('every answer the API gives to these requests matches the document', async ()
   ] as const) {
     checkAnswer(method, path, await request(svc.url)[method](path).set(bearer(owner)));
   }
+  // PATCH: a bad body; what it already is (nothing to do); permanent, which needs the storage (down here).
+  const patchPath = `/api/v1.0/recordings/${id}/`;
+  const patched = [
+    await request(svc.url).patch(patchPath).set(bearer(owner)).send({ is_permanent: 'yes' }),
+    await request(svc.url).patch(patchPath).set(bearer(owner)).send({ is_permanent: false }),
+    await request(svc.url).patch(patchPath).set(bearer(owner)).send({ is_permanent: true }),
+  ];
+  for (const res of patched) checkAnswer('patch', patchPath, res);
+  expect(patched.map((r) => r.status)).toEqual([400, 200, 503]);
   await queryDb(svc.db.url, "UPDATE recordings SET status = 'notification_succeeded' WHERE id = $1", [id]);
   const del = await request(svc.url).delete(`/api/v1.0/recordings/${id}/`).set(bearer(owner));
   checkAnswer('delete', `/api/v1.0/recordings/${id}/`, del);

@@ -54,11 +54,19 @@ export class ObjectStorage {
     return ifExists(withTimeout(this.client.setObjectTagging(this.bucket, key, tags), this.timeoutMs, 'storage setObjectTagging'));
   }
 
-  /** Removes every tag of the object; false when there is no such object. */
+  /**
+   * Removes every tag of the object; false when there is no such object. A storage without
+   * DELETE ?tagging (it answers NotImplemented) gets an empty tag set instead, which is the same.
+   */
   async removeObjectTags(key: string): Promise<boolean> {
-    return ifExists(
-      withTimeout(this.client.removeObjectTagging(this.bucket, key, {} as { versionId: string }), this.timeoutMs, 'storage removeObjectTagging'),
-    );
+    try {
+      return await ifExists(
+        withTimeout(this.client.removeObjectTagging(this.bucket, key, {} as { versionId: string }), this.timeoutMs, 'storage removeObjectTagging'),
+      );
+    } catch (err) {
+      if (!isNotImplemented(err)) throw err;
+      return this.setObjectTags(key, {});
+    }
   }
 
   async bucketExists(): Promise<boolean> {
@@ -74,6 +82,10 @@ export class ObjectStorage {
     const { endpointUrl, region, accessKeyId, secretAccessKey } = this.settings;
     return presignCreateOnlyPut({ endpointUrl, region, accessKeyId, secretAccessKey, bucket: this.bucket, key, expiresSeconds: expirySeconds });
   }
+}
+
+export function isNotImplemented(err: unknown): boolean {
+  return (err as { code?: string }).code === 'NotImplemented';
 }
 
 async function ifExists(call: Promise<void>): Promise<boolean> {

@@ -1,3 +1,5 @@
+import { isNotImplemented } from './object-storage';
+
 /**
  * The object tag that puts a recording's file under the bucket's expiry rule. The lifecycle rule
  * the project installs (src/storage/bucket-lifecycle.ts, deploy/minio/setup.sh) only matches
@@ -25,8 +27,17 @@ export class RetentionTagger {
     for (const key of keys) await this.storage.setObjectTags(key, { [RETENTION_TAG_KEY]: RETENTION_TAG_VALUE });
   }
 
-  /** The files must be kept (permanent recording). Project files carry no other tag, so all are removed. */
+  /**
+   * The files must be kept (permanent recording). Project files carry no other tag, so all are
+   * removed. A storage that implements no object tagging at all holds no tag to remove.
+   */
   async unmark(keys: readonly string[]): Promise<void> {
-    for (const key of keys) await this.storage.removeObjectTags(key);
+    for (const key of keys) {
+      try {
+        await this.storage.removeObjectTags(key);
+      } catch (err) {
+        if (!isNotImplemented(err)) throw err;
+      }
+    }
   }
 }

@@ -1,5 +1,6 @@
 import type { Job, JobHandler, JobOutcome } from '../../jobs/job';
 import { scrubError } from '../../jobs/retry';
+import { isNotImplemented } from '../../storage/object-storage';
 import type { RetentionTagger } from '../../storage/retention-tag';
 import type { RecordingStore } from '../store/recording-store';
 import { RETENTION_TAG_KIND } from '../store/statements';
@@ -30,6 +31,8 @@ export function retentionTagJob(store: RecordingStore, tagger: RetentionTagger, 
         });
         return found ? { status: 'done' } : { status: 'cancelled', reason: 'the recording is gone' };
       } catch (err) {
+        // No retry can help: the tag-filtered bucket rule cannot work there, and files are kept.
+        if (isNotImplemented(err)) return { status: 'failed', error: `the storage implements no object tagging: ${scrubError(err)}` };
         return { status: 'retry', error: scrubError(err) };
       }
     },
