@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine with Node 20: installs and starts what the
-# tests need (PostgreSQL 15, nginx, curl, chromium, ffmpeg, promtool, openssl), installs the npm
+# tests need (PostgreSQL 15, nginx, curl, chromium, ffmpeg, promtool, openssl, jq), installs the npm
 # dependencies, type-checks, runs jest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,8 @@ command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 { command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; } || need_apt+=(ffmpeg)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# deploy/minio/setup.sh edits the bucket's lifecycle rules with jq (test/deploy.test.ts runs it).
+command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 # Only for promtool: without its recommended node exporter.
 need_apt_bare=()
 command -v promtool >/dev/null 2>&1 || need_apt_bare+=(prometheus)

@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { loadConfig, SETTING_NAMES } from '../src/config/config';
+import { LIFECYCLE_RULE_ID } from '../src/storage/bucket-lifecycle';
+import { RETENTION_TAG_KEY, RETENTION_TAG_VALUE } from '../src/storage/retention-tag';
 
 // js-yaml is in node_modules through @apidevtools/swagger-parser (dev); it has no bundled types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -537,6 +539,12 @@ describe('deploy/minio/setup.sh, run with a recording stand-in for mc', () => {
         'printf "%s\\n" "$line" >>"$MC_LOG"',
         'case "$*" in',
         '  "admin info --json "*) echo \'{"status":"success","info":{"sqsARN":["arn:minio:sqs:eu-west-3:recorder:webhook"]}}\' ;;',
+        // The bucket's lifecycle as MC_ILM_EXPORT holds it (mc prints the JSON), or mc's errors.
+        '  "ilm rule export "*)',
+        '    if [ -n "${MC_ILM_EXPORT_ERROR:-}" ]; then echo "mc: <ERROR> Unable to get lifecycle configuration. $MC_ILM_EXPORT_ERROR" >&2; exit 1; fi',
+        '    if [ -z "${MC_ILM_EXPORT:-}" ]; then echo "mc: <ERROR> Unable to get lifecycle configuration. The lifecycle configuration does not exist." >&2; exit 1; fi',
+        '    cat "$MC_ILM_EXPORT" ;;',
+        '  "ilm rule import "*) cat >"$MC_LOG.import" ;;',
         'esac',
         '',
       ].join('\n'),
@@ -547,7 +555,7 @@ describe('deploy/minio/setup.sh, run with a recording stand-in for mc', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function runSetup(overrides: Record<string, string | undefined>): { status: number | null; calls: string[][]; output: string } {
+  function runSetup(overrides: Record<string, string | undefined>): { status: number | null; calls: string[][]; output: string; imported: unknown } {
     const log = path.join(dir, `calls-${Math.random().toString(36).slice(2)}`);
     fs.writeFileSync(log, '');
     const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', MC: fakeMc, MC_LOG: log };
@@ -563,7 +571,8 @@ describe('deploy/minio/setup.sh, run with a recording stand-in for mc', () => {
       // The private mc config directory (credentials) is removed at exit.
       expect(fs.existsSync(fs.readFileSync(`${log}.dir`, 'utf8').trim())).toBe(false);
     }
-    return { status: res.status, calls, output: `${res.stdout}${res.stderr}` };
+    const imported = fs.existsSync(`${log}.import`) ? JSON.parse(fs.readFileSync(`${log}.import`, 'utf8')) : undefined;
+    return { status: res.status, calls, output: `${res.stdout}${res.stderr}`, imported };
   }
   const callsOf = (calls: string[][], ...prefix: string[]): string[][] =>
     calls.filter((c) => prefix.every((p, i) => c[i] === p));
@@ -601,12 +610,63 @@ describe('deploy/minio/setup.sh, run with a recording stand-in for mc', () => {
     expect(callsOf(calls, 'ilm')).toEqual([]);
   });
 
-  it('sets the expiry rule on the output folder from RECORDING_EXPIRATION_DAYS', () => {
-    const { status, calls } = runSetup({ RECORDING_EXPIRATION_DAYS: '30', RECORDING_OUTPUT_FOLDER: 'tenant-a/recordings' });
+  /** The orchestrator's rule, as mc's JSON (minio-go's lifecycle.Configuration) writes it. */
+  const ourRule = (folder: string, days: number) => ({
+    ID: LIFECYCLE_RULE_ID,
+    Status: 'Enabled',
+    Filter: { And: { Prefix: `${folder}/`, Tags: [{ Key: RETENTION_TAG_KEY, Value: RETENTION_TAG_VALUE }] } },
+    Expiration: { Days: days },
+  });
+  const exportFile = (rules: unknown[]): string => {
+    const file = path.join(dir, `export-${Math.random().toString(36).slice(2)}.json`);
+    // mc prints the configuration indented, one space per level.
+    fs.writeFileSync(file, JSON.stringify({ Rules: rules }, null, 1));
+    return file;
+  };
+
+  it('sets the tag-filtered expiry rule on the output folder from RECORDING_EXPIRATION_DAYS (a bucket without rules)', () => {
+    const { status, calls, imported } = runSetup({ RECORDING_EXPIRATION_DAYS: '30', RECORDING_OUTPUT_FOLDER: 'tenant-a/recordings' });
     expect(status).toBe(0);
     const target = `recorder-setup/${example.AWS_STORAGE_BUCKET_NAME}`;
-    expect(callsOf(calls, 'ilm', 'rule', 'add')).toEqual([['ilm', 'rule', 'add', '--prefix', 'tenant-a/recordings/', '--expire-days', '30', target]]);
+    expect(callsOf(calls, 'ilm')).toEqual([
+      ['ilm', 'rule', 'export', target],
+      ['ilm', 'rule', 'import', target],
+    ]);
+    expect(imported).toEqual({ Rules: [ourRule('tenant-a/recordings', 30)] });
     expect(callsOf(calls, 'event', 'add').map((c) => c[6])).toEqual(['tenant-a/recordings/', 'tenant-a/recordings/']);
+  });
+
+  it("keeps the operator's rules, replaces its own rule by its ID, and drops the whole-folder rule earlier versions added", () => {
+    const operatorRules = [
+      { Expiration: { Days: 1 }, ID: 'operator-tmp', Filter: { Prefix: 'tmp/' }, Status: 'Enabled' },
+      // On the folder too, but not an expiry of every file: the operator's, kept.
+      { Transition: { Days: 10, StorageClass: 'COLD' }, ID: 'operator-tiering', Filter: { Prefix: 'recordings/' }, Status: 'Enabled' },
+      { Expiration: { Days: 7 }, ID: 'operator-tagged', Filter: { And: { Prefix: 'recordings/', Tags: [{ Key: 'scratch', Value: 'yes' }] } }, Status: 'Enabled' },
+    ];
+    const legacy = { Expiration: { Days: 30 }, ID: 'c79ntj94b0t6rukh6lr0', Filter: { Prefix: 'recordings/' }, Status: 'Enabled' };
+    const oldOurs = { Expiration: { Days: 30 }, ID: LIFECYCLE_RULE_ID, Filter: { Prefix: 'recordings/' }, Status: 'Enabled' };
+    const { status, calls, imported, output } = runSetup({
+      RECORDING_EXPIRATION_DAYS: '14',
+      MC_ILM_EXPORT: exportFile([operatorRules[0], legacy, operatorRules[1], oldOurs, operatorRules[2]]),
+    });
+    expect(status).toBe(0);
+    expect(callsOf(calls, 'ilm').map((c) => c.slice(0, 3).join(' '))).toEqual(['ilm rule export', 'ilm rule import']);
+    expect(callsOf(calls, 'ilm', 'rule', 'rm')).toEqual([]);
+    expect(imported).toEqual({ Rules: [...operatorRules, ourRule('recordings', 14)] });
+    expect(output).toContain('removing rule c79ntj94b0t6rukh6lr0');
+
+    // Run again on what it wrote: the same configuration.
+    const again = runSetup({ RECORDING_EXPIRATION_DAYS: '14', MC_ILM_EXPORT: exportFile((imported as { Rules: unknown[] }).Rules) });
+    expect(again.status).toBe(0);
+    expect(again.imported).toEqual(imported);
+  });
+
+  it('writes no lifecycle rules when it cannot read the current ones', () => {
+    const { status, calls, output } = runSetup({ RECORDING_EXPIRATION_DAYS: '30', MC_ILM_EXPORT_ERROR: 'Access Denied.' });
+    expect(status).not.toBe(0);
+    expect(output).toContain('Access Denied');
+    expect(output).toContain('nothing changed');
+    expect(callsOf(calls, 'ilm', 'rule', 'import')).toEqual([]);
   });
 
   it('registers no webhook when storage events are off, and no token when their auth is off', () => {
@@ -626,6 +686,7 @@ describe('deploy/minio/setup.sh, run with a recording stand-in for mc', () => {
       [{ RECORDING_STORAGE_EVENT_TOKEN: '' }, 'RECORDING_STORAGE_EVENT_TOKEN'],
       [{ RECORDING_STORAGE_EVENT_TOKEN: 'two words' }, 'RECORDING_STORAGE_EVENT_TOKEN'],
       [{ RECORDING_EXPIRATION_DAYS: 'ten' }, 'RECORDING_EXPIRATION_DAYS'],
+      [{ RECORDING_EXPIRATION_DAYS: '30', JQ: '/nonexistent/jq' }, 'jq'],
       [{ RECORDING_STORAGE_EVENT_ENABLE: 'maybe' }, 'RECORDING_STORAGE_EVENT_ENABLE'],
       [{ AWS_STORAGE_BUCKET_NAME: undefined }, 'AWS_STORAGE_BUCKET_NAME'],
       [{ RECORDER_URL: undefined }, 'RECORDER_URL'],

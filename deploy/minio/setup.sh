@@ -4,8 +4,13 @@
 #   2. registers the orchestrator's storage hook as webhook notification target `recorder`
 #      (bearer token = RECORDING_STORAGE_EVENT_TOKEN), restarts MinIO so the target is loaded,
 #      and subscribes it to object-created events of .mp4 and .ogg files under the output folder;
-#   3. when RECORDING_EXPIRATION_DAYS is set, replaces the bucket's lifecycle rules with one
-#      expiry rule on the output folder.
+#   3. when RECORDING_EXPIRATION_DAYS is set, puts the orchestrator's expiry rule in the bucket's
+#      lifecycle configuration: files under the output folder tagged recording-retention=expire
+#      (the orchestrator tags the files of non-permanent recordings only) are deleted that many
+#      days after their upload. Permanent recordings' files never carry the tag: this rule never
+#      touches them. Only the orchestrator's rule (by its ID) is replaced; every other rule of the
+#      bucket is kept, except the whole-folder rule earlier versions of this script added
+#      (prefix {folder}/, no tag, expiry only), which would delete permanent recordings too.
 # It reads the orchestrator's own settings (same variable names), so one .env serves both, and it
 # is safe to run again after a change. Works with or without Docker Compose:
 #   set -a; . ./.env; set +a; RECORDER_URL=http://recorder.internal:8080 sh deploy/minio/setup.sh
@@ -25,9 +30,14 @@
 #                                    wait while the orchestrator is down (MinIO retries them)
 #   MINIO_NOTIFY_TARGET_ID           webhook target id (default: recorder)
 #   MC                               mc binary (default: mc from PATH)
+#   JQ                               jq binary (default: jq from PATH), needed with RECORDING_EXPIRATION_DAYS
 set -eu
 
 STORAGE_HOOK_PATH=/api/v1.0/recordings/storage-hook/
+# The same names as src/storage/bucket-lifecycle.ts and src/storage/retention-tag.ts.
+RULE_ID=recording-orchestrator-expire-recordings
+TAG_KEY=recording-retention
+TAG_VALUE=expire
 
 log() { printf '[minio-setup] %s\n' "$*"; }
 fail() { printf '[minio-setup] error: %s\n' "$*" >&2; exit 1; }
@@ -51,6 +61,7 @@ FOLDER=${RECORDING_OUTPUT_FOLDER:-recordings}
 FOLDER=${FOLDER%/}
 TARGET_ID=${MINIO_NOTIFY_TARGET_ID:-recorder}
 MC=${MC:-mc}
+JQ=${JQ:-jq}
 ALIAS=recorder-setup
 
 # Every setting is checked before MinIO is touched.
@@ -82,6 +93,9 @@ case "$DAYS" in
   '') ;;
   *[!0-9]* | 0*) fail "RECORDING_EXPIRATION_DAYS: expected a whole number from 1" ;;
 esac
+if [ -n "$DAYS" ] && ! command -v "$JQ" >/dev/null 2>&1; then
+  fail "RECORDING_EXPIRATION_DAYS: jq is needed to edit the bucket's lifecycle rules (install jq, or set JQ)"
+fi
 
 # A private mc configuration directory: the credentials are not left behind in ~/.mc.
 MC_DIR=$(mktemp -d)
@@ -135,10 +149,29 @@ else
 fi
 
 if [ -n "$DAYS" ]; then
-  # The bucket belongs to the orchestrator: its lifecycle is exactly this one rule.
-  log "lifecycle: expire $FOLDER/ after $DAYS days"
-  run_mc ilm rule rm --all --force "$ALIAS/$BUCKET" >/dev/null 2>&1 || true
-  run_mc ilm rule add --prefix "$FOLDER/" --expire-days "$DAYS" "$ALIAS/$BUCKET" >/dev/null
+  log "lifecycle: files under $FOLDER/ tagged $TAG_KEY=$TAG_VALUE expire after $DAYS days (rule $RULE_ID; other rules kept)"
+  # The whole configuration is read, edited and written back in one import (an S3 lifecycle PUT
+  # replaces every rule): the orchestrator's rule, by its ID, is replaced; the others stay.
+  if ! current=$(run_mc ilm rule export "$ALIAS/$BUCKET" 2>"$MC_DIR/export.err"); then
+    case "$(cat "$MC_DIR/export.err")" in
+      *NoSuchLifecycleConfiguration* | *"does not exist"* | *"not set"*) current='{"Rules":[]}' ;;
+      *) cat "$MC_DIR/export.err" >&2; fail "cannot read the lifecycle rules of $BUCKET: nothing changed" ;;
+    esac
+  fi
+  # The rule earlier versions of this script added with `mc ilm rule add --prefix --expire-days`.
+  whole_folder_rule='def whole_folder_rule: .ID != $id and ((.Filter.Prefix // .Prefix // "") == $prefix)
+    and (.Filter.And == null) and (.Filter.Tag == null)
+    and ((keys - ["Expiration", "Filter", "ID", "Prefix", "Status"]) == []) and ((.Expiration // {} | keys) == ["Days"]);'
+  wanted=$(printf '%s' "$current" | "$JQ" -c --arg id "$RULE_ID" --arg prefix "$FOLDER/" --argjson days "$DAYS" \
+    --arg key "$TAG_KEY" --arg value "$TAG_VALUE" "$whole_folder_rule"'
+    {Rules: ([(.Rules // [])[] | select(.ID != $id and (whole_folder_rule | not))]
+      + [{ID: $id, Status: "Enabled", Filter: {And: {Prefix: $prefix, Tags: [{Key: $key, Value: $value}]}}, Expiration: {Days: $days}}])}') ||
+    fail "cannot read the lifecycle rules mc exported for $BUCKET: nothing changed"
+  printf '%s' "$current" | "$JQ" -r --arg id "$RULE_ID" --arg prefix "$FOLDER/" "$whole_folder_rule"'(.Rules // [])[] | select(whole_folder_rule) | .ID' |
+    while IFS= read -r dropped; do
+      log "lifecycle: removing rule $dropped (all of $FOLDER/, permanent recordings included), added by an earlier version"
+    done
+  printf '%s\n' "$wanted" | run_mc ilm rule import "$ALIAS/$BUCKET" >/dev/null
 else
   log "RECORDING_EXPIRATION_DAYS unset: lifecycle rules left as they are"
 fi
