@@ -1,4 +1,6 @@
 import request from 'supertest';
+import type { QueryRunner } from 'typeorm';
+import { RetentionTags1765500000000 } from '../src/db/migrations/1765500000000-retention-tags';
 import { LIFECYCLE_RULE_ID } from '../src/storage/bucket-lifecycle';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { eventually, queryDb } from './helpers/flow';
@@ -17,7 +19,7 @@ import { TEST_STORAGE_TOKEN, bearer, startTestService, type TestService, type Te
 
 const DAYS = 30;
 const DAY_MS = 24 * 3600 * 1000;
-const rooms = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'off1', 'off2', 'off3'].map((r) => [r, 'owner']));
+const rooms = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'off1', 'off2', 'off3'].map((r) => [r, 'owner']));
 const owner: TestUser = { sub: 'perm-owner', rooms };
 const stranger: TestUser = { sub: 'perm-stranger', rooms: { a: 'member', off2: 'member' } };
 const UNKNOWN_ID = '00000000-1111-4222-8333-444444444444';
@@ -310,5 +312,20 @@ describe('RECORDING_ALLOW_PERMANENT on', () => {
     await eventually(async () => (await tagsOf(later.key)) === 'recording-retention=expire', 10_000, 'later recording tagged');
     expect(taggingCalls(key)).toEqual(['remove']);
     expect(await tagsOf(key)).toBe('');
+  });
+
+  it('tags, on upgrade, the files of recordings saved before the tag existed (the migration queues the job), never a permanent one', async () => {
+    const old = await savedRecording(svc, 'i');
+    const kept = await savedRecording(svc, 'j', { permanent: true });
+    await eventually(async () => (await tagsOf(old.key)) === 'recording-retention=expire', 10_000, 'tag set');
+    // As before this release: no tag on the file, no tagging job in the table.
+    await s3.client.setObjectTagging(s3.bucket, old.key, {});
+    await queryDb(svc.db.url, "DELETE FROM jobs WHERE kind = 'storage.retention-tag' AND recording_id = ANY($1)", [[old.id, kept.id]]);
+    expect(await tagsOf(old.key)).toBe('');
+
+    await new RetentionTags1765500000000().up({ query: (text: string) => queryDb(svc.db.url, text) } as unknown as QueryRunner);
+    await eventually(async () => (await tagsOf(old.key)) === 'recording-retention=expire', 10_000, 'tag set by the upgrade');
+    expect(await queryDb(svc.db.url, "SELECT id FROM jobs WHERE kind = 'storage.retention-tag' AND recording_id = $1", [kept.id])).toEqual([]);
+    expect(await tagsOf(kept.key)).toBe('');
   });
 });
