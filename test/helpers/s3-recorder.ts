@@ -60,7 +60,12 @@ export async function startS3Recorder(s3: TestS3, options: { lifecycle?: string 
         status: 0,
       };
       requests.push(entry);
-      res.on('finish', () => (entry.status = res.statusCode));
+      // Noted when the head is written, before the service can read the answer.
+      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => http.ServerResponse;
+      res.writeHead = ((status: number, ...rest: unknown[]) => {
+        entry.status = status;
+        return writeHead(status, ...rest);
+      }) as typeof res.writeHead;
 
       for (const refusal of refusals) {
         if (refusal.match(entry)) return s3Error(res, refusal.status, 'InternalError', 'refused by the test');
