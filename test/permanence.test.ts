@@ -156,6 +156,17 @@ describe('RECORDING_ALLOW_PERMANENT off (the default)', () => {
     await request(off.url).post('/api/v1.0/rooms/off1/stop-recording/').set(bearer(owner)).expect(200);
   });
 
+  it('refuses a room recording policy that would start permanent recordings, and accepts it where allowed', async () => {
+    const policy = { trigger: 'automatic', mode: 'screen_recording', options: { permanent: true } };
+    const refused = await request(off.url).put('/api/v1.0/rooms/off3/recording-policy/').set(bearer(owner)).send(policy);
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/options\.permanent.*RECORDING_ALLOW_PERMANENT/);
+    expect((await request(off.url).get('/api/v1.0/rooms/off3/').set(bearer(owner))).body).toMatchObject({ policy: null });
+    const allowed = await request(svc.url).put('/api/v1.0/rooms/off3/recording-policy/').set(bearer(owner)).send(policy);
+    expect(allowed.status).toBe(200);
+    await request(svc.url).delete('/api/v1.0/rooms/off3/recording-policy/').set(bearer(owner)).expect(204);
+  });
+
   it('answers PATCH is_permanent with 403 for the owner, 404 for anyone else, 401 without a token; nothing changes, no tag is touched', async () => {
     const rec = await savedRecording(off, 'off2');
     await eventually(async () => (await tagsOf(rec.key)) === 'recording-retention=expire', 10_000, 'tag set');
