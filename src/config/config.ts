@@ -6,6 +6,7 @@ import { emailConcern } from './email';
 import { jibriConcern } from './jibri';
 import { jobsConcern } from './jobs';
 import { livekitConcern } from './livekit';
+import { pagesConcern } from './pages';
 import { reconcileConcern } from './reconcile';
 import { recordingConcern } from './recording';
 import { serverConcern } from './server';
@@ -29,6 +30,7 @@ const CONCERNS = {
   email: emailConcern,
   reconcile: reconcileConcern,
   jobs: jobsConcern,
+  pages: pagesConcern,
 } as const;
 
 type Concerns = typeof CONCERNS;
