@@ -134,7 +134,7 @@ ${extras.error ? `<p class="alert" role="alert">${e(extras.error)}</p>` : ''}
 <dl class="facts">
 ${fact(e(t('room')), e(recording.room))}
 ${fact(e(t('date')), `<time datetime="${e(recorded.iso)}">${e(recorded.date)}</time>`)}
-${fact(e(t('time')), `${e(recorded.time)} <span class="zone">(${e(recorded.zone)})</span>`)}
+${fact(e(t('time')), `${e(recorded.time)} <span class="zone">${e(recorded.zone)}</span>`)}
 ${fact(e(t('duration')), '', ' id="duration" hidden')}
 ${fact(e(t('availableUntil')), expiry)}
 </dl>
@@ -202,7 +202,8 @@ ${csrf}<div><label for="share-days">${e(t('shareDays', { max: String(manage.maxD
 <p>${e(t('shareCreated'))}</p>
 <label for="new-share-url">${e(t('shareUrl'))}</label>
 <input id="new-share-url" type="text" readonly value="${newLinkUrl ? e(newLinkUrl) : ''}">
-<button type="button" id="copy-share-link" data-copy="new-share-url">${e(t('copy'))}</button>
+<button type="button" id="copy-share-link" data-copy="new-share-url" data-status="copy-status">${e(t('copy'))}</button>
+<p id="copy-status" class="status" role="status"></p>
 </div>`;
   const rows = manage.activeLinks.map((link) => {
     const created = moment(ctx, link.createdAt);

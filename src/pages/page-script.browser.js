@@ -14,8 +14,8 @@
   function main() {
     return document.getElementById('main');
   }
-  function say(text) {
-    var status = document.getElementById('page-status');
+  function say(text, where) {
+    var status = document.getElementById(where || 'page-status');
     if (status) status.textContent = text;
   }
 
@@ -147,9 +147,10 @@
 
   function copy(button) {
     var input = document.getElementById(button.getAttribute('data-copy'));
+    var where = button.getAttribute('data-status') || undefined;
     if (!input) return;
     var done = function () {
-      say(msg('copied'));
+      say(msg('copied'), where);
     };
     var fallback = function () {
       input.focus();
@@ -160,7 +161,7 @@
       } catch (err) {
         ok = false;
       }
-      say(ok ? msg('copied') : msg('copy-failed'));
+      say(ok ? msg('copied') : msg('copy-failed'), where);
     };
     if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(input.value).then(done, fallback);
     else fallback();

@@ -17,6 +17,7 @@ h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; }
 .facts div { margin: 0; }
 .facts dt { color: var(--muted); font-size: .875rem; }
 .facts dd { margin: 0; font-weight: 500; word-break: break-word; }
+.facts .zone { display: block; color: var(--muted); font-size: .875rem; font-weight: 400; }
 video { display: block; width: 100%; max-height: 70vh; background: #000; border-radius: 6px; }
 audio { display: block; width: 100%; }
 .button, button { display: inline-block; font: inherit; font-weight: 600; padding: .55rem 1rem; border-radius: 6px; border: 2px solid var(--accent); background: var(--accent); color: var(--accent-ink); text-decoration: none; cursor: pointer; }
@@ -32,6 +33,7 @@ input { font: inherit; padding: .45rem .6rem; border: 1px solid var(--muted); bo
 .new-link { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 1rem; margin: 1rem 0; }
 .new-link input { width: 100%; margin: .25rem 0 .75rem; }
 .new-link p { margin-top: 0; }
+.new-link .status { margin: .75rem 0 0; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 caption { text-align: left; font-weight: 600; margin-bottom: .5rem; }
 th, td { text-align: left; padding: .5rem; border-bottom: 1px solid var(--line); vertical-align: middle; }
