@@ -3,6 +3,9 @@ import https from 'node:https';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { pageHeaders } from '../src/api/page-headers';
+import { pageTranslator } from '../src/notifications/i18n';
+import { recordingMain } from '../src/pages/page-html';
+import type { RecordingPageView } from '../src/pages/recording-page';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { testVideoMp4 } from './helpers/media';
@@ -207,6 +210,8 @@ describe('who sees what', () => {
     const expired = await request(svc.url).get(`/recordings/${mine.id}`).set(bearer(alice, { expiresIn: -60 }));
     expect(expired.status).toBe(401);
     expect(expired.text).not.toContain('page-a');
+    // Another scheme (a proxy's Basic authentication) is not a credential of ours.
+    expect((await request(svc.url).get(`/recordings/${mine.id}`).set('Authorization', 'Basic dXNlcjpwYXNz')).text).toContain('data-state="needs-credential"');
   });
 
   it('escapes everything it writes (a room name with markup)', async () => {
@@ -227,6 +232,39 @@ describe('who sees what', () => {
     expect(res.status).toBe(200);
     expect(res.text).toContain(`<html lang="${lang}">`);
     expect(res.text).toContain(`<title>${title.replace(/&/g, '&amp;')}</title>`);
+  });
+});
+
+describe('track files', () => {
+  it('are listed with a player and a download each, named by participant, escaped', () => {
+    const at = new Date('2025-03-14T09:30:00Z');
+    const file = (key: string, kind: 'composite' | 'track', participant: { identity: string; name: string | null } | null, status: 'saved' | 'pending' | 'failed' = 'saved') => ({
+      key, kind, contentType: kind === 'track' ? 'audio/ogg' : 'video/mp4', status, participant, trackId: kind === 'track' ? key : null, startedAt: kind === 'track' ? at : null,
+    });
+    const view: RecordingPageView = {
+      recording: { id: mine.id, room: 'page-a', mode: 'screen_recording', status: 'saved', workerKind: 'livekit-video', workerId: null, workerError: null, options: {}, isPermanent: false, createdAt: at, updatedAt: at },
+      expiresAt: null,
+      isExpired: false,
+      credential: 'share',
+      viewer: null,
+      manage: null,
+      files: [
+        { file: file(`recordings/${mine.id}.mp4`, 'composite', null), mediaUrl: `/media/recordings/${mine.id}.mp4?share=t` },
+        { file: file(`recordings/${mine.id}/TR_a.ogg`, 'track', { identity: 'ada', name: 'Ada <Lovelace>' }), mediaUrl: `/media/recordings/${mine.id}/TR_a.ogg?share=t` },
+        { file: file(`recordings/${mine.id}/TR_b.ogg`, 'track', { identity: 'bo', name: null }, 'failed'), mediaUrl: null },
+      ],
+    };
+    const ctx = { t: pageTranslator('en'), locale: { language: 'en' as const, formatLocale: 'en-GB' }, zone: 'UTC', nonce: 'n', brand: 'B', session: null, recordingId: mine.id };
+    const html = recordingMain(ctx, view);
+    expect(html).toContain('<h2 id="tracks-heading">Participant tracks</h2>');
+    expect(html).toContain('Audio of Ada &lt;Lovelace&gt;');
+    expect(html).toContain(`<audio controls preload="none" src="/media/recordings/${mine.id}/TR_a.ogg?share=t" aria-labelledby="track-0"></audio>`);
+    expect(html).toContain('Download the audio of Ada &lt;Lovelace&gt;');
+    expect(html).toContain('Audio of bo</span> could not be saved');
+    expect(html).toContain('<time datetime="2025-03-14T09:30:00.000Z">Friday, 14 March 2025</time>');
+    expect(html).not.toContain('tracks-heading" hidden');
+    // Without tracks, no section.
+    expect(recordingMain(ctx, { ...view, files: view.files.slice(0, 1) })).not.toContain('tracks-heading');
   });
 });
 

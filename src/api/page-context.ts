@@ -24,7 +24,8 @@ export type PageViewer =
  */
 export async function pageViewer(deps: ApiDeps, req: Request, session: PageSession | null): Promise<PageViewer> {
   const header = req.get('authorization');
-  if (header !== undefined) {
+  // Only a Bearer credential is ours (a proxy in front may add Basic authentication of its own).
+  if (header !== undefined && /^bearer\s/i.test(header.trim())) {
     const token = bearerToken(header);
     const verified = token ? deps.verifier.verify(token) : null;
     return verified?.ok ? { kind: 'bearer', user: verified.user } : { kind: 'bearer-invalid' };
