@@ -1,4 +1,4 @@
-import { CONTENT_TYPES, extensionForKind, objectKeyFor } from './object-key';
+import { extensionForKind, objectKeyFor } from './object-key';
 import type { Recording } from './recording';
 import { DOWNLOADABLE_STATUSES } from './status';
 
@@ -26,7 +26,7 @@ export class RecordingFiles {
       {
         key: objectKeyFor(this.outputFolder, recording.id, recording.workerKind),
         kind: 'composite',
-        contentType: CONTENT_TYPES[extensionForKind(recording.workerKind)][0],
+        contentType: extensionForKind(recording.workerKind) === 'ogg' ? 'audio/ogg' : 'video/mp4',
         status: DOWNLOADABLE_STATUSES.includes(recording.status) ? 'saved' : 'pending',
         participant: null,
         trackId: null,

@@ -1,6 +1,6 @@
 import { InitialSchema1763800000000 } from './1763800000000-initial-schema';
 import { JobRunner1764600000000 } from './1764600000000-job-runner';
-import { ShareLinks1765300000000 } from './1765300000000-share-links';
+import { ShareLinks1765500000000 } from './1765500000000-share-links';
 
 /** Every migration, in order. Listed explicitly so they run the same under tsx, jest and a build. */
-export const MIGRATIONS = [InitialSchema1763800000000, JobRunner1764600000000, ShareLinks1765300000000];
+export const MIGRATIONS = [InitialSchema1763800000000, JobRunner1764600000000, ShareLinks1765500000000];

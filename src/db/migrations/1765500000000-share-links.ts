@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * stored as its SHA-256 (`token_hash`, unique: media-auth finds a link by it in one index
  * lookup). A link goes with its recording (cascade); revoking it sets `revoked_at`.
  */
-export class ShareLinks1765300000000 implements MigrationInterface {
-  name = 'ShareLinks1765300000000';
+export class ShareLinks1765500000000 implements MigrationInterface {
+  name = 'ShareLinks1765500000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
