@@ -268,6 +268,23 @@ describe('an owner with #access_token=', () => {
       expect(await owner.page.$$('tbody tr')).toHaveLength(1);
       await expectNoSeriousA11yViolations(owner.page);
 
+      // When the player's download link stops working (it lives DOWNLOAD_LINK_TTL_SECONDS), the
+      // script asks POST .../download-link/ for a new one with the token and carries on.
+      await owner.page.$eval('#player', (el) => void ((el as unknown as { src: string }).src = '/media/recordings/00000000-0000-4000-8000-000000000000.mp4?token=a.b.c'));
+      await owner.page.waitForFunction(
+        (before: string) => {
+          const v = (globalThis as unknown as { document: { getElementById(id: string): { currentSrc: string; readyState: number } } }).document.getElementById('player');
+          return v.currentSrc !== before && v.currentSrc.includes('?token=') && !v.currentSrc.includes('a.b.c') && v.readyState >= 1;
+        },
+        { timeout: 30_000 },
+        ownerSrc,
+      );
+      const renewed = (await videoState(owner.page)).src;
+      expect(renewed).toMatch(new RegExp(`^${publicUrl}${design.mediaPath}\\?token=`));
+      secrets.push(new URL(renewed).searchParams.get('token')!);
+      expect(await owner.page.$eval('#download', (el) => el.getAttribute('href'))).toBe(new URL(renewed).pathname + new URL(renewed).search);
+      expect(nginx.accessLog()).toContain(`"POST /api/v1.0/recordings/${design.id}/download-link/" 200 `);
+
       const shownUrl = process.env.RECORDING_PAGE_SCREENSHOT;
       if (shownUrl) {
         mkdirSync(path.dirname(shownUrl), { recursive: true });

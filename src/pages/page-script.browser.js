@@ -208,6 +208,10 @@
     };
     if (media.readyState >= 1) showDuration();
     media.addEventListener('loadedmetadata', showDuration);
+    // A link that worked may be renewed again once it runs out in turn.
+    media.addEventListener('loadeddata', function () {
+      media.removeAttribute('data-refreshed');
+    });
     media.addEventListener('error', function () {
       refreshLink(media)
         .catch(function () {
