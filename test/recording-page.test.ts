@@ -8,7 +8,7 @@ import { recordingMain } from '../src/pages/page-html';
 import type { RecordingPageView } from '../src/pages/recording-page';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { startFakeLivekit } from './helpers/livekit-env';
-import { testVideoMp4 } from './helpers/media';
+import { testAudioOgg, testVideoMp4 } from './helpers/media';
 import { startNginx, type TestNginx } from './helpers/nginx';
 import { loginOverHttp, startOidcProvider, type TestOidcProvider } from './helpers/oidc-provider';
 import { freePort } from './helpers/ports';
@@ -25,7 +25,7 @@ import { bearer, startTestService, tokenFor, type TestService, type TestUser } f
  */
 
 const ROOM_WITH_MARKUP = `<img>"&'x`;
-const alice: TestUser = { sub: 'user-alice', name: 'Alice Martin', rooms: { 'page-a': 'owner', [ROOM_WITH_MARKUP]: 'owner' } };
+const alice: TestUser = { sub: 'user-alice', name: 'Alice Martin', rooms: { 'page-a': 'owner', 'page-audio': 'owner', [ROOM_WITH_MARKUP]: 'owner' } };
 const bob: TestUser = { sub: 'user-bob', name: 'Bob Dupont', rooms: { 'page-b': 'owner' } };
 const TIMEOUT_MS = 15_000;
 
@@ -40,6 +40,7 @@ let publicUrl: string;
 let mine: SavedRecording;
 let bobs: SavedRecording;
 let markup: SavedRecording;
+let audio: SavedRecording;
 
 interface Answer {
   status: number;
@@ -118,6 +119,8 @@ beforeAll(async () => {
   mine = await savedRecording(svc.url, s3, alice, 'page-a', media);
   bobs = await savedRecording(svc.url, s3, bob, 'page-b', media);
   markup = await savedRecording(svc.url, s3, alice, encodeURIComponent(ROOM_WITH_MARKUP), media);
+  const ogg = await testAudioOgg();
+  audio = await savedRecording(svc.url, s3, alice, 'page-audio', { bytes: ogg.bytes, contentType: ogg.contentType }, 'transcript');
 }, 60_000);
 
 afterAll(async () => {
@@ -212,6 +215,14 @@ describe('who sees what', () => {
     expect(expired.text).not.toContain('page-a');
     // Another scheme (a proxy's Basic authentication) is not a credential of ours.
     expect((await request(svc.url).get(`/recordings/${mine.id}`).set('Authorization', 'Basic dXNlcjpwYXNz')).text).toContain('data-state="needs-credential"');
+  });
+
+  it('an audio-only recording gets an <audio> player', async () => {
+    const res = await request(svc.url).get(`/recordings/${audio.id}`).set(bearer(alice));
+    expect(res.status).toBe(200);
+    expect(audio.key).toMatch(/\.ogg$/);
+    expect(res.text).toMatch(new RegExp(`<audio id="player" controls preload="metadata" src="/media/${audio.key}\\?token=[^"]+" aria-label="Recording of page-audio"></audio>`));
+    expect(res.text).not.toContain('<video');
   });
 
   it('escapes everything it writes (a room name with markup)', async () => {
