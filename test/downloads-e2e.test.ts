@@ -214,7 +214,8 @@ describe('downloads through the real nginx', () => {
     expect(res.status).toBe(200);
     expect(res.body.length).toBe(video.bytes.length);
     expect(res.body.equals(video.bytes)).toBe(true);
-    expect(res.headers['content-disposition']).toBe('attachment');
+    // A readable file name: room, date and time of the recording (DEFAULT_TIMEZONE).
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="main \d{4}-\d{2}-\d{2} \d{2}\.\d{2}\.mp4"$/);
     expect(res.headers['content-type']).toBe('video/mp4');
     expect(storageSeen).toHaveLength(1);
     expect(storageSeen[0]).toMatchObject({ method: 'GET', url: `/${s3.bucket}/${video.key}`, signatureValid: true });
@@ -253,7 +254,7 @@ describe('downloads through the real nginx', () => {
     const res = await fetch(`${nginx.url}${url}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(video.bytes)).toBe(true);
-    expect(res.headers.get('content-disposition')).toBe('attachment');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="main [\d. -]+\.mp4"$/);
     // The token stays at nginx: the storage request carries no query string.
     expect(storageSeen.at(-1)!.url).toBe(`/${s3.bucket}/${video.key}`);
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { parseMediaPath, readDownloadTokenParam } from '../src/downloads/media-path';
+import { parseMediaPath, readDownloadTokenParam, readShareTokenParam } from '../src/downloads/media-path';
+import { newShareToken } from '../src/recording/share-token';
 
 const opts = { mediaUrlPrefix: '/media/', outputFolder: 'recordings' };
 const ID = '3f2b8c1e-9a4d-4e6f-8b7a-0c1d2e3f4a5b';
@@ -160,5 +161,39 @@ describe('readDownloadTokenParam', () => {
     expect(readDownloadTokenParam(`${path}?token=${TOKEN}\u0000`)).toBeNull();
     expect(readDownloadTokenParam(`${path}?token=${'a'.repeat(3000)}.${'b'.repeat(3000)}.c`)).toBeNull();
     expect(readDownloadTokenParam(42 as never)).toBeNull();
+  });
+});
+
+describe('readShareTokenParam', () => {
+  const path = `/media/recordings/${ID}.mp4`;
+  const share = newShareToken();
+
+  it('reads exactly one share token of the shape the service issues', () => {
+    expect(share).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(readShareTokenParam(`${path}?share=${share}`)).toBe(share);
+    expect(readShareTokenParam(`${path}?token=${TOKEN}&share=${share}`)).toBe(share);
+  });
+
+  it('refuses none, two, an empty, a short, a long, an encoded or a padded one', () => {
+    for (const url of [
+      path,
+      `${path}?share=`,
+      `${path}?share`,
+      `${path}?share=${share}&share=${share}`,
+      `${path}?share=${share.slice(1)}`,
+      `${path}?share=${share}A`,
+      `${path}?share=${share.slice(0, -1)}%41`,
+      `${path}?share=${share.slice(0, -1)}=`,
+      `${path}?sharex=${share}`,
+      `${path}?share=${share}#x`,
+    ]) {
+      expect({ url, token: readShareTokenParam(url) }).toEqual({ url, token: null });
+    }
+  });
+
+  it('never throws, whatever the input', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 300 }), (tail) => {
+      expect(() => readShareTokenParam(`${path}?${tail}`)).not.toThrow();
+    }));
   });
 });

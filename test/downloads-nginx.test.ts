@@ -233,12 +233,16 @@ describe('the nginx harness runs the project file', () => {
   };
   const addresses = { serviceAddress: '127.0.0.1:1111', storageAddress: '127.0.0.1:2222', listenPort: 3333, accessLogPath: '/tmp/t/access.log' };
 
-  it('changes nothing but the two upstream addresses, the listen port and the access log file', () => {
+  it('changes nothing but the two upstream addresses, the listen port and the access log files', () => {
     expect(changedLines(projectConfigFor(addresses).split('\n'))).toEqual([
       'server 127.0.0.1:1111;',
       'server 127.0.0.1:2222;',
       'listen 127.0.0.1:3333;',
       'access_log /tmp/t/access.log recordings_safe;',
+      'access_log /tmp/t/access.log recordings_media;',
+      'access_log /tmp/t/access.log recordings_media;',
+      'access_log /tmp/t/access.log recordings_media;',
+      'access_log /tmp/t/access.log recordings_media;',
     ]);
   });
 
@@ -249,6 +253,10 @@ describe('the nginx harness runs the project file', () => {
       'server 127.0.0.1:2222;',
       'listen 127.0.0.1:3333 ssl; ssl_certificate /tmp/t/cert.pem; ssl_certificate_key /tmp/t/key.pem;',
       'access_log /tmp/t/access.log recordings_safe;',
+      'access_log /tmp/t/access.log recordings_media;',
+      'access_log /tmp/t/access.log recordings_media;',
+      'access_log /tmp/t/access.log recordings_media;',
+      'access_log /tmp/t/access.log recordings_media;',
     ]);
   });
 });

@@ -171,20 +171,27 @@ describe("nginx's access log carries no token", () => {
     const marker = `query-${randomUUID()}`;
     const headers = { 'User-Agent': marker, Referer: 'https://meet.example.org/room?share=secret-in-referer' };
 
-    // Media requests are not logged by nginx at all (the service logs its decision).
-    const media = await viaNginx({ from: '127.0.0.11', path: `/media/recordings/${randomUUID()}.mp4?token=${downloadToken}`, headers });
-    expect([401, 403]).toContain(media.status);
+    // Media requests are logged in their own format, media-auth's answer included, without the query string.
+    const mediaId = randomUUID();
+    const media = await viaNginx({ from: '127.0.0.11', path: `/media/recordings/${mediaId}.mp4?token=${downloadToken}`, headers });
+    expect(media.status).toBe(403);
+    const sharedMedia = await viaNginx({ from: '127.0.0.11', path: `/media/recordings/${mediaId}.mp4?share=${'s'.repeat(43)}`, headers });
+    expect(sharedMedia.status).toBe(403);
+    const page = await viaNginx({ from: '127.0.0.11', path: `/recordings/${mediaId}?share=secret123`, headers });
+    expect(page.status).toBe(404);
     const shared = await viaNginx({ from: '127.0.0.11', path: '/api/v1.0/recordings/?share=secret123', headers });
     expect(shared.status).toBe(401);
     const withToken = await viaNginx({ from: '127.0.0.11', path: `/api/v1.0/recordings/?page=1&token=${downloadToken}`, headers });
     expect(withToken.status).toBe(401);
 
-    await eventually(async () => nginx.accessLog().split(marker).length - 1 >= 2, 5_000, 'two API lines');
+    await eventually(async () => nginx.accessLog().split(marker).length - 1 >= 5, 5_000, 'five lines');
     const log = nginx.accessLog();
-    for (const secret of ['secret123', downloadToken, 'secret-in-referer', 'share=', 'token=']) expect(log).not.toContain(secret);
+    for (const secret of ['secret123', downloadToken, 'secret-in-referer', 'share=', 'token=', 's'.repeat(43)]) expect(log).not.toContain(secret);
     const lines = log.split('\n').filter((l) => l.includes(marker));
-    expect(lines).toHaveLength(2);
-    for (const line of lines) expect(line).toContain('"GET /api/v1.0/recordings/" 401 ');
+    expect(lines).toHaveLength(5);
+    expect(lines.filter((l) => l.includes('"GET /api/v1.0/recordings/" 401 '))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes(`"GET /media/recordings/${mediaId}.mp4" 403 `) && l.includes(' auth=403 '))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes(`"GET /recordings/${mediaId}" 404 `))).toHaveLength(1);
   });
 });
 

@@ -135,6 +135,16 @@ it('every answer the API gives to these requests matches the document', async ()
   call('post', '/api/v1.0/rooms/webhooks-jibri/v1/session/status', (t) => t.send({}));
   call('post', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/upload-url/', (t) => t.send({}));
   call('post', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/download-link/', (t) => t.set(bearer(owner)));
+  call('post', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/share-links/', (t) => t.set(bearer(owner)).send({}));
+  call('post', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/share-links/', (t) => t.send({}));
+  call('get', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/share-links/', (t) => t.set(bearer(owner)));
+  call('delete', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/share-links/00000000-0000-4000-8000-000000000001/', (t) => t.set(bearer(owner)));
+  call('get', '/recordings/00000000-0000-4000-8000-000000000000');
+  call('get', '/recordings/00000000-0000-4000-8000-000000000000?share=nope');
+  call('get', '/recordings/00000000-0000-4000-8000-000000000000', (t) => t.set(bearer(owner)));
+  call('post', '/recordings/00000000-0000-4000-8000-000000000000/share-links', (t) => t.type('form').send({ csrf: 'x' }));
+  call('get', '/auth/oidc/login?next=/recordings/00000000-0000-4000-8000-000000000000');
+  call('post', '/auth/logout', (t) => t.type('form').send({}));
 
   let checked = 0;
   for (const c of calls) {
@@ -151,6 +161,8 @@ it('every answer the API gives to these requests matches the document', async ()
     ['get', `/api/v1.0/recordings/${id}/`],
     ['post', `/api/v1.0/recordings/${id}/download-link/`],
     ['get', `/api/v1.0/recordings/${id}/`],
+    ['post', `/api/v1.0/recordings/${id}/share-links/`],
+    ['get', `/api/v1.0/recordings/${id}/share-links/`],
   ] as const) {
     checkAnswer(method, path, await request(svc.url)[method](path).set(bearer(owner)));
   }
@@ -163,6 +175,14 @@ it('every answer the API gives to these requests matches the document', async ()
   ];
   for (const res of patched) checkAnswer('patch', patchPath, res);
   expect(patched.map((r) => r.status)).toEqual([400, 200, 503]);
+  const created = await request(svc.url).post(`/api/v1.0/recordings/${id}/share-links/`).set(bearer(owner)).send({ expires_in_days: 2 });
+  expect(created.status).toBe(201);
+  checkAnswer('post', `/api/v1.0/recordings/${id}/share-links/`, created);
+  checkAnswer('post', `/api/v1.0/recordings/${id}/share-links/`, await request(svc.url).post(`/api/v1.0/recordings/${id}/share-links/`).set(bearer(owner)).send({ expires_in_days: 0 }));
+  const revokePath = `/api/v1.0/recordings/${id}/share-links/${created.body.id}/`;
+  checkAnswer('delete', revokePath, await request(svc.url).delete(revokePath).set(bearer(owner)));
+  const pagePath = `/recordings/${id}?share=${new URL(created.body.url as string).searchParams.get('share')}`;
+  checkAnswer('get', pagePath, await request(svc.url).get(pagePath));
   await queryDb(svc.db.url, "UPDATE recordings SET status = 'notification_succeeded' WHERE id = $1", [id]);
   const del = await request(svc.url).delete(`/api/v1.0/recordings/${id}/`).set(bearer(owner));
   checkAnswer('delete', `/api/v1.0/recordings/${id}/`, del);

@@ -1,4 +1,6 @@
 import express, { type Express } from 'express';
+import type { OidcSignIn } from '../auth/oidc-sign-in';
+import type { PageSessions } from '../auth/page-session';
 import type { TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
 import type { DownloadSecret } from '../downloads/download-secret';
@@ -8,8 +10,10 @@ import type { JibriStatusWebhook } from '../recording/events/jibri-status';
 import type { LivekitEventHandler } from '../recording/events/livekit-events';
 import type { StorageEvents } from '../recording/events/storage-events';
 import type { JibriUploadUrls } from '../recording/jibri-uploads';
+import type { RecordingPages } from '../pages/recording-page';
 import type { RecordingService } from '../recording/recording-service';
 import type { RecordingPermanence } from '../recording/retention/permanence';
+import type { ShareLinkService } from '../recording/share-links';
 import type { RecordingStatus } from '../recording/status';
 import type { RoomsService } from '../rooms/rooms-service';
 import { errorHandler } from './error-handler';
@@ -21,10 +25,13 @@ import { jibriUploadUrlRouter } from './routes/jibri-upload-url';
 import { jibriWebhookRouter } from './routes/jibri-webhook';
 import { livekitWebhookRouter } from './routes/livekit-webhook';
 import { metricsRouter } from './routes/metrics';
+import { oidcRouter } from './routes/oidc';
 import { openapiRouter } from './routes/openapi';
+import { recordingPageRouter } from './routes/recording-page';
 import { recordingsRouter } from './routes/recordings';
 import { roomActivityRouter } from './routes/room-activity';
 import { roomsRouter } from './routes/rooms';
+import { shareLinksRouter } from './routes/share-links';
 import { storageHookRouter } from './routes/storage-hook';
 import { webhookRateLimit } from './webhook-rate-limit';
 
@@ -52,6 +59,11 @@ export interface ApiDeps {
   livekitEvents: LivekitEventHandler;
   jibriWebhook: JibriStatusWebhook;
   jibriUploads: JibriUploadUrls;
+  shareLinks: ShareLinkService;
+  recordingPages: RecordingPages;
+  /** Sign-in sessions of the recording page; absent without OIDC_* settings. */
+  pageSessions?: PageSessions;
+  oidc?: OidcSignIn;
   readinessChecks: ReadinessCheck[];
   /** Recordings by status, read at scrape time for /metrics. */
   countByStatus(): Promise<{ status: RecordingStatus; n: number }[]>;
@@ -84,7 +96,10 @@ export function createApp(deps: ApiDeps): Express {
   app.use(roomsRouter(deps));
   app.use(roomActivityRouter(deps));
   app.use(downloadLinkRouter(deps));
+  app.use(shareLinksRouter(deps));
   app.use(recordingsRouter(deps));
+  app.use(recordingPageRouter(deps));
+  app.use(oidcRouter(deps));
 
   app.use((_req, _res) => {
     throw new HttpError(404, 'Not found.');

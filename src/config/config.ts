@@ -6,6 +6,7 @@ import { emailConcern } from './email';
 import { jibriConcern } from './jibri';
 import { jobsConcern } from './jobs';
 import { livekitConcern } from './livekit';
+import { pagesConcern } from './pages';
 import { reconcileConcern } from './reconcile';
 import { recordingConcern } from './recording';
 import { roomsConcern } from './rooms';
@@ -31,6 +32,7 @@ const CONCERNS = {
   reconcile: reconcileConcern,
   jobs: jobsConcern,
   rooms: roomsConcern,
+  pages: pagesConcern,
 } as const;
 
 type Concerns = typeof CONCERNS;

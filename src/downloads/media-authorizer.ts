@@ -1,13 +1,15 @@
 import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
 import { isExpired } from '../recording/expiry';
+import { shareTokenHash } from '../recording/share-token';
 import { extensionForKind } from '../recording/object-key';
 import { DOWNLOADABLE_STATUSES } from '../recording/status';
 import type { RecordingStore } from '../recording/store/recording-store';
 import { withTimeout } from '../util/with-timeout';
 import type { DownloadSecret } from './download-secret';
 import { verifyDownloadToken } from './download-token';
-import { parseMediaPath, readDownloadTokenParam } from './media-path';
+import { downloadFileName } from './download-name';
+import { parseMediaPath, readDownloadTokenParam, readShareTokenParam } from './media-path';
 import { signS3GetHeaders } from './s3-request-signer';
 
 /** Why media-auth answered as it did (the `reason` label of recorder_media_auth_decisions_total). */
@@ -34,7 +36,15 @@ export interface S3ForwardHeaders {
 }
 
 export type MediaAuthDecision =
-  | { status: 200; reason: 'granted'; recordingId: string; via: 'bearer' | 'link'; headers: S3ForwardHeaders }
+  | {
+      status: 200;
+      reason: 'granted';
+      recordingId: string;
+      via: 'bearer' | 'link' | 'share' | 'session';
+      headers: S3ForwardHeaders;
+      /** A readable name for the saved file (nginx puts it in Content-Disposition). */
+      downloadName: string;
+    }
   | { status: 401 | 403; reason: MediaAuthReason; recordingId?: string; error?: string };
 
 export interface MediaAuthRequest {
@@ -42,14 +52,21 @@ export interface MediaAuthRequest {
   originalUrl: string | undefined;
   /** The client's `Authorization` header, if any. */
   authorization: string | undefined;
+  /** The client's `Cookie` header, if any (a recording-page sign-in session). */
+  cookie?: string | undefined;
+}
+
+/** Who a recording-page session cookie speaks for (src/auth/page-session.ts); absent without OIDC. */
+export interface SessionSubReader {
+  subFromCookie(cookieHeader: string | undefined): Promise<string | null>;
 }
 
 const DB_TIMEOUT_MS = 3000;
 
-/** `token` appears in the query string at all, well-formed or not: the caller did present credentials. */
+/** `token` or `share` appears in the query string at all, well-formed or not: the caller did present credentials. */
 function mentionsTokenParam(originalUrl: string): boolean {
   const q = originalUrl.indexOf('?');
-  return q >= 0 && /(?:^|&)token(?:=|&|$)/.test(originalUrl.slice(q + 1));
+  return q >= 0 && /(?:^|&)(?:token|share)(?:=|&|$)/.test(originalUrl.slice(q + 1));
 }
 
 function refuse(reason: MediaAuthReason, recordingId?: string): MediaAuthDecision {
@@ -64,10 +81,11 @@ export class MediaAuthorizer {
   private readonly media: { mediaUrlPrefix: string; outputFolder: string };
 
   constructor(
-    private readonly config: Pick<AppConfig, 'downloads' | 'recording' | 'storage'>,
+    private readonly config: Pick<AppConfig, 'downloads' | 'recording' | 'storage' | 'email'>,
     private readonly store: RecordingStore,
     private readonly verifier: TokenVerifier,
     private readonly secret: DownloadSecret,
+    private readonly sessions?: SessionSubReader,
   ) {
     this.media = { mediaUrlPrefix: config.downloads.mediaUrlPrefix, outputFolder: config.recording.outputFolder };
   }
@@ -80,17 +98,19 @@ export class MediaAuthorizer {
     }
   }
 
-  private async evaluate({ originalUrl, authorization }: MediaAuthRequest): Promise<MediaAuthDecision> {
+  private async evaluate({ originalUrl, authorization, cookie }: MediaAuthRequest): Promise<MediaAuthDecision> {
     const url = typeof originalUrl === 'string' ? originalUrl : '';
     const hasHeader = typeof authorization === 'string' && authorization.trim() !== '';
-    if (!hasHeader && !mentionsTokenParam(url)) return refuse('no_credentials');
+    // A signed session cookie is checked locally (no database), like a bearer JWT.
+    const sessionSub = this.sessions && typeof cookie === 'string' ? await this.sessions.subFromCookie(cookie) : null;
+    if (!hasHeader && !sessionSub && !mentionsTokenParam(url)) return refuse('no_credentials');
 
     const media = parseMediaPath(url, this.media);
     if (!media) return refuse('bad_path');
 
     // Everyone the request speaks for: the bearer's user and/or the user a link was issued to.
     const subs: string[] = [];
-    let via: 'bearer' | 'link' = 'bearer';
+    let via: 'bearer' | 'link' | 'share' | 'session' = 'bearer';
     const jwt = hasHeader ? bearerToken(authorization) : null;
     if (jwt) {
       const verified = this.verifier.verify(jwt);
@@ -105,12 +125,20 @@ export class MediaAuthorizer {
         if (!subs.includes(link.userSub)) subs.push(link.userSub);
       }
     }
-    if (subs.length === 0) return refuse('bad_credentials', media.recordingId);
+    if (sessionSub) {
+      if (subs.length === 0) via = 'session';
+      if (!subs.includes(sessionSub)) subs.push(sessionSub);
+    }
+    const shareToken = readShareTokenParam(url);
+    if (subs.length === 0 && !shareToken) return refuse('bad_credentials', media.recordingId);
 
-    // Checked on every request, so a link dies with its recording, its expiry or its owner's access.
-    const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs), DB_TIMEOUT_MS, 'media-auth query');
+    // Checked on every request, in one query: a download link dies with its recording, its
+    // expiry or its owner's access, a share link also the moment it is revoked or expires.
+    const shareHash = shareToken ? shareTokenHash(shareToken) : null;
+    const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs, shareHash), DB_TIMEOUT_MS, 'media-auth query');
     if (!row) return refuse('unknown_recording', media.recordingId);
-    if (!row.allowed) return refuse('no_right', media.recordingId);
+    if (!row.allowed && !row.shared) return refuse('no_right', media.recordingId);
+    if (!row.allowed) via = 'share';
     if (!DOWNLOADABLE_STATUSES.includes(row.status)) return refuse('not_saved', media.recordingId);
     if (extensionForKind(row.workerKind) !== media.extension) return refuse('wrong_extension', media.recordingId);
     if (isExpired(row, this.config.recording.expirationDays)) return refuse('expired', media.recordingId);
@@ -130,6 +158,7 @@ export class MediaAuthorizer {
       reason: 'granted',
       recordingId: media.recordingId,
       via,
+      downloadName: downloadFileName(row.room, row.createdAt, media.extension, this.config.email.defaultTimezone),
       headers: {
         Authorization: signed.authorization,
         'X-Amz-Date': signed.amzDate,

@@ -8,6 +8,7 @@
  * Nothing in this file throws, whatever the input.
  */
 
+import { SHARE_TOKEN_SHAPE } from '../recording/share-token';
 import { UUID_PATTERN } from '../util/uuid';
 
 export type MediaExtension = 'mp4' | 'ogg';
@@ -98,6 +99,33 @@ export function readDownloadTokenParam(originalUrl: string): string | null {
     }
     if (found === null || found.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(found)) return null;
     return found;
+  } catch {
+    return null;
+  }
+}
+
+/** The one value of query parameter `name`, raw; null when absent or given twice. */
+function singleParam(originalUrl: string, name: string): string | null | undefined {
+  const parts = splitUrl(originalUrl);
+  if (!parts || parts.query === null) return undefined;
+  let found: string | undefined;
+  for (const pair of parts.query.split('&')) {
+    const eq = pair.indexOf('=');
+    if ((eq < 0 ? pair : pair.slice(0, eq)) !== name) continue;
+    if (found !== undefined) return null; // ambiguous: given twice
+    found = eq < 0 ? '' : pair.slice(eq + 1);
+  }
+  return found;
+}
+
+/**
+ * The `share` query parameter of a media URL (a share-link token), or null when there is
+ * none, more than one, or it is not exactly the shape the service issues (43 base64url characters).
+ */
+export function readShareTokenParam(originalUrl: string): string | null {
+  try {
+    const found = singleParam(originalUrl, 'share');
+    return typeof found === 'string' && SHARE_TOKEN_SHAPE.test(found) ? found : null;
   } catch {
     return null;
   }

@@ -1,4 +1,6 @@
 import type { ApiDeps } from '../api/app';
+import { OidcSignIn } from '../auth/oidc-sign-in';
+import { PageSessions } from '../auth/page-session';
 import { TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
 import type { Database } from '../db/database';
@@ -9,16 +11,20 @@ import { childLogger } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { recordingSavedEmailJob } from '../notifications/recording-saved-job';
 import { createSmtpTransport } from '../notifications/smtp-transport';
+import { RecordingPages } from '../pages/recording-page';
 import { JibriStatusWebhook } from '../recording/events/jibri-status';
 import { LivekitEventHandler } from '../recording/events/livekit-events';
 import { StorageEvents } from '../recording/events/storage-events';
 import { JibriUploadUrls } from '../recording/jibri-uploads';
 import { RecordingMediator } from '../recording/mediator';
 import { Reconciler } from '../recording/reconciler/reconciler';
+import { RecordingFiles } from '../recording/recording-files';
 import { RecordingService } from '../recording/recording-service';
 import { RecordingPermanence } from '../recording/retention/permanence';
 import { retentionTagJob } from '../recording/retention/retention-tag-job';
+import { ShareLinkService } from '../recording/share-links';
 import { RecordingStore } from '../recording/store/recording-store';
+import { ShareLinkStore } from '../recording/store/share-link-store';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { createWorkerRegistry } from '../recording/workers/registry';
 import { RoomActivityEvents } from '../rooms/activity-events';
@@ -81,6 +87,27 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   }
   const permanence = new RecordingPermanence({ store, get: (user, id) => recordings.get(user, id), tagger, settings: config.recording, onQueued: kick });
   const downloadSecret = new DownloadSecret(config, db.sql);
+  const shareLinks = new ShareLinkService(recordings, store, new ShareLinkStore(db.sql), {
+    ...config.pages.shareLinks,
+    expirationDays: config.recording.expirationDays,
+    publicUrl: config.server.publicUrl,
+  });
+  const recordingPages = new RecordingPages({
+    recordings,
+    shareLinks,
+    files: new RecordingFiles(config.recording.outputFolder),
+    downloadSecret,
+    settings: {
+      mediaUrlPrefix: config.downloads.mediaUrlPrefix,
+      expirationDays: config.recording.expirationDays,
+      downloadLinkTtlSeconds: config.downloads.linkTtlSeconds,
+      shareDefaultDays: config.pages.shareLinks.defaultDays,
+      shareMaxDays: config.pages.shareLinks.maxDays,
+    },
+  });
+  // Sign-in sessions exist only with OIDC; their key is derived from the download-link key.
+  const pageSessions = config.pages.oidc ? new PageSessions(downloadSecret) : undefined;
+  const oidc = config.pages.oidc ? new OidcSignIn(config.pages.oidc, `${config.server.publicUrl}/auth/oidc/callback`) : undefined;
 
   const transport = createSmtpTransport(config.email);
   if (transport) runner.register(recordingSavedEmailJob(config, store, transport));
@@ -150,12 +177,16 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       onQueued: kick,
     }),
     permanence,
-    mediaAuthorizer: new MediaAuthorizer(config, store, verifier, downloadSecret),
+    mediaAuthorizer: new MediaAuthorizer(config, store, verifier, downloadSecret, pageSessions),
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick),
     livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick)),
     jibriWebhook: new JibriStatusWebhook(config.jibri.webhookToken, registry, store, metrics),
     jibriUploads: new JibriUploadUrls(config, store, storage),
+    shareLinks,
+    recordingPages,
+    pageSessions,
+    oidc,
     readinessChecks: [
       { name: 'database', check: async () => void (await db.dataSource.query('SELECT 1')) },
       ...(storage

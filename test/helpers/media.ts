@@ -72,6 +72,22 @@ export function testVideoMp4(): Promise<TestMediaFile> {
   ]);
 }
 
+/**
+ * A 60 s, 320x240 MP4 at a constant ~1.5 Mbit/s (about 11 MB, 5 frames per second, a key frame
+ * every second, `+faststart`): big enough that a player which has only read its start must ask
+ * for more when it seeks near the end.
+ */
+export function testLongVideoMp4(): Promise<TestMediaFile> {
+  const seconds = 60;
+  return once('long-video.mp4', 'video/mp4', seconds, [
+    '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=5:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=330:sample_rate=48000:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '5',
+    '-b:v', '1500k', '-minrate', '1500k', '-maxrate', '1500k', '-bufsize', '1500k', '-x264-params', 'nal-hrd=cbr',
+    '-c:a', 'aac', '-b:a', '64k', '-shortest', '-movflags', '+faststart',
+  ]);
+}
+
 /** A 4 s OGG/Opus sine tone (an audio-only recording, like a Jibri or egress audio track). */
 export function testAudioOgg(): Promise<TestMediaFile> {
   const seconds = 4;

@@ -43,6 +43,11 @@ export interface StartNginxOptions {
   storageUrl: string;
   /** Listen with `ssl` and this certificate, so `$scheme` is https. */
   tls?: NginxTls;
+  /**
+   * Listen on this port (e.g. one PUBLIC_URL already names) instead of a free one; start-up
+   * then fails if it was taken meanwhile.
+   */
+  port?: number;
 }
 
 function hostPort(baseUrl: string): string {
@@ -139,7 +144,7 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 async function startOnce(opts: StartNginxOptions, bin: string): Promise<TestNginx | 'port-taken'> {
   const dir = await mkdtemp(join(tmpdir(), 'rec-nginx-'));
   await mkdir(join(dir, 'tmp'), { recursive: true });
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const includePath = join(dir, 'recordings.conf');
   await writeFile(
     includePath,
@@ -204,6 +209,7 @@ export async function startNginx(opts: StartNginxOptions): Promise<TestNginx> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const started = await startOnce(opts, bin);
     if (started !== 'port-taken') return started;
+    if (opts.port !== undefined) throw new Error(`nginx harness: port ${opts.port} is taken`);
   }
   throw new Error('nginx harness: could not bind a free port after 5 attempts');
 }

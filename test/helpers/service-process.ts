@@ -27,7 +27,7 @@ export interface ServiceProcess {
   readonly running: boolean;
   /** How many times the process was started. */
   readonly starts: number;
-  /** The last 64 KB of stdout and stderr (JSON logs), for failure messages. */
+  /** The last 64 KB (or `outputLimit`) of stdout and stderr (JSON logs). */
   output(): string;
   /** Spawns the service and resolves once GET /health answers 200. */
   start(): Promise<void>;
@@ -41,6 +41,8 @@ export interface ServiceProcessOptions {
   readyTimeoutMs?: number;
   /** Extra node flags placed before the script, e.g. ['--cpu-prof']. */
   nodeArgs?: string[];
+  /** How much of stdout and stderr `output()` keeps (its end); default 64 KB. */
+  outputLimit?: number;
 }
 
 
@@ -90,7 +92,8 @@ export async function serviceProcess(env: Record<string, string>, options: Servi
 
   const append = (chunk: Buffer) => {
     output += chunk.toString('utf8');
-    if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT);
+    const limit = options.outputLimit ?? OUTPUT_LIMIT;
+    if (output.length > limit) output = output.slice(-limit);
   };
 
   const spawnOnce = async (): Promise<'ready' | 'port-taken'> => {

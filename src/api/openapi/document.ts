@@ -7,6 +7,8 @@ const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, object> = {
   livekitSignature: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'LiveKit webhook JWT (no Bearer prefix) whose sha256 claim covers the body.' },
   jibriToken: { type: 'http', scheme: 'bearer', description: 'JIBRI_WEBHOOK_TOKEN.' },
   jibriUploadToken: { type: 'http', scheme: 'bearer', description: 'JIBRI_UPLOAD_TOKEN.' },
+  pageSession: { type: 'apiKey', in: 'cookie', name: 'recorder_session', description: 'Recording-page sign-in session (OIDC), set by /auth/oidc/callback.' },
+  shareToken: { type: 'apiKey', in: 'query', name: 'share', description: 'Share-link token.' },
 };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { permanenceBody } from '../../recording/retention/permanence';
+import { createShareLinkBody } from '../../recording/share-links';
 import { startRecordingBody } from '../../recording/start-request';
 import { recordingPolicyBody } from '../../rooms/policy';
 import { jibriStatusEventBody } from '../../recording/workers/jibri/jibri-api';
@@ -13,11 +14,13 @@ import {
   readyBody,
   recordingBody,
   recordingPage,
+  shareLinkCreatedBody,
+  shareLinkList,
   uploadUrlBody,
 } from './response-schemas';
 import { policyBody, roomBody } from './room-schemas';
 
-export type Security = 'user' | 'storageToken' | 'livekitSignature' | 'jibriToken' | 'jibriUploadToken' | 'none';
+export type Security = 'user' | 'storageToken' | 'livekitSignature' | 'jibriToken' | 'jibriUploadToken' | 'pageSession' | 'shareToken' | 'none';
 
 export interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -34,6 +37,10 @@ export interface Operation {
 }
 
 const err = (description: string) => ({ description, schema: errorBody });
+const html = (description: string) => ({ description, schema: null, contentType: 'text/html' });
+const redirect = (description: string) => ({ description, schema: null });
+/** The page's forms (a signed-in session; csrf is the session's token). */
+const pageForm = (fields: z.ZodRawShape) => z.object({ csrf: z.string(), ...fields });
 const room = '/api/v1.0/rooms/{room}';
 const recording = '/api/v1.0/recordings/{id}';
 
@@ -203,6 +210,100 @@ export const OPERATIONS: Operation[] = [
       409: err("The recording's file is already in storage."),
       503: err('Storage is not configured or not answering.'),
     },
+  },
+  {
+    method: 'post', path: `${recording}/share-links/`, id: 'createShareLink', tag: 'share links', security: ['user'],
+    summary: 'A share link for a downloadable recording: its url (shown only here) opens the recording page and its files until it expires or is revoked. expires_in_days defaults to SHARE_LINK_DEFAULT_DAYS, at most SHARE_LINK_MAX_DAYS, never past the recording\'s own expiry.',
+    body: createShareLinkBody,
+    responses: {
+      201: { description: 'The link, with its token in url.', schema: shareLinkCreatedBody },
+      400: err('Bad body, or expires_in_days out of bounds.'),
+      401: err('No or invalid user token.'),
+      403: err('Not downloadable (not saved, or expired).'),
+      404: err('Unknown, or not the caller\'s.'),
+    },
+  },
+  {
+    method: 'get', path: `${recording}/share-links/`, id: 'listShareLinks', tag: 'share links', security: ['user'],
+    summary: "The recording's share links, newest first, revoked and expired ones included; never their tokens.",
+    responses: { 200: { description: 'The links.', schema: shareLinkList }, 401: err('No or invalid user token.'), 404: err('Unknown, or not the caller\'s.') },
+  },
+  {
+    method: 'delete', path: `${recording}/share-links/{link_id}/`, id: 'revokeShareLink', tag: 'share links', security: ['user'],
+    summary: 'Revoke a share link: it stops working at once (page and media). Revoking twice is fine.',
+    responses: { 204: { description: 'Revoked.', schema: null }, 401: err('No or invalid user token.'), 404: err('Unknown recording or link, or not the caller\'s.') },
+  },
+  {
+    method: 'get', path: '/recordings/{id}', id: 'recordingPage', tag: 'pages', security: ['shareToken', 'pageSession', 'user', 'none'],
+    summary: 'The recording page (HTML, in the Accept-Language language): player, download, track files; share links and deletion for owners and administrators. Credentials: ?share=, an OIDC session cookie, or a host-app JWT that the page\'s script reads from #access_token= and sends as a bearer.',
+    responses: {
+      200: html('The page.'),
+      401: html('No credential: a sign-in link (OIDC) or an explanation; also an invalid bearer.'),
+      403: html('A revoked or expired share link, or a signed-in user without access (no room name).'),
+      404: html('Unknown share token or recording (no room name).'),
+    },
+  },
+  {
+    method: 'post', path: '/recordings/{id}/share-links', id: 'pageCreateShareLink', tag: 'pages', security: ['pageSession'],
+    summary: 'The page\'s share-link form (signed-in owner/admin, CSRF token): the page with the new link, shown once.',
+    body: pageForm({ expires_in_days: z.string().optional() }), bodyContentType: 'application/x-www-form-urlencoded',
+    responses: {
+      201: html('The page with the new link.'),
+      400: html('Days out of bounds.'),
+      401: html('Not signed in.'),
+      403: html('Bad CSRF token, cross-site post, no access or not downloadable.'),
+      404: html('Unknown recording.'),
+    },
+  },
+  {
+    method: 'post', path: '/recordings/{id}/share-links/{link_id}/revoke', id: 'pageRevokeShareLink', tag: 'pages', security: ['pageSession'],
+    summary: "The page's revoke button (signed-in owner/admin, CSRF token).",
+    body: pageForm({}), bodyContentType: 'application/x-www-form-urlencoded',
+    responses: {
+      303: redirect('Back to the page.'),
+      401: html('Not signed in.'),
+      403: html('Bad CSRF token or cross-site post.'),
+      404: html('Unknown recording or link, or no access.'),
+    },
+  },
+  {
+    method: 'post', path: '/recordings/{id}/delete', id: 'pageDeleteRecording', tag: 'pages', security: ['pageSession'],
+    summary: "The page's delete confirmation (signed-in owner/admin, CSRF token).",
+    body: pageForm({}), bodyContentType: 'application/x-www-form-urlencoded',
+    responses: {
+      200: html('Deleted.'),
+      401: html('Not signed in.'),
+      403: html('Bad CSRF token, cross-site post, or not in a final status.'),
+      404: html('Unknown recording, or no access.'),
+      409: html('Its recorder may still run (see DELETE /api/v1.0/recordings/{id}/).'),
+      503: html('The object storage is unavailable; nothing was deleted.'),
+    },
+  },
+  {
+    method: 'get', path: '/auth/oidc/login', id: 'oidcLogin', tag: 'pages', security: ['none'],
+    summary: 'Sign in with OpenID Connect (code flow + PKCE) to come back to next=/recordings/{id}.',
+    responses: {
+      303: redirect("To the provider's authorization endpoint."),
+      400: html('next is not a recording page.'),
+      404: html('OIDC is not configured.'),
+      503: html('The provider does not answer.'),
+    },
+  },
+  {
+    method: 'get', path: '/auth/oidc/callback', id: 'oidcCallback', tag: 'pages', security: ['none'],
+    summary: "The provider's redirect back: state, nonce and PKCE checked, then a session cookie (HttpOnly, SameSite=Lax, Secure behind https).",
+    responses: {
+      303: redirect('Signed in: to the recording page.'),
+      400: html('Not the answer to a login in progress, or refused.'),
+      404: html('OIDC is not configured.'),
+      503: html('The provider does not answer.'),
+    },
+  },
+  {
+    method: 'post', path: '/auth/logout', id: 'logout', tag: 'pages', security: ['pageSession', 'none'],
+    summary: 'Sign out of the recording page (CSRF token).',
+    body: z.object({ csrf: z.string().optional(), next: z.string().optional() }), bodyContentType: 'application/x-www-form-urlencoded',
+    responses: { 200: html('Signed out.'), 303: redirect('Signed out: back to next.'), 403: html('Bad CSRF token or cross-site post.') },
   },
   {
     method: 'get', path: '/health', id: 'health', tag: 'operations', security: ['none'], summary: 'Liveness.',

@@ -55,3 +55,20 @@ export const livekitWebhookBody = z
     egressInfo: z.record(z.string(), z.unknown()).optional(),
     room: z.record(z.string(), z.unknown()).optional(),
   });
+
+/** POST /recordings/{id}/share-links/: the only answer that ever shows the token (inside `url`). */
+export const shareLinkCreatedBody = z
+  .object({ id: z.uuid(), url: z.url(), expires_at: z.iso.datetime(), created_at: z.iso.datetime() });
+
+export const shareLinkBody = z
+  .object({
+    id: z.uuid(),
+    created_at: z.iso.datetime(),
+    expires_at: z.iso.datetime(),
+    revoked_at: z.iso.datetime().nullable(),
+    is_active: z.boolean(),
+    /** `sub` of the owner or administrator who made it. */
+    created_by: z.string(),
+  });
+
+export const shareLinkList = z.object({ results: z.array(shareLinkBody) });

@@ -26,11 +26,15 @@ export function mediaAuthRouter(authorizer: MediaAuthorizer, metrics: Metrics): 
       const decision = await authorizer.decide({
         originalUrl: req.get('x-original-url'),
         authorization: req.get('authorization'),
+        cookie: req.get('cookie'),
       });
       status = decision.status;
       reason = decision.reason;
       res.set('Cache-Control', 'no-store');
       if (decision.status === 200) {
+        // Content-Disposition with a readable file name (RFC 6266, written by Express's own
+        // helper); nginx copies it onto the file's answer. The answer itself has no body.
+        res.attachment(decision.downloadName).removeHeader('Content-Type');
         res.status(200).set(decision.headers).end();
         log.debug({ recordingId: decision.recordingId, via: decision.via }, 'media access granted');
       } else {

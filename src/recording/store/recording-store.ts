@@ -52,6 +52,10 @@ export interface MediaAccess {
   isPermanent: boolean;
   /** One of the given users holds an owner/administrator access to it. */
   allowed: boolean;
+  /** The share token given is one of its links, neither revoked nor expired. */
+  shared: boolean;
+  /** For the download's file name. */
+  room: string;
 }
 
 export type ReconcileCandidate = Recording & { reconcileAttempts: number };
@@ -250,9 +254,9 @@ export class RecordingStore {
     await tx.query(SQL.notifiedIfComplete, [recordingId]);
   }
 
-  /** The recording and whether one of `userSubs` may have it; null when there is no such recording. */
-  async mediaAccess(recordingId: string, userSubs: string[]): Promise<MediaAccess | null> {
-    return (await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs]))[0] ?? null;
+  /** The recording and whether one of `userSubs`, or a share link's token hash, may have it; null when there is no such recording. */
+  async mediaAccess(recordingId: string, userSubs: string[], shareTokenHash: Buffer | null = null): Promise<MediaAccess | null> {
+    return (await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs, shareTokenHash]))[0] ?? null;
   }
 
   /** Up to `limit` recordings due for reconciliation, leased to this pass for `leaseMs`. */

@@ -150,13 +150,18 @@ export const SQL = {
   ),
 
   /**
-   * What media-auth needs, in one round trip on two indexes (the recordings primary key and
-   * the (recording_id, user_sub) unique constraint of recording_accesses).
+   * What media-auth needs, in one round trip on three indexes (the recordings primary key, the
+   * (recording_id, user_sub) unique constraint of recording_accesses and the unique token hash
+   * of share_links). A share link counts only while neither revoked nor expired.
    */
   mediaAccess: statement(
     'media_access',
-    `SELECT r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent",
-            EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed
+    `SELECT r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent", r.room,
+            EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed,
+            ($3::bytea IS NOT NULL AND EXISTS (
+              SELECT 1 FROM share_links s
+               WHERE s.token_hash = $3::bytea AND s.recording_id = r.id AND s.revoked_at IS NULL AND s.expires_at > now()
+            )) AS shared
        FROM recordings r WHERE r.id = $1`,
   ),
 

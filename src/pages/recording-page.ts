@@ -1,0 +1,147 @@
+import type { AuthUser } from '../auth/user';
+import { signDownloadToken } from '../downloads/download-token';
+import { RecordingError } from '../recording/errors';
+import { expiredAt, isExpired } from '../recording/expiry';
+import type { Recording } from '../recording/recording';
+import type { RecordingFile, RecordingFiles } from '../recording/recording-files';
+import type { RecordingService } from '../recording/recording-service';
+import { isActiveLink, type ShareLinkService } from '../recording/share-links';
+import { DOWNLOADABLE_STATUSES, FINAL_STATUSES } from '../recording/status';
+import type { ShareLink } from '../recording/store/share-link-store';
+import { isUuid } from '../util/uuid';
+
+/** How the viewer of a page proved who they are. */
+export type PageCredential =
+  | { kind: 'share'; token: string }
+  | { kind: 'session'; user: AuthUser; csrf: string }
+  | { kind: 'bearer'; user: AuthUser };
+
+export interface PageFile {
+  file: RecordingFile;
+  /** Under MEDIA_URL_PREFIX, with what authorises this viewer; null when the file cannot be played. */
+  mediaUrl: string | null;
+}
+
+/** What owners and administrators see besides the player. */
+export interface PageManagement {
+  /** The session's CSRF token for the forms; null for a bearer viewer (the page's script uses the API). */
+  csrf: string | null;
+  activeLinks: ShareLink[];
+  canShare: boolean;
+  canDelete: boolean;
+  defaultDays: number;
+  maxDays: number;
+}
+
+export interface RecordingPageView {
+  recording: Recording;
+  expiresAt: Date | null;
+  isExpired: boolean;
+  files: PageFile[];
+  credential: PageCredential['kind'];
+  /** The signed-in or bearer user (their zone formats the dates); null for a share viewer. */
+  viewer: AuthUser | null;
+  manage: PageManagement | null;
+}
+
+export type PageOutcome =
+  | { result: 'ok'; view: RecordingPageView }
+  | { result: 'not_found' }
+  | { result: 'forbidden' }
+  | { result: 'link_invalid' };
+
+export interface RecordingPageSettings {
+  mediaUrlPrefix: string;
+  expirationDays: number | undefined;
+  downloadLinkTtlSeconds: number;
+  shareDefaultDays: number;
+  shareMaxDays: number;
+}
+
+export interface RecordingPageDeps {
+  recordings: RecordingService;
+  shareLinks: ShareLinkService;
+  files: RecordingFiles;
+  /** Signs the download-link tokens of a bearer viewer's media URLs. */
+  downloadSecret: { get(): Promise<string> };
+  settings: RecordingPageSettings;
+}
+
+/**
+ * What the recording page shows to whom: a share viewer gets the recording and its files; an
+ * owner or administrator (OIDC session or host-app token) also the share links and deletion.
+ * Rights are checked here on every request, like media-auth does for every media request.
+ */
+export class RecordingPages {
+  constructor(private readonly deps: RecordingPageDeps) {}
+
+  async view(recordingId: string, credential: PageCredential): Promise<PageOutcome> {
+    if (!isUuid(recordingId)) return { result: 'not_found' };
+    if (credential.kind === 'share') {
+      const shared = await this.deps.shareLinks.resolve(recordingId, credential.token);
+      if (shared.result !== 'ok') return { result: shared.result === 'unknown' ? 'not_found' : 'link_invalid' };
+      return { result: 'ok', view: await this.build(shared.recording, credential, null) };
+    }
+    let recording: Recording;
+    try {
+      ({ recording } = await this.deps.recordings.get(credential.user, recordingId));
+    } catch (err) {
+      // Unknown and not theirs look the same: no existence leak.
+      if (err instanceof RecordingError && err.kind === 'not_found') return { result: 'forbidden' };
+      throw err;
+    }
+    const links = await this.deps.shareLinks.list(credential.user, recordingId);
+    return { result: 'ok', view: await this.build(recording, credential, links) };
+  }
+
+  private async build(recording: Recording, credential: PageCredential, links: ShareLink[] | null): Promise<RecordingPageView> {
+    const { settings } = this.deps;
+    const now = new Date();
+    const expired = isExpired(recording, settings.expirationDays, now);
+    const playable = DOWNLOADABLE_STATUSES.includes(recording.status) && !expired;
+    const files: PageFile[] = [];
+    for (const file of await this.deps.files.list(recording)) {
+      files.push({ file, mediaUrl: playable && file.status === 'saved' ? await this.mediaUrl(recording, file, credential) : null });
+    }
+    return {
+      recording,
+      expiresAt: expiredAt(recording, settings.expirationDays),
+      isExpired: expired,
+      files,
+      credential: credential.kind,
+      viewer: credential.kind === 'share' ? null : credential.user,
+      manage:
+        links === null
+          ? null
+          : {
+              csrf: credential.kind === 'session' ? credential.csrf : null,
+              activeLinks: links.filter((link) => isActiveLink(link, now)),
+              canShare: playable,
+              canDelete: FINAL_STATUSES.includes(recording.status),
+              defaultDays: settings.shareDefaultDays,
+              maxDays: settings.shareMaxDays,
+            },
+    };
+  }
+
+  /** The file's URL under MEDIA_URL_PREFIX with this viewer's credential (keys need no encoding). */
+  private async mediaUrl(recording: Recording, file: RecordingFile, credential: PageCredential): Promise<string> {
+    const path = `${this.deps.settings.mediaUrlPrefix}${file.key}`;
+    switch (credential.kind) {
+      case 'share':
+        return `${path}?share=${credential.token}`;
+      case 'session':
+        return path; // the session cookie goes along; media-auth reads it
+      case 'bearer': {
+        const { token } = signDownloadToken({
+          secret: await this.deps.downloadSecret.get(),
+          recordingId: recording.id,
+          key: file.key,
+          userSub: credential.user.sub,
+          ttlSeconds: this.deps.settings.downloadLinkTtlSeconds,
+        });
+        return `${path}?token=${token}`;
+      }
+    }
+  }
+}

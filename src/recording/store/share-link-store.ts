@@ -1,0 +1,46 @@
+import type { Sql } from '../../db/sql';
+import { SHARE_SQL } from './share-link-statements';
+
+/** A share link as stored (never its token). */
+export interface ShareLink {
+  id: string;
+  recordingId: string;
+  /** `sub` of the owner or administrator who made it. */
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface NewShareLink {
+  id: string;
+  recordingId: string;
+  tokenHash: Buffer;
+  createdBy: string;
+  expiresAt: Date;
+}
+
+/** Every read and write of `share_links`, each a named operation over one prepared statement. */
+export class ShareLinkStore {
+  constructor(private readonly sql: Sql) {}
+
+  async insert(link: NewShareLink): Promise<ShareLink> {
+    const [row] = await this.sql.query<ShareLink>(SHARE_SQL.insert, [link.id, link.recordingId, link.tokenHash, link.createdBy, link.expiresAt]);
+    return row!;
+  }
+
+  /** The recording's links, newest first, revoked and expired ones included. */
+  listForRecording(recordingId: string): Promise<ShareLink[]> {
+    return this.sql.query<ShareLink>(SHARE_SQL.listForRecording, [recordingId]);
+  }
+
+  /** Marks the link revoked; null when the recording has no such link. */
+  async revoke(recordingId: string, linkId: string): Promise<ShareLink | null> {
+    return (await this.sql.query<ShareLink>(SHARE_SQL.revoke, [linkId, recordingId]))[0] ?? null;
+  }
+
+  /** The recording's link with this token hash, with whether it still works (by the database's clock). */
+  async findByToken(recordingId: string, tokenHash: Buffer): Promise<(ShareLink & { isActive: boolean }) | null> {
+    return (await this.sql.query<ShareLink & { isActive: boolean }>(SHARE_SQL.byToken, [tokenHash, recordingId]))[0] ?? null;
+  }
+}
