@@ -157,7 +157,8 @@ describe('JibriWorker start', () => {
 
   it('books each instance once when 20 starts race over 5 instances', async () => {
     const jibris = await startFakes(5);
-    const worker = makeWorker(jibris);
+    // 100 health probes and the starts at once: a roomy timeout, so a loaded machine is not "no answer".
+    const worker = makeWorker(jibris, { WORKER_TIMEOUT_MS: '5000' });
     const requests = Array.from({ length: 20 }, () => request());
 
     const results = await Promise.allSettled(requests.map((r) => worker.start(r)));
