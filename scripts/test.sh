@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine with Node 20: installs and starts what the
-# tests need (PostgreSQL 15, nginx, curl), installs the npm dependencies, type-checks, runs jest.
+# tests need (PostgreSQL 15, nginx, curl, chromium, ffmpeg, promtool, openssl), installs the npm
+# dependencies, type-checks, runs jest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,10 +14,23 @@ command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /usr/lib/postgresql/15 ] || nee
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "[test] installing ${need_apt[*]} with apt-get"
+# The browser tests drive Debian's chromium (puppeteer-core downloads no browser), with media
+# made by ffmpeg; promtool (in Debian's prometheus package) checks the alert rules.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+{ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; } || need_apt+=(ffmpeg)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# Only for promtool: without its recommended node exporter.
+need_apt_bare=()
+command -v promtool >/dev/null 2>&1 || need_apt_bare+=(prometheus)
+if [ $((${#need_apt[@]} + ${#need_apt_bare[@]})) -gt 0 ]; then
+  echo "[test] installing ${need_apt[*]} ${need_apt_bare[*]} with apt-get"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  if [ ${#need_apt[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  fi
+  if [ ${#need_apt_bare[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt_bare[@]}" >/dev/null
+  fi
 fi
 
 # PostgreSQL: start the Debian cluster and make a superuser role for the tests.
@@ -39,6 +53,10 @@ END $$;
 SQL
 export TEST_PG_ADMIN_URL="postgres://rec_test:rec_test@127.0.0.1:5432/postgres"
 export TEST_NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
+export TEST_CHROMIUM_BIN="${TEST_CHROMIUM_BIN:-/usr/bin/chromium}"
+export TEST_FFMPEG_BIN="${TEST_FFMPEG_BIN:-$(command -v ffmpeg)}"
+export TEST_FFPROBE_BIN="${TEST_FFPROBE_BIN:-$(command -v ffprobe)}"
+export TEST_PROMTOOL_BIN="${TEST_PROMTOOL_BIN:-$(command -v promtool)}"
 
 # npm dependencies, exactly as locked.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
