@@ -3,9 +3,10 @@ import type { WorkerKind } from '../../config/config';
 import type { AuthUser } from '../../auth/user';
 import type { Sql, SqlRunner } from '../../db/sql';
 import { conflict } from '../errors';
-import type { Recording, RecordingAccess, RecordingOptions } from '../recording';
+import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '../recording';
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
 import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
+import { compositeFile } from '../object-key';
 import { SQL } from './statements';
 
 export interface NewRecording {
@@ -25,7 +26,8 @@ export interface TransitionPatch {
 }
 
 export type SaveOutcome =
-  | { result: 'saved'; queued: number }
+  /** `ready`: no track file was pending, so readiness was reached (and `queued` emails queued) too. */
+  | { result: 'saved'; ready: boolean; queued: number }
   | { result: 'already_saved' }
   | { result: 'not_savable'; status: string }
   | { result: 'not_found' };
@@ -49,6 +51,8 @@ export interface MediaAccess {
   isPermanent: boolean;
   /** One of the given users holds an owner/administrator access to it. */
   allowed: boolean;
+  /** Asked about a participant track file: its status, or null when the recording has no such track. */
+  trackStatus?: FileStatus | null;
 }
 
 export type ReconcileCandidate = Recording & { reconcileAttempts: number };
@@ -70,9 +74,11 @@ export class RecordingStore {
   /** Inserts an `initiated` recording and its owner's access; a live recording in the room is a conflict. */
   async createInitiated(input: NewRecording): Promise<Recording> {
     const { owner } = input;
+    const id = randomUUID();
+    const composite = compositeFile(id, input.workerKind);
     try {
       const [row] = await this.sql.query<Recording>(SQL.insertInitiated, [
-        randomUUID(),
+        id,
         input.room,
         input.mode,
         input.workerKind,
@@ -84,6 +90,8 @@ export class RecordingStore {
         owner.name,
         owner.locale,
         owner.zoneinfo,
+        composite.relativeKey,
+        composite.contentType,
       ]);
       return row!;
     } catch (err) {
@@ -177,22 +185,31 @@ export class RecordingStore {
   }
 
   /**
-   * Marks a recording saved and queues one email per owner with an address, atomically (the
-   * outbox). `kinds` restricts it to recordings of those worker kinds (the file's extension must fit).
+   * Marks a recording saved (its composite landed, `size` bytes when known) and, when no track
+   * file is pending, ready: one email per owner with an address queued atomically (the outbox).
+   * `kinds` restricts it to recordings of those worker kinds (the file's extension must fit).
    */
-  async markSaved(recordingId: string, kinds?: readonly WorkerKind[]): Promise<SaveOutcome> {
-    const [row] = await this.sql.query<{ saved: number; queued: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
+  async markSaved(recordingId: string, kinds?: readonly WorkerKind[], size: number | null = null): Promise<SaveOutcome> {
+    const [row] = await this.sql.query<{ saved: number; ready: number; queued: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
       recordingId,
       SAVABLE_STATUSES,
       kinds ?? null,
+      this.reconcile.stoppedGraceMs,
+      size,
     ]);
     if (!row || row.saved === 0) {
       if (!row || row.prior === null || (kinds && !kinds.includes(row.kind as WorkerKind))) return { result: 'not_found' };
       if (row.prior === 'saved' || row.prior === 'notification_succeeded') return { result: 'already_saved' };
       return { result: 'not_savable', status: row.prior };
     }
-    if (row.queued === 0) await this.sql.query(SQL.notifiedWithoutEmails, [recordingId]);
-    return { result: 'saved', queued: row.queued };
+    const ready = row.ready > 0;
+    if (ready && row.queued === 0) await this.completeWithoutEmails(recordingId);
+    return { result: 'saved', ready, queued: row.queued };
+  }
+
+  /** Ready with nobody to notify: a saved recording has nothing left to wait for. */
+  async completeWithoutEmails(recordingId: string): Promise<void> {
+    await this.sql.query(SQL.notifiedWithoutEmails, [recordingId]);
   }
 
   /** The owner and recording an email job writes about; null once either is gone. */
@@ -206,9 +223,12 @@ export class RecordingStore {
     await tx.query(SQL.notifiedIfComplete, [recordingId]);
   }
 
-  /** The recording and whether one of `userSubs` may have it; null when there is no such recording. */
-  async mediaAccess(recordingId: string, userSubs: string[]): Promise<MediaAccess | null> {
-    return (await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs]))[0] ?? null;
+  /** The recording (and, for a track file, that file) and whether one of `userSubs` may have it; null when there is no such recording. */
+  async mediaAccess(recordingId: string, userSubs: string[], trackId: string | null = null): Promise<MediaAccess | null> {
+    const rows = trackId
+      ? await this.sql.query<MediaAccess>(SQL.mediaAccessTrack, [recordingId, userSubs, trackId])
+      : await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs]);
+    return rows[0] ?? null;
   }
 
   /** Up to `limit` recordings due for reconciliation, leased to this pass for `leaseMs`. */

@@ -5,10 +5,19 @@ import { statement } from '../../db/sql';
  * jobs they queue. Only src/recording/store/ runs them.
  */
 
+/** The recording `r`'s files as a JSON array of RecordingFile (one index lookup on recording_files). */
+const FILES_OF_R = `COALESCE((SELECT json_agg(json_build_object(
+    'kind', f.kind, 'relativeKey', f.relative_key, 'contentType', f.content_type, 'size', f.size, 'status', f.status,
+    'participantIdentity', f.participant_identity, 'participantName', f.participant_name,
+    'trackId', f.track_id, 'egressId', f.egress_id,
+    'startedAt', to_char(f.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    ORDER BY f.kind, f.created_at, f.track_id)
+  FROM recording_files f WHERE f.recording_id = r.id), '[]'::json)`;
+
 /** A recording row under the alias `r`, with the field names of the Recording type. */
 const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "workerKind", r.worker_id AS "workerId",
   r.worker_error AS "workerError", r.options, r.is_permanent AS "isPermanent",
-  r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
+  r.created_at AS "createdAt", r.updated_at AS "updatedAt", ${FILES_OF_R} AS files`;
 
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
 
@@ -16,6 +25,28 @@ const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "us
 const inMs = (param: string) => `CASE WHEN ${param}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${param}::float8 / 1000) END`;
 
 export const EMAIL_SAVED_KIND = 'email.recording-saved';
+
+/**
+ * THE moment a recording is ready: saved (its composite landed) and no track file pending any
+ * more. Exactly one statement ever sees it — the one that saves the composite last, or the one
+ * that settles the last track — because both change the recording row and read `status` and
+ * `tracks_pending` back from their own UPDATE (RETURNING, under the row lock, after any
+ * concurrent change committed). `u` names that statement's CTE; `ready` is one row when the
+ * recording became ready. Whatever readiness sends is queued here, in that same statement:
+ * today one email per owner with an address.
+ */
+export function whenReady(u: string): string {
+  return `ready AS (
+       SELECT id FROM ${u} WHERE status = 'saved' AND tracks_pending = 0
+     ), q AS (
+       INSERT INTO jobs (kind, key, recording_id, payload)
+       SELECT '${EMAIL_SAVED_KIND}', '${EMAIL_SAVED_KIND}:' || a.id, a.recording_id, jsonb_build_object('accessId', a.id)
+         FROM recording_accesses a JOIN ready ON ready.id = a.recording_id
+        WHERE a.role = 'owner' AND a.email IS NOT NULL
+       ON CONFLICT (key) DO NOTHING
+       RETURNING id
+     )`;
+}
 
 export const SQL = {
   insertInitiated: statement(
@@ -27,6 +58,9 @@ export const SQL = {
      ), owner AS (
        INSERT INTO recording_accesses (id, recording_id, user_sub, role, email, name, locale, zoneinfo)
        SELECT gen_random_uuid(), r.id, $8, 'owner', $9, $10, $11, $12 FROM r
+     ), composite AS (
+       INSERT INTO recording_files (recording_id, relative_key, kind, content_type)
+       SELECT r.id, $13, 'composite', $14 FROM r
      )
      SELECT ${COLUMNS} FROM r`,
   ),
@@ -71,26 +105,26 @@ export const SQL = {
   delete: statement('delete', `DELETE FROM recordings WHERE id = $1`),
 
   /**
-   * Saved + one email job per owner with an address, in one statement (the outbox). The
-   * guarded UPDATE takes the row lock, so concurrent or repeated events for one recording
-   * serialise: only the first saves and queues. A data-modifying CTE's effect is invisible to
-   * the rest of the statement, so `prior` reads the status as it was before.
+   * Saved (the composite landed) and its composite file saved, in one statement; when no track
+   * file is still pending the recording is also ready (see whenReady). The guarded UPDATE takes
+   * the row lock, so concurrent or repeated events for one recording serialise: only the first
+   * saves. With tracks still pending, the reconciler looks again after $4 ms (their grace). A
+   * data-modifying CTE's effect is invisible to the rest of the statement, so `prior` reads the
+   * status as it was before.
    */
   markSaved: statement(
     'mark_saved',
     `WITH u AS (
-       UPDATE recordings SET status = 'saved', updated_at = now(), reconcile_at = NULL, reconcile_attempts = 0
+       UPDATE recordings SET status = 'saved', updated_at = now(), reconcile_attempts = 0,
+              reconcile_at = CASE WHEN tracks_pending > 0 THEN ${inMs('$4')} ELSE NULL END
         WHERE id = $1 AND status = ANY($2::varchar[]) AND ($3::text[] IS NULL OR worker_kind = ANY($3))
-        RETURNING id
-     ), q AS (
-       INSERT INTO jobs (kind, key, recording_id, payload)
-       SELECT '${EMAIL_SAVED_KIND}', '${EMAIL_SAVED_KIND}:' || a.id, a.recording_id, jsonb_build_object('accessId', a.id)
-         FROM recording_accesses a JOIN u ON u.id = a.recording_id
-        WHERE a.role = 'owner' AND a.email IS NOT NULL
-       ON CONFLICT (key) DO NOTHING
-       RETURNING id
-     )
+        RETURNING id, status, tracks_pending
+     ), composite AS (
+       UPDATE recording_files SET status = 'saved', size = COALESCE($5::bigint, size), updated_at = now()
+        WHERE recording_id = $1 AND kind = 'composite' AND EXISTS (SELECT 1 FROM u)
+     ), ${whenReady('u')}
      SELECT (SELECT count(*) FROM u)::int AS saved,
+            (SELECT count(*) FROM ready)::int AS ready,
             (SELECT count(*) FROM q)::int AS queued,
             (SELECT status FROM recordings WHERE id = $1) AS prior,
             (SELECT worker_kind FROM recordings WHERE id = $1) AS kind`,
@@ -130,6 +164,15 @@ export const SQL = {
     'media_access',
     `SELECT r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent",
             EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed
+       FROM recordings r WHERE r.id = $1`,
+  ),
+
+  /** mediaAccess for one participant track file: also that file's status (null when the recording has no such track). */
+  mediaAccessTrack: statement(
+    'media_access_track',
+    `SELECT r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent",
+            EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed,
+            (SELECT f.status FROM recording_files f WHERE f.recording_id = r.id AND f.track_id = $3) AS "trackStatus"
        FROM recordings r WHERE r.id = $1`,
   ),
 
