@@ -8,11 +8,15 @@ import { roomName, startRecordingBody } from './start-request';
 import type { AccessRole } from './status';
 import { FINAL_STATUSES } from './status';
 import type { RecordingStore } from './store/recording-store';
+import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { WorkerRegistry } from './workers/registry';
 
 export interface ObjectRemover {
   removeObject(key: string): Promise<void>;
 }
+
+/** The worker kinds that can record participant tracks (LiveKit Track Egress). */
+const TRACK_KINDS: readonly string[] = ['livekit-video', 'livekit-audio'];
 
 /** What the API asks of recordings: the rules of the endpoints, independent of HTTP. */
 export class RecordingService {
@@ -21,6 +25,7 @@ export class RecordingService {
     private readonly mediator: RecordingMediator,
     private readonly registry: WorkerRegistry,
     private readonly storage: ObjectRemover | undefined,
+    private readonly tracks?: TrackMediator,
   ) {}
 
   async start(user: AuthUser, room: string, body: unknown): Promise<Recording> {
@@ -31,6 +36,9 @@ export class RecordingService {
     const kind = this.registry.kindForMode(parsed.data.mode);
     if (!kind) throw badRequest(`Unknown mode "${parsed.data.mode}"; expected one of: ${this.registry.modeNames.join(', ')}.`);
     const options = parsed.data.options ?? {};
+    if (options.participant_tracks && !TRACK_KINDS.includes(kind)) {
+      throw badRequest(`Invalid request body: options.participant_tracks: mode "${parsed.data.mode}" is recorded by ${kind}; per-participant tracks need a LiveKit mode.`);
+    }
     const recording = await this.store.createInitiated({
       room: name,
       mode: parsed.data.mode,
@@ -40,7 +48,8 @@ export class RecordingService {
       owner: user,
       startLeaseMs: this.mediator.startLeaseMs(kind),
     });
-    return this.mediator.start(recording);
+    const active = await this.mediator.start(recording);
+    return this.tracks && recordsTracks(active) ? this.tracks.startAll(active) : active;
   }
 
   /** Stops the room's active recording; the role is the caller's on it (administrator when they are a room manager only). */
@@ -86,9 +95,13 @@ export class RecordingService {
       throw forbidden(`A recording in status "${recording.status}" cannot be deleted yet.`);
     }
     if (recording.status === 'failed_to_stop' && recording.workerId) await this.stopBeforeDelete(recording);
+    if (this.tracks && (await this.tracks.stopAll(recording)).failed > 0) {
+      throw conflict('A participant track recorder of this recording could not be stopped; the recording was not deleted. Retry later.');
+    }
     if (this.storage) {
+      const storage = this.storage;
       try {
-        await this.storage.removeObject(this.mediator.objectKey(recording));
+        await Promise.all(this.mediator.objectKeys(recording).map((key) => storage.removeObject(key)));
       } catch {
         // Keep the record: deleting it while the file stays would leave an orphan nobody can remove.
         throw new RecordingError('unavailable', 'The object storage is unavailable; the recording was not deleted. Retry later.');

@@ -8,6 +8,8 @@ export const startRecordingBody = z
       .object({
         permanent: z.boolean().optional(),
         language: z.string().min(2).max(35).optional(),
+        /** `audio`: also every participant's microphone on its own (LiveKit modes only). */
+        participant_tracks: z.literal('audio').optional(),
       })
       .strict()
       .optional(),

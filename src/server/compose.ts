@@ -16,7 +16,9 @@ import { JibriUploadUrls } from '../recording/jibri-endpoints/upload-url';
 import { RecordingMediator } from '../recording/mediator';
 import { Reconciler } from '../recording/reconciler/reconciler';
 import { RecordingService } from '../recording/recording-service';
+import { RecordingFileStore } from '../recording/store/file-store';
 import { RecordingStore } from '../recording/store/recording-store';
+import { TrackMediator } from '../recording/tracks/track-mediator';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { createWorkerRegistry } from '../recording/workers/registry';
 import { ensureRecordingLifecycle } from '../storage/bucket-lifecycle';
@@ -59,12 +61,24 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
 
   const store = new RecordingStore(db.sql, config.reconcile);
   const registry = createWorkerRegistry(config, WORKER_FACTORIES);
-  const mediator = new RecordingMediator(store, registry, {
+  const tracks = new TrackMediator(store, new RecordingFileStore(db.sql), registry, storage, {
     outputFolder: config.recording.outputFolder,
-    initiatedGraceMs: config.reconcile.initiatedGraceMs,
-    onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
+    graceMs: config.reconcile.stoppedGraceMs,
+    savedOnEgressEnd: !config.storageEvents.enabled,
+    onTrackEgress: (outcome) => metrics.trackEgresses.inc({ outcome }),
+    onQueued: kick,
   });
-  const recordings = new RecordingService(store, mediator, registry, storage);
+  const mediator = new RecordingMediator(
+    store,
+    registry,
+    {
+      outputFolder: config.recording.outputFolder,
+      initiatedGraceMs: config.reconcile.initiatedGraceMs,
+      onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
+    },
+    tracks,
+  );
+  const recordings = new RecordingService(store, mediator, registry, storage, tracks);
   const downloadSecret = new DownloadSecret(config, db.sql);
 
   const transport = createSmtpTransport(config.email);
@@ -78,6 +92,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       settings: { ...config.reconcile, maxDurationMs: config.recording.maxDurationMs },
       onCorrection: (action) => metrics.reconcilerCorrections.inc({ action }),
       onQueued: kick,
+      tracks,
     });
     runner.every({ kind: 'reconcile', intervalMs: config.reconcile.intervalMs, leaseMs: 10 * 60_000, run: () => reconciler.run() });
   }
@@ -89,8 +104,8 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     recordings,
     mediaAuthorizer: new MediaAuthorizer(config, store, verifier, downloadSecret),
     downloadSecret,
-    storageEvents: new StorageEvents(config, store, metrics, kick),
-    livekitEvents: new LivekitEventHandler(config, store, kick),
+    storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
+    livekitEvents: new LivekitEventHandler(config, store, kick, tracks),
     jibriWebhook: new JibriStatusWebhook(config.jibri.webhookToken, registry, store, metrics),
     jibriUploads: new JibriUploadUrls(config, store, storage),
     readinessChecks: [
