@@ -1,14 +1,12 @@
 import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
-import { isExpired } from '../recording/expiry';
-import { extensionForKind } from '../recording/object-key';
-import { DOWNLOADABLE_STATUSES } from '../recording/status';
 import type { RecordingStore } from '../recording/store/recording-store';
 import { withTimeout } from '../util/with-timeout';
 import type { DownloadSecret } from './download-secret';
 import { verifyDownloadToken } from './download-token';
 import { parseMediaPath, readDownloadTokenParam } from './media-path';
 import { signS3GetHeaders } from './s3-request-signer';
+import { fileRefusal } from './servable-file';
 
 /** Why media-auth answered as it did (the `reason` label of recorder_media_auth_decisions_total). */
 export type MediaAuthReason =
@@ -20,6 +18,7 @@ export type MediaAuthReason =
   | 'no_right'
   | 'not_saved'
   | 'wrong_extension'
+  | 'unknown_file'
   | 'expired'
   | 'storage_not_configured'
   | 'error';
@@ -108,12 +107,11 @@ export class MediaAuthorizer {
     if (subs.length === 0) return refuse('bad_credentials', media.recordingId);
 
     // Checked on every request, so a link dies with its recording, its expiry or its owner's access.
-    const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs), DB_TIMEOUT_MS, 'media-auth query');
+    const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs, media.trackId), DB_TIMEOUT_MS, 'media-auth query');
     if (!row) return refuse('unknown_recording', media.recordingId);
     if (!row.allowed) return refuse('no_right', media.recordingId);
-    if (!DOWNLOADABLE_STATUSES.includes(row.status)) return refuse('not_saved', media.recordingId);
-    if (extensionForKind(row.workerKind) !== media.extension) return refuse('wrong_extension', media.recordingId);
-    if (isExpired(row, this.config.recording.expirationDays)) return refuse('expired', media.recordingId);
+    const refusal = fileRefusal(row, media, this.config.recording.expirationDays);
+    if (refusal) return refuse(refusal, media.recordingId);
 
     const storage = this.config.storage;
     if (!storage) return refuse('storage_not_configured', media.recordingId);
