@@ -111,3 +111,28 @@ it('a recording with tracks still pending is saved but not ready, and its reconc
   expect(await files.settleTrack(id, trackIds[0]!, 'saved')).toEqual({ result: 'settled', ready: true, queued: 2 });
   expect((await store.findById(id))!.files[0]).toMatchObject({ kind: 'composite', status: 'saved', size: 4096 });
 });
+
+it(`the start's listing and a track_published webhook claiming the same track at once: one claim, counted once (${ITERATIONS} runs)`, async () => {
+  for (let n = 20_000; n < 20_000 + ITERATIONS; n++) {
+    const recording = await store.createInitiated({
+      room: `claim-${n}`,
+      mode: 'screen_recording',
+      workerKind: 'livekit-video',
+      options: { participant_tracks: 'audio' },
+      isPermanent: false,
+      owner: { sub: `o-${n}`, email: null, name: null, locale: null, zoneinfo: null, rooms: {} },
+      startLeaseMs: 60_000,
+    });
+    await store.transition(recording.id, ['initiated'], 'active', { workerId: `EG_c${n}` });
+    const a = { trackId: `TR_a${n}`, identity: 'a', name: 'A' };
+    const b = { trackId: `TR_b${n}`, identity: 'b', name: 'B' };
+    const [listing, webhook, retry] = await Promise.all([
+      files.claimTracks(recording.id, [a, b]),
+      files.claimTracks(recording.id, [b]),
+      files.claimTracks(recording.id, [b]),
+    ]);
+    expect(listing.claimed.has(a.trackId)).toBe(true);
+    expect([listing, webhook, retry].filter((c) => c.claimed.has(b.trackId))).toHaveLength(1);
+    expect(await pendingCount(recording.id)).toBe(2);
+  }
+});

@@ -10,20 +10,22 @@ export const FILE_SQL = {
   lockForTrack: statement('lock_for_track', `SELECT status, options FROM recordings WHERE id = $1 FOR UPDATE`),
 
   /**
-   * Second statement of a track claim (the recording row is locked): the file, unless one exists
-   * for this track already (unique (recording_id, track_id)), and the pending count with it.
+   * Second statement of a track claim (the recording row is locked): a file for each track that
+   * has none yet (unique (recording_id, track_id)), and the pending count with them; returns the
+   * tracks this claim added.
    */
-  insertTrack: statement(
-    'insert_track',
+  insertTracks: statement(
+    'insert_tracks',
     `WITH f AS (
        INSERT INTO recording_files (recording_id, relative_key, kind, content_type, participant_identity, participant_name, track_id)
-       VALUES ($1, $2, 'track', $3, $4, $5, $6)
+       SELECT $1, t.relative_key, 'track', $2, t.identity, t.name, t.track_id
+         FROM unnest($3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[]) AS t(track_id, relative_key, identity, name)
        ON CONFLICT (recording_id, track_id) DO NOTHING
-       RETURNING id
+       RETURNING track_id
+     ), u AS (
+       UPDATE recordings SET tracks_pending = tracks_pending + (SELECT count(*) FROM f)::int WHERE id = $1
      )
-     UPDATE recordings SET tracks_pending = tracks_pending + (SELECT count(*) FROM f)::int
-      WHERE id = $1
-     RETURNING (SELECT count(*) FROM f)::int AS inserted`,
+     SELECT track_id AS "trackId" FROM f`,
   ),
 
   /** First statement of recording a track's egress id (the file row is locked before the recording row, as when a file settles). */

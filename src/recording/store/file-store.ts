@@ -38,25 +38,34 @@ export class RecordingFileStore {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Adds the pending file of a track to a recording that is active and records tracks.
-   * `claimed` means this caller, and nobody else, is to start its egress.
+   * Adds the pending files of tracks to a recording that is active and records tracks, in one
+   * transaction. The tracks it returns are this caller's, and nobody else's, to start.
    */
-  claimTrack(recordingId: string, track: TrackToRecord): Promise<ClaimOutcome> {
+  async claimTracks(recordingId: string, tracks: readonly TrackToRecord[]): Promise<{ outcome: ClaimOutcome; claimed: Set<string> }> {
+    const unique = [...new Map(tracks.map((t) => [t.trackId, t])).values()];
     return this.sql.transaction(async (tx) => {
+      const claimed = new Set<string>();
       const [row] = await tx.query<{ status: RecordingStatus; options: RecordingOptions }>(FILE_SQL.lockForTrack, [recordingId]);
-      if (!row) return 'not_found';
-      if (row.options?.participant_tracks !== 'audio') return 'not_wanted';
-      if (row.status !== 'active') return 'not_active';
-      const [inserted] = await tx.query<{ inserted: number }>(FILE_SQL.insertTrack, [
+      if (!row) return { outcome: 'not_found', claimed };
+      if (row.options?.participant_tracks !== 'audio') return { outcome: 'not_wanted', claimed };
+      if (row.status !== 'active') return { outcome: 'not_active', claimed };
+      if (unique.length === 0) return { outcome: 'exists', claimed };
+      const rows = await tx.query<{ trackId: string }>(FILE_SQL.insertTracks, [
         recordingId,
-        trackRelativeKey(recordingId, track.trackId),
         TRACK_CONTENT_TYPE,
-        track.identity.slice(0, 255),
-        track.name.slice(0, 255),
-        track.trackId,
+        unique.map((t) => t.trackId),
+        unique.map((t) => trackRelativeKey(recordingId, t.trackId)),
+        unique.map((t) => t.identity.slice(0, 255)),
+        unique.map((t) => t.name.slice(0, 255)),
       ]);
-      return inserted && inserted.inserted > 0 ? 'claimed' : 'exists';
+      for (const r of rows) claimed.add(r.trackId);
+      return { outcome: claimed.size > 0 ? 'claimed' : 'exists', claimed };
     });
+  }
+
+  /** claimTracks for one track: `claimed` means this caller is to start its egress. */
+  async claimTrack(recordingId: string, track: TrackToRecord): Promise<ClaimOutcome> {
+    return (await this.claimTracks(recordingId, [track])).outcome;
   }
 
   /** Notes the egress that records a claimed track; resolves to the recording's status as it is now (see recordingStatusShared). */

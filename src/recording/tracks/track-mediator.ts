@@ -64,7 +64,7 @@ export class TrackMediator {
       log.warn({ recordingId: recording.id, reason: describe(err) }, 'could not list the room participants; recording without the tracks published so far');
       return recording;
     }
-    await Promise.all(tracks.map((track) => this.record(recording, track, worker)));
+    await this.record(recording, tracks, worker);
     return (await this.store.findById(recording.id)) ?? recording;
   }
 
@@ -75,8 +75,8 @@ export class TrackMediator {
     if (live.length === 0) return 'ignored';
     let started = false;
     for (const recording of live) {
-      const outcome = await this.record(recording, { trackId: track.sid, identity: participant.identity, name: participant.name }, this.worker(recording)!);
-      if (outcome === 'started') started = true;
+      const outcomes = await this.record(recording, [{ trackId: track.sid, identity: participant.identity, name: participant.name }], this.worker(recording)!);
+      if (outcomes.includes('started')) started = true;
     }
     return started ? 'updated' : 'unchanged';
   }
@@ -185,24 +185,28 @@ export class TrackMediator {
     return left > 0;
   }
 
-  /** Claims the track and starts its egress; a failed start fails the file only. */
-  private async record(recording: Recording, track: TrackToRecord, worker: ParticipantTrackWorker): Promise<'started' | 'skipped' | 'failed'> {
-    const claim = await this.files.claimTrack(recording.id, track);
-    if (claim !== 'claimed') return 'skipped';
-    const key = fileKey(this.options.outputFolder, trackRelativeKey(recording.id, track.trackId));
+  /** Claims the tracks (one transaction) and starts the egresses of those claimed, all at once; a failed start fails its file only. */
+  private async record(recording: Recording, tracks: TrackToRecord[], worker: ParticipantTrackWorker): Promise<('started' | 'failed')[]> {
+    if (tracks.length === 0) return [];
+    const { claimed } = await this.files.claimTracks(recording.id, tracks);
+    return Promise.all([...claimed].map((trackId) => this.startEgress(recording, trackId, worker)));
+  }
+
+  private async startEgress(recording: Recording, trackId: string, worker: ParticipantTrackWorker): Promise<'started' | 'failed'> {
+    const key = fileKey(this.options.outputFolder, trackRelativeKey(recording.id, trackId));
     let egressId: string;
     try {
-      egressId = await worker.startTrack(recording.room, track.trackId, key);
+      egressId = await worker.startTrack(recording.room, trackId, key);
     } catch (err) {
-      log.warn({ recordingId: recording.id, trackId: track.trackId, reason: describe(err) }, 'track egress failed to start; its file is failed');
-      this.settled(await this.files.settleTrack(recording.id, track.trackId, 'failed'), 'failed');
+      log.warn({ recordingId: recording.id, trackId, reason: describe(err) }, 'track egress failed to start; its file is failed');
+      this.settled(await this.files.settleTrack(recording.id, trackId, 'failed'), 'failed');
       return 'failed';
     }
     this.options.onTrackEgress?.('started');
-    const status = await this.files.recordTrackEgress(recording.id, track.trackId, egressId);
+    const status = await this.files.recordTrackEgress(recording.id, trackId, egressId);
     if (status !== 'active') {
       // The recording stopped while this egress started: nobody else will stop it.
-      log.info({ recordingId: recording.id, trackId: track.trackId, status }, 'recording stopped while a track egress started; stopping it');
+      log.info({ recordingId: recording.id, trackId, status }, 'recording stopped while a track egress started; stopping it');
       await worker.stopTrack(egressId).catch((err: unknown) => log.warn({ recordingId: recording.id, reason: describe(err) }, 'could not stop a late track egress'));
     }
     return 'started';
