@@ -174,13 +174,49 @@ describe('starting and stopping with participant tracks', () => {
     expect(trackEgressesOf(room)).toHaveLength(3);
   });
 
+  it('a track published while the composite is still starting is recorded once; when the composite fails, the track egresses started meanwhile are stopped', async () => {
+    const room = 'tracks-10';
+    seedRoom(livekit, room, [{ identity: 'pia' }]);
+    let quinn = '';
+    livekit.beforeAnswer('StartRoomCompositeEgress', async () => {
+      // The recording is `initiated` until this answer: the start's listing may or may not see this track.
+      livekit.addParticipant(room, { identity: 'quinn', name: 'Quinn' });
+      quinn = livekit.publishTrack(room, 'quinn').sid;
+      expect((await postWebhook(svc.url, livekit.trackEvent(room, quinn, 'track_published'))).status).toBe(200);
+    });
+    const res = await startWithTracks(svc.url, owner, room);
+    expect(res.status).toBe(201);
+    const pia = livekit.rooms.get(room)!.participants.get('pia')!.tracks[0]!.sid;
+    expect(trackEgressesOf(room).map((e) => e.track!.trackId).sort()).toEqual([pia, quinn].sort());
+    expect((res.body.files as FileJson[]).filter((f) => f.kind === 'track').map((f) => f.track_id).sort()).toEqual([pia, quinn].sort());
+    await stop(room);
+
+    const failing = 'tracks-11';
+    seedRoom(livekit, failing, [{ identity: 'rae' }]);
+    livekit.beforeAnswer('StartRoomCompositeEgress', async () => {
+      livekit.addParticipant(failing, { identity: 'sam' });
+      const sam = livekit.publishTrack(failing, 'sam').sid;
+      expect((await postWebhook(svc.url, livekit.trackEvent(failing, sam, 'track_published'))).status).toBe(200);
+      // Longer than WORKER_TIMEOUT_MS: the composite start fails.
+      await new Promise((r) => setTimeout(r, 2500));
+    });
+    const failed = await startWithTracks(svc.url, owner, failing);
+    expect(failed.status).toBe(502);
+    expect(failed.body.detail).toMatch(/did not answer in time/);
+    const started = trackEgressesOf(failing);
+    expect(started).toHaveLength(1);
+    expect(started[0]!.status).toBe('EGRESS_COMPLETE');
+    expect(livekit.requestsFor('StopEgress').some((r) => r.body.egressId === started[0]!.egressId)).toBe(true);
+  });
+
   it('a recording without participant_tracks lists nobody and records only its composite', async () => {
     const room = 'tracks-2';
     seedRoom(livekit, room, [{ identity: 'dan' }]);
     const before = livekit.requests.length;
     const res = await request(svc.url).post(`/api/v1.0/rooms/${room}/start-recording/`).set(bearer(owner)).send({ mode: 'transcript' });
     expect(res.status).toBe(201);
-    expect(livekit.requests.slice(before).map((c) => c.method)).toEqual(['StartRoomCompositeEgress']);
+    // (ListEgress calls are the reconciler's, about other recordings.)
+    expect(livekit.requests.slice(before).map((c) => c.method).filter((m) => m !== 'ListEgress')).toEqual(['StartRoomCompositeEgress']);
     expect((res.body.files as FileJson[]).map((f) => [f.kind, f.key, f.content_type])).toEqual([['composite', `recordings/${res.body.id}.ogg`, 'audio/ogg']]);
     const dan = livekit.rooms.get(room)!.participants.get('dan')!.tracks[0]!.sid;
     expect((await postWebhook(svc.url, livekit.trackEvent(room, dan, 'track_published'))).status).toBe(200);
@@ -239,23 +275,29 @@ describe('starting and stopping with participant tracks', () => {
   it("a track egress's webhooks give its file a start time and fail it when it ended without a file, never touching the recording", async () => {
     const room = 'tracks-6';
     seedRoom(livekit, room, [{ identity: 'hana' }, { identity: 'ivan' }]);
-    const res = await startWithTracks(svc.url, owner, room);
-    expect(res.status).toBe(201);
-    const id = res.body.id as string;
-    const [hana, ivan] = trackEgressesOf(room);
-    livekit.activateEgress(hana!.egressId);
-    expect((await postWebhook(svc.url, livekit.webhookEvent(hana!.egressId, 'egress_updated'))).status).toBe(200);
-    const startedAt = new Date(Number(BigInt(hana!.startedAt) / 1_000_000n)).toISOString();
-    expect((await recordingJson(id)).files.find((f) => f.track_id === hana!.track!.trackId)!.started_at).toBe(startedAt);
+    // Only the webhooks settle the files here (the reconciler would fail hana's after its 300 ms grace).
+    const resume = await pauseReconciler(svc.db.url);
+    try {
+      const res = await startWithTracks(svc.url, owner, room);
+      expect(res.status).toBe(201);
+      const id = res.body.id as string;
+      const [hana, ivan] = trackEgressesOf(room);
+      livekit.activateEgress(hana!.egressId);
+      expect((await postWebhook(svc.url, livekit.webhookEvent(hana!.egressId, 'egress_updated'))).status).toBe(200);
+      const startedAt = new Date(Number(BigInt(hana!.startedAt) / 1_000_000n)).toISOString();
+      expect((await recordingJson(id)).files.find((f) => f.track_id === hana!.track!.trackId)!.started_at).toBe(startedAt);
 
-    // A track egress ending (its participant left) or failing is about its file only.
-    expect((await postWebhook(svc.url, livekit.endEgress(ivan!.egressId, 'EGRESS_FAILED', 'pipeline broke'))).status).toBe(200);
-    expect((await postWebhook(svc.url, livekit.endEgress(hana!.egressId, 'EGRESS_COMPLETE'))).status).toBe(200);
-    const after = await recordingJson(id);
-    expect(after.status).toBe('active');
-    expect(after.files.find((f) => f.track_id === ivan!.track!.trackId)!.status).toBe('failed');
-    expect(after.files.find((f) => f.track_id === hana!.track!.trackId)!.status).toBe('pending');
-    await stop(room);
+      // A track egress ending (its participant left) or failing is about its file only.
+      expect((await postWebhook(svc.url, livekit.endEgress(ivan!.egressId, 'EGRESS_FAILED', 'pipeline broke'))).status).toBe(200);
+      expect((await postWebhook(svc.url, livekit.endEgress(hana!.egressId, 'EGRESS_COMPLETE'))).status).toBe(200);
+      const after = await recordingJson(id);
+      expect(after.status).toBe('active');
+      expect(after.files.find((f) => f.track_id === ivan!.track!.trackId)!.status).toBe('failed');
+      expect(after.files.find((f) => f.track_id === hana!.track!.trackId)!.status).toBe('pending');
+      await stop(room);
+    } finally {
+      await resume();
+    }
   });
 });
 
@@ -263,13 +305,13 @@ describe('files land, then the recording is ready', () => {
   it('storage events for all files in random order, one repeated: one email, after the last file, and every file downloadable', async () => {
     const room = 'tracks-7';
     seedRoom(livekit, room, [{ identity: 'jo' }, { identity: 'kim' }, { identity: 'lou' }]);
-    const res = await startWithTracks(svc.url, owner, room);
-    expect(res.status).toBe(201);
-    const id = res.body.id as string;
-    const stopped = await stop(room);
     // The files are in storage only through their events here: the reconciler must not judge them meanwhile.
     const resume = await pauseReconciler(svc.db.url);
     try {
+      const res = await startWithTracks(svc.url, owner, room);
+      expect(res.status).toBe(201);
+      const id = res.body.id as string;
+      const stopped = await stop(room);
       const keys = stopped.files.map((f) => f.key);
       expect(keys).toHaveLength(4);
       const order = shuffled(keys);

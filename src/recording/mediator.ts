@@ -105,7 +105,7 @@ export class RecordingMediator {
   async stop(recording: Recording, from: readonly RecordingStatus[] = ['active', 'initiated']): Promise<Recording> {
     if (!this.tracks) return this.stopComposite(recording, from);
     // Track egresses stop in parallel with the composite; once the status changed no new one can
-    // start unseen (see RecordingFileStore.recordTrackEgress), so a second look stops any that
+    // start unseen (see RecordingFileStore.recordTrackEgresses), so a second look stops any that
     // started meanwhile.
     const tracks = this.tracks;
     const stopping = tracks.stopAll(recording);

@@ -48,8 +48,8 @@ export class RecordingService {
       owner: user,
       startLeaseMs: this.mediator.startLeaseMs(kind),
     });
-    const active = await this.mediator.start(recording);
-    return this.tracks && recordsTracks(active) ? this.tracks.startAll(active) : active;
+    if (this.tracks && recordsTracks(recording)) return this.tracks.startWith(recording, () => this.mediator.start(recording));
+    return this.mediator.start(recording);
   }
 
   /** Stops the room's active recording; the role is the caller's on it (administrator when they are a room manager only). */

@@ -28,11 +28,12 @@ export const FILE_SQL = {
      SELECT track_id AS "trackId" FROM f`,
   ),
 
-  /** First statement of recording a track's egress id (the file row is locked before the recording row, as when a file settles). */
-  setTrackEgress: statement(
-    'set_track_egress',
-    `UPDATE recording_files SET egress_id = $3, started_at = COALESCE(started_at, now()), updated_at = now()
-      WHERE recording_id = $1 AND track_id = $2 AND status = 'pending'`,
+  /** First statement of recording track egress ids (file rows are locked before the recording row, as when a file settles). */
+  setTrackEgresses: statement(
+    'set_track_egresses',
+    `UPDATE recording_files f SET egress_id = t.egress_id, started_at = COALESCE(f.started_at, now()), updated_at = now()
+       FROM unnest($2::varchar[], $3::varchar[]) AS t(track_id, egress_id)
+      WHERE f.recording_id = $1 AND f.track_id = t.track_id AND f.status = 'pending'`,
   ),
   /**
    * Second statement: the recording's status, read under a share lock. A stop's status change

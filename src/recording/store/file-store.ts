@@ -38,7 +38,7 @@ export class RecordingFileStore {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Adds the pending files of tracks to a recording that is active and records tracks, in one
+   * Adds the pending files of tracks to a recording that records tracks and is live (initiated or active), in one
    * transaction. The tracks it returns are this caller's, and nobody else's, to start.
    */
   async claimTracks(recordingId: string, tracks: readonly TrackToRecord[]): Promise<{ outcome: ClaimOutcome; claimed: Set<string> }> {
@@ -48,7 +48,8 @@ export class RecordingFileStore {
       const [row] = await tx.query<{ status: RecordingStatus; options: RecordingOptions }>(FILE_SQL.lockForTrack, [recordingId]);
       if (!row) return { outcome: 'not_found', claimed };
       if (row.options?.participant_tracks !== 'audio') return { outcome: 'not_wanted', claimed };
-      if (row.status !== 'active') return { outcome: 'not_active', claimed };
+      // Initiated: the composite is starting and the start's listing may be older than this track.
+      if (row.status !== 'active' && row.status !== 'initiated') return { outcome: 'not_active', claimed };
       if (unique.length === 0) return { outcome: 'exists', claimed };
       const rows = await tx.query<{ trackId: string }>(FILE_SQL.insertTracks, [
         recordingId,
@@ -68,10 +69,14 @@ export class RecordingFileStore {
     return (await this.claimTracks(recordingId, [track])).outcome;
   }
 
-  /** Notes the egress that records a claimed track; resolves to the recording's status as it is now (see recordingStatusShared). */
-  recordTrackEgress(recordingId: string, trackId: string, egressId: string): Promise<RecordingStatus | null> {
+  /**
+   * Notes the egresses that record claimed tracks, in one transaction; resolves to the
+   * recording's status as it is now (see recordingStatusShared): when it no longer records,
+   * the caller stops them.
+   */
+  recordTrackEgresses(recordingId: string, started: readonly { trackId: string; egressId: string }[]): Promise<RecordingStatus | null> {
     return this.sql.transaction(async (tx) => {
-      await tx.query(FILE_SQL.setTrackEgress, [recordingId, trackId, egressId]);
+      await tx.query(FILE_SQL.setTrackEgresses, [recordingId, started.map((s) => s.trackId), started.map((s) => s.egressId)]);
       const [row] = await tx.query<{ status: RecordingStatus }>(FILE_SQL.recordingStatusShared, [recordingId]);
       return row?.status ?? null;
     });

@@ -50,28 +50,38 @@ export class TrackMediator {
   ) {}
 
   /**
-   * After the composite started (the recording is active): one egress per audio track published
-   * in the room, all at once. Resolves to the recording with its files; never throws.
+   * Starts a recording that records tracks: the room is listed while the composite starts (its
+   * own call, in parallel), then one egress per listed audio track starts, all at once. A track
+   * published after the listing comes through its webhook, which claims tracks of an
+   * `initiated` recording too, so none is missed. When the composite fails, the track egresses
+   * started meanwhile are stopped and the composite's error is thrown. Resolves to the
+   * recording with its files.
    */
-  async startAll(recording: Recording): Promise<Recording> {
+  async startWith(recording: Recording, startComposite: () => Promise<Recording>): Promise<Recording> {
     const worker = this.worker(recording);
-    if (!worker || !recordsTracks(recording)) return recording;
-    let tracks: TrackToRecord[];
-    try {
-      tracks = await worker.listAudioTracks(recording.room);
-    } catch (err) {
+    if (!worker || !recordsTracks(recording)) return startComposite();
+    const listing = worker.listAudioTracks(recording.room).catch((err: unknown) => {
       // Tracks published later still come through track_published webhooks.
       log.warn({ recordingId: recording.id, reason: describe(err) }, 'could not list the room participants; recording without the tracks published so far');
-      return recording;
+      return [] as TrackToRecord[];
+    });
+    let active: Recording;
+    try {
+      active = await startComposite();
+    } catch (err) {
+      await this.stopAll(recording);
+      throw err;
     }
-    await this.record(recording, tracks, worker);
-    return (await this.store.findById(recording.id)) ?? recording;
+    await this.record(active, await listing, worker);
+    return (await this.store.findById(active.id)) ?? active;
   }
 
   /** LiveKit's `track_published`: a new microphone in a room whose active recording records tracks. */
   async onTrackPublished(room: string, participant: ParticipantInfo | undefined, track: TrackInfo | undefined): Promise<TrackEventOutcome> {
     if (!participant || !track?.sid || !isRecordableParticipant(participant) || !isMicrophoneTrack(track)) return 'ignored';
-    const live = (await this.store.findActiveInRoom(room)).filter((r) => recordsTracks(r) && this.worker(r));
+    // Initiated too: the start's listing may have been answered before this track was published.
+    const found = await this.store.findLiveInRoom(room);
+    const live = found && recordsTracks(found) && this.worker(found) ? [found] : [];
     if (live.length === 0) return 'ignored';
     let started = false;
     for (const recording of live) {
@@ -161,7 +171,7 @@ export class TrackMediator {
         continue;
       }
       const decision = decideForTrack({
-        live: recording.status === 'active',
+        live: recording.status === 'active' || recording.status === 'initiated',
         hasEgress: track.egressId !== null,
         egress: track.egressId ? egresses.get(track.egressId) : undefined,
         idleMs: track.idleMs,
@@ -185,31 +195,43 @@ export class TrackMediator {
     return left > 0;
   }
 
-  /** Claims the tracks (one transaction) and starts the egresses of those claimed, all at once; a failed start fails its file only. */
+  /**
+   * Claims the tracks (one transaction), starts the egresses of those claimed all at once, and
+   * notes their ids (one transaction); a failed start fails its file only.
+   */
   private async record(recording: Recording, tracks: TrackToRecord[], worker: ParticipantTrackWorker): Promise<('started' | 'failed')[]> {
     if (tracks.length === 0) return [];
     const { claimed } = await this.files.claimTracks(recording.id, tracks);
-    return Promise.all([...claimed].map((trackId) => this.startEgress(recording, trackId, worker)));
+    if (claimed.size === 0) return [];
+    const results = await Promise.all([...claimed].map((trackId) => this.startEgress(recording, trackId, worker)));
+    const started = results.filter((r): r is { trackId: string; egressId: string } => r !== null);
+    if (started.length > 0) {
+      const status = await this.files.recordTrackEgresses(recording.id, started);
+      if (status !== 'active' && status !== 'initiated') {
+        // The recording stopped (or failed) while these egresses started: nobody else will stop them.
+        log.info({ recordingId: recording.id, status }, 'recording stopped while track egresses started; stopping them');
+        await Promise.all(
+          started.map(({ egressId }) =>
+            worker.stopTrack(egressId).catch((err: unknown) => log.warn({ recordingId: recording.id, reason: describe(err) }, 'could not stop a late track egress')),
+          ),
+        );
+      }
+    }
+    return results.map((r) => (r ? 'started' : 'failed'));
   }
 
-  private async startEgress(recording: Recording, trackId: string, worker: ParticipantTrackWorker): Promise<'started' | 'failed'> {
+  /** One StartTrackEgress; null (and the file failed) when it did not start. */
+  private async startEgress(recording: Recording, trackId: string, worker: ParticipantTrackWorker): Promise<{ trackId: string; egressId: string } | null> {
     const key = fileKey(this.options.outputFolder, trackRelativeKey(recording.id, trackId));
-    let egressId: string;
     try {
-      egressId = await worker.startTrack(recording.room, trackId, key);
+      const egressId = await worker.startTrack(recording.room, trackId, key);
+      this.options.onTrackEgress?.('started');
+      return { trackId, egressId };
     } catch (err) {
       log.warn({ recordingId: recording.id, trackId, reason: describe(err) }, 'track egress failed to start; its file is failed');
       this.settled(await this.files.settleTrack(recording.id, trackId, 'failed'), 'failed');
-      return 'failed';
+      return null;
     }
-    this.options.onTrackEgress?.('started');
-    const status = await this.files.recordTrackEgress(recording.id, trackId, egressId);
-    if (status !== 'active') {
-      // The recording stopped while this egress started: nobody else will stop it.
-      log.info({ recordingId: recording.id, trackId, status }, 'recording stopped while a track egress started; stopping it');
-      await worker.stopTrack(egressId).catch((err: unknown) => log.warn({ recordingId: recording.id, reason: describe(err) }, 'could not stop a late track egress'));
-    }
-    return 'started';
   }
 
   private settled(outcome: TrackSettleOutcome, counted?: 'failed'): TrackEventOutcome {

@@ -4,7 +4,7 @@ import type { TrackEgressState } from '../workers/participant-tracks';
 export type TrackDecision = 'wait' | 'stop' | 'fail';
 
 export interface PendingTrackView {
-  /** The recording still records (status `active`): its track egresses are meant to run. */
+  /** The recording still records (status `initiated` or `active`): its track egresses are meant to run. */
   live: boolean;
   /** Its egress id was recorded (the start answered). */
   hasEgress: boolean;
