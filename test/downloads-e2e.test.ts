@@ -14,7 +14,9 @@ import { startFakeLivekit } from './helpers/livekit-env';
 import { startNginx, type TestNginx } from './helpers/nginx';
 import { createTestDatabase } from './helpers/pg';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
+import { testAudioOgg } from './helpers/media';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer, startTestService, type TestService, type TestUser } from './helpers/service';
+import { seedRoom, startWithTracks, storeEvent } from './helpers/tracks';
 
 /**
  * Downloads end to end: the real service, the project's nginx/recordings.conf in a real nginx,
@@ -24,7 +26,7 @@ import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer, startTestService, type Tes
  */
 
 const REQUEST_TIMEOUT_MS = 15000;
-const owner: TestUser = { sub: 'e2e-owner', email: 'owner@example.org', rooms: { main: 'owner', side: 'owner' } };
+const owner: TestUser = { sub: 'e2e-owner', email: 'owner@example.org', rooms: { main: 'owner', side: 'owner', speakers: 'owner' } };
 const stranger: TestUser = { sub: 'e2e-stranger', rooms: { main: 'member' } };
 
 interface Seen {
@@ -278,6 +280,39 @@ describe('downloads through the real nginx', () => {
     // The comparison can fail: the same request for another key signs differently.
     const otherKey = await expectedAuthorization({ method: 'GET', host, path: `/${s3.bucket}/${other.key}`, amzDate, contentSha256: 'UNSIGNED-PAYLOAD' });
     expect(otherKey).not.toBe(expected);
+  });
+});
+
+describe("a participant's track file through the real nginx", () => {
+  it('a real Opus/OGG stored as a track downloads byte-identical, by bearer and by its download link', async () => {
+    const ogg = await testAudioOgg();
+    const { tracks } = seedRoom(livekit, 'speakers', [{ identity: 'ada', name: 'Ada' }]);
+    const start = await startWithTracks(svc.url, owner, 'speakers');
+    expect(start.status).toBe(201);
+    const id = start.body.id as string;
+    await request(svc.url).post('/api/v1.0/rooms/speakers/stop-recording/').set(bearer(owner)).expect(200);
+    const key = `recordings/${id}/${tracks.ada!}.ogg`;
+    expect(livekit.requestsFor('StartTrackEgress').some((r) => JSON.stringify(r.body).includes(key))).toBe(true);
+    await s3.putObject(key, ogg.bytes, ogg.contentType);
+    expect(await storeEvent(svc.url, s3.bucket, start.body.key as string)).toBe('Event processed.');
+    expect(await storeEvent(svc.url, s3.bucket, key, { size: ogg.bytes.length, multipart: true })).toBe('Event processed.');
+
+    const byBearer = await rawGet(nginx.url, `/media/${key}`, bearer(owner));
+    expect(byBearer.status).toBe(200);
+    expect(byBearer.headers['content-type']).toBe('audio/ogg');
+    expect(byBearer.body.equals(ogg.bytes)).toBe(true);
+    expect(storageSeen.at(-1)).toMatchObject({ method: 'GET', url: `/${s3.bucket}/${key}`, signatureValid: true });
+
+    const link = await request(nginx.url).post(`/api/v1.0/recordings/${id}/download-link/`).set(bearer(owner)).send({ key });
+    expect(link.status).toBe(200);
+    const res = await fetch(`${nginx.url}${link.body.url as string}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(ogg.bytes)).toBe(true);
+
+    // The track's link opens nothing else; another user gets nothing.
+    const token = new URL(link.body.url as string, nginx.url).searchParams.get('token')!;
+    expect((await rawGet(nginx.url, `/media/${start.body.key as string}?token=${token}`)).status).toBe(403);
+    expect((await rawGet(nginx.url, `/media/${key}`, bearer(stranger))).status).toBe(403);
   });
 });
 

@@ -5,19 +5,33 @@ import { newShareToken } from '../src/recording/share-token';
 const opts = { mediaUrlPrefix: '/media/', outputFolder: 'recordings' };
 const ID = '3f2b8c1e-9a4d-4e6f-8b7a-0c1d2e3f4a5b';
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl';
+const TRACK = 'TR_AMkq8Xz3Lw5N';
 
 describe('parseMediaPath accepts exactly {prefix}{folder}/{uuid}.{ext}', () => {
   it('reads an mp4 and an ogg recording', () => {
     expect(parseMediaPath(`/media/recordings/${ID}.mp4`, opts)).toEqual({
       recordingId: ID,
       extension: 'mp4',
+      trackId: null,
       key: `recordings/${ID}.mp4`,
     });
     expect(parseMediaPath(`/media/recordings/${ID}.ogg`, opts)).toEqual({
       recordingId: ID,
       extension: 'ogg',
+      trackId: null,
       key: `recordings/${ID}.ogg`,
     });
+  });
+
+  it("reads a participant's track file {prefix}{folder}/{uuid}/{track id}.ogg", () => {
+    expect(parseMediaPath(`/media/recordings/${ID}/${TRACK}.ogg?token=${TOKEN}`, opts)).toEqual({
+      recordingId: ID,
+      extension: 'ogg',
+      trackId: TRACK,
+      key: `recordings/${ID}/${TRACK}.ogg`,
+    });
+    const nested = { mediaUrlPrefix: '/files/media/', outputFolder: 'meet/recordings' };
+    expect(parseMediaPath(`/files/media/meet/recordings/${ID}/${TRACK}.ogg`, nested)?.key).toBe(`meet/recordings/${ID}/${TRACK}.ogg`);
   });
 
   it('ignores the query string for the path match', () => {
@@ -31,6 +45,7 @@ describe('parseMediaPath accepts exactly {prefix}{folder}/{uuid}.{ext}', () => {
     expect(parseMediaPath(`/files/media/meet/recordings/${ID}.mp4`, nested)).toEqual({
       recordingId: ID,
       extension: 'mp4',
+      trackId: null,
       key: `meet/recordings/${ID}.mp4`,
     });
     expect(parseMediaPath(`/media/recordings/${ID}.mp4`, nested)).toBeNull();
@@ -99,6 +114,28 @@ describe('parseMediaPath refuses everything else', () => {
     ['empty string', ''],
     ['very long path', `/media/recordings/${'a/'.repeat(400)}${ID}.mp4`],
     ['very long query', `/media/recordings/${ID}.mp4?token=${'a'.repeat(5000)}`],
+    // Track files: exactly {uuid}/TR_{base62}.ogg under the folder.
+    ['track with mp4 extension', `/media/recordings/${ID}/${TRACK}.mp4`],
+    ['track with uppercase extension', `/media/recordings/${ID}/${TRACK}.OGG`],
+    ['track without extension', `/media/recordings/${ID}/${TRACK}`],
+    ['track with double extension', `/media/recordings/${ID}/${TRACK}.ogg.ogg`],
+    ['track id without TR_', `/media/recordings/${ID}/AMkq8Xz3Lw5N.ogg`],
+    ['lowercase tr_', `/media/recordings/${ID}/tr_AMkq8Xz3Lw5N.ogg`],
+    ['empty track id', `/media/recordings/${ID}/TR_.ogg`],
+    ['track id with a dash', `/media/recordings/${ID}/TR_AMkq-8Xz3.ogg`],
+    ['track id with a dot', `/media/recordings/${ID}/TR_AMkq.8Xz3.ogg`],
+    ['track id with an encoded character', `/media/recordings/${ID}/TR_AMkq%41.ogg`],
+    ['overlong track id', `/media/recordings/${ID}/TR_${'a'.repeat(65)}.ogg`],
+    ['track under a composite name', `/media/recordings/${ID}.ogg/${TRACK}.ogg`],
+    ['track of a non-uuid folder', `/media/recordings/latest/${TRACK}.ogg`],
+    ['track under an uppercase uuid', `/media/recordings/${ID.toUpperCase()}/${TRACK}.ogg`],
+    ['traversal from a track to a composite', `/media/recordings/${ID}/../${ID}.mp4`],
+    ['traversal from a composite folder to another track', `/media/recordings/${ID}/../00000000-1111-4222-8333-444444444444/${TRACK}.ogg`],
+    ['encoded slash between uuid and track', `/media/recordings/${ID}%2F${TRACK}.ogg`],
+    ['doubled slash before the track', `/media/recordings/${ID}//${TRACK}.ogg`],
+    ['track one level too deep', `/media/recordings/${ID}/x/${TRACK}.ogg`],
+    ['track trailing slash', `/media/recordings/${ID}/${TRACK}.ogg/`],
+    ['track folder only', `/media/recordings/${ID}/`],
   ];
 
   it.each(refused)('%s', (_label, url) => {
@@ -124,7 +161,7 @@ describe('parseMediaPath refuses everything else', () => {
     const ascii = fc.string({ maxLength: 200 });
     const unicode = fc.string({ unit: 'binary', maxLength: 200 });
     const pathish = fc
-      .array(fc.constantFrom('/', 'media', 'recordings', '..', '.', '%2e', '%2F', '\\', ID, '.mp4', '.ogg', '?', '&', '\u0000'), {
+      .array(fc.constantFrom('/', 'media', 'recordings', '..', '.', '%2e', '%2F', '\\', ID, TRACK, 'TR_', '.mp4', '.ogg', '?', '&', '\u0000'), {
         maxLength: 12,
       })
       .map((parts) => parts.join(''));

@@ -1,3 +1,5 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
@@ -12,6 +14,7 @@ import { startFakeLivekit } from './helpers/livekit-env';
 import { createTestDatabase } from './helpers/pg';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer, startTestService, tokenFor, type TestService, type TestUser } from './helpers/service';
+import { seedRoom, startWithTracks, storeEvent } from './helpers/tracks';
 
 /**
  * GET /api/v1.0/recordings/media-auth/ on the real service (real PostgreSQL, recordings made
@@ -25,7 +28,7 @@ const MEDIA_AUTH = '/api/v1.0/recordings/media-auth/';
 const LINK_SECRET = deriveDownloadTokenSecret(TEST_JWT_SECRET);
 const UNKNOWN_ID = '00000000-1111-4222-8333-444444444444';
 
-const owner: TestUser = { sub: 'owner-1', email: 'owner@example.org', rooms: { alpha: 'owner', beta: 'owner', gamma: 'owner' } };
+const owner: TestUser = { sub: 'owner-1', email: 'owner@example.org', rooms: { alpha: 'owner', beta: 'owner', gamma: 'owner', speakers: 'owner', panel: 'owner' } };
 const admin: TestUser = { sub: 'admin-1', rooms: { alpha: 'administrator' } };
 const stranger: TestUser = { sub: 'stranger-1', rooms: { alpha: 'member', other: 'owner' } };
 
@@ -564,5 +567,125 @@ describe('the key that signs download links', () => {
       await other.close();
     }
     expect(() => loadConfig({ AUTH_JWT_SECRET: TEST_JWT_SECRET, RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN, DOWNLOAD_LINK_SECRET: 'short' })).toThrow(/^DOWNLOAD_LINK_SECRET: /);
+  });
+});
+
+describe("media-auth for a participant's track file", () => {
+  interface WithTracks {
+    id: string;
+    composite: string;
+    /** Track keys by participant identity. */
+    tracks: Record<string, string>;
+  }
+  let first: WithTracks;
+  let second: WithTracks;
+
+  /** A recording with participant tracks, stopped, and its files saved by MinIO events (all but `missing`). */
+  async function recordingWithTracks(room: string, people: string[], missing?: string): Promise<WithTracks> {
+    const seeded = seedRoom(livekit, room, people.map((identity) => ({ identity })));
+    const start = await startWithTracks(svc.url, owner, room);
+    expect(start.status).toBe(201);
+    await request(svc.url).post(`/api/v1.0/rooms/${room}/stop-recording/`).set(bearer(owner)).expect(200);
+    const id = start.body.id as string;
+    const tracks = Object.fromEntries(people.map((p) => [p, `recordings/${id}/${seeded.tracks[p]!}.ogg`]));
+    for (const key of [start.body.key as string, ...Object.entries(tracks).filter(([p]) => p !== missing).map(([, k]) => k)]) {
+      expect(await storeEvent(svc.url, s3.bucket, key)).toBe('Event processed.');
+    }
+    return { id, composite: start.body.key as string, tracks };
+  }
+
+  /** The Authorization an independent SigV4 implementation (the AWS SDK's signer) computes for GET {path} at that date. */
+  async function referenceAuthorization(path: string, amzDate: string): Promise<string> {
+    const signer = new SignatureV4({
+      service: 's3',
+      region: s3.region,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      sha256: Sha256,
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    const host = new URL(s3.endpointUrl).host;
+    const iso = amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
+    const signed = await signer.sign(
+      { method: 'GET', protocol: 'http:', hostname: s3.host, port: s3.port, path, query: {}, headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } },
+      { signingDate: new Date(iso) },
+    );
+    return String(signed.headers.authorization);
+  }
+
+  const link = (made: WithTracks, key: string, userSub = owner.sub) =>
+    signDownloadToken({ secret: LINK_SECRET, recordingId: made.id, key, userSub, ttlSeconds: 60 }).token;
+
+  beforeAll(async () => {
+    first = await recordingWithTracks('speakers', ['ana', 'ben'], 'ben');
+    second = await recordingWithTracks('panel', ['cleo']);
+  });
+
+  it('200 to the owner with a valid SigV4 for exactly that key', async () => {
+    const key = first.tracks.ana!;
+    const res = await mediaAuth(`/media/${key}`, bearer(owner));
+    expect(res.status).toBe(200);
+    expect(res.headers['x-s3-path']).toBe(`/${s3.bucket}/${key}`);
+    expect(res.headers['x-s3-host']).toBe(new URL(s3.endpointUrl).host);
+    expect(res.headers.authorization).toBe(await referenceAuthorization(`/${s3.bucket}/${key}`, String(res.headers['x-amz-date'])));
+  });
+
+  it('200 with a download link for that file, made by the API or signed for its key', async () => {
+    const key = first.tracks.ana!;
+    const made = await request(svc.url).post(`/api/v1.0/recordings/${first.id}/download-link/`).set(bearer(owner)).send({ key });
+    expect(made.status).toBe(200);
+    const url = new URL(made.body.url as string);
+    expect(url.pathname).toBe(`/media/${key}`);
+    expect((await mediaAuth(`${url.pathname}${url.search}`)).status).toBe(200);
+    expect((await mediaAuth(`/media/${key}?token=${link(first, key)}`)).status).toBe(200);
+  });
+
+  it("403 for another recording's token, a token for another file of the same recording, and a user without access", async () => {
+    const key = first.tracks.ana!;
+    const cases: [string, string, Record<string, string>?][] = [
+      ["another recording's track token", `/media/${key}?token=${link(second, second.tracks.cleo!)}`],
+      ["another recording's token naming this key", `/media/${key}?token=${signDownloadToken({ secret: LINK_SECRET, recordingId: second.id, key, userSub: owner.sub, ttlSeconds: 60 }).token}`],
+      ['the composite token on a track', `/media/${key}?token=${link(first, first.composite)}`],
+      ['a track token on the composite', `/media/${first.composite}?token=${link(first, key)}`],
+      ['a track token on another track', `/media/${first.tracks.ben!}?token=${link(first, key)}`],
+      ['a token of a user without access', `/media/${key}?token=${link(first, key, stranger.sub)}`],
+      ['another user', `/media/${key}`, bearer(stranger)],
+    ];
+    for (const [what, url, headers] of cases) {
+      const res = await mediaAuth(url, headers ?? {});
+      expect({ what, status: res.status }).toEqual({ what, status: 403 });
+    }
+  });
+
+  it('403 for a traversal between the two path shapes, a wrong extension, a track of another recording, and a track not landed', async () => {
+    const ana = first.tracks.ana!.split('/').at(-1)!.replace('.ogg', '');
+    const cleo = second.tracks.cleo!.split('/').at(-1)!.replace('.ogg', '');
+    const cases: [string, string][] = [
+      ['track folder up to the composite', `/media/recordings/${first.id}/../${first.id}.mp4`],
+      ['composite name down to a track', `/media/recordings/${first.id}.mp4/../${first.id}/${ana}.ogg`],
+      ['other recording folder through a traversal', `/media/recordings/${second.id}/../${first.id}/${ana}.ogg`],
+      ['encoded traversal', `/media/recordings/${first.id}/%2e%2e/${first.id}.mp4`],
+      ['encoded slash', `/media/recordings/${first.id}%2F${ana}.ogg`],
+      ['track as mp4', `/media/recordings/${first.id}/${ana}.mp4`],
+      ['track without extension', `/media/recordings/${first.id}/${ana}`],
+      ['track with a double extension', `/media/recordings/${first.id}/${ana}.ogg.mp4`],
+      ['composite as a track folder file', `/media/recordings/${first.id}/${first.id}.mp4`],
+      ["another recording's track under this recording", `/media/recordings/${first.id}/${cleo}.ogg`],
+      ['a track id this recording never had', `/media/recordings/${first.id}/TR_neverpublished.ogg`],
+      ['a track that never landed', `/media/${first.tracks.ben!}`],
+    ];
+    for (const [what, url] of cases) {
+      const res = await mediaAuth(url, bearer(owner));
+      expect({ what, status: res.status }).toEqual({ what, status: 403 });
+      expect(res.headers.authorization).toBeUndefined();
+    }
+  });
+
+  it('403 for the track once the recording is deleted', async () => {
+    const key = second.tracks.cleo!;
+    expect((await mediaAuth(`/media/${key}`, bearer(owner))).status).toBe(200);
+    await request(svc.url).delete(`/api/v1.0/recordings/${second.id}/`).set(bearer(owner)).expect(204);
+    expect((await mediaAuth(`/media/${key}`, bearer(owner))).status).toBe(403);
+    expect((await mediaAuth(`/media/${key}?token=${link(second, key)}`)).status).toBe(403);
   });
 });

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { AppConfig } from '../config/config';
-import type { Recording } from '../recording/recording';
+import type { Recording, RecordingFile } from '../recording/recording';
 import { expiredAt } from '../recording/expiry';
-import { objectKeyFor } from '../recording/object-key';
+import { fileKey, objectKeyFor } from '../recording/object-key';
 import type { AccessRole } from '../recording/status';
 import { FINAL_STATUSES } from '../recording/status';
 import type { recordingBody } from './openapi/response-schemas';
@@ -39,5 +39,19 @@ export function recordingJson(recording: Recording, role: AccessRole, settings: 
       destroy: manager && FINAL_STATUSES.includes(recording.status),
       stop: manager && recording.status === 'active',
     },
+    files: recording.files.map((file) => fileJson(file, settings.outputFolder)),
+  };
+}
+
+function fileJson(file: RecordingFile, outputFolder: string): RecordingJson['files'][number] {
+  return {
+    key: fileKey(outputFolder, file.relativeKey),
+    kind: file.kind,
+    content_type: file.contentType,
+    size: file.size,
+    status: file.status,
+    participant: file.kind === 'track' ? { identity: file.participantIdentity ?? '', name: file.participantName ?? '' } : null,
+    track_id: file.trackId,
+    started_at: file.startedAt,
   };
 }

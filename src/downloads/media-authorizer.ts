@@ -1,9 +1,6 @@
 import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
-import { isExpired } from '../recording/expiry';
 import { shareTokenHash } from '../recording/share-token';
-import { extensionForKind } from '../recording/object-key';
-import { DOWNLOADABLE_STATUSES } from '../recording/status';
 import type { RecordingStore } from '../recording/store/recording-store';
 import { withTimeout } from '../util/with-timeout';
 import type { DownloadSecret } from './download-secret';
@@ -11,6 +8,7 @@ import { verifyDownloadToken } from './download-token';
 import { downloadFileName } from './download-name';
 import { parseMediaPath, readDownloadTokenParam, readShareTokenParam } from './media-path';
 import { signS3GetHeaders } from './s3-request-signer';
+import { fileRefusal } from './servable-file';
 
 /** Why media-auth answered as it did (the `reason` label of recorder_media_auth_decisions_total). */
 export type MediaAuthReason =
@@ -22,6 +20,7 @@ export type MediaAuthReason =
   | 'no_right'
   | 'not_saved'
   | 'wrong_extension'
+  | 'unknown_file'
   | 'expired'
   | 'storage_not_configured'
   | 'error';
@@ -135,13 +134,12 @@ export class MediaAuthorizer {
     // Checked on every request, in one query: a download link dies with its recording, its
     // expiry or its owner's access, a share link also the moment it is revoked or expires.
     const shareHash = shareToken ? shareTokenHash(shareToken) : null;
-    const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs, shareHash), DB_TIMEOUT_MS, 'media-auth query');
+    const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs, shareHash, media.trackId), DB_TIMEOUT_MS, 'media-auth query');
     if (!row) return refuse('unknown_recording', media.recordingId);
     if (!row.allowed && !row.shared) return refuse('no_right', media.recordingId);
     if (!row.allowed) via = 'share';
-    if (!DOWNLOADABLE_STATUSES.includes(row.status)) return refuse('not_saved', media.recordingId);
-    if (extensionForKind(row.workerKind) !== media.extension) return refuse('wrong_extension', media.recordingId);
-    if (isExpired(row, this.config.recording.expirationDays)) return refuse('expired', media.recordingId);
+    const refusal = fileRefusal(row, media, this.config.recording.expirationDays);
+    if (refusal) return refuse(refusal, media.recordingId);
 
     const storage = this.config.storage;
     if (!storage) return refuse('storage_not_configured', media.recordingId);

@@ -2,13 +2,15 @@
  * Reading the URL nginx forwards to the media-auth endpoint (`X-Original-URL: $request_uri`).
  *
  * `$request_uri` is the raw request line target: nginx has NOT decoded or normalised it. The
- * only accepted shape is `{prefix}{folder}/{uuid}.{ext}` written literally, so anything a
+ * only accepted shapes are `{prefix}{folder}/{uuid}.{ext}` (a recording's composite) and
+ * `{prefix}{folder}/{uuid}/{track id}.ogg` (one participant's track), written literally, so anything a
  * client could use to make nginx (or the storage) see another path than the one authorised
  * here (percent-encoding, `..`, `//`, backslashes, case tricks) simply fails to match.
  * Nothing in this file throws, whatever the input.
  */
 
 import { SHARE_TOKEN_SHAPE } from '../recording/share-token';
+import { TRACK_ID_PATTERN } from '../recording/object-key';
 import { UUID_PATTERN } from '../util/uuid';
 
 export type MediaExtension = 'mp4' | 'ogg';
@@ -16,7 +18,9 @@ export type MediaExtension = 'mp4' | 'ogg';
 export interface MediaPath {
   recordingId: string;
   extension: MediaExtension;
-  /** The object key in the bucket: `{folder}/{uuid}.{ext}`. */
+  /** A participant track file (`TR_...`), or null for the recording's composite. */
+  trackId: string | null;
+  /** The object key in the bucket: `{folder}/{uuid}.{ext}` or `{folder}/{uuid}/{track id}.ogg`. */
   key: string;
 }
 
@@ -36,6 +40,8 @@ const MAX_TOKEN_LENGTH = 4096;
 const PREFIX_SHAPE = /^\/(?:[A-Za-z0-9_-]+\/)*$/;
 const FOLDER_SHAPE = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
 const FILE_SHAPE = new RegExp(`^(${UUID_PATTERN})\\.(mp4|ogg)$`);
+// A LiveKit track id is `TR_` and base62: no dot, slash or percent sign can hide in it.
+const TRACK_SHAPE = new RegExp(`^(${UUID_PATTERN})/(${TRACK_ID_PATTERN})\\.ogg$`);
 // Visible ASCII only: no space, control character, DEL or non-ASCII byte anywhere in the URL.
 const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
 // A compact JWS (header.payload.signature), base64url parts.
@@ -53,7 +59,8 @@ function splitUrl(originalUrl: unknown): { path: string; query: string | null } 
 
 /**
  * The recording a media URL points at, or null when the URL is anything but exactly
- * `{mediaUrlPrefix}{outputFolder}/{lowercase uuid}.{mp4|ogg}` (optionally followed by a query string).
+ * `{mediaUrlPrefix}{outputFolder}/{lowercase uuid}.{mp4|ogg}` or
+ * `{mediaUrlPrefix}{outputFolder}/{lowercase uuid}/{track id}.ogg` (optionally followed by a query string).
  */
 export function parseMediaPath(originalUrl: string, opts: MediaPathOptions): MediaPath | null {
   try {
@@ -69,12 +76,18 @@ export function parseMediaPath(originalUrl: string, opts: MediaPathOptions): Med
 
     const base = `${prefix}${folder}/`;
     if (!path.startsWith(base)) return null;
-    const match = FILE_SHAPE.exec(path.slice(base.length));
-    if (!match) return null;
-
-    const recordingId = match[1]!;
-    const extension = match[2] as MediaExtension;
-    return { recordingId, extension, key: `${folder}/${recordingId}.${extension}` };
+    const rest = path.slice(base.length);
+    const composite = FILE_SHAPE.exec(rest);
+    if (composite) {
+      const recordingId = composite[1]!;
+      const extension = composite[2] as MediaExtension;
+      return { recordingId, extension, trackId: null, key: `${folder}/${recordingId}.${extension}` };
+    }
+    const track = TRACK_SHAPE.exec(rest);
+    if (!track) return null;
+    const recordingId = track[1]!;
+    const trackId = track[2]!;
+    return { recordingId, extension: 'ogg', trackId, key: `${folder}/${recordingId}/${trackId}.ogg` };
   } catch {
     return null;
   }

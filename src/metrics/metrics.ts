@@ -34,6 +34,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly trackEgresses = new Counter({
+    name: 'recorder_track_egresses_total',
+    help: 'Participant track egresses by outcome: started, or failed (did not start, ended without a file, or never landed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly recordingsByStatus = new Gauge({
     name: 'recorder_recordings',
     help: 'Recordings in the database by status (read at scrape time)',

@@ -3,7 +3,7 @@ import { signDownloadToken } from '../downloads/download-token';
 import { RecordingError } from '../recording/errors';
 import { expiredAt, isExpired } from '../recording/expiry';
 import type { Recording } from '../recording/recording';
-import type { RecordingFile, RecordingFiles } from '../recording/recording-files';
+import type { ListedFile as RecordingFile, RecordingFiles } from '../recording/recording-files';
 import type { RecordingService } from '../recording/recording-service';
 import { isActiveLink, type ShareLinkService } from '../recording/share-links';
 import { DOWNLOADABLE_STATUSES, FINAL_STATUSES } from '../recording/status';

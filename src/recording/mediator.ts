@@ -1,10 +1,11 @@
 import { childLogger } from '../logging/logger';
 import { withTimeout } from '../util/with-timeout';
 import { RecordingError } from './errors';
-import { objectKeyFor } from './object-key';
+import { objectKeyFor, recordingObjectKeys } from './object-key';
 import type { Recording } from './recording';
 import type { RecordingStatus } from './status';
 import type { RecordingStore } from './store/recording-store';
+import type { TrackMediator } from './tracks/track-mediator';
 import type { WorkerRegistry } from './workers/registry';
 import { WorkerError, type StartRequest, type StopOutcome } from './workers/worker-service';
 
@@ -30,10 +31,17 @@ export class RecordingMediator {
     private readonly store: RecordingStore,
     private readonly registry: WorkerRegistry,
     private readonly options: MediatorOptions,
+    /** Participant track egresses, stopped with the composite. */
+    private readonly tracks?: TrackMediator,
   ) {}
 
   objectKey(recording: Pick<Recording, 'id' | 'workerKind'>): string {
     return objectKeyFor(this.options.outputFolder, recording.id, recording.workerKind);
+  }
+
+  /** Every object the recording owns in the bucket: its composite and its participant track files. */
+  objectKeys(recording: Pick<Recording, 'id' | 'workerKind' | 'files'>): string[] {
+    return recordingObjectKeys(this.options.outputFolder, recording);
   }
 
   startRequest(recording: Pick<Recording, 'id' | 'room' | 'workerKind'> & { options?: Recording['options'] }): StartRequest {
@@ -96,6 +104,20 @@ export class RecordingMediator {
    * worker_failed). The reconciler retries a failed stop with `from` = failed_to_stop.
    */
   async stop(recording: Recording, from: readonly RecordingStatus[] = ['active', 'initiated']): Promise<Recording> {
+    if (!this.tracks) return this.stopComposite(recording, from);
+    // Track egresses stop in parallel with the composite; once the status changed no new one can
+    // start unseen (see RecordingFileStore.recordTrackEgresses), so a second look stops any that
+    // started meanwhile.
+    const tracks = this.tracks;
+    const stopping = tracks.stopAll(recording);
+    try {
+      return await this.stopComposite(recording, from);
+    } finally {
+      await tracks.stopAll(recording, (await stopping).asked);
+    }
+  }
+
+  private async stopComposite(recording: Recording, from: readonly RecordingStatus[]): Promise<Recording> {
     const worker = this.registry.forKind(recording.workerKind);
     let outcome: StopOutcome;
     try {

@@ -1,37 +1,35 @@
-import { extensionForKind, objectKeyFor } from './object-key';
-import type { Recording } from './recording';
-import { DOWNLOADABLE_STATUSES } from './status';
+import { fileKey } from './object-key';
+import type { Recording, RecordingFile } from './recording';
 
-/** One stored object of a recording (the `files` entries of the recording JSON). */
-export interface RecordingFile {
+/** One stored object of a recording, as the page and the recording JSON show it. */
+export interface ListedFile {
+  /** The full object key (under RECORDING_OUTPUT_FOLDER). */
   key: string;
-  kind: 'composite' | 'track';
+  kind: RecordingFile['kind'];
   contentType: string;
-  status: 'pending' | 'saved' | 'failed';
+  status: RecordingFile['status'];
   participant: { identity: string; name: string | null } | null;
   trackId: string | null;
   startedAt: Date | null;
 }
 
 /**
- * Every file of a recording, the composite first: the one place the recording page (and
- * anything else that lists files) asks. Today a recording has its composite only; with
- * per-participant tracks this also reads their files.
+ * Every file of a recording, the composite first, then its participant tracks: the one place the
+ * recording page (and anything else that lists files) asks.
  */
 export class RecordingFiles {
   constructor(private readonly outputFolder: string) {}
 
-  async list(recording: Recording): Promise<RecordingFile[]> {
-    return [
-      {
-        key: objectKeyFor(this.outputFolder, recording.id, recording.workerKind),
-        kind: 'composite',
-        contentType: extensionForKind(recording.workerKind) === 'ogg' ? 'audio/ogg' : 'video/mp4',
-        status: DOWNLOADABLE_STATUSES.includes(recording.status) ? 'saved' : 'pending',
-        participant: null,
-        trackId: null,
-        startedAt: null,
-      },
-    ];
+  async list(recording: Pick<Recording, 'files'>): Promise<ListedFile[]> {
+    const ordered = [...recording.files].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'composite' ? -1 : 1));
+    return ordered.map((file) => ({
+      key: fileKey(this.outputFolder, file.relativeKey),
+      kind: file.kind,
+      contentType: file.contentType,
+      status: file.status,
+      participant: file.kind === 'track' ? { identity: file.participantIdentity ?? '', name: file.participantName } : null,
+      trackId: file.trackId,
+      startedAt: file.startedAt ? new Date(file.startedAt) : null,
+    }));
   }
 }

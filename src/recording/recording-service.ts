@@ -8,11 +8,13 @@ import { parseStart, roomName, startRecordingBody, zodDetail } from './start-req
 import type { AccessRole } from './status';
 import { FINAL_STATUSES } from './status';
 import type { RecordingStore } from './store/recording-store';
+import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { WorkerRegistry } from './workers/registry';
 
 export interface ObjectRemover {
   removeObject(key: string): Promise<void>;
 }
+
 
 /** What the API asks of recordings: the rules of the endpoints, independent of HTTP. */
 export class RecordingService {
@@ -22,6 +24,7 @@ export class RecordingService {
     private readonly registry: WorkerRegistry,
     private readonly storage: ObjectRemover | undefined,
     private readonly settings: { allowPermanent: boolean } = { allowPermanent: false },
+    private readonly tracks?: TrackMediator,
   ) {}
 
   /** `automatic`: a room's recording policy starts it (src/rooms), so it also stops when the room empties. */
@@ -41,6 +44,7 @@ export class RecordingService {
       owner: user,
       startLeaseMs: this.mediator.startLeaseMs(kind),
     });
+    if (this.tracks && recordsTracks(recording)) return this.tracks.startWith(recording, () => this.mediator.start(recording));
     return this.mediator.start(recording);
   }
 
@@ -87,9 +91,13 @@ export class RecordingService {
       throw forbidden(`A recording in status "${recording.status}" cannot be deleted yet.`);
     }
     if (recording.status === 'failed_to_stop' && recording.workerId) await this.stopBeforeDelete(recording);
+    if (this.tracks && (await this.tracks.stopAll(recording)).failed > 0) {
+      throw conflict('A participant track recorder of this recording could not be stopped; the recording was not deleted. Retry later.');
+    }
     if (this.storage) {
+      const storage = this.storage;
       try {
-        await this.storage.removeObject(this.mediator.objectKey(recording));
+        await Promise.all(this.mediator.objectKeys(recording).map((key) => storage.removeObject(key)));
       } catch {
         // Keep the record: deleting it while the file stays would leave an orphan nobody can remove.
         throw new RecordingError('unavailable', 'The object storage is unavailable; the recording was not deleted. Retry later.');

@@ -7,6 +7,27 @@ export interface RecordingOptions {
   language?: string;
   /** LiveKit room-composite layout (LiveKit video modes). */
   layout?: string;
+  /** `audio`: every participant's audio is also recorded on its own (LiveKit Track Egress). */
+  participant_tracks?: 'audio';
+}
+
+export type FileKind = 'composite' | 'track';
+export type FileStatus = 'pending' | 'saved' | 'failed';
+
+/** One object a recording owns in the bucket: its composite, or one participant's track. */
+export interface RecordingFile {
+  kind: FileKind;
+  /** The object key under RECORDING_OUTPUT_FOLDER: `{id}.{ext}` or `{id}/{track id}.ogg`. */
+  relativeKey: string;
+  contentType: string;
+  size: number | null;
+  status: FileStatus;
+  participantIdentity: string | null;
+  participantName: string | null;
+  trackId: string | null;
+  egressId: string | null;
+  /** ISO 8601 (UTC) when the file's recording began, once known. */
+  startedAt: string | null;
 }
 
 /** One recording as the service keeps it. */
@@ -26,6 +47,8 @@ export interface Recording {
   automatic: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /** Its files, composite first then tracks in the order they started. */
+  files: RecordingFile[];
 }
 
 /**

@@ -11,8 +11,13 @@ export const startOptions = z
     language: z.string().min(2).max(35).optional(),
     /** LiveKit's room-composite layout; LiveKit video modes only. */
     layout: z.enum(LIVEKIT_LAYOUTS).optional(),
+    /** `audio`: also every participant's microphone on its own (LiveKit modes only). */
+    participant_tracks: z.literal('audio').optional(),
   })
   .strict();
+
+/** The worker kinds that can record participant tracks (LiveKit Track Egress). */
+const TRACK_KINDS: readonly WorkerKind[] = ['livekit-video', 'livekit-audio'];
 
 /** Body of POST /rooms/{room}/start-recording/. */
 export const startRecordingBody = z
@@ -54,6 +59,9 @@ export function parseStart(
   checkPermanentOption(options.permanent, rules.allowPermanent);
   if (options.layout !== undefined && kind !== 'livekit-video') {
     throw badRequest(`Invalid request body: options.layout: mode "${parsed.mode}" is not recorded by LiveKit video (${kind}); layouts apply to LiveKit video modes only.`);
+  }
+  if (options.participant_tracks && !TRACK_KINDS.includes(kind)) {
+    throw badRequest(`Invalid request body: options.participant_tracks: mode "${parsed.mode}" is recorded by ${kind}; per-participant tracks need a LiveKit mode.`);
   }
   return { mode: parsed.mode, kind, options };
 }

@@ -25,6 +25,8 @@ import { retentionTagJob } from '../recording/retention/retention-tag-job';
 import { ShareLinkService } from '../recording/share-links';
 import { RecordingStore } from '../recording/store/recording-store';
 import { ShareLinkStore } from '../recording/store/share-link-store';
+import { RecordingFileStore } from '../recording/store/file-store';
+import { TrackMediator } from '../recording/tracks/track-mediator';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { createWorkerRegistry } from '../recording/workers/registry';
 import { RoomActivityEvents } from '../rooms/activity-events';
@@ -75,12 +77,24 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
 
   const store = new RecordingStore(db.sql, config.reconcile, { tagsObjects: storage !== undefined });
   const registry = createWorkerRegistry(config, WORKER_FACTORIES);
-  const mediator = new RecordingMediator(store, registry, {
+  const tracks = new TrackMediator(store, new RecordingFileStore(db.sql), registry, storage, {
     outputFolder: config.recording.outputFolder,
-    initiatedGraceMs: config.reconcile.initiatedGraceMs,
-    onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
+    graceMs: config.reconcile.stoppedGraceMs,
+    savedOnEgressEnd: !config.storageEvents.enabled,
+    onTrackEgress: (outcome) => metrics.trackEgresses.inc({ outcome }),
+    onQueued: kick,
   });
-  const recordings = new RecordingService(store, mediator, registry, storage, config.recording);
+  const mediator = new RecordingMediator(
+    store,
+    registry,
+    {
+      outputFolder: config.recording.outputFolder,
+      initiatedGraceMs: config.reconcile.initiatedGraceMs,
+      onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
+    },
+    tracks,
+  );
+  const recordings = new RecordingService(store, mediator, registry, storage, config.recording, tracks);
   const tagger = storage && new RetentionTagger(storage);
   if (storage && tagger) {
     runner.register(retentionTagJob(store, tagger, { outputFolder: config.recording.outputFolder, storageTimeoutMs: storage.settings.timeoutMs }));
@@ -120,6 +134,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       settings: { ...config.reconcile, maxDurationMs: config.recording.maxDurationMs },
       onCorrection: (action) => metrics.reconcilerCorrections.inc({ action }),
       onQueued: kick,
+      tracks,
     });
     runner.every({ kind: 'reconcile', intervalMs: config.reconcile.intervalMs, leaseMs: 10 * 60_000, run: () => reconciler.run() });
   }
@@ -179,8 +194,8 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     permanence,
     mediaAuthorizer: new MediaAuthorizer(config, store, verifier, downloadSecret, pageSessions),
     downloadSecret,
-    storageEvents: new StorageEvents(config, store, metrics, kick),
-    livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick)),
+    storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
+    livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick), tracks),
     jibriWebhook: new JibriStatusWebhook(config.jibri.webhookToken, registry, store, metrics),
     jibriUploads: new JibriUploadUrls(config, store, storage),
     shareLinks,

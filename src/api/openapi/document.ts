@@ -42,7 +42,7 @@ function operationObject(op: Operation) {
     security: op.security.map((s) => (s === 'none' ? {} : { [s]: [] })),
     ...(params.length ? { parameters: params } : {}),
     ...(op.body
-      ? { requestBody: { required: true, content: { [op.bodyContentType ?? 'application/json']: { schema: jsonSchema(op.body, 'input') } } } }
+      ? { requestBody: { required: !op.bodyOptional, content: { [op.bodyContentType ?? 'application/json']: { schema: jsonSchema(op.body, 'input') } } } }
       : {}),
     responses,
   };

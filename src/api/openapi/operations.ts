@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { permanenceBody } from '../../recording/retention/permanence';
 import { createShareLinkBody } from '../../recording/share-links';
+import { downloadLinkRequest } from '../../downloads/download-link';
 import { startRecordingBody } from '../../recording/start-request';
 import { recordingPolicyBody } from '../../rooms/policy';
 import { jibriStatusEventBody } from '../../recording/workers/jibri/jibri-api';
@@ -32,6 +33,8 @@ export interface Operation {
   security: Security[];
   body?: z.ZodType;
   bodyContentType?: string;
+  /** The body may be left out. */
+  bodyOptional?: boolean;
   /** status -> schema of the JSON answer, or null for an answer without a JSON body. */
   responses: Record<number, { description: string; schema: z.ZodType | null; contentType?: string }>;
 }
@@ -140,12 +143,14 @@ export const OPERATIONS: Operation[] = [
   },
   {
     method: 'post', path: `${recording}/download-link/`, id: 'createDownloadLink', tag: 'downloads', security: ['user'],
-    summary: 'A short-lived link under MEDIA_URL_PREFIX whose token authorises that one file.',
+    summary: "A short-lived link under MEDIA_URL_PREFIX whose token authorises that one file: the composite, or the file of `files` whose `key` the body names.",
+    body: downloadLinkRequest, bodyOptional: true,
     responses: {
       200: { description: 'The link.', schema: downloadLinkBody },
+      400: err('Malformed body.'),
       401: err('No or invalid user token.'),
-      403: err('Not downloadable (not saved, or expired).'),
-      404: err('Unknown, or not the caller\'s.'),
+      403: err('Not downloadable (not saved, or expired; or that track file is not saved).'),
+      404: err('Unknown, or not the caller\'s; or the recording has no file with that key.'),
       503: err('Storage is not configured.'),
     },
   },

@@ -9,6 +9,18 @@ import { RecordingStatus } from '../../recording/status';
 export const errorBody = z.object({ detail: z.string() });
 export const messageBody = z.object({ message: z.string() });
 
+/** One stored object of a recording: its composite (whose key is the recording's `key`) or a participant's track. */
+export const recordingFileBody = z.object({
+  key: z.string(),
+  kind: z.enum(['composite', 'track']),
+  content_type: z.string(),
+  size: z.int().min(0).nullable(),
+  status: z.enum(['pending', 'saved', 'failed']),
+  participant: z.object({ identity: z.string(), name: z.string() }).nullable(),
+  track_id: z.string().nullable(),
+  started_at: z.iso.datetime().nullable(),
+});
+
 export const recordingBody = z
   .object({
     id: z.uuid(),
@@ -23,6 +35,7 @@ export const recordingBody = z
     is_permanent: z.boolean(),
     key: z.string(),
     abilities: z.object({ retrieve: z.boolean(), destroy: z.boolean(), stop: z.boolean() }),
+    files: z.array(recordingFileBody),
     /** Retrieve only: the owners' notification emails by state (failed = gave up after EMAIL_MAX_ATTEMPTS). */
     notifications: z.object({ pending: z.int(), sent: z.int(), failed: z.int() }).optional(),
   });

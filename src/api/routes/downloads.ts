@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { issueDownloadLink } from '../../downloads/download-link';
+import { downloadableKey, downloadLinkRequest, issueDownloadLink } from '../../downloads/download-link';
 import type { MediaAuthorizer } from '../../downloads/media-authorizer';
 import { childLogger } from '../../logging/logger';
 import type { Metrics } from '../../metrics/metrics';
@@ -67,6 +67,8 @@ export function downloadLinkRouter({ config, verifier, recordings, downloadSecre
   const router = Router();
   router.post('/api/v1.0/recordings/:id/download-link', authenticate(verifier), async (req: Request, res: Response) => {
     const user = currentUser(res);
+    const body = downloadLinkRequest.safeParse(req.body ?? {});
+    if (!body.success) throw new HttpError(400, 'Invalid request body: expected nothing or {"key": one of the recording\'s file keys}.');
     const { recording } = await recordings.get(user, String(req.params.id));
     if (!DOWNLOADABLE_STATUSES.includes(recording.status)) {
       throw new HttpError(403, `The recording cannot be downloaded: its status is "${recording.status}" (it must be saved).`);
@@ -77,7 +79,10 @@ export function downloadLinkRouter({ config, verifier, recordings, downloadSecre
     if (!config.storage) {
       throw new HttpError(503, 'Downloads are unavailable: the object storage is not configured.');
     }
-    const link = issueDownloadLink(config, await downloadSecret.get(), recording, user.sub);
+    const file = downloadableKey(config, recording, body.data.key);
+    if (!file.ok && file.reason === 'unknown_file') throw new HttpError(404, 'The recording has no file with this key.');
+    if (!file.ok) throw new HttpError(403, 'This track file cannot be downloaded: it is not saved.');
+    const link = issueDownloadLink(config, await downloadSecret.get(), recording, user.sub, new Date(), file.key);
     res.set('Cache-Control', 'no-store');
     res.status(200).json({ url: link.url, expires_at: link.expiresAt.toISOString() });
   });

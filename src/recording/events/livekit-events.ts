@@ -4,6 +4,7 @@ import type { Recording } from '../recording';
 import { childLogger } from '../../logging/logger';
 import { matchRecordingKey } from '../object-key';
 import type { RecordingStore } from '../store/recording-store';
+import type { TrackMediator } from '../tracks/track-mediator';
 import { egressFilepaths, toWorkerState } from '../workers/livekit/egress-status';
 
 const log = childLogger('livekit-events');
@@ -26,6 +27,8 @@ export class LivekitEventHandler {
     private readonly store: RecordingStore,
     private readonly onQueued: () => void,
     private readonly rooms?: LivekitEventListener,
+    /** Participant tracks: track_published starts them, their egresses' webhooks settle them. */
+    private readonly tracks?: TrackMediator,
   ) {}
 
   async handle(event: WebhookEvent): Promise<EventOutcome> {
@@ -37,6 +40,8 @@ export class LivekitEventHandler {
         return event.egressInfo ? this.onEgress(event.event, event.egressInfo) : 'ignored';
       case 'room_finished':
         return event.room?.name ? this.onRoomFinished(event.room.name) : 'ignored';
+      case 'track_published':
+        return this.tracks && event.room?.name ? this.tracks.onTrackPublished(event.room.name, event.participant, event.track) : 'ignored';
       default:
         return activity;
     }
@@ -48,7 +53,7 @@ export class LivekitEventHandler {
     // The start call may not have stored the egress id yet: the file path names the recording.
     for (const path of egressFilepaths(info)) {
       const match = matchRecordingKey(path, this.config.recording.outputFolder);
-      if (match) {
+      if (match && !match.trackId) {
         const recording = await this.store.findById(match.recordingId);
         if (recording && recording.workerKind.startsWith('livekit')) return recording;
       }
@@ -57,8 +62,11 @@ export class LivekitEventHandler {
   }
 
   private async onEgress(name: string, info: NonNullable<WebhookEvent['egressInfo']>): Promise<EventOutcome> {
+    // A participant's track egress concerns its file only, never the recording's status.
+    if (info.request.case === 'track') return this.tracks ? this.tracks.onTrackEgress(info) : 'ignored';
     const recording = await this.findRecording(info);
     if (!recording) return 'unknown_recording';
+    if (this.tracks && info.startedAt > 0n) await this.tracks.noteCompositeStarted(recording.id, info.startedAt);
     const id = recording.id;
     const workerId = recording.workerId ?? info.egressId;
     const state = toWorkerState(info);
@@ -91,6 +99,8 @@ export class LivekitEventHandler {
       changed = await this.store.transition(id, ['initiated', 'active'], 'stopped', { workerId });
     }
     if (changed) log.info({ recordingId: id, event: name, status: changed.status }, 'recording updated from egress event');
+    // The composite is over on its own (limit, failure): its track egresses stop with it.
+    if (changed && changed.status !== 'active' && this.tracks) await this.tracks.stopAll(changed);
     return changed ? 'updated' : 'unchanged';
   }
 

@@ -7,6 +7,7 @@ import { parseMinioEvent } from '../../storage/events/minio-event-parser';
 import type { StorageEventParser, StorageObjectEvent } from '../../storage/events/storage-event';
 import { contentTypeMatches, extensionForKind, matchRecordingKey } from '../object-key';
 import type { RecordingStore } from '../store/recording-store';
+import type { TrackMediator } from '../tracks/track-mediator';
 
 const log = childLogger('storage-events');
 
@@ -30,6 +31,8 @@ export class StorageEvents {
     private readonly store: RecordingStore,
     private readonly metrics: Metrics,
     private readonly onQueued: () => void,
+    /** Participant track files: their keys are `{folder}/{recording id}/{track id}.ogg`. */
+    private readonly tracks?: TrackMediator,
   ) {
     this.parse = config.storageEvents.parser === 'aws' ? parseAwsEvent : parseMinioEvent;
   }
@@ -72,12 +75,13 @@ export class StorageEvents {
     const match = matchRecordingKey(event.key, this.config.recording.outputFolder);
     if (!match || !contentTypeMatches(match.extension, event.contentType)) return false;
     const recordingId = match.recordingId;
+    if (match.trackId) return this.trackStored(recordingId, match.trackId, event.size);
     // Only recordings whose worker writes this extension (an mp4 never saves an audio recording).
     const kinds = WORKER_KINDS.filter((kind) => extensionForKind(kind) === match.extension);
-    const outcome = await this.store.markSaved(recordingId, kinds);
+    const outcome = await this.store.markSaved(recordingId, kinds, event.size);
     if (outcome.result === 'saved') {
       this.metrics.emails.inc({ outcome: 'queued' }, outcome.queued);
-      log.info({ recordingId, queued: outcome.queued }, 'recording saved from storage event');
+      log.info({ recordingId, ready: outcome.ready, queued: outcome.queued }, 'recording saved from storage event');
       if (outcome.jobsQueued > 0) this.onQueued();
       return true;
     }
@@ -86,6 +90,17 @@ export class StorageEvents {
       log.warn({ recordingId, status: outcome.status }, 'storage event for a recording that cannot be saved');
     }
     return false;
+  }
+
+  /** A participant's track file landed: saved, and the recording ready when it was the last one. */
+  private async trackStored(recordingId: string, trackId: string, size: number | null): Promise<boolean> {
+    if (!this.tracks) return false;
+    const outcome = await this.tracks.onTrackStored(recordingId, trackId, size);
+    if (outcome.result === 'settled') {
+      this.metrics.emails.inc({ outcome: 'queued' }, outcome.queued);
+      log.info({ recordingId, trackId, ready: outcome.ready, queued: outcome.queued }, 'track file saved from storage event');
+    }
+    return outcome.result !== 'not_found';
   }
 }
 

@@ -4,6 +4,7 @@ import { RecordingError } from '../errors';
 import type { RecordingMediator } from '../mediator';
 import type { Recording } from '../recording';
 import type { RecordingStore, ReconcileCandidate } from '../store/recording-store';
+import type { TrackMediator } from '../tracks/track-mediator';
 import type { WorkerRegistry } from '../workers/registry';
 import { decideForLive, decideForMissingFile, type Decision } from './reconcile-rules';
 import { backoffMs, type ReconcileSettings } from './schedule';
@@ -28,6 +29,8 @@ export interface ReconcilerDeps {
   onCorrection(action: string): void;
   /** Emails were queued (a recording was saved): the job runner should look now. */
   onQueued(): void;
+  /** Participant track files: settled from ListEgress and the storage (see TrackMediator.reconcile). */
+  tracks?: TrackMediator;
 }
 
 /**
@@ -51,6 +54,7 @@ export class Reconciler {
 
   private async visit(r: ReconcileCandidate): Promise<void> {
     try {
+      const tracksPending = await this.tracks(r);
       switch (r.status) {
         case 'initiated':
           return await this.initiated(r);
@@ -62,12 +66,20 @@ export class Reconciler {
         case 'failed_to_start':
           return await this.failedToStart(r);
         default:
-          return await this.settle(r);
+          // Saved (or over) with track files still pending: look again until they are in or failed.
+          return await (tracksPending ? this.later(r) : this.settle(r));
       }
     } catch (err) {
       log.warn({ recordingId: r.id, err: err instanceof Error ? err.message : String(err) }, 'reconciliation step failed; will retry');
       await this.later(r);
     }
+  }
+
+  /** Settles what it can of the recording's pending track files; true while some are still pending. */
+  private async tracks(r: ReconcileCandidate): Promise<boolean> {
+    const { tracks } = this.deps;
+    if (!tracks || !r.files.some((f) => f.kind === 'track' && f.status === 'pending')) return false;
+    return tracks.reconcile(r);
   }
 
   /** The start's lease ran out and it never wrote its outcome (the service died): adopt the job or fail it. */

@@ -6,7 +6,7 @@ import { badRequest, forbidden, notFound, RecordingError } from '../errors';
 import type { Recording } from '../recording';
 import type { AccessRole } from '../status';
 import type { RecordingStore } from '../store/recording-store';
-import { recordingObjectKeys } from './files';
+import { recordingObjectKeys } from '../object-key';
 
 const log = childLogger('recordings');
 

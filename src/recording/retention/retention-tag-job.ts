@@ -4,7 +4,7 @@ import { isNotImplemented } from '../../storage/object-storage';
 import type { RetentionTagger } from '../../storage/retention-tag';
 import type { RecordingStore } from '../store/recording-store';
 import { RETENTION_TAG_KIND } from '../store/statements';
-import { recordingObjectKeys } from './files';
+import { recordingObjectKeys } from '../object-key';
 
 /**
  * Makes the retention tag on a recording's files match its permanence: set for a non-permanent

@@ -3,9 +3,10 @@ import type { WorkerKind } from '../../config/config';
 import type { AuthUser } from '../../auth/user';
 import type { Sql, SqlRunner } from '../../db/sql';
 import { conflict } from '../errors';
-import type { Recording, RecordingAccess, RecordingOptions } from '../recording';
+import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '../recording';
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
 import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
+import { compositeFile } from '../object-key';
 import { SQL } from './statements';
 
 export interface NewRecording {
@@ -27,8 +28,11 @@ export interface TransitionPatch {
 }
 
 export type SaveOutcome =
-  /** `queued`: emails; `jobsQueued`: every job the save queued (emails and retention tagging). */
-  | { result: 'saved'; queued: number; jobsQueued: number }
+  /**
+   * `ready`: no track file was pending, so readiness was reached too; `queued`: its emails;
+   * `jobsQueued`: every job the save queued (emails and retention tagging).
+   */
+  | { result: 'saved'; ready: boolean; queued: number; jobsQueued: number }
   | { result: 'already_saved' }
   | { result: 'not_savable'; status: string }
   | { result: 'not_found' };
@@ -56,6 +60,8 @@ export interface MediaAccess {
   shared: boolean;
   /** For the download's file name. */
   room: string;
+  /** Asked about a participant track file: its status, or null when the recording has no such track. */
+  trackStatus?: FileStatus | null;
 }
 
 export type ReconcileCandidate = Recording & { reconcileAttempts: number };
@@ -79,9 +85,11 @@ export class RecordingStore {
   /** Inserts an `initiated` recording and its owner's access; a live recording in the room is a conflict. */
   async createInitiated(input: NewRecording): Promise<Recording> {
     const { owner } = input;
+    const id = randomUUID();
+    const composite = compositeFile(id, input.workerKind);
     try {
       const [row] = await this.sql.query<Recording>(SQL.insertInitiated, [
-        randomUUID(),
+        id,
         input.room,
         input.mode,
         input.workerKind,
@@ -94,6 +102,8 @@ export class RecordingStore {
         owner.locale,
         owner.zoneinfo,
         input.automatic === true,
+        composite.relativeKey,
+        composite.contentType,
       ]);
       return row!;
     } catch (err) {
@@ -187,14 +197,17 @@ export class RecordingStore {
   }
 
   /**
-   * Marks a recording saved and queues one email per owner with an address, atomically (the
-   * outbox). `kinds` restricts it to recordings of those worker kinds (the file's extension must fit).
+   * Marks a recording saved (its composite landed, `size` bytes when known) and, when no track
+   * file is pending, ready: one email per owner with an address queued atomically (the outbox).
+   * `kinds` restricts it to recordings of those worker kinds (the file's extension must fit).
    */
-  async markSaved(recordingId: string, kinds?: readonly WorkerKind[]): Promise<SaveOutcome> {
-    const [row] = await this.sql.query<{ saved: number; queued: number; tagging: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
+  async markSaved(recordingId: string, kinds?: readonly WorkerKind[], size: number | null = null): Promise<SaveOutcome> {
+    const [row] = await this.sql.query<{ saved: number; ready: number; queued: number; tagging: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
       recordingId,
       SAVABLE_STATUSES,
       kinds ?? null,
+      this.reconcile.stoppedGraceMs,
+      size,
       this.options.tagsObjects,
     ]);
     if (!row || row.saved === 0) {
@@ -202,8 +215,14 @@ export class RecordingStore {
       if (row.prior === 'saved' || row.prior === 'notification_succeeded') return { result: 'already_saved' };
       return { result: 'not_savable', status: row.prior };
     }
-    if (row.queued === 0) await this.sql.query(SQL.notifiedWithoutEmails, [recordingId]);
-    return { result: 'saved', queued: row.queued, jobsQueued: row.queued + row.tagging };
+    const ready = row.ready > 0;
+    if (ready && row.queued === 0) await this.completeWithoutEmails(recordingId);
+    return { result: 'saved', ready, queued: row.queued, jobsQueued: row.queued + row.tagging };
+  }
+
+  /** Ready with nobody to notify: a saved recording has nothing left to wait for. */
+  async completeWithoutEmails(recordingId: string): Promise<void> {
+    await this.sql.query(SQL.notifiedWithoutEmails, [recordingId]);
   }
 
   /**
@@ -254,9 +273,15 @@ export class RecordingStore {
     await tx.query(SQL.notifiedIfComplete, [recordingId]);
   }
 
-  /** The recording and whether one of `userSubs`, or a share link's token hash, may have it; null when there is no such recording. */
-  async mediaAccess(recordingId: string, userSubs: string[], shareTokenHash: Buffer | null = null): Promise<MediaAccess | null> {
-    return (await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs, shareTokenHash]))[0] ?? null;
+  /**
+   * The recording (and, for a track file, that file) and whether one of `userSubs`, or a share
+   * link's token hash, may have it; null when there is no such recording.
+   */
+  async mediaAccess(recordingId: string, userSubs: string[], shareTokenHash: Buffer | null = null, trackId: string | null = null): Promise<MediaAccess | null> {
+    const rows = trackId
+      ? await this.sql.query<MediaAccess>(SQL.mediaAccessTrack, [recordingId, userSubs, shareTokenHash, trackId])
+      : await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs, shareTokenHash]);
+    return rows[0] ?? null;
   }
 
   /** Up to `limit` recordings due for reconciliation, leased to this pass for `leaseMs`. */

@@ -5,12 +5,33 @@ import { statement } from '../../db/sql';
  * jobs they queue. Only src/recording/store/ runs them.
  */
 
+/** The recording `r`'s files as a JSON array of RecordingFile (one index lookup on recording_files). */
+const FILES_OF_R = `COALESCE((SELECT json_agg(json_build_object(
+    'kind', f.kind, 'relativeKey', f.relative_key, 'contentType', f.content_type, 'size', f.size, 'status', f.status,
+    'participantIdentity', f.participant_identity, 'participantName', f.participant_name,
+    'trackId', f.track_id, 'egressId', f.egress_id,
+    'startedAt', to_char(f.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    ORDER BY f.kind, f.created_at, f.track_id)
+  FROM recording_files f WHERE f.recording_id = r.id), '[]'::json)`;
+
 /** A recording row under the alias `r`, with the field names of the Recording type. */
 const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "workerKind", r.worker_id AS "workerId",
   r.worker_error AS "workerError", r.options, r.is_permanent AS "isPermanent", r.automatic,
-  r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
+  r.created_at AS "createdAt", r.updated_at AS "updatedAt", ${FILES_OF_R} AS files`;
 
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
+
+/**
+ * What media-auth needs of recording `r`, in one round trip on indexes (the recordings primary
+ * key, the (recording_id, user_sub) unique constraint of recording_accesses, the share links'
+ * token hash): `$2` the callers' subs, `$3` a share link's token hash or NULL.
+ */
+const MEDIA_ACCESS_COLUMNS = `r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent", r.room,
+  EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed,
+  ($3::bytea IS NOT NULL AND EXISTS (
+    SELECT 1 FROM share_links s
+     WHERE s.token_hash = $3::bytea AND s.recording_id = r.id AND s.revoked_at IS NULL AND s.expires_at > now()
+  )) AS shared`;
 
 /** `now() + $n ms`, or NULL when the parameter is NULL. */
 const inMs = (param: string) => `CASE WHEN ${param}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${param}::float8 / 1000) END`;
@@ -18,6 +39,35 @@ const inMs = (param: string) => `CASE WHEN ${param}::float8 IS NULL THEN NULL EL
 export const EMAIL_SAVED_KIND = 'email.recording-saved';
 /** Sets or removes the retention tag on a recording's files to match its permanence (src/recording/retention/). */
 export const RETENTION_TAG_KIND = 'storage.retention-tag';
+
+/**
+ * THE moment a recording is ready: saved (its composite landed) and no track file pending any
+ * more. Exactly one statement ever sees it — the one that saves the composite last, or the one
+ * that settles the last track — because both change the recording row and read `status` and
+ * `tracks_pending` back from their own UPDATE (RETURNING, under the row lock, after any
+ * concurrent change committed). `u` names that statement's CTE; `ready` is one row when the
+ * recording became ready. Whatever readiness sends is queued here, in that same statement:
+ * one email per owner with an address, and the retention-tag job of a non-permanent recording
+ * (its files get the tag the bucket's expiry rule looks for).
+ */
+export function whenReady(u: string, tagsObjects: string): string {
+  return `ready AS (
+       SELECT id, is_permanent FROM ${u} WHERE status = 'saved' AND tracks_pending = 0
+     ), q AS (
+       INSERT INTO jobs (kind, key, recording_id, payload)
+       SELECT '${EMAIL_SAVED_KIND}', '${EMAIL_SAVED_KIND}:' || a.id, a.recording_id, jsonb_build_object('accessId', a.id)
+         FROM recording_accesses a JOIN ready ON ready.id = a.recording_id
+        WHERE a.role = 'owner' AND a.email IS NOT NULL
+       ON CONFLICT (key) DO NOTHING
+       RETURNING id
+     ), t AS (
+       INSERT INTO jobs (kind, key, recording_id)
+       SELECT '${RETENTION_TAG_KIND}', '${RETENTION_TAG_KIND}:saved:' || ready.id, ready.id FROM ready
+        WHERE ${tagsObjects}::boolean AND NOT ready.is_permanent
+       ON CONFLICT (key) DO NOTHING
+       RETURNING id
+     )`;
+}
 
 export const SQL = {
   insertInitiated: statement(
@@ -29,6 +79,9 @@ export const SQL = {
      ), owner AS (
        INSERT INTO recording_accesses (id, recording_id, user_sub, role, email, name, locale, zoneinfo)
        SELECT gen_random_uuid(), r.id, $8, 'owner', $9, $10, $11, $12 FROM r
+     ), composite AS (
+       INSERT INTO recording_files (recording_id, relative_key, kind, content_type)
+       SELECT r.id, $14, 'composite', $15 FROM r
      )
      SELECT ${COLUMNS} FROM r`,
   ),
@@ -73,32 +126,27 @@ export const SQL = {
   delete: statement('delete', `DELETE FROM recordings WHERE id = $1`),
 
   /**
-   * Saved + one email job per owner with an address, in one statement (the outbox). The
+   * Saved (the composite landed) and its composite file saved, in one statement; when no track
+   * file is still pending the recording is also ready (see whenReady), which queues its emails and,
+   * with `$6` (the storage is configured), a non-permanent recording's retention-tag job. The
    * guarded UPDATE takes the row lock, so concurrent or repeated events for one recording
-   * serialise: only the first saves and queues. A data-modifying CTE's effect is invisible to
-   * the rest of the statement, so `prior` reads the status as it was before. With `$4` (the
-   * storage is configured), a non-permanent recording also gets its retention-tag job.
+   * serialise: only the first saves. With tracks still pending, the reconciler looks again after
+   * $4 ms (their grace). A data-modifying CTE's effect is invisible to the rest of the statement,
+   * so `prior` reads the status as it was before.
    */
   markSaved: statement(
     'mark_saved',
     `WITH u AS (
-       UPDATE recordings SET status = 'saved', updated_at = now(), reconcile_at = NULL, reconcile_attempts = 0
+       UPDATE recordings SET status = 'saved', updated_at = now(), reconcile_attempts = 0,
+              reconcile_at = CASE WHEN tracks_pending > 0 THEN ${inMs('$4')} ELSE NULL END
         WHERE id = $1 AND status = ANY($2::varchar[]) AND ($3::text[] IS NULL OR worker_kind = ANY($3))
-        RETURNING id, is_permanent
-     ), q AS (
-       INSERT INTO jobs (kind, key, recording_id, payload)
-       SELECT '${EMAIL_SAVED_KIND}', '${EMAIL_SAVED_KIND}:' || a.id, a.recording_id, jsonb_build_object('accessId', a.id)
-         FROM recording_accesses a JOIN u ON u.id = a.recording_id
-        WHERE a.role = 'owner' AND a.email IS NOT NULL
-       ON CONFLICT (key) DO NOTHING
-       RETURNING id
-     ), t AS (
-       INSERT INTO jobs (kind, key, recording_id)
-       SELECT '${RETENTION_TAG_KIND}', '${RETENTION_TAG_KIND}:saved:' || u.id, u.id FROM u WHERE $4::boolean AND NOT u.is_permanent
-       ON CONFLICT (key) DO NOTHING
-       RETURNING id
-     )
+        RETURNING id, status, tracks_pending, is_permanent
+     ), composite AS (
+       UPDATE recording_files SET status = 'saved', size = COALESCE($5::bigint, size), updated_at = now()
+        WHERE recording_id = $1 AND kind = 'composite' AND EXISTS (SELECT 1 FROM u)
+     ), ${whenReady('u', '$6')}
      SELECT (SELECT count(*) FROM u)::int AS saved,
+            (SELECT count(*) FROM ready)::int AS ready,
             (SELECT count(*) FROM q)::int AS queued,
             (SELECT count(*) FROM t)::int AS tagging,
             (SELECT status FROM recordings WHERE id = $1) AS prior,
@@ -154,14 +202,13 @@ export const SQL = {
    * (recording_id, user_sub) unique constraint of recording_accesses and the unique token hash
    * of share_links). A share link counts only while neither revoked nor expired.
    */
-  mediaAccess: statement(
-    'media_access',
-    `SELECT r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent", r.room,
-            EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed,
-            ($3::bytea IS NOT NULL AND EXISTS (
-              SELECT 1 FROM share_links s
-               WHERE s.token_hash = $3::bytea AND s.recording_id = r.id AND s.revoked_at IS NULL AND s.expires_at > now()
-            )) AS shared
+  mediaAccess: statement('media_access', `SELECT ${MEDIA_ACCESS_COLUMNS} FROM recordings r WHERE r.id = $1`),
+
+  /** mediaAccess for one participant track file: also that file's status (null when the recording has no such track). */
+  mediaAccessTrack: statement(
+    'media_access_track',
+    `SELECT ${MEDIA_ACCESS_COLUMNS},
+            (SELECT f.status FROM recording_files f WHERE f.recording_id = r.id AND f.track_id = $4) AS "trackStatus"
        FROM recordings r WHERE r.id = $1`,
   ),
 

@@ -1,4 +1,5 @@
 import type { WorkerKind } from '../../config/config';
+import type { ParticipantTrackWorker } from './participant-tracks';
 
 /** What a worker's stop did: the recording was stopped cleanly, or the worker had already given up on it. */
 export type StopOutcome = 'stopped' | 'aborted';
@@ -63,4 +64,6 @@ export interface WorkerService {
    * (the service died between the worker call and the database write). Null when none.
    */
   findByRecording(request: StartRequest): Promise<string | null>;
+  /** Per-participant audio tracks (LiveKit Track Egress); undefined for workers that cannot record them. */
+  readonly participantTracks?: ParticipantTrackWorker;
 }

@@ -12,6 +12,8 @@ export const s3EventBody = z.object({
           object: z.object({
             key: z.string().min(1).max(2048),
             contentType: z.string().max(255).optional(),
+            /** Bytes; read when it is a whole number, never a reason to refuse an event. */
+            size: z.unknown().optional(),
           }),
         }),
       }),
@@ -41,7 +43,12 @@ export function parseS3Records(
       bucket: record.s3.bucket.name,
       key,
       contentType: flavour.contentType(record, key),
+      size: objectSize(record.s3.object.size),
     });
   }
   return { ok: true, events };
+}
+
+function objectSize(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
 }

@@ -6,6 +6,8 @@ export interface StorageObjectEvent {
   key: string;
   /** The object's content type when the event carries it (MinIO), else derived from the extension (AWS). */
   contentType: string | null;
+  /** The object's size in bytes, when the event says. */
+  size: number | null;
 }
 
 export type ParseResult = { ok: true; events: StorageObjectEvent[] } | { ok: false; reason: string };

@@ -1,5 +1,6 @@
 import {
   AudioCodec,
+  DirectFileOutput,
   EncodedFileOutput,
   EncodedFileType,
   EncodingOptions,
@@ -23,24 +24,35 @@ export const EGRESS_LAYOUT = 'speaker-light';
 type Storage = NonNullable<AppConfig['storage']>;
 type Encoding = NonNullable<AppConfig['workers']['encoding']>;
 
+/** Our bucket, as LiveKit Egress uploads to it. */
+function s3Upload(storage: Storage): S3Upload {
+  return new S3Upload({
+    accessKey: storage.accessKeyId,
+    secret: storage.secretAccessKey,
+    region: storage.region,
+    bucket: storage.bucket,
+    endpoint: storage.endpointUrl,
+    // MinIO serves buckets as path segments, not as virtual-host names.
+    forcePathStyle: true,
+  });
+}
+
 /** The file LiveKit Egress writes and uploads to our bucket under exactly objectKey. */
 export function fileOutput(kind: LivekitKind, objectKey: string, storage: Storage): EncodedFileOutput {
   return new EncodedFileOutput({
     fileType: kind === 'livekit-audio' ? EncodedFileType.OGG : EncodedFileType.MP4,
     filepath: objectKey,
-    output: {
-      case: 's3',
-      value: new S3Upload({
-        accessKey: storage.accessKeyId,
-        secret: storage.secretAccessKey,
-        region: storage.region,
-        bucket: storage.bucket,
-        endpoint: storage.endpointUrl,
-        // MinIO serves buckets as path segments, not as virtual-host names.
-        forcePathStyle: true,
-      }),
-    },
+    output: { case: 's3', value: s3Upload(storage) },
   });
+}
+
+/**
+ * A Track Egress's file: the track as published, without transcoding, uploaded with the same
+ * settings as the composite. An Opus track is written as OGG, which the `.ogg` key names already
+ * (LiveKit keeps a filepath whose extension fits the codec as it is).
+ */
+export function trackFileOutput(objectKey: string, storage: Storage): DirectFileOutput {
+  return new DirectFileOutput({ filepath: objectKey, output: { case: 's3', value: s3Upload(storage) } });
 }
 
 /**

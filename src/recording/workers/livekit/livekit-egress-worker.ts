@@ -1,4 +1,4 @@
-import { EgressClient, EgressStatus, type EgressInfo } from 'livekit-server-sdk';
+import { EgressClient, EgressStatus, RoomServiceClient, type EgressInfo } from 'livekit-server-sdk';
 import type { AppConfig } from '../../../config/config';
 import { childLogger } from '../../../logging/logger';
 import {
@@ -10,12 +10,11 @@ import {
 } from '../worker-service';
 import { EGRESS_LAYOUT, encodingOptions, fileOutput, type LivekitKind } from './egress-request';
 import { egressFilepaths, isRunning, toWorkerState } from './egress-status';
-import { withTimeout } from '../../../util/with-timeout';
-import { toWorkerError, twirpCode } from './livekit-errors';
+import type { ParticipantTrackWorker } from '../participant-tracks';
+import { attemptLivekit, type Attempt } from './livekit-call';
+import { LivekitTrackWorker } from './livekit-track-worker';
 
 const log = childLogger('livekit-worker');
-
-type Attempt<T> = { ok: true; value: T } | { ok: false; error: WorkerError; twirpCode: string | undefined };
 
 interface Ready {
   client: EgressClient;
@@ -35,6 +34,8 @@ export class LivekitEgressWorker implements WorkerService {
   private readonly ready: Ready | undefined;
   private readonly missing: string | undefined;
   private readonly timeoutMs: number;
+  /** Per-participant audio tracks (Track Egress), when LiveKit and storage are configured. */
+  readonly participantTracks?: ParticipantTrackWorker;
 
   constructor(
     private readonly config: AppConfig,
@@ -58,6 +59,11 @@ export class LivekitEgressWorker implements WorkerService {
       failover: false,
     });
     this.ready = { client, storage, secrets: [livekit.apiSecret, storage.secretAccessKey] };
+    const rooms = new RoomServiceClient(livekit.url, livekit.apiKey, livekit.apiSecret, { requestTimeout: this.timeoutMs / 1000, failover: false });
+    this.participantTracks = new LivekitTrackWorker(
+      { client, rooms, storage, call: { kind, timeoutMs: this.timeoutMs, secrets: this.ready.secrets } },
+      (egressId) => this.stop(egressId),
+    );
   }
 
   async start(request: StartRequest): Promise<string> {
@@ -105,6 +111,7 @@ export class LivekitEgressWorker implements WorkerService {
     const match = items.find(
       (info) =>
         isRunning(info) &&
+        info.request.case === 'roomComposite' && // a track egress of the recording is not its job
         egressFilepaths(info).some((p) => p === request.objectKey || p.includes(request.recordingId)),
     );
     return match?.egressId || null;
@@ -153,15 +160,8 @@ export class LivekitEgressWorker implements WorkerService {
   }
 
   /** Runs one SDK call under our timeout and reports a failure as a WorkerError plus the Twirp code, if any. */
-  private async attempt<T>(method: string, run: () => Promise<T>): Promise<Attempt<T>> {
+  private attempt<T>(method: string, run: () => Promise<T>): Promise<Attempt<T>> {
     const { secrets } = this.setup();
-    try {
-      return { ok: true, value: await withTimeout(run(), this.timeoutMs, `LiveKit ${method}`) };
-    } catch (err) {
-      const error = toWorkerError(err, { kind: this.kind, method, timeoutMs: this.timeoutMs, secrets });
-      const code = twirpCode(err);
-      log.warn({ kind: this.kind, method, code: error.code, twirpCode: code }, 'LiveKit call failed');
-      return { ok: false, error, twirpCode: code };
-    }
+    return attemptLivekit({ kind: this.kind, timeoutMs: this.timeoutMs, secrets }, method, run);
   }
 }
