@@ -68,7 +68,7 @@ it(`two track files saved at the same moment after the composite: exactly one ma
   for (let n = 0; n < ITERATIONS; n++) {
     const { id, trackIds } = await stoppedWithTracks(n, 2);
     const saved = await store.markSaved(id);
-    expect(saved).toEqual({ result: 'saved', ready: false, queued: 0 });
+    expect(saved).toEqual({ result: 'saved', ready: false, queued: 0, jobsQueued: 0 });
     const outcomes = await Promise.all(trackIds.map((t) => files.settleTrack(id, t, 'saved', 100)));
     expect(outcomes.filter((o) => o.result === 'settled' && o.ready)).toHaveLength(1);
     expect(outcomes.map((o) => (o.result === 'settled' ? o.queued : -1)).sort()).toEqual([0, 2]);
@@ -81,7 +81,7 @@ it(`the composite and the last track at the same moment, with a repeated event a
   for (let n = ITERATIONS; n < 2 * ITERATIONS; n++) {
     const { id, trackIds } = await stoppedWithTracks(n, 3);
     const [first, second, third] = trackIds as [string, string, string];
-    expect(await files.settleTrack(id, first, 'saved')).toEqual({ result: 'settled', ready: false, queued: 0 });
+    expect(await files.settleTrack(id, first, 'saved')).toEqual({ result: 'settled', ready: false, queued: 0, jobsQueued: 0 });
     const outcomes = await Promise.all([
       store.markSaved(id),
       files.settleTrack(id, second, 'saved'),
@@ -101,14 +101,14 @@ it(`the composite and the last track at the same moment, with a repeated event a
 
 it('a recording with tracks still pending is saved but not ready, and its reconciler look is set to their grace', async () => {
   const { id, trackIds } = await stoppedWithTracks(10_000, 1);
-  expect(await store.markSaved(id, undefined, 4096)).toEqual({ result: 'saved', ready: false, queued: 0 });
+  expect(await store.markSaved(id, undefined, 4096)).toEqual({ result: 'saved', ready: false, queued: 0, jobsQueued: 0 });
   const [row] = await db.sql.query<{ due_in: number }>(
     { name: 'test_due_in', text: 'SELECT extract(epoch FROM reconcile_at - now())::float8 * 1000 AS due_in FROM recordings WHERE id = $1' },
     [id],
   );
   expect(row!.due_in).toBeGreaterThan(settings.stoppedGraceMs - 60_000);
   expect(await emailJobs(id)).toBe(0);
-  expect(await files.settleTrack(id, trackIds[0]!, 'saved')).toEqual({ result: 'settled', ready: true, queued: 2 });
+  expect(await files.settleTrack(id, trackIds[0]!, 'saved')).toEqual({ result: 'settled', ready: true, queued: 2, jobsQueued: 2 });
   expect((await store.findById(id))!.files[0]).toMatchObject({ kind: 'composite', status: 'saved', size: 4096 });
 });
 

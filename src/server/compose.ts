@@ -77,7 +77,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
 
   const store = new RecordingStore(db.sql, config.reconcile, { tagsObjects: storage !== undefined });
   const registry = createWorkerRegistry(config, WORKER_FACTORIES);
-  const tracks = new TrackMediator(store, new RecordingFileStore(db.sql), registry, storage, {
+  const tracks = new TrackMediator(store, new RecordingFileStore(db.sql, { tagsObjects: storage !== undefined }), registry, storage, {
     outputFolder: config.recording.outputFolder,
     graceMs: config.reconcile.stoppedGraceMs,
     savedOnEgressEnd: !config.storageEvents.enabled,

@@ -15,8 +15,11 @@ export interface TrackToRecord {
 export type ClaimOutcome = 'claimed' | 'exists' | 'not_active' | 'not_wanted' | 'not_found';
 
 export type TrackSettleOutcome =
-  /** `ready`: it was the last pending file of a saved recording, and `queued` emails were queued with it. */
-  | { result: 'settled'; ready: boolean; queued: number }
+  /**
+   * `ready`: it was the last pending file of a saved recording, and `queued` emails were queued
+   * with it; `jobsQueued`: every job it queued (emails and retention tagging).
+   */
+  | { result: 'settled'; ready: boolean; queued: number; jobsQueued: number }
   | { result: 'already'; status: string }
   | { result: 'not_found' };
 
@@ -35,7 +38,11 @@ export interface PendingTrack {
  * pending count exact, and the one that makes the recording ready queues what readiness sends.
  */
 export class RecordingFileStore {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** The storage is configured: readiness also queues the retention-tag job (see whenReady). */
+    private readonly options: { tagsObjects: boolean } = { tagsObjects: false },
+  ) {}
 
   /**
    * Adds the pending files of tracks to a recording that records tracks and is live (initiated or active), in one
@@ -84,17 +91,18 @@ export class RecordingFileStore {
 
   /** A pending track file is saved (it landed) or failed (it never will); a failed one that lands anyway is saved. */
   async settleTrack(recordingId: string, trackId: string, status: 'saved' | 'failed', size: number | null = null): Promise<TrackSettleOutcome> {
-    const [row] = await this.sql.query<{ settled: number; ready: number; queued: number; prior: string | null }>(FILE_SQL.settleTrack, [
+    const [row] = await this.sql.query<{ settled: number; ready: number; queued: number; tagging: number; prior: string | null }>(FILE_SQL.settleTrack, [
       recordingId,
       trackId,
       status,
       size,
+      this.options.tagsObjects,
     ]);
     if (!row || row.prior === null) return { result: 'not_found' };
     if (row.settled > 0) {
       const ready = row.ready > 0;
       if (ready && row.queued === 0) await this.sql.query(SQL.notifiedWithoutEmails, [recordingId]);
-      return { result: 'settled', ready, queued: row.queued };
+      return { result: 'settled', ready, queued: row.queued, jobsQueued: row.queued + row.tagging };
     }
     if (status === 'saved' && row.prior === 'failed') {
       await this.sql.query(FILE_SQL.reviveTrack, [recordingId, trackId, size]);

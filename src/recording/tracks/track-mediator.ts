@@ -237,7 +237,7 @@ export class TrackMediator {
   private settled(outcome: TrackSettleOutcome, counted?: 'failed'): TrackEventOutcome {
     if (counted === 'failed' && outcome.result === 'settled') this.options.onTrackEgress?.('failed');
     if (outcome.result !== 'settled') return 'unchanged';
-    if (outcome.queued > 0) this.options.onQueued?.();
+    if (outcome.jobsQueued > 0) this.options.onQueued?.();
     return 'updated';
   }
 
