@@ -18,6 +18,7 @@ import { Reconciler } from '../recording/reconciler/reconciler';
 import { RecordingService } from '../recording/recording-service';
 import { RecordingStore } from '../recording/store/recording-store';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
+import { JibriPoolStore } from '../recording/workers/jibri/pool-store';
 import { createWorkerRegistry } from '../recording/workers/registry';
 import { ensureRecordingLifecycle } from '../storage/bucket-lifecycle';
 import { createObjectStorage } from '../storage/object-storage';
@@ -58,7 +59,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   const kick = () => runner.kick();
 
   const store = new RecordingStore(db.sql, config.reconcile);
-  const registry = createWorkerRegistry(config, WORKER_FACTORIES);
+  const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql) });
   const mediator = new RecordingMediator(store, registry, {
     outputFolder: config.recording.outputFolder,
     initiatedGraceMs: config.reconcile.initiatedGraceMs,

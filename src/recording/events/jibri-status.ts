@@ -96,7 +96,7 @@ export class JibriStatusWebhook {
       log.warn({ busyStatus: event.busyStatus }, 'status from a jibriId that matches no JIBRI_URLS instance (see JIBRI_IDS)');
       return { outcome: 'unknown_instance' };
     }
-    worker.reportStatus(instanceKey, event);
+    await worker.reportStatus(instanceKey, event);
 
     const ended = await this.endedRecordings(worker, instanceKey, event);
     let stopped = 0;
