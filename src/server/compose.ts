@@ -1,4 +1,5 @@
 import type { ApiDeps } from '../api/app';
+import { JibriWebhookAuth } from '../auth/jibri-webhook-auth';
 import { TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
 import type { Database } from '../db/database';
@@ -92,7 +93,12 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick),
     livekitEvents: new LivekitEventHandler(config, store, kick),
-    jibriWebhook: new JibriStatusWebhook(config.jibri.webhookToken, registry, store, metrics),
+    jibriWebhook: new JibriStatusWebhook(
+      new JibriWebhookAuth({ token: config.jibri.webhookToken, jwt: config.jibri.webhookJwt }),
+      registry,
+      store,
+      metrics,
+    ),
     jibriUploads: new JibriUploadUrls(config, store, storage),
     readinessChecks: [
       { name: 'database', check: async () => void (await db.dataSource.query('SELECT 1')) },
