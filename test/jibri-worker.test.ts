@@ -459,6 +459,17 @@ describe('JibriWorker pool state shared through the database', () => {
     expect(started(jibri!)).toHaveLength(1);
   });
 
+  it('makes the rows again when someone emptied the pool table', async () => {
+    const jibris = await startFakes(2);
+    const worker = makeWorker(jibris);
+    await worker.start(request());
+    await database.dataSource.query('DELETE FROM jibri_instances');
+
+    const workerId = await worker.start(request());
+    expect(new Set(jibris.flatMap((f) => (started(f).length ? [f.url] : [])))).toEqual(new Set(jibris.map((f) => f.url)));
+    expect((await worker.poolStatus()).find((v) => v.key === parseWorkerId(workerId)!.instanceKey)!.reservedFor).toBe(parseWorkerId(workerId)!.recordingId);
+  });
+
   it('a status webhook received by one process is seen by the other: pool membership and the session it names', async () => {
     const jibris = await startFakes(2, { ids: true });
     const env = { JIBRI_IDS: 'jibri-1,jibri-2' };

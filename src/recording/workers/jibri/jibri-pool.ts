@@ -108,9 +108,14 @@ export class JibriPool {
     return byHost.length === 1 ? byHost[0]!.key : null;
   }
 
-  /** Every instance's shared state, read in one query. */
+  /** Every instance's shared state, read in one query (rows someone deleted are made again). */
   view(): Promise<Map<string, PoolRow>> {
-    return this.state('read', () => this.store.rows(this.keys));
+    return this.state('read', async () => {
+      const rows = await this.store.rows(this.keys);
+      if (rows.size === this.keys.length) return rows;
+      await this.store.ensure(this.keys);
+      return this.store.rows(this.keys);
+    });
   }
 
   viewOf(key: string): Promise<PoolRow | null> {
