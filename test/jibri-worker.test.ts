@@ -2,17 +2,52 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config/config';
+import { openDatabase, runMigrations, type Database } from '../src/db/database';
 import { WorkerError, type StartRequest } from '../src/recording/workers/worker-service';
 import { JibriWorker } from '../src/recording/workers/jibri/jibri-worker';
 import { parseJibriStatusEvent } from '../src/recording/workers/jibri/jibri-api';
+import { JibriPoolStore } from '../src/recording/workers/jibri/pool-store';
 import { parseWorkerId } from '../src/recording/workers/jibri/worker-id';
 import { FakeJibri } from './fakes/jibri-server';
+import { createTestDatabase, type TestDatabase } from './helpers/pg';
 
 const JITSI = 'https://meet.example.org';
 const XMPP = { domain: 'recorder.meet.example.org', username: 'recorder', password: 'recorder-secret' };
 const TIMEOUT_MS = 400;
+/** Races of many starts: a hundred probes at once on a busy test machine need more than TIMEOUT_MS. */
+const RACE_ENV = { WORKER_TIMEOUT_MS: '5000' };
 
 const fakes: FakeJibri[] = [];
+
+/**
+ * The pool's state lives in PostgreSQL: every worker made here shares one database, as the
+ * service instances of one deployment do, unless a test gives it another one.
+ */
+let testDb: TestDatabase;
+let database: Database;
+let otherTestDb: TestDatabase;
+let otherDatabase: Database;
+
+async function openPoolDatabase(db: TestDatabase): Promise<Database> {
+  const opened = await openDatabase({ url: db.url, poolSize: 4 });
+  await runMigrations(opened.dataSource);
+  return opened;
+}
+
+beforeAll(async () => {
+  [testDb, otherTestDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  [database, otherDatabase] = await Promise.all([openPoolDatabase(testDb), openPoolDatabase(otherTestDb)]);
+});
+
+afterAll(async () => {
+  await Promise.all([database?.close(), otherDatabase?.close()]);
+  await Promise.all([testDb?.drop(), otherTestDb?.drop()]);
+});
+
+/** A fake may get the port of an earlier test's fake: each test starts with an empty pool table. */
+afterEach(async () => {
+  await Promise.all([database, otherDatabase].map((d) => d.dataSource.query('DELETE FROM jibri_instances')));
+});
 
 async function startFakes(n: number, options: { ids?: boolean } = {}): Promise<FakeJibri[]> {
   const started = await Promise.all(
@@ -25,7 +60,8 @@ async function startFakes(n: number, options: { ids?: boolean } = {}): Promise<F
 function makeWorker(
   jibris: FakeJibri[],
   env: Record<string, string> = {},
-  options: ConstructorParameters<typeof JibriWorker>[1] = {},
+  options: ConstructorParameters<typeof JibriWorker>[2] = {},
+  db: Database = database,
 ): JibriWorker {
   const config = loadConfig({
     RECORDING_WORKERS: '{"screen_recording":"jibri"}',
@@ -37,7 +73,7 @@ function makeWorker(
     WORKER_TIMEOUT_MS: String(TIMEOUT_MS),
     ...env,
   });
-  return new JibriWorker(config, options);
+  return new JibriWorker(config, new JibriPoolStore(db.sql), options);
 }
 
 function request(room = 'weekly-sync'): StartRequest {
@@ -152,13 +188,12 @@ describe('JibriWorker start', () => {
     expect(taken!.requestsTo('startService').map((r) => r.status)).toEqual([412]);
     expect(parseWorkerId(workerId)!.instanceKey).toBe(free!.url);
     expect(started(free!)).toHaveLength(1);
-    expect(worker.poolStatus().find((v) => v.key === taken!.url)!.reservedFor).toBeNull();
+    expect((await worker.poolStatus()).find((v) => v.key === taken!.url)!.reservedFor).toBeNull();
   });
 
   it('books each instance once when 20 starts race over 5 instances', async () => {
     const jibris = await startFakes(5);
-    // 100 health probes and the starts at once: a roomy timeout, so a loaded machine is not "no answer".
-    const worker = makeWorker(jibris, { WORKER_TIMEOUT_MS: '5000' });
+    const worker = makeWorker(jibris, RACE_ENV);
     const requests = Array.from({ length: 20 }, () => request());
 
     const results = await Promise.allSettled(requests.map((r) => worker.start(r)));
@@ -185,10 +220,26 @@ describe('JibriWorker start', () => {
     }
   });
 
-  it("relies on Jibri's 412 between two service processes", async () => {
+  it('shares reservations between two service processes on one database: no Jibri is asked twice', async () => {
+    const jibris = await startFakes(5);
+    const processA = makeWorker(jibris, RACE_ENV);
+    const processB = makeWorker(jibris, RACE_ENV);
+    const requests = Array.from({ length: 20 }, () => request());
+
+    const results = await Promise.allSettled(requests.map((r, i) => (i % 2 ? processA : processB).start(r)));
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    for (const r of results) {
+      if (r.status === 'rejected') expect((r.reason as WorkerError).code).toBe('unavailable');
+    }
+    // Not even a refused call: the shared reservation, not Jibri's 412, kept the others off.
+    for (const f of jibris) expect(f.requestsTo('startService').map((r) => r.status)).toEqual([200]);
+  });
+
+  it("relies on Jibri's 412 between two service processes on separate databases", async () => {
     const jibris = await startFakes(3);
     const processA = makeWorker(jibris);
-    const processB = makeWorker(jibris);
+    const processB = makeWorker(jibris, {}, {}, otherDatabase);
     const requests = Array.from({ length: 10 }, () => request());
 
     const results = await Promise.allSettled(requests.map((r, i) => (i % 2 ? processA : processB).start(r)));
@@ -223,11 +274,11 @@ describe('JibriWorker start', () => {
     const err = await workerError(worker.start(req));
 
     expect(err.code).toBe('timeout');
-    expect(worker.poolStatus()[0]!.reservedFor).toBe(req.recordingId);
+    expect((await worker.poolStatus())[0]!.reservedFor).toBe(req.recordingId);
     jibri!.unhang();
     // The instance is idle: nothing runs for this recording, and the instance is free again.
     await expect(worker.findByRecording(req)).resolves.toBeNull();
-    expect(worker.poolStatus()[0]!.reservedFor).toBeNull();
+    expect((await worker.poolStatus())[0]!.reservedFor).toBeNull();
   });
 
   it('tries the next instance after a 500 and reports the failure when none took it', async () => {
@@ -340,8 +391,108 @@ describe('JibriWorker stop, inspect, findByRecording', () => {
 
     await expect(worker.findByRecording(req)).resolves.toBe(workerId);
     await expect(worker.findByRecording(request())).resolves.toBeNull();
-    // Another process knows nothing of it: Jibri's API does not say which session runs.
-    await expect(makeWorker(jibris).findByRecording(req)).resolves.toBeNull();
+    // Another process on the same database shares the pool's reservations, so it finds it too.
+    await expect(makeWorker(jibris).findByRecording(req)).resolves.toBe(workerId);
+    // One on another database knows nothing of it: Jibri's API does not say which session runs.
+    await expect(makeWorker(jibris, {}, {}, otherDatabase).findByRecording(req)).resolves.toBeNull();
+  });
+});
+
+describe('JibriWorker pool state shared through the database', () => {
+  it('a stop sent through another process does not stop the later recording that took the instance', async () => {
+    const [jibri] = await startFakes(1);
+    const processA = makeWorker([jibri!]);
+    const processB = makeWorker([jibri!]);
+    const old = await processA.start(request());
+    jibri!.finishOnItsOwn();
+    const next = await processA.start(request());
+    expect(parseWorkerId(next)!.instanceKey).toBe(jibri!.url);
+
+    await expect(processB.stop(old)).resolves.toBe('stopped');
+    await expect(processB.inspect(old)).resolves.toEqual({ state: 'ended', outcome: 'complete' });
+    expect(jibri!.requestsTo('stopService')).toHaveLength(0);
+    expect(jibri!.busyStatus).toBe('BUSY');
+
+    // The stop of the running one, through B, reaches the instance.
+    await expect(processB.inspect(next)).resolves.toEqual({ state: 'active' });
+    await expect(processB.stop(next)).resolves.toBe('stopped');
+    expect(jibri!.requestsTo('stopService')).toHaveLength(1);
+    expect(jibri!.busyStatus).toBe('IDLE');
+    expect((await processA.poolStatus())[0]!.reservedFor).toBeNull();
+  });
+
+  it('keeps reservations across a restart: the restarted process knows which recording holds the instance', async () => {
+    const [jibri] = await startFakes(1);
+    const before = makeWorker([jibri!]);
+    const old = await before.start(request());
+    jibri!.finishOnItsOwn();
+    const holder = request();
+    const current = await before.start(holder);
+
+    const restarted = makeWorker([jibri!]); // a new process: nothing in memory
+    expect((await restarted.poolStatus())[0]!.reservedFor).toBe(holder.recordingId);
+    await expect(restarted.findByRecording(holder)).resolves.toBe(current);
+    await expect(restarted.stop(old)).resolves.toBe('stopped');
+    expect(jibri!.requestsTo('stopService')).toHaveLength(0);
+    expect((jibri!.session as { sessionId: string }).sessionId).toBe(holder.recordingId);
+  });
+
+  it('gives an instance back when the start that reserved it never confirmed (the process died), after its lease', async () => {
+    const [jibri] = await startFakes(1);
+    const crashed = makeWorker([jibri!]);
+    expect(await crashed.pool.tryReserve(jibri!.url, 'crashed-start', crashed.startDeadlineMs)).toBe(true);
+    const [lease] = await database.dataSource.query(
+      `SELECT round(extract(epoch FROM lease_until - reserved_at) * 1000)::int AS ms FROM jibri_instances WHERE key = $1`,
+      [jibri!.url],
+    );
+    expect(lease.ms).toBe(crashed.startDeadlineMs);
+
+    const other = makeWorker([jibri!]);
+    expect((await workerError(other.start(request()))).code).toBe('unavailable');
+    expect(jibri!.requestsTo('startService')).toHaveLength(0);
+
+    // The lease runs out (moved into the past rather than waited for).
+    await database.dataSource.query(`UPDATE jibri_instances SET lease_until = now() - interval '1 second' WHERE key = $1`, [jibri!.url]);
+    expect((await other.poolStatus())[0]!.reservedFor).toBeNull();
+    const workerId = await other.start(request());
+    expect(parseWorkerId(workerId)!.instanceKey).toBe(jibri!.url);
+    expect(started(jibri!)).toHaveLength(1);
+  });
+
+  it('makes the rows again when someone emptied the pool table', async () => {
+    const jibris = await startFakes(2);
+    const worker = makeWorker(jibris);
+    await worker.start(request());
+    await database.dataSource.query('DELETE FROM jibri_instances');
+
+    const workerId = await worker.start(request());
+    expect(new Set(jibris.flatMap((f) => (started(f).length ? [f.url] : [])))).toEqual(new Set(jibris.map((f) => f.url)));
+    expect((await worker.poolStatus()).find((v) => v.key === parseWorkerId(workerId)!.instanceKey)!.reservedFor).toBe(parseWorkerId(workerId)!.recordingId);
+  });
+
+  it('a status webhook received by one process is seen by the other: pool membership and the session it names', async () => {
+    const jibris = await startFakes(2, { ids: true });
+    const env = { JIBRI_IDS: 'jibri-1,jibri-2' };
+    const receiver = makeWorker(jibris, env);
+    const other = makeWorker(jibris, env);
+
+    jibris[1]!.setExpired();
+    await receiver.reportStatus(jibris[1]!.url, { busyStatus: 'EXPIRED', healthStatus: 'HEALTHY' });
+    expect((await other.poolStatus()).map((v) => v.inPool)).toEqual([true, false]);
+
+    // A session of someone else runs where our recording ran: the webhook to one process names it,
+    // and the other then neither reports our recording active nor stops that session.
+    const workerId = await other.start(request());
+    const recorder = jibris.find((f) => f.url === parseWorkerId(workerId)!.instanceKey)!;
+    expect(recorder).toBe(jibris[0]);
+    recorder.finishOnItsOwn();
+    recorder.takeByOther('other-session');
+    await receiver.reportStatus(recorder.url, { busyStatus: 'BUSY', healthStatus: 'HEALTHY', sessionId: 'other-session' });
+
+    await expect(other.inspect(workerId)).resolves.toEqual({ state: 'ended', outcome: 'complete' });
+    await expect(other.stop(workerId)).resolves.toBe('stopped');
+    expect(recorder.requestsTo('stopService')).toHaveLength(0);
+    expect((recorder.session as { sessionId: string }).sessionId).toBe('other-session');
   });
 });
 
@@ -356,7 +507,8 @@ describe('JibriWorker pool view and status webhook', () => {
         const event = req.url === '/hooks/jibri/v1/status' ? parseJibriStatusEvent(JSON.parse(raw)) : null;
         received.push(event);
         const key = event && worker.instanceKeyForJibriId(event.jibriId);
-        res.writeHead(event && key && worker.reportStatus(key, event) ? 200 : 400).end();
+        const recorded = event && key ? worker.reportStatus(key, event) : Promise.resolve(false);
+        void recorded.then((ok) => res.writeHead(ok ? 200 : 400).end());
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -378,18 +530,18 @@ describe('JibriWorker pool view and status webhook', () => {
       expect(await jibris[1]!.postStatus(hook.url)).toBe(200);
 
       expect(hook.received[0]).toEqual({ jibriId: 'jibri-1', busyStatus: 'IDLE', healthStatus: 'UNHEALTHY' });
-      expect(worker.poolStatus().map((v) => v.inPool)).toEqual([false, false]);
+      expect((await worker.poolStatus()).map((v) => v.inPool)).toEqual([false, false]);
       expect((await workerError(worker.start(request()))).code).toBe('unavailable');
 
       // Back to healthy: a webhook brings one back, a health probe the other.
       jibris[0]!.setUnhealthy(false);
       await jibris[0]!.postStatus(hook.url);
-      expect(worker.poolStatus()[0]!.inPool).toBe(true);
+      expect((await worker.poolStatus())[0]!.inPool).toBe(true);
       jibris[1]!.setExpired(false);
       const a = await worker.start(request());
       const b = await worker.start(request());
       expect(new Set([parseWorkerId(a)!.instanceKey, parseWorkerId(b)!.instanceKey])).toEqual(new Set(jibris.map((f) => f.url)));
-      expect(worker.poolStatus().every((v) => v.inPool && v.busyStatus === 'BUSY')).toBe(true);
+      expect((await worker.poolStatus()).every((v) => v.inPool && v.busyStatus === 'BUSY')).toBe(true);
     } finally {
       await hook.close();
     }
@@ -406,7 +558,7 @@ describe('JibriWorker pool view and status webhook', () => {
 
       const req = request();
       const workerId = await worker.start(req);
-      expect(worker.poolStatus()[0]!.reservedFor).toBe(req.recordingId);
+      expect((await worker.poolStatus())[0]!.reservedFor).toBe(req.recordingId);
       jibri!.finishOnItsOwn();
       const reported = await fetch(`${hook.url}/v1/status`, {
         method: 'POST',
@@ -414,11 +566,11 @@ describe('JibriWorker pool view and status webhook', () => {
         body: JSON.stringify({ jibriId: '127.0.0.1', status: { busyStatus: 'IDLE', health: { healthStatus: 'HEALTHY', details: {} } } }),
       });
       expect(reported.status).toBe(200);
-      expect(worker.poolStatus()[0]!.reservedFor).toBeNull();
+      expect((await worker.poolStatus())[0]!.reservedFor).toBeNull();
 
       // Another session runs there now (another process); the webhook names it.
       jibri!.takeByOther('other-session');
-      worker.reportStatus(jibri!.url, { busyStatus: 'BUSY', healthStatus: 'HEALTHY', sessionId: 'other-session' });
+      await worker.reportStatus(jibri!.url, { busyStatus: 'BUSY', healthStatus: 'HEALTHY', sessionId: 'other-session' });
       await expect(worker.inspect(workerId)).resolves.toEqual({ state: 'ended', outcome: 'complete' });
       await expect(worker.stop(workerId)).resolves.toBe('stopped');
       expect(jibri!.requestsTo('stopService')).toHaveLength(0);
@@ -427,7 +579,7 @@ describe('JibriWorker pool view and status webhook', () => {
     }
   });
 
-  it('reads only well-formed webhook bodies', () => {
+  it('reads only well-formed webhook bodies', async () => {
     const good = { jibriId: 'j1', status: { busyStatus: 'BUSY', health: { healthStatus: 'HEALTHY', details: {} } } };
     expect(parseJibriStatusEvent(good)).toEqual({ jibriId: 'j1', busyStatus: 'BUSY', healthStatus: 'HEALTHY' });
     expect(parseJibriStatusEvent({ ...good, sessionId: 's1' })).toMatchObject({ sessionId: 's1' });
@@ -444,7 +596,7 @@ describe('JibriWorker pool view and status webhook', () => {
       expect(parseJibriStatusEvent(bad)).toBeNull();
     }
     const worker = makeWorker([]);
-    expect(worker.reportStatus('http://nowhere:2222', { busyStatus: 'IDLE', healthStatus: 'HEALTHY' })).toBe(false);
+    await expect(worker.reportStatus('http://nowhere:2222', { busyStatus: 'IDLE', healthStatus: 'HEALTHY' })).resolves.toBe(false);
   });
 
   it('rejects JIBRI_IDS that do not match JIBRI_URLS', () => {

@@ -47,6 +47,7 @@ describe('invalid configuration', () => {
     ['AUTH_JWT_PUBLIC_KEY', 'not a pem'],
     ['EMAIL_URL', 'http://mail.example.org'],
     ['JIBRI_UPLOAD_URL_TTL_SECONDS', '3600'],
+    ['JIBRI_WEBHOOK_PUBLIC_KEY', '-----BEGIN PUBLIC KEY-----\\nnot a key\\n-----END PUBLIC KEY-----'],
   ])('stops start-up with one line naming %s', (name, value) => {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

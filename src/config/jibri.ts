@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { concern } from './concern';
 import { envInt, envList, envString, envUrl, envUrlList, issue, requireTogether } from './env-parsers';
 
@@ -12,6 +13,11 @@ export const jibriConcern = concern(
     JIBRI_XMPP_PASSWORD: envString(),
     JIBRI_UPLOAD_TOKEN: envString(),
     JIBRI_WEBHOOK_TOKEN: envString(),
+    // Jibri's `jibri.jwt-info`: it signs its webhook requests with an RS256 JWT (its kid, issuer,
+    // audience and ttl); the service verifies them with the matching public key.
+    JIBRI_WEBHOOK_PUBLIC_KEY: envString(),
+    JIBRI_WEBHOOK_JWT_ISSUER: envString(),
+    JIBRI_WEBHOOK_JWT_AUDIENCE: envString(),
     // Minutes, not days: storage checks a pre-signed URL's expiry when the PUT starts, and
     // finalize.sh PUTs right after asking, so a short life only shrinks what a leaked URL is worth.
     JIBRI_UPLOAD_URL_TTL_SECONDS: envInt({ min: 60, max: 1800 }),
@@ -23,6 +29,7 @@ export const jibriConcern = concern(
     const ids = env.JIBRI_IDS;
     if (ids.length > 0 && ids.length !== env.JIBRI_URLS.length) issue(ctx, 'JIBRI_IDS', 'expected one id per JIBRI_URLS entry, in the same order');
     if (new Set(ids).size !== ids.length) issue(ctx, 'JIBRI_IDS', 'ids must be unique');
+    const webhookJwt = webhookJwtSettings(env, ctx);
     return {
       urls: env.JIBRI_URLS,
       /** `jibri.id` of each instance, same order as urls; empty when not set. */
@@ -31,7 +38,40 @@ export const jibriConcern = concern(
       xmpp: hasXmpp ? { domain: env.JIBRI_XMPP_DOMAIN!, username: env.JIBRI_XMPP_USERNAME!, password: env.JIBRI_XMPP_PASSWORD! } : undefined,
       uploadToken: env.JIBRI_UPLOAD_TOKEN,
       webhookToken: env.JIBRI_WEBHOOK_TOKEN,
+      /** Set: every status webhook must carry Jibri's signed JWT (Authorization: Bearer). */
+      webhookJwt,
       uploadUrlTtlSeconds: env.JIBRI_UPLOAD_URL_TTL_SECONDS ?? 600,
     };
   },
 );
+
+type WebhookJwtEnv = { JIBRI_WEBHOOK_PUBLIC_KEY?: string; JIBRI_WEBHOOK_JWT_ISSUER?: string; JIBRI_WEBHOOK_JWT_AUDIENCE?: string };
+
+/** The RSA public key (PEM, `\n` escapes allowed) with the issuer and audience Jibri's jwt-info names. */
+function webhookJwtSettings(env: WebhookJwtEnv, ctx: Parameters<typeof issue>[0]) {
+  const { JIBRI_WEBHOOK_JWT_ISSUER: issuer, JIBRI_WEBHOOK_JWT_AUDIENCE: audience } = env;
+  const publicKey = env.JIBRI_WEBHOOK_PUBLIC_KEY?.replace(/\\n/g, '\n');
+  if (!publicKey) {
+    if (issuer) issue(ctx, 'JIBRI_WEBHOOK_JWT_ISSUER', 'only used with JIBRI_WEBHOOK_PUBLIC_KEY, which is not set');
+    if (audience) issue(ctx, 'JIBRI_WEBHOOK_JWT_AUDIENCE', 'only used with JIBRI_WEBHOOK_PUBLIC_KEY, which is not set');
+    return undefined;
+  }
+  const problem = rsaPublicKeyProblem(publicKey);
+  if (problem) issue(ctx, 'JIBRI_WEBHOOK_PUBLIC_KEY', problem);
+  // Jibri's jwt-info always sets both (it refuses to sign without them), so both are checked.
+  if (!issuer) issue(ctx, 'JIBRI_WEBHOOK_JWT_ISSUER', 'required with JIBRI_WEBHOOK_PUBLIC_KEY: the `issuer` of jibri.jwt-info');
+  if (!audience) issue(ctx, 'JIBRI_WEBHOOK_JWT_AUDIENCE', 'required with JIBRI_WEBHOOK_PUBLIC_KEY: the `audience` of jibri.jwt-info');
+  if (problem || !issuer || !audience) return undefined;
+  return { publicKey, issuer, audience };
+}
+
+/** Null for a PEM RSA public key (or certificate); otherwise what is wrong with it. */
+function rsaPublicKeyProblem(pem: string): string | null {
+  if (/PRIVATE KEY/.test(pem)) return 'expected the public key; this is a private key, which belongs on the Jibri hosts only';
+  try {
+    const key = createPublicKey(pem);
+    return key.asymmetricKeyType === 'rsa' ? null : `expected an RSA public key (Jibri signs with RS256), got ${String(key.asymmetricKeyType)}`;
+  } catch {
+    return 'expected a PEM RSA public key (-----BEGIN PUBLIC KEY-----...)';
+  }
+}

@@ -1,6 +1,7 @@
 import type { ApiDeps } from '../api/app';
 import { OidcSignIn } from '../auth/oidc-sign-in';
 import { PageSessions } from '../auth/page-session';
+import { JibriWebhookAuth } from '../auth/jibri-webhook-auth';
 import { TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
 import type { Database } from '../db/database';
@@ -28,6 +29,7 @@ import { ShareLinkStore } from '../recording/store/share-link-store';
 import { RecordingFileStore } from '../recording/store/file-store';
 import { TrackMediator } from '../recording/tracks/track-mediator';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
+import { JibriPoolStore } from '../recording/workers/jibri/pool-store';
 import { createWorkerRegistry } from '../recording/workers/registry';
 import { RoomActivityEvents } from '../rooms/activity-events';
 import { autoStartJob } from '../rooms/auto-start-job';
@@ -76,7 +78,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   const kick = () => runner.kick();
 
   const store = new RecordingStore(db.sql, config.reconcile, { tagsObjects: storage !== undefined });
-  const registry = createWorkerRegistry(config, WORKER_FACTORIES);
+  const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql) });
   const tracks = new TrackMediator(store, new RecordingFileStore(db.sql, { tagsObjects: storage !== undefined }), registry, storage, {
     outputFolder: config.recording.outputFolder,
     graceMs: config.reconcile.stoppedGraceMs,
@@ -196,7 +198,12 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
     livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick), tracks),
-    jibriWebhook: new JibriStatusWebhook(config.jibri.webhookToken, registry, store, metrics),
+    jibriWebhook: new JibriStatusWebhook(
+      new JibriWebhookAuth({ token: config.jibri.webhookToken, jwt: config.jibri.webhookJwt }),
+      registry,
+      store,
+      metrics,
+    ),
     jibriUploads: new JibriUploadUrls(config, store, storage),
     shareLinks,
     recordingPages,

@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
+import type { WebhookRefusal } from '../../auth/jibri-webhook-auth';
 import type { JibriStatusWebhook, StatusResult } from '../../recording/events/jibri-status';
 import { rawJson } from '../raw-json';
 
@@ -13,10 +14,16 @@ const MESSAGES: Record<Exclude<StatusResult['outcome'], 'unauthorized' | 'malfor
   ignored: () => 'Notification ignored.',
 };
 
-function send(res: Response, webhook: JibriStatusWebhook, result: StatusResult): void {
+/** The 401 answers, by reason. */
+const REFUSALS: Record<WebhookRefusal, string> = {
+  not_configured: 'JIBRI_WEBHOOK_TOKEN is not set (nor JIBRI_WEBHOOK_PUBLIC_KEY): Jibri webhooks cannot be verified.',
+  bad_token: 'Invalid or missing Jibri webhook token.',
+  bad_jwt: "Invalid or missing Jibri webhook JWT: expected Jibri's RS256 token (jwt-info) as Authorization: Bearer, with the configured issuer and audience, not expired.",
+};
+
+function send(res: Response, result: StatusResult): void {
   if (result.outcome === 'unauthorized') {
-    const detail = webhook.hasToken ? 'Invalid or missing Jibri webhook token.' : 'JIBRI_WEBHOOK_TOKEN is not set: Jibri webhooks cannot be verified.';
-    res.status(401).json({ detail });
+    res.status(401).json({ detail: REFUSALS[result.refusal ?? 'bad_token'] });
   } else if (result.outcome === 'malformed') {
     res.status(400).json({ detail: 'Malformed Jibri status: expected {"jibriId", "status": {"busyStatus", "health": {"healthStatus"}}}.' });
   } else {
@@ -27,18 +34,25 @@ function send(res: Response, webhook: JibriStatusWebhook, result: StatusResult):
 /**
  * Jibri's webhook subscriber: Jibri POSTs to `{subscriber}/v1/status`. The subscriber URL is
  * either `.../webhooks-jibri` (token as `Authorization: Bearer`, e.g. through a proxy) or
- * `.../webhooks-jibri/<JIBRI_WEBHOOK_TOKEN>` (what a stock Jibri can do). `/v1/session/status`
- * is accepted and ignored. Reads its own body, so a bad token is a 401 whatever the body.
+ * `.../webhooks-jibri/<JIBRI_WEBHOOK_TOKEN>` (what a stock Jibri can do); with
+ * JIBRI_WEBHOOK_PUBLIC_KEY set, Jibri's signed JWT (`jwt-info`) in the Authorization header is
+ * required too. `/v1/session/status` is accepted and ignored. Reads its own body, so a refused
+ * request is a 401 whatever the body.
  */
 export function jibriWebhookRouter(webhook: JibriStatusWebhook): Router {
   const router = Router();
   const raw = express.raw({ type: () => true, limit: '64kb' });
   const pathToken = (req: Request) => (typeof req.params.token === 'string' ? req.params.token : undefined);
-  const authorized = (req: Request) => webhook.authorize(req.get('authorization'), pathToken(req));
+  const refusal = (req: Request) => webhook.authorize(req.get('authorization'), pathToken(req));
 
-  const status = async (req: Request, res: Response) =>
-    send(res, webhook, authorized(req) ? await webhook.handleStatus(rawJson(req)) : webhook.unauthorized());
-  const sessionStatus = (req: Request, res: Response) => send(res, webhook, authorized(req) ? webhook.ignored() : webhook.unauthorized());
+  const status = async (req: Request, res: Response) => {
+    const refused = refusal(req);
+    send(res, refused ? webhook.unauthorized(refused) : await webhook.handleStatus(rawJson(req)));
+  };
+  const sessionStatus = (req: Request, res: Response) => {
+    const refused = refusal(req);
+    send(res, refused ? webhook.unauthorized(refused) : webhook.ignored());
+  };
 
   router.post(`${BASE}/v1/status`, raw, status);
   router.post(`${BASE}/:token/v1/status`, raw, status);

@@ -5,7 +5,7 @@ import type { RecordingStore } from '../store/recording-store';
 import { JibriWorker, parseJibriStatusEvent, parseWorkerId, type JibriStatusEvent } from '../workers/jibri';
 import { DEFAULT_WEBHOOK_GRACE_MS } from '../workers/jibri/jibri-pool';
 import type { WorkerRegistry } from '../workers/registry';
-import { bearerOf, presentsToken } from '../../auth/shared-secret';
+import type { JibriWebhookAuth, WebhookRefusal } from '../../auth/jibri-webhook-auth';
 
 const log = childLogger('jibri-webhook');
 
@@ -18,10 +18,11 @@ export type StatusOutcome =
   | 'recording_stopped'
   | 'ignored';
 
-/** What a status webhook did; `stopped` counts the recordings it ended. */
+/** What a status webhook did; `stopped` counts the recordings it ended, `refusal` says why it was unauthorized. */
 export interface StatusResult {
   outcome: StatusOutcome;
   stopped?: number;
+  refusal?: WebhookRefusal;
 }
 
 export interface StatusWebhookOptions {
@@ -45,7 +46,7 @@ export class JibriStatusWebhook {
   private readonly graceMs: number;
 
   constructor(
-    private readonly webhookToken: string | undefined,
+    private readonly auth: JibriWebhookAuth,
     private readonly registry: WorkerRegistry,
     private readonly store: RecordingStore,
     private readonly metrics: Metrics,
@@ -55,21 +56,16 @@ export class JibriStatusWebhook {
   }
 
   /**
-   * Jibri can only send a static secret in the subscriber URL (it signs its own RS256 JWT when
-   * `jwt-info` is set), so the token may come as a path segment or as a bearer header.
+   * Jibri's signed JWT (`jwt-info`, checked when JIBRI_WEBHOOK_PUBLIC_KEY is set) and/or the
+   * static token of its subscriber URL (see auth/jibri-webhook-auth.ts). Null when authorised.
    */
-  authorize(authorization: string | undefined, pathToken: string | undefined): boolean {
-    return presentsToken(this.webhookToken, bearerOf(authorization), pathToken);
-  }
-
-  /** Whether a token is configured at all (an unset JIBRI_WEBHOOK_TOKEN refuses every webhook). */
-  get hasToken(): boolean {
-    return this.webhookToken !== undefined;
+  authorize(authorization: string | undefined, pathToken: string | undefined): WebhookRefusal | null {
+    return this.auth.check(authorization, pathToken);
   }
 
   /** Auth failures answer before the body is even read. */
-  unauthorized(): StatusResult {
-    return this.counted({ outcome: 'unauthorized' });
+  unauthorized(refusal: WebhookRefusal): StatusResult {
+    return this.counted({ outcome: 'unauthorized', refusal });
   }
 
   /** `{subscriber}/v1/session/status` and similar: accepted and ignored. */
@@ -96,7 +92,7 @@ export class JibriStatusWebhook {
       log.warn({ busyStatus: event.busyStatus }, 'status from a jibriId that matches no JIBRI_URLS instance (see JIBRI_IDS)');
       return { outcome: 'unknown_instance' };
     }
-    worker.reportStatus(instanceKey, event);
+    await worker.reportStatus(instanceKey, event);
 
     const ended = await this.endedRecordings(worker, instanceKey, event);
     let stopped = 0;

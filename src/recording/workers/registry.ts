@@ -1,4 +1,5 @@
 import type { AppConfig, WorkerKind } from '../../config/config';
+import type { JibriPoolStore } from './jibri/pool-store';
 import { WorkerError, type WorkerService } from './worker-service';
 
 /** Maps each recording mode (RECORDING_WORKERS) to the worker that records it. */
@@ -44,10 +45,16 @@ class UnconfiguredWorker implements WorkerService {
   }
 }
 
-export type WorkerFactory = (config: AppConfig) => Partial<Record<WorkerKind, WorkerService>>;
+/** What the composition root hands the worker factories besides the configuration. */
+export interface WorkerDeps {
+  /** The Jibri pool's shared state (its own table, not the recordings'). */
+  jibriPool: JibriPoolStore;
+}
 
-export function createWorkerRegistry(config: AppConfig, factories: WorkerFactory[]): WorkerRegistry {
+export type WorkerFactory = (config: AppConfig, deps: WorkerDeps) => Partial<Record<WorkerKind, WorkerService>>;
+
+export function createWorkerRegistry(config: AppConfig, factories: WorkerFactory[], deps: WorkerDeps): WorkerRegistry {
   const workers: Partial<Record<WorkerKind, WorkerService>> = {};
-  for (const factory of factories) Object.assign(workers, factory(config));
+  for (const factory of factories) Object.assign(workers, factory(config, deps));
   return new WorkerRegistry(config.workers.modes, workers);
 }

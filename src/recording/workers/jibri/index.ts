@@ -4,6 +4,7 @@ import { JibriWorker } from './jibri-worker';
 export { JibriWorker } from './jibri-worker';
 export { JibriPool, type PoolInstanceView } from './jibri-pool';
 export { parseJibriStatusEvent, type JibriStatusEvent, type JibriStatusReport } from './jibri-api';
+export { JibriPoolStore } from './pool-store';
 export { formatWorkerId, parseWorkerId } from './worker-id';
 
 /**
@@ -11,5 +12,5 @@ export { formatWorkerId, parseWorkerId } from './worker-id';
  * the registry's stand-in answers not_configured. The status webhook reaches the same instance
  * through `registry.forKind('jibri')` (an `instanceof JibriWorker` check).
  */
-export const jibriWorkerFactory: WorkerFactory = (config) =>
-  config.jibri.urls.length > 0 && config.jibri.jitsiBaseUrl ? { jibri: new JibriWorker(config) } : {};
+export const jibriWorkerFactory: WorkerFactory = (config, deps) =>
+  config.jibri.urls.length > 0 && config.jibri.jitsiBaseUrl ? { jibri: new JibriWorker(config, deps.jibriPool) } : {};

@@ -1,6 +1,8 @@
 import { childLogger } from '../../../logging/logger';
+import { WorkerError } from '../worker-service';
 import { isOutOfPool, type BusyStatus, type HealthStatus, type JibriStatusReport } from './jibri-api';
 import { JibriClient, jibriEndpoint } from './jibri-client';
+import type { JibriPoolStore, PoolChange, PoolRow } from './pool-store';
 
 const log = childLogger('jibri-pool');
 
@@ -11,7 +13,7 @@ const log = childLogger('jibri-pool');
 export const DEFAULT_WEBHOOK_GRACE_MS = 5000;
 
 export interface JibriInstance {
-  /** Base URL without credentials: the key in worker ids, logs and reportStatus. */
+  /** Base URL without credentials: the key in worker ids, logs, reportStatus and the pool's table. */
   key: string;
   /** The instance's `jibri.id` (JIBRI_IDS), when configured. */
   jibriId?: string;
@@ -30,57 +32,60 @@ export interface PoolInstanceView {
   reportedAt: Date | null;
 }
 
-interface Reservation {
-  recordingId: string;
-  /** Set once startService answered (or timed out): from then on, an IDLE report ends it. */
-  confirmedSeq?: number;
-  confirmedAt?: number;
-}
-
-interface InstanceState {
-  report?: JibriStatusReport;
-  reportedAt?: number;
-  reachable?: boolean;
-  reservation?: Reservation;
-  /** The session a webhook said the instance runs (only some Jibri versions send it). */
-  sessionId?: string;
-}
-
 export interface JibriPoolOptions {
   webhookGraceMs?: number;
-  now?: () => number;
+}
+
+/** An instance never heard of is in the pool until it says otherwise. */
+export function isInPool(row: PoolRow | null | undefined): boolean {
+  if (!row?.busyStatus || !row.healthStatus) return true;
+  return !isOutOfPool({ busyStatus: row.busyStatus, healthStatus: row.healthStatus });
+}
+
+/** The instance was given to another recording since: this one's session is over. */
+export function movedOn(row: PoolRow | null | undefined, recordingId: string): boolean {
+  return row?.reservedFor != null && row.reservedFor !== recordingId;
+}
+
+/** Only Jibri versions that put sessionId in their webhook let us tell whose session runs. */
+export function busyWithOther(row: PoolRow | null | undefined, recordingId: string): boolean {
+  return row?.sessionId != null && row.sessionId !== recordingId;
 }
 
 /**
- * The in-memory view of the Jibri instances of JIBRI_URLS: their last reported status (from our
- * health probes and from Jibri's status webhook) and this process's reservations.
+ * The Jibri instances of JIBRI_URLS and their shared state (the `jibri_instances` table, see
+ * pool-store.ts): the last reported status (from any service instance's health probes and from
+ * Jibri's status webhook, whichever service instance received it) and the reservations.
  *
- * A reservation makes concurrent starts in this process pick different instances. It lasts from
- * just before startService until stop, or until a later report shows the instance IDLE again
- * (the meeting ended on its own). Several service processes do not share reservations: there,
- * Jibri's own 412 answer to startService is the lock.
+ * A reservation makes concurrent starts, in this process or any other on the database, pick
+ * different instances. It lasts from just before startService until stop, or until a later
+ * report shows the instance IDLE again (the meeting ended on its own); one whose start never
+ * confirmed (the process died) lapses after its lease. Jibri's own 412 stays the last word.
  */
 export class JibriPool {
   readonly instances: readonly JibriInstance[];
-  private readonly states = new Map<string, InstanceState>();
+  private readonly keys: string[];
   private readonly webhookGraceMs: number;
-  private readonly now: () => number;
-  /** Orders probes against confirmations: a probe sent before a start's answer says nothing about it. */
-  private seq = 0;
+  private ensured: Promise<void> | null = null;
 
-  constructor(urls: string[], ids: string[], timeoutMs: number, options: JibriPoolOptions = {}) {
+  constructor(
+    urls: string[],
+    ids: string[],
+    timeoutMs: number,
+    private readonly store: JibriPoolStore,
+    options: JibriPoolOptions = {},
+  ) {
     this.webhookGraceMs = options.webhookGraceMs ?? DEFAULT_WEBHOOK_GRACE_MS;
-    this.now = options.now ?? Date.now;
     const instances: JibriInstance[] = [];
     urls.forEach((url, i) => {
       const endpoint = jibriEndpoint(url);
-      if (this.states.has(endpoint.key)) return; // the same Jibri listed twice is one instance
+      if (instances.some((known) => known.key === endpoint.key)) return; // the same Jibri listed twice is one instance
       const instance: JibriInstance = { key: endpoint.key, client: new JibriClient(endpoint, timeoutMs) };
       if (ids[i]) instance.jibriId = ids[i];
       instances.push(instance);
-      this.states.set(endpoint.key, {});
     });
     this.instances = instances;
+    this.keys = instances.map((i) => i.key);
   }
 
   instance(key: string): JibriInstance | undefined {
@@ -103,118 +108,111 @@ export class JibriPool {
     return byHost.length === 1 ? byHost[0]!.key : null;
   }
 
+  /** Every instance's shared state, read in one query (rows someone deleted are made again). */
+  view(): Promise<Map<string, PoolRow>> {
+    return this.state('read', async () => {
+      const rows = await this.store.rows(this.keys);
+      if (rows.size === this.keys.length) return rows;
+      await this.store.ensure(this.keys);
+      return this.store.rows(this.keys);
+    });
+  }
+
+  viewOf(key: string): Promise<PoolRow | null> {
+    return this.state('read', () => this.store.row(key));
+  }
+
   /**
    * Record a status pushed by Jibri's webhook. EXPIRED or UNHEALTHY takes the instance out of
    * the pool until a report says healthy again. Returns false for an unknown instance key.
    */
-  reportStatus(instanceKey: string, report: JibriStatusReport): boolean {
-    const state = this.states.get(instanceKey);
-    if (!state) return false;
-    const res = state.reservation;
-    if (res?.confirmedAt !== undefined) {
-      const ended = report.busyStatus !== 'BUSY' && this.now() - res.confirmedAt >= this.webhookGraceMs;
-      const otherSession = report.busyStatus === 'BUSY' && report.sessionId !== undefined && report.sessionId !== res.recordingId;
-      if (ended || otherSession) this.endReservation(instanceKey, state);
-    }
-    this.record(instanceKey, state, report);
+  async reportStatus(instanceKey: string, report: JibriStatusReport): Promise<boolean> {
+    if (!this.instance(instanceKey)) return false;
+    const change = await this.state('report', () => this.store.report(instanceKey, report, this.webhookGraceMs));
+    if (change) this.logChange(change);
     return true;
   }
 
-  /** Ask one instance for its health and record the answer; throws the client's WorkerError. */
-  async probe(instance: JibriInstance): Promise<JibriStatusReport> {
-    const sentSeq = ++this.seq;
-    const state = this.states.get(instance.key)!;
+  /**
+   * Ask one instance for its health and record the answer; throws the client's WorkerError.
+   * `seen` is the instance's row as read before the request, which tells whether the answer
+   * may end the reservation seen then (see pool-store.ts). Also returns the row as written.
+   */
+  async probe(instance: JibriInstance, seen: PoolRow | null): Promise<{ report: JibriStatusReport; row: PoolRow | null }> {
     let report: JibriStatusReport;
     try {
       report = await instance.client.health();
     } catch (err) {
-      state.reachable = false;
+      await this.state('probe', () => this.store.recordUnreachable(instance.key)).catch((dbErr: unknown) => this.warn('probe', dbErr));
       throw err;
     }
-    state.reachable = true;
-    const res = state.reservation;
-    if (res?.confirmedSeq !== undefined && sentSeq > res.confirmedSeq && report.busyStatus !== 'BUSY') {
-      this.endReservation(instance.key, state);
-    }
-    this.record(instance.key, state, report);
-    return report;
+    const change = await this.state('probe', () => this.store.recordProbe(instance.key, report, seen));
+    if (change) this.logChange(change);
+    return { report, row: change?.row ?? null };
   }
 
-  /** The session the instance runs, when a status webhook named it and nothing said idle since. */
-  sessionOf(key: string): string | undefined {
-    return this.states.get(key)?.sessionId;
-  }
-
-  /** An instance never heard of is in the pool until it says otherwise. */
-  isInPool(key: string): boolean {
-    const report = this.states.get(key)?.report;
-    return report === undefined || !isOutOfPool(report);
-  }
-
-  /** Synchronous check-and-set: two starts in this process never hold the same instance. */
-  tryReserve(key: string, recordingId: string): boolean {
-    const state = this.states.get(key);
-    if (!state || state.reservation) return false;
-    state.reservation = { recordingId };
-    return true;
+  /**
+   * Check-and-set in one statement: two starts, in any service process, never hold the same
+   * instance. `leaseMs` bounds an unconfirmed reservation (the start's deadline).
+   */
+  tryReserve(key: string, recordingId: string, leaseMs: number): Promise<boolean> {
+    return this.state('reserve', () => this.store.reserve(key, recordingId, leaseMs));
   }
 
   /**
    * startService answered (`started`) or timed out: from now on a report showing the instance
    * not busy ends the reservation. A start that answered 200 also makes the view BUSY with it.
+   * Never throws: Jibri's answer stands, and an unconfirmed reservation lapses after its lease.
    */
-  confirm(key: string, recordingId: string, started: boolean): void {
-    const state = this.states.get(key);
-    const res = state?.reservation;
-    if (!state || !res || res.recordingId !== recordingId) return;
-    res.confirmedSeq = ++this.seq;
-    res.confirmedAt = this.now();
-    if (started) {
-      state.report = { busyStatus: 'BUSY', healthStatus: state.report?.healthStatus ?? 'HEALTHY' };
-      state.reportedAt = this.now();
-      state.sessionId = recordingId;
-    }
+  async confirm(key: string, recordingId: string, started: boolean): Promise<void> {
+    await this.state('confirm', () => this.store.confirm(key, recordingId, started)).catch((err: unknown) => this.warn('confirm', err));
   }
 
-  release(key: string, recordingId: string): void {
-    const state = this.states.get(key);
-    if (state?.reservation?.recordingId === recordingId) delete state.reservation;
+  /** Ends this recording's reservation, if it still holds one. Never throws (see confirm). */
+  async release(key: string, recordingId: string): Promise<void> {
+    await this.state('release', () => this.store.release(key, recordingId)).catch((err: unknown) => this.warn('release', err));
   }
 
-  reservedFor(key: string): string | undefined {
-    return this.states.get(key)?.reservation?.recordingId;
-  }
-
-  snapshot(): PoolInstanceView[] {
+  async snapshot(): Promise<PoolInstanceView[]> {
+    const rows = await this.view();
     return this.instances.map((i) => {
-      const s = this.states.get(i.key)!;
+      const row = rows.get(i.key);
       return {
         key: i.key,
         jibriId: i.jibriId ?? null,
-        busyStatus: s.report?.busyStatus ?? null,
-        healthStatus: s.report?.healthStatus ?? null,
-        inPool: this.isInPool(i.key),
-        reachable: s.reachable ?? null,
-        reservedFor: s.reservation?.recordingId ?? null,
-        reportedAt: s.reportedAt === undefined ? null : new Date(s.reportedAt),
+        busyStatus: row?.busyStatus ?? null,
+        healthStatus: row?.healthStatus ?? null,
+        inPool: isInPool(row),
+        reachable: row?.reachable ?? null,
+        reservedFor: row?.reservedFor ?? null,
+        reportedAt: row?.reportedAt ?? null,
       };
     });
   }
 
-  private record(key: string, state: InstanceState, report: JibriStatusReport): void {
-    const wasIn = state.report === undefined || !isOutOfPool(state.report);
-    state.report = report;
-    state.reportedAt = this.now();
-    if (report.busyStatus !== 'BUSY') delete state.sessionId;
-    else if (report.sessionId !== undefined) state.sessionId = report.sessionId;
-    const isIn = !isOutOfPool(report);
-    if (wasIn !== isIn) {
-      log.info({ instance: key, busyStatus: report.busyStatus, healthStatus: report.healthStatus }, isIn ? 'jibri back in the pool' : 'jibri left the pool');
+  /** Runs a store operation once the instances' rows exist; a database failure is a WorkerError. */
+  private async state<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      this.ensured ??= this.store.ensure(this.keys).catch((err: unknown) => {
+        this.ensured = null; // try again on the next call
+        throw err;
+      });
+      await this.ensured;
+      return await op();
+    } catch (err) {
+      throw new WorkerError('unavailable', `jibri pool state (${what}) failed: ${err instanceof Error ? err.message : String(err)}`, 'jibri');
     }
   }
 
-  private endReservation(key: string, state: InstanceState): void {
-    log.info({ instance: key, recordingId: state.reservation?.recordingId }, 'jibri session over, instance free again');
-    delete state.reservation;
+  private warn(what: string, err: unknown): void {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, `jibri pool state not updated (${what})`);
+  }
+
+  private logChange({ row, wasInPool, ended }: PoolChange): void {
+    if (ended) log.info({ instance: row.key, recordingId: ended }, 'jibri session over, instance free again');
+    const inPool = isInPool(row);
+    if (wasInPool !== inPool) {
+      log.info({ instance: row.key, busyStatus: row.busyStatus, healthStatus: row.healthStatus }, inPool ? 'jibri back in the pool' : 'jibri left the pool');
+    }
   }
 }

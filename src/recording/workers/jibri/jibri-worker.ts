@@ -9,8 +9,9 @@ import {
 } from '../worker-service';
 import { isAvailable, type JibriStatusReport, type StartServiceBody } from './jibri-api';
 import type { JibriInstance, JibriPoolOptions, PoolInstanceView } from './jibri-pool';
-import { JibriPool } from './jibri-pool';
+import { busyWithOther, JibriPool, movedOn } from './jibri-pool';
 import { inCompletionOrder } from './in-completion-order';
+import type { JibriPoolStore, PoolRow } from './pool-store';
 import { formatWorkerId, parseWorkerId } from './worker-id';
 
 const log = childLogger('jibri-worker');
@@ -23,7 +24,9 @@ type Probe = { instance: JibriInstance; report?: JibriStatusReport; error?: Work
  * it to the bucket under the recording's object key, through a pre-signed URL from this service.
  *
  * Worker id: `<instance key>#<recording id>` (see worker-id.ts); the recording id is also the
- * Jibri `sessionId`, hence the name of the session's recording directory.
+ * Jibri `sessionId`, hence the name of the session's recording directory. The pool's state
+ * (reservations, last reports) is shared by every service instance on the database, so any of
+ * them can stop, inspect or find a recording another one started.
  */
 export class JibriWorker implements WorkerService {
   readonly kind = 'jibri' as const;
@@ -33,10 +36,11 @@ export class JibriWorker implements WorkerService {
 
   constructor(
     private readonly config: AppConfig,
+    store: JibriPoolStore,
     options: JibriPoolOptions = {},
   ) {
     const { urls, ids, jitsiBaseUrl } = config.jibri;
-    this.pool = new JibriPool(urls, ids, config.workers.timeoutMs, options);
+    this.pool = new JibriPool(urls, ids, config.workers.timeoutMs, store, options);
     // All health probes at once, then startService on each instance in turn until one takes it.
     this.startDeadlineMs = config.workers.timeoutMs * (this.pool.instances.length + 1);
     if (urls.length === 0 || !jitsiBaseUrl) {
@@ -44,8 +48,8 @@ export class JibriWorker implements WorkerService {
     }
   }
 
-  /** For the status webhook: record what Jibri pushed. False when the instance is unknown. */
-  reportStatus(instanceKey: string, report: JibriStatusReport): boolean {
+  /** For the status webhook: record what Jibri pushed, for every service instance. False when the instance is unknown. */
+  reportStatus(instanceKey: string, report: JibriStatusReport): Promise<boolean> {
     return this.pool.reportStatus(instanceKey, report);
   }
 
@@ -54,14 +58,15 @@ export class JibriWorker implements WorkerService {
     return this.pool.instanceKeyForJibriId(jibriId);
   }
 
-  poolStatus(): PoolInstanceView[] {
+  poolStatus(): Promise<PoolInstanceView[]> {
     return this.pool.snapshot();
   }
 
   /**
    * Probe every instance at once and try the ones answering idle and healthy, in the order
-   * they answer, so one slow instance does not hold the start back. A 412 (busy, e.g. taken by
-   * another service process since its health answer) moves on to the next one.
+   * they answer, so one slow instance does not hold the start back. Each is reserved in the
+   * shared pool first (a start in another service process cannot take it meanwhile); a 412
+   * (busy, e.g. taken by a client outside this database) moves on to the next one.
    */
   async start(request: StartRequest): Promise<string> {
     this.ensureConfigured();
@@ -69,17 +74,18 @@ export class JibriWorker implements WorkerService {
       throw new WorkerError('rejected', 'a Jibri recording needs a room and a recording id', 'jibri');
     }
     const body = this.startBody(request);
+    const seen = await this.pool.view();
     const probes = this.pool.instances.map((instance) =>
-      this.pool.probe(instance).then(
-        (report): Probe => ({ instance, report }),
+      this.pool.probe(instance, seen.get(instance.key) ?? null).then(
+        ({ report }): Probe => ({ instance, report }),
         (err: unknown): Probe => ({ instance, error: asWorkerError(err) }),
       ),
     );
     let failure: WorkerError | undefined;
     for await (const probe of inCompletionOrder(probes)) {
       const { instance, report } = probe;
-      if (!report || !isAvailable(report) || !this.pool.isInPool(instance.key)) continue;
-      if (!this.pool.tryReserve(instance.key, request.recordingId)) continue;
+      if (!report || !isAvailable(report)) continue;
+      if (!(await this.pool.tryReserve(instance.key, request.recordingId, this.startDeadlineMs))) continue;
       let answer: 'started' | 'busy';
       try {
         answer = await instance.client.startService(body);
@@ -88,19 +94,19 @@ export class JibriWorker implements WorkerService {
         if (error.code === 'timeout') {
           // Jibri may have started anyway: keep the instance reserved for this recording until a
           // health probe shows it idle (findByRecording can then still find it).
-          this.pool.confirm(instance.key, request.recordingId, false);
+          await this.pool.confirm(instance.key, request.recordingId, false);
           throw error;
         }
-        this.pool.release(instance.key, request.recordingId);
+        await this.pool.release(instance.key, request.recordingId);
         log.warn({ instance: instance.key, recordingId: request.recordingId, code: error.code }, 'jibri did not take the recording');
         failure = error;
         continue;
       }
       if (answer === 'busy') {
-        this.pool.release(instance.key, request.recordingId);
+        await this.pool.release(instance.key, request.recordingId);
         continue;
       }
-      this.pool.confirm(instance.key, request.recordingId, true);
+      await this.pool.confirm(instance.key, request.recordingId, true);
       log.info({ instance: instance.key, recordingId: request.recordingId }, 'jibri recording started');
       return formatWorkerId(instance.key, request.recordingId);
     }
@@ -111,18 +117,19 @@ export class JibriWorker implements WorkerService {
   async stop(workerId: string): Promise<StopOutcome> {
     this.ensureConfigured();
     const { instance, recordingId } = this.resolve(workerId);
-    if (this.movedOn(instance, recordingId)) return 'stopped';
-    const report = await this.pool.probe(instance).catch((err: unknown) => {
+    const seen = await this.pool.viewOf(instance.key);
+    if (movedOn(seen, recordingId)) return 'stopped';
+    const { report, row } = await this.pool.probe(instance, seen).catch((err: unknown) => {
       throw asWorkerError(err);
     });
-    if (report.busyStatus === 'BUSY' && !this.busyWithOther(instance, recordingId)) {
+    if (report.busyStatus === 'BUSY' && !busyWithOther(row ?? seen, recordingId)) {
       try {
         await instance.client.stopService();
       } catch (err) {
         throw asWorkerError(err);
       }
     }
-    this.pool.release(instance.key, recordingId);
+    await this.pool.release(instance.key, recordingId);
     log.info({ instance: instance.key, recordingId }, 'jibri recording stopped');
     return 'stopped';
   }
@@ -130,35 +137,42 @@ export class JibriWorker implements WorkerService {
   async inspect(workerId: string): Promise<WorkerState> {
     this.ensureConfigured();
     const { instance, recordingId } = this.resolve(workerId);
-    if (this.movedOn(instance, recordingId)) return { state: 'ended', outcome: 'complete' };
+    let seen: PoolRow | null;
     let report: JibriStatusReport;
+    let row: PoolRow | null;
     try {
-      report = await this.pool.probe(instance);
+      seen = await this.pool.viewOf(instance.key);
+      if (movedOn(seen, recordingId)) return { state: 'ended', outcome: 'complete' };
+      ({ report, row } = await this.pool.probe(instance, seen));
     } catch {
       return { state: 'unknown' };
     }
-    if (report.busyStatus === 'BUSY' && !this.busyWithOther(instance, recordingId)) return { state: 'active' };
+    if (report.busyStatus === 'BUSY' && !busyWithOther(row ?? seen, recordingId)) return { state: 'active' };
     return { state: 'ended', outcome: 'complete' };
   }
 
   /**
-   * Jibri's HTTP API does not tell which session an instance runs. So only an instance this
-   * process reserved for the recording (or whose status webhook named the session) and that is
-   * still busy is reported; a start made by another process or before a restart is not found.
+   * Jibri's HTTP API does not tell which session an instance runs. So only an instance that the
+   * shared pool holds reserved for the recording (or whose status webhook named the session)
+   * and that is still busy is reported, whichever service process started it; a start made by
+   * a client outside this database is not found.
    */
   async findByRecording(request: StartRequest): Promise<string | null> {
     this.ensureConfigured();
-    const candidates = this.pool.instances.filter(
-      (i) => this.pool.reservedFor(i.key) === request.recordingId || this.pool.sessionOf(i.key) === request.recordingId,
-    );
+    const view = await this.pool.view();
+    const candidates = this.pool.instances.filter((i) => {
+      const row = view.get(i.key);
+      return row?.reservedFor === request.recordingId || row?.sessionId === request.recordingId;
+    });
     for (const instance of candidates) {
-      let report: JibriStatusReport;
+      const seen = view.get(instance.key) ?? null;
+      let probed: { report: JibriStatusReport; row: PoolRow | null };
       try {
-        report = await this.pool.probe(instance);
+        probed = await this.pool.probe(instance, seen);
       } catch (err) {
         throw asWorkerError(err);
       }
-      if (report.busyStatus === 'BUSY' && !this.busyWithOther(instance, request.recordingId)) {
+      if (probed.report.busyStatus === 'BUSY' && !busyWithOther(probed.row ?? seen, request.recordingId)) {
         return formatWorkerId(instance.key, request.recordingId);
       }
     }
@@ -184,18 +198,6 @@ export class JibriWorker implements WorkerService {
     const instance = this.pool.instance(parsed.instanceKey);
     if (!instance) throw new WorkerError('not_found', 'the Jibri instance of this recording is no longer in JIBRI_URLS', 'jibri');
     return { instance, recordingId: parsed.recordingId };
-  }
-
-  /** This process gave the instance to another recording since: this one's session is over. */
-  private movedOn(instance: JibriInstance, recordingId: string): boolean {
-    const holder = this.pool.reservedFor(instance.key);
-    return holder !== undefined && holder !== recordingId;
-  }
-
-  /** Only Jibri versions that put sessionId in their webhook let us tell whose session runs. */
-  private busyWithOther(instance: JibriInstance, recordingId: string): boolean {
-    const sessionId = this.pool.sessionOf(instance.key);
-    return sessionId !== undefined && sessionId !== recordingId;
   }
 
   private ensureConfigured(): void {

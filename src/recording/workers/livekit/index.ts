@@ -18,8 +18,8 @@ export function createLivekitWorkers(config: AppConfig): { video: WorkerService;
 }
 
 /** For the worker registry: the LiveKit kinds, only when LiveKit and storage are both configured. */
-export const livekitWorkerFactory: WorkerFactory = (config) => {
+export const livekitWorkerFactory = ((config: AppConfig) => {
   if (!config.livekit || !config.storage) return {};
   const { video, audio } = createLivekitWorkers(config);
   return { 'livekit-video': video, 'livekit-audio': audio };
-};
+}) satisfies WorkerFactory;
