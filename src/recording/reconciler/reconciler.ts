@@ -14,8 +14,11 @@ const log = childLogger('reconciler');
 /** Recordings claimed per batch, and batches per pass: a pass ends even when work keeps coming. */
 const BATCH = 200;
 const MAX_BATCHES = 10;
-/** How long a claimed recording belongs to this pass (another instance's pass skips it). */
-const CLAIM_LEASE_MS = 5 * 60_000;
+/**
+ * A claimed recording's next look is pushed back by this much (at least one interval): a visit
+ * that could not write its outcome (the database went away mid-pass) is retried then, not lost.
+ */
+const MIN_CLAIM_MS = 1000;
 /** An active recording whose worker job cannot be found this many times in a row has lost it. */
 const LOST_JOB_ATTEMPTS = 3;
 
@@ -46,7 +49,7 @@ export class Reconciler {
   /** One pass over what is due. */
   async run(): Promise<void> {
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const due = await this.deps.store.claimForReconcile(BATCH, CLAIM_LEASE_MS);
+      const due = await this.deps.store.claimForReconcile(BATCH, Math.max(MIN_CLAIM_MS, this.deps.settings.intervalMs));
       for (const r of due) await this.visit(r);
       if (due.length < BATCH) return;
     }
