@@ -240,6 +240,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     async stop() {
       await runner.stop();
       transport?.close();
+      storage?.close();
     },
   };
 }

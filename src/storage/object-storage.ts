@@ -13,6 +13,7 @@ export class ObjectStorage {
   readonly bucket: string;
 
   private readonly timeoutMs: number;
+  private readonly agent: http.Agent;
 
   constructor(readonly settings: StorageSettings) {
     this.timeoutMs = settings.timeoutMs;
@@ -27,9 +28,14 @@ export class ObjectStorage {
       secretKey: settings.secretAccessKey,
       region: settings.region,
       pathStyle: true,
-      transportAgent: useSSL ? new https.Agent(agentOptions) : new http.Agent(agentOptions),
+      transportAgent: (this.agent = useSSL ? new https.Agent(agentOptions) : new http.Agent(agentOptions)),
     });
     this.bucket = settings.bucket;
+  }
+
+  /** Closes the kept-alive connections (at shutdown). */
+  close(): void {
+    this.agent.destroy();
   }
 
   async removeObject(key: string): Promise<void> {
