@@ -21,7 +21,7 @@ export const fr: EmailMessages = {
   footer: 'Vous recevez cet e-mail car vous êtes propriétaire de cet enregistrement.',
   reminderSubject: 'Votre enregistrement de « {{room}} » sera supprimé le {{date}}',
   reminderPreheader: 'Téléchargez-le à temps si vous en avez encore besoin.',
-  reminderIntro: 'L’enregistrement de la salle « {{room}} » expire le {{date}} à {{time}}. Ses fichiers seront alors supprimés, et il ne pourra plus être regardé ni téléchargé.',
+  reminderIntro: 'L’enregistrement de la salle « {{room}} » expire le {{date}} à {{time}}. Ses fichiers seront alors supprimés et il ne pourra plus être regardé ni téléchargé.',
   reminderRecorded: 'Enregistré le',
   reminderExpires: 'Supprimé le',
   reminderMoment: '{{date}} à {{time}}',
