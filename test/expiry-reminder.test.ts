@@ -144,6 +144,14 @@ it('reminds each owner with an address once, when the reminder moment has come: 
   await new Promise((r) => setTimeout(r, 300));
   expect(smtp.messages.length).toBe(sentBefore + 2);
   expect((await reminderJobs(mine)).map((j) => j.status)).toEqual(['done']);
+
+  // Made permanent and non-permanent again after it was sent: the sweep looks again, and sends nothing.
+  await patch(mine, true);
+  await patch(mine, false);
+  await runExpirySweep(svc.db.url);
+  expect(await queryDb(svc.db.url, 'SELECT reminders_queued_at IS NOT NULL AS marked FROM recordings WHERE id = $1', [mine])).toEqual([{ marked: true }]);
+  expect(smtp.messages.length).toBe(sentBefore + 2);
+  expect((await reminderJobs(mine)).map((j) => j.status)).toEqual(['done']);
 });
 
 it('sends none for a recording made permanent: before the sweep, while its reminder waits (PATCH cancels it), or behind the API\'s back (checked at send time); non-permanent again, it is reminded once', async () => {

@@ -47,30 +47,37 @@ export const EXPIRY_SQL = {
   ),
 
   /**
-   * One reminder per owner with an address (the "recording saved" email's recipients) of each
-   * downloadable recording (`$3`) whose reminder moment has come (`$2` days before expiry,
-   * `$1` RECORDING_EXPIRATION_DAYS) and that has not expired yet, at most `$4` per pass. The
-   * key is the access: an owner is reminded once, across restarts and instances. A reminder
-   * that was cancelled (the recording was made permanent) is queued again once the recording
-   * is back under expiry; one sent or given up never is.
+   * The reminders whose moment has come (`$2` days before expiry, `$1` RECORDING_EXPIRATION_DAYS)
+   * for recordings not expired yet: up to `$4` recordings not looked at before are marked
+   * (`reminders_queued_at`, so later passes skip them on the partial index
+   * recordings_reminder_due) and, for the downloadable ones (`$3`), one job is queued per owner
+   * with an address (the "recording saved" email's recipients). The key is the access: an owner
+   * is reminded once, across restarts and instances. A reminder that was cancelled (the
+   * recording was made permanent; any permanence change clears the mark) is queued again once the
+   * recording is back under expiry; one sent or given up never is. Rows another transaction
+   * holds (a PATCH) are skipped until the next pass.
    */
   queueReminders: statement(
     'expiry_queue_reminders',
     `WITH due AS (
-       SELECT a.id AS access_id, r.id AS recording_id FROM recordings r JOIN recording_accesses a ON a.recording_id = r.id
-        WHERE r.files_removed_at IS NULL AND NOT r.is_permanent AND r.status = ANY($3::varchar[])
+       SELECT r.id, r.status FROM recordings r
+        WHERE r.reminders_queued_at IS NULL AND r.files_removed_at IS NULL AND NOT r.is_permanent
           AND r.created_at <= now() - make_interval(days => $1::int - $2::int)
           AND NOT ${expiredSince('$1')}
-          AND a.role = 'owner' AND a.email IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.key = '${EMAIL_EXPIRY_REMINDER_KIND}:' || a.id AND j.status <> 'cancelled')
         ORDER BY r.created_at
         LIMIT $4
+        FOR UPDATE OF r SKIP LOCKED
+     ), marked AS (
+       UPDATE recordings r SET reminders_queued_at = now() FROM due WHERE r.id = due.id
+     ), q AS (
+       INSERT INTO jobs (kind, key, recording_id, payload)
+       SELECT '${EMAIL_EXPIRY_REMINDER_KIND}', '${EMAIL_EXPIRY_REMINDER_KIND}:' || a.id, a.recording_id, jsonb_build_object('accessId', a.id)
+         FROM recording_accesses a JOIN due ON due.id = a.recording_id
+        WHERE due.status = ANY($3::varchar[]) AND a.role = 'owner' AND a.email IS NOT NULL
+       ON CONFLICT (key) DO UPDATE ${REVIVE} WHERE jobs.status = 'cancelled'
+       RETURNING id
      )
-     INSERT INTO jobs (kind, key, recording_id, payload)
-     SELECT '${EMAIL_EXPIRY_REMINDER_KIND}', '${EMAIL_EXPIRY_REMINDER_KIND}:' || due.access_id, due.recording_id, jsonb_build_object('accessId', due.access_id)
-       FROM due
-     ON CONFLICT (key) DO UPDATE ${REVIVE} WHERE jobs.status = 'cancelled'
-     RETURNING id`,
+     SELECT (SELECT count(*) FROM due)::int AS recordings, (SELECT count(*) FROM q)::int AS queued`,
   ),
 
   /**
@@ -112,11 +119,18 @@ export const EXPIRY_SQL = {
      SELECT * FROM expired`,
   ),
 
-  /** A recording made permanent gets no reminder: the pending ones are cancelled with the change (same transaction). */
-  cancelReminders: statement(
-    'expiry_cancel_reminders',
-    `UPDATE jobs SET status = 'cancelled', locked_until = NULL, last_error = 'the recording was made permanent', finished_at = now()
-      WHERE recording_id = $1 AND kind = '${EMAIL_EXPIRY_REMINDER_KIND}' AND status = 'pending'`,
+  /**
+   * With a permanence change (same transaction): a recording made permanent (`$2`) gets no
+   * reminder, so its pending ones are cancelled; either way its mark is cleared, so the sweep
+   * looks at it again once it is under expiry (a reminder already sent is not sent again).
+   */
+  remindersOnPermanence: statement(
+    'expiry_reminders_on_permanence',
+    `WITH cancelled AS (
+       UPDATE jobs SET status = 'cancelled', locked_until = NULL, last_error = 'the recording was made permanent', finished_at = now()
+        WHERE $2::boolean AND recording_id = $1 AND kind = '${EMAIL_EXPIRY_REMINDER_KIND}' AND status = 'pending'
+     )
+     UPDATE recordings SET reminders_queued_at = NULL WHERE id = $1`,
   ),
 
   /** What a reminder needs, read when it is sent: the owner, and whether the recording is still due to expire. */

@@ -43,9 +43,10 @@ export class ExpiryStore {
     return (await this.sql.query(EXPIRY_SQL.queueExpiredFiles, [expirationDays, FINAL_STATUSES, batch])).length;
   }
 
-  /** Queues the reminders whose moment has come, at most `batch`. How many were queued. */
+  /** Queues the reminders whose moment has come, for at most `batch` recordings. How many reminders were queued. */
   async queueReminders(expirationDays: number, reminderDays: number, batch: number): Promise<number> {
-    return (await this.sql.query(EXPIRY_SQL.queueReminders, [expirationDays, reminderDays, DOWNLOADABLE_STATUSES, batch])).length;
+    const [row] = await this.sql.query<{ queued: number }>(EXPIRY_SQL.queueReminders, [expirationDays, reminderDays, DOWNLOADABLE_STATUSES, batch]);
+    return row?.queued ?? 0;
   }
 
   /**

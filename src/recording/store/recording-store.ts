@@ -248,7 +248,7 @@ export class RecordingStore {
       await beforeChange(current);
       const [row] = await tx.query<Recording & { tagJobs: number }>(SQL.setPermanent, [id, isPermanent, this.options.tagsObjects]);
       // A permanent recording gets no reminder before expiry; the sweep queues it again if it is made non-permanent.
-      if (isPermanent) await tx.query(EXPIRY_SQL.cancelReminders, [id]);
+      await tx.query(EXPIRY_SQL.remindersOnPermanence, [id, isPermanent]);
       const { tagJobs, ...recording } = row!;
       return { recording, tagJobs };
     });
