@@ -19,6 +19,8 @@ export interface VerifiedDelivery {
   path: string;
   /** What the receiver answered: a status code, or null when it hung. */
   answered: number | null;
+  /** When it arrived (ms since the epoch, the receiver's clock). */
+  receivedAt: number;
   /** The three Standard Webhooks headers as received (to re-verify a tampered copy). */
   headers: Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>;
 }
@@ -195,6 +197,7 @@ export async function startWebhookReceiver(options: { secret?: string } = {}): P
         raw,
         path,
         answered: null,
+        receivedAt: Date.now(),
         headers: {
           'webhook-id': headers['webhook-id'] ?? '',
           'webhook-timestamp': headers['webhook-timestamp'] ?? '',
