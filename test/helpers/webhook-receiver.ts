@@ -206,6 +206,7 @@ export async function startWebhookReceiver(options: { secret?: string } = {}): P
       };
       responses.set(delivery, res);
       attempts.push(delivery);
+      notify();
       void Promise.resolve(receiver.beforeAnswer?.(delivery)).then(() => answerDelivery(delivery));
     });
   });
