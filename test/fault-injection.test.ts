@@ -744,6 +744,13 @@ it('SIGKILL with webhook events queued: after the restart every event is deliver
           20_000,
           'every event queued after a failed attempt',
         );
+        // The log names the failing endpoint and its last error, never the payload.
+        const log = svc.output();
+        expect(log).toContain('webhook delivery failed');
+        expect(log).toContain('answered 503');
+        expect(log).toContain(receiver.url);
+        expect(log).not.toContain('@example.org');
+        expect(log).not.toContain('"owners"');
         await svc.kill();
         const failedIds = new Set(receiver.attempts.map((a) => a.id));
         expect(receiver.deliveries).toHaveLength(0);
