@@ -92,7 +92,9 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       serialize: (recording) => recordingJson(recording, 'owner', serialize),
       presignGet: storage && ((key) => storage.presignedGet(key, webhooks.mediaUrlTtlSeconds)),
     });
-    runner.register(webhookDeliveryJob(webhooks as typeof webhooks & { secret: string }, bodies, (type, outcome) => metrics.webhookDeliveries.inc({ event_type: type, outcome })));
+    runner.register(
+      webhookDeliveryJob({ ...webhooks, secret: webhooks.secret }, bodies, (type, outcome) => metrics.webhookDeliveries.inc({ event_type: type, outcome })),
+    );
     runner.register(readyEventJob(db.sql, store, events, kick));
   }
   const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql) });
