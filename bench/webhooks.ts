@@ -74,6 +74,8 @@ async function round(smtp: TestSmtpServer, webhooks: boolean): Promise<Round> {
     AWS_S3_SECRET_ACCESS_KEY: 'bench-secret',
     AWS_STORAGE_BUCKET_NAME: 'meet-media-storage',
     JOBS_POLL_INTERVAL_MS: '200',
+    // JOBS_CONCURRENCY=20 npx tsx bench/webhooks.ts: more deliveries in flight per instance.
+    ...(process.env.JOBS_CONCURRENCY ? { JOBS_CONCURRENCY: process.env.JOBS_CONCURRENCY } : {}),
     // The storage is a closed port (its retention-tag jobs fail and retry in both modes alike): errors only.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     WEBHOOK_RATE_LIMIT_PER_MINUTE: '0',
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
   } finally {
     await smtp.stop();
   }
-  console.log(`webhooks bench: ${COUNT} recordings saved per round, ${IN_FLIGHT} in flight, two endpoints, one service process, ${require('node:os').cpus().length} cores`);
+  console.log(`webhooks bench: ${COUNT} recordings saved per round, ${IN_FLIGHT} in flight, two endpoints, one service process (JOBS_CONCURRENCY ${process.env.JOBS_CONCURRENCY ?? 5}), ${require('node:os').cpus().length} cores`);
   for (const r of rounds) {
     const extra = r.webhooks ? `; ${COUNT * 2} deliveries at ${r.deliveriesPerSecond!.toFixed(0)}/s, last one ${r.drainSeconds!.toFixed(2)} s after the first event (bad signatures: ${r.bad})` : '';
     console.log(`  webhooks ${r.webhooks ? 'on ' : 'off'}: storage hook ${r.eventsPerSecond.toFixed(0)} events/s${extra}`);
