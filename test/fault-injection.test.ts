@@ -17,6 +17,7 @@ import { tokenFor, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './
 import { killAllServiceProcesses, serviceProcess, type ServiceProcess } from './helpers/service-process';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
 import { pauseReconciler } from './helpers/reconciler-pause';
+import { startWebhookReceiver } from './helpers/webhook-receiver';
 
 jest.setTimeout(60_000);
 
@@ -695,4 +696,78 @@ it('deleting a failed_to_stop recording whose egress still records: the egress i
       return `DELETE of failed_to_stop: ${first.status} "${String(first.body.detail).slice(0, 60)}...", egress stopped by a second StopEgress (${callsFor('StopEgress', egressId)} in all); after the upload DELETE 204, object removed`;
     },
   );
+});
+
+it('SIGKILL with webhook events queued: after the restart every event is delivered, once each', async () => {
+  let db: TestDatabase | undefined;
+  const count = 4;
+  const receiver = await startWebhookReceiver();
+  try {
+    await scenario(
+      {
+        scenario: 'crash with webhook events queued',
+        injected: `receiver answering 503, ${count} recordings started, stopped and saved (3 events each); SIGKILL; receiver back; restart`,
+        expected: `${count * 3} events delivered, each once, each under the id of its failed attempts`,
+        prefix: 'fi8-',
+        dbUrl: () => db?.url,
+      },
+      async () => {
+        db = await newDatabase();
+        const svc = await serviceProcess(
+          serviceEnv(db.url, { WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET: receiver.secret, WEBHOOK_RETRY_BASE_MS: '300', WEBHOOK_TIMEOUT_MS: '2000' }),
+        );
+        await svc.start();
+        receiver.alwaysFail(503);
+        const ids: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const room = `fi8-room-${i}`;
+          const user = owner('fi8', [room]);
+          const started = await startRecording(svc, user, room);
+          expect(started.status).toBe(201);
+          expect((await stopRecording(svc, user, room)).status).toBe(200);
+          ids.push(started.body.id as string);
+          await uploadFile(started.body.id as string);
+          expect((await storageEvent(svc, started.body.id as string)).body).toEqual({ message: 'Event processed.' });
+        }
+        // Kill between attempts: every delivery failed at least once, none claimed or due within 200 ms.
+        await eventually(
+          async () => {
+            const [row] = await queryDb<{ waiting: number; total: number }>(
+              db!.url,
+              `SELECT count(*) FILTER (WHERE status = 'pending' AND attempts >= 1 AND locked_until IS NULL
+                                         AND run_at > now() + interval '200 milliseconds')::int AS waiting,
+                      count(*)::int AS total
+                 FROM jobs WHERE kind = 'webhook.delivery'`,
+            );
+            return row!.total === count * 3 && row!.waiting === count * 3;
+          },
+          20_000,
+          'every event queued after a failed attempt',
+        );
+        // The log names the failing endpoint and its last error, never the payload.
+        const log = svc.output();
+        expect(log).toContain('webhook delivery failed');
+        expect(log).toContain('answered 503');
+        expect(log).toContain(receiver.url);
+        expect(log).not.toContain('@example.org');
+        expect(log).not.toContain('"owners"');
+        await svc.kill();
+        const failedIds = new Set(receiver.attempts.map((a) => a.id));
+        expect(receiver.deliveries).toHaveLength(0);
+        receiver.accept();
+        const t0 = performance.now();
+        await svc.start();
+        await receiver.waitForDeliveries(count * 3, 20_000);
+        const delivered = since(t0);
+        await sleep(500);
+        const byRecording = ids.map((id) => receiver.deliveries.filter((d) => d.body.data.id === id).map((d) => d.type).sort().join('+'));
+        expect(byRecording).toEqual(ids.map(() => 'recording.ready+recording.started+recording.stopped'));
+        expect(new Set(receiver.deliveries.map((d) => d.id)).size).toBe(count * 3);
+        expect(receiver.deliveries.every((d) => failedIds.has(d.id))).toBe(true);
+        return `${receiver.attempts.length - receiver.deliveries.length} failed attempts before the kill; after restart ${receiver.deliveries.length}/${count * 3} events delivered in ${delivered}, each once, ids unchanged`;
+      },
+    );
+  } finally {
+    await receiver.stop();
+  }
 });

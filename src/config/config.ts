@@ -13,6 +13,7 @@ import { roomsConcern } from './rooms';
 import { serverConcern } from './server';
 import { storageEventsConcern } from './storage-events';
 import { storageConcern } from './storage';
+import { webhooksConcern } from './webhooks';
 import { workersConcern } from './workers';
 
 export { WORKER_KINDS, type WorkerKind } from './workers';
@@ -33,6 +34,7 @@ const CONCERNS = {
   jobs: jobsConcern,
   rooms: roomsConcern,
   pages: pagesConcern,
+  webhooks: webhooksConcern,
 } as const;
 
 type Concerns = typeof CONCERNS;

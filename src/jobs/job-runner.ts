@@ -145,11 +145,15 @@ export class JobRunner {
   private async finish(handler: JobHandler, job: Job, outcome: JobOutcome): Promise<void> {
     let result: JobResult;
     if (outcome.status === 'done') {
-      await this.sql.transaction(async (tx) => {
-        // A claim that outlived its lease (another instance took the job since) changes nothing.
-        const marked = await tx.query(JOB_SQL.done, [job.id, job.attempts]);
-        if (marked.length > 0) await handler.onDone?.(job, tx);
-      });
+      // A claim that outlived its lease (another instance took the job since) changes nothing.
+      if (handler.onDone) {
+        const onDone = handler.onDone;
+        await this.sql.transaction(async (tx) => {
+          if ((await tx.query(JOB_SQL.done, [job.id, job.attempts])).length > 0) await onDone(job, tx);
+        });
+      } else {
+        await this.sql.query(JOB_SQL.done, [job.id, job.attempts]);
+      }
       result = 'done';
     } else if (outcome.status === 'cancelled') {
       await this.sql.query(JOB_SQL.finish, [job.id, job.attempts, 'cancelled', outcome.reason.slice(0, 500)]);

@@ -69,6 +69,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookDeliveries = new Counter({
+    name: 'recorder_webhook_deliveries_total',
+    help: 'Webhook delivery attempts to the host application by event type and outcome (delivered, retry, gave_up, gone, cancelled)',
+    labelNames: ['event_type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly emails = new Counter({
     name: 'recorder_emails_total',
     help: 'Notification emails by outcome (queued, sent, retry, failed)',

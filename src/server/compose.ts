@@ -42,6 +42,11 @@ import { livekitParticipants } from '../rooms/livekit-participants';
 import { RoomReconciler } from '../rooms/room-reconciler';
 import { RoomsService } from '../rooms/rooms-service';
 import { RoomStore } from '../rooms/store/room-store';
+import { webhookDeliveryJob } from '../events/delivery-job';
+import { EventBodies } from '../events/event-body';
+import { readyEventJob } from '../events/ready-job';
+import { EventRoutes } from '../events/routes';
+import { recordingJson, serializerSettings } from '../api/recording-json';
 import { ensureRecordingLifecycle } from '../storage/bucket-lifecycle';
 import { createObjectStorage, type ObjectStorage } from '../storage/object-storage';
 import { RetentionTagger } from '../storage/retention-tag';
@@ -124,9 +129,23 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   });
   const kick = () => runner.kick();
 
-  const store = new RecordingStore(db.sql, config.reconcile, { tagsObjects: storage !== undefined });
+  // Events to the host application: queued by the statements that change state, delivered by jobs.
+  const { webhooks } = config;
+  const events = new EventRoutes(webhooks.endpoints, webhooks.events);
+  const store = new RecordingStore(db.sql, config.reconcile, { tagsObjects: storage !== undefined, events, onEventsQueued: kick });
+  if (events.enabled && webhooks.secret) {
+    const serialize = serializerSettings(config);
+    const bodies = new EventBodies({
+      serialize: (recording) => recordingJson(recording, 'owner', serialize),
+      presignGet: storage && ((key) => storage.presignedGet(key, webhooks.mediaUrlTtlSeconds)),
+    });
+    runner.register(
+      webhookDeliveryJob({ ...webhooks, secret: webhooks.secret }, bodies, (type, outcome) => metrics.webhookDeliveries.inc({ event_type: type, outcome })),
+    );
+    runner.register(readyEventJob(db.sql, store, events, kick));
+  }
   const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql) });
-  const tracks = new TrackMediator(store, new RecordingFileStore(db.sql, { tagsObjects: storage !== undefined }), registry, storage, {
+  const tracks = new TrackMediator(store, new RecordingFileStore(db.sql, { tagsObjects: storage !== undefined, events }), registry, storage, {
     outputFolder: config.recording.outputFolder,
     graceMs: config.reconcile.stoppedGraceMs,
     savedOnEgressEnd: !config.storageEvents.enabled,
@@ -190,7 +209,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   }
 
   // Rooms: activity from LiveKit's webhooks, recording policies and their automatic recordings.
-  const roomStore = new RoomStore(db.sql, { autoStopGraceMs: config.rooms.autoStopGraceMs });
+  const roomStore = new RoomStore(db.sql, { autoStopGraceMs: config.rooms.autoStopGraceMs, events });
   const liveRecording = (room: string) => store.findLiveInRoom(room);
   runner.register(
     autoStartJob({

@@ -75,6 +75,11 @@ export class ObjectStorage {
     }
   }
 
+  /** A pre-signed GET URL for one object, valid `expirySeconds` (signed locally by the MinIO client: the region is known). */
+  async presignedGet(key: string, expirySeconds: number): Promise<string> {
+    return withTimeout(this.client.presignedGetObject(this.bucket, key, expirySeconds), this.timeoutMs, 'storage presignedGetObject');
+  }
+
   async bucketExists(): Promise<boolean> {
     return withTimeout(this.client.bucketExists(this.bucket), this.timeoutMs, 'storage bucketExists');
   }

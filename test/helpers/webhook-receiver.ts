@@ -19,6 +19,10 @@ export interface VerifiedDelivery {
   path: string;
   /** What the receiver answered: a status code, or null when it hung. */
   answered: number | null;
+  /** When it arrived (ms since the epoch, the receiver's clock). */
+  receivedAt: number;
+  /** The three Standard Webhooks headers as received (to re-verify a tampered copy). */
+  headers: Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>;
 }
 
 /** A request the receiver refused (answered 400) because `Webhook.verify` threw. */
@@ -72,6 +76,11 @@ export interface TestWebhookReceiver {
   accept(): void;
   /** Forget what was received. */
   clear(): void;
+  /**
+   * Runs before each verified delivery is answered (e.g. to crash the sender then); the answer
+   * waits for it. Unset: answer at once.
+   */
+  beforeAnswer: ((delivery: VerifiedDelivery) => Promise<void> | void) | null;
   /** Close the server and every open (hung) connection. */
   stop(): Promise<void>;
 }
@@ -132,6 +141,7 @@ export async function startWebhookReceiver(options: { secret?: string } = {}): P
   const sockets = new Set<net.Socket>();
   let answer: ReceiverAnswer = { kind: 'accept' };
   let redirectTargetHits = 0;
+  const responses = new Map<VerifiedDelivery, http.ServerResponse>();
 
   const notify = () => {
     for (const w of [...waiters]) {
@@ -187,29 +197,43 @@ export async function startWebhookReceiver(options: { secret?: string } = {}): P
         raw,
         path,
         answered: null,
+        receivedAt: Date.now(),
+        headers: {
+          'webhook-id': headers['webhook-id'] ?? '',
+          'webhook-timestamp': headers['webhook-timestamp'] ?? '',
+          'webhook-signature': headers['webhook-signature'] ?? '',
+        },
       };
+      responses.set(delivery, res);
       attempts.push(delivery);
-      const reply = nextAnswer();
-      switch (reply.kind) {
-        case 'accept':
-          delivery.answered = 204;
-          deliveries.push(delivery);
-          res.writeHead(204).end();
-          break;
-        case 'fail':
-          delivery.answered = reply.status;
-          res.writeHead(reply.status, { 'content-type': 'text/plain' }).end('failing on purpose');
-          break;
-        case 'redirect':
-          delivery.answered = 302;
-          res.writeHead(302, { location: reply.location }).end();
-          break;
-        case 'hang':
-          break;
-      }
       notify();
+      void Promise.resolve(receiver.beforeAnswer?.(delivery)).then(() => answerDelivery(delivery));
     });
   });
+
+  const answerDelivery = (delivery: VerifiedDelivery, res = responses.get(delivery)!) => {
+    responses.delete(delivery);
+    if (res.destroyed || res.writableEnded) return;
+    const reply = nextAnswer();
+    switch (reply.kind) {
+      case 'accept':
+        delivery.answered = 204;
+        deliveries.push(delivery);
+        res.writeHead(204).end();
+        break;
+      case 'fail':
+        delivery.answered = reply.status;
+        res.writeHead(reply.status, { 'content-type': 'text/plain' }).end('failing on purpose');
+        break;
+      case 'redirect':
+        delivery.answered = 302;
+        res.writeHead(302, { location: reply.location }).end();
+        break;
+      case 'hang':
+        break;
+    }
+    notify();
+  };
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -245,7 +269,8 @@ export async function startWebhookReceiver(options: { secret?: string } = {}): P
     });
   };
 
-  return {
+  const receiver: TestWebhookReceiver = {
+    beforeAnswer: null,
     port,
     url: `http://${HOST}:${port}/hooks`,
     secret,
@@ -286,4 +311,5 @@ export async function startWebhookReceiver(options: { secret?: string } = {}): P
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return receiver;
 }

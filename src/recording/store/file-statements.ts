@@ -58,11 +58,11 @@ export const FILE_SQL = {
        UPDATE recordings SET tracks_pending = tracks_pending - 1
         WHERE id = $1 AND EXISTS (SELECT 1 FROM f)
         RETURNING id, status, tracks_pending, is_permanent
-     ), ${whenReady('u', '$5')}
+     ), ${whenReady('u', '$5', '$6')}
      SELECT (SELECT count(*) FROM u)::int AS settled,
             (SELECT count(*) FROM ready)::int AS ready,
             (SELECT count(*) FROM q)::int AS queued,
-            (SELECT count(*) FROM t)::int AS tagging,
+            (SELECT count(*) FROM t)::int + (SELECT count(*) FROM w)::int AS others,
             (SELECT status FROM recording_files WHERE recording_id = $1 AND track_id = $2) AS prior`,
   ),
 

@@ -1,3 +1,4 @@
+import type { EventRoutes } from '../../events/routes';
 import type { Sql } from '../../db/sql';
 import { TRACK_CONTENT_TYPE, trackRelativeKey } from '../object-key';
 import type { RecordingOptions } from '../recording';
@@ -17,7 +18,7 @@ export type ClaimOutcome = 'claimed' | 'exists' | 'not_active' | 'not_wanted' | 
 export type TrackSettleOutcome =
   /**
    * `ready`: it was the last pending file of a saved recording, and `queued` emails were queued
-   * with it; `jobsQueued`: every job it queued (emails and retention tagging).
+   * with it; `jobsQueued`: every job it queued (emails, retention tagging, the ready event).
    */
   | { result: 'settled'; ready: boolean; queued: number; jobsQueued: number }
   | { result: 'already'; status: string }
@@ -41,7 +42,7 @@ export class RecordingFileStore {
   constructor(
     private readonly sql: Sql,
     /** The storage is configured: readiness also queues the retention-tag job (see whenReady). */
-    private readonly options: { tagsObjects: boolean } = { tagsObjects: false },
+    private readonly options: { tagsObjects: boolean; events?: EventRoutes } = { tagsObjects: false },
   ) {}
 
   /**
@@ -91,18 +92,19 @@ export class RecordingFileStore {
 
   /** A pending track file is saved (it landed) or failed (it never will); a failed one that lands anyway is saved. */
   async settleTrack(recordingId: string, trackId: string, status: 'saved' | 'failed', size: number | null = null): Promise<TrackSettleOutcome> {
-    const [row] = await this.sql.query<{ settled: number; ready: number; queued: number; tagging: number; prior: string | null }>(FILE_SQL.settleTrack, [
+    const [row] = await this.sql.query<{ settled: number; ready: number; queued: number; others: number; prior: string | null }>(FILE_SQL.settleTrack, [
       recordingId,
       trackId,
       status,
       size,
       this.options.tagsObjects,
+      this.options.events?.param ?? '{}',
     ]);
     if (!row || row.prior === null) return { result: 'not_found' };
     if (row.settled > 0) {
       const ready = row.ready > 0;
       if (ready && row.queued === 0) await this.sql.query(SQL.notifiedWithoutEmails, [recordingId]);
-      return { result: 'settled', ready, queued: row.queued, jobsQueued: row.queued + row.tagging };
+      return { result: 'settled', ready, queued: row.queued, jobsQueued: row.queued + row.others };
     }
     if (status === 'saved' && row.prior === 'failed') {
       await this.sql.query(FILE_SQL.reviveTrack, [recordingId, trackId, size]);

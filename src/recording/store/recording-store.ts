@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { WorkerKind } from '../../config/config';
 import type { AuthUser } from '../../auth/user';
 import type { Sql, SqlRunner } from '../../db/sql';
+import type { RecordingSnapshot } from '../../events/delivery';
+import type { EventRoutes } from '../../events/routes';
 import { conflict } from '../errors';
 import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '../recording';
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
@@ -67,6 +69,15 @@ export interface MediaAccess {
   trackStatus?: FileStatus | null;
 }
 
+export interface StoreOptions {
+  /** The storage is configured: saves and permanence changes queue retention-tag jobs. */
+  tagsObjects: boolean;
+  /** Who receives which event (unset: no events are queued). */
+  events?: EventRoutes;
+  /** A change queued events: the job runner should look at once. */
+  onEventsQueued?: () => void;
+}
+
 export type ReconcileCandidate = Recording & { reconcileAttempts: number };
 
 const UNIQUE_VIOLATION = '23505';
@@ -81,9 +92,16 @@ export class RecordingStore {
   constructor(
     private readonly sql: Sql,
     private readonly reconcile: ReconcileSettings,
-    /** The storage is configured: saves and permanence changes queue retention-tag jobs. */
-    private readonly options: { tagsObjects: boolean } = { tagsObjects: false },
+    private readonly options: StoreOptions = { tagsObjects: false },
   ) {}
+
+  private get routes(): string {
+    return this.options.events?.param ?? '{}';
+  }
+
+  private eventsQueued(n: number | undefined): void {
+    if (n && n > 0) this.options.onEventsQueued?.();
+  }
 
   /** Inserts an `initiated` recording and its owner's access; a live recording in the room is a conflict. */
   async createInitiated(input: NewRecording): Promise<Recording> {
@@ -125,7 +143,7 @@ export class RecordingStore {
     patch: TransitionPatch = {},
     runner: SqlRunner = this.sql,
   ): Promise<Recording | null> {
-    const [row] = await runner.query<Recording>(SQL.transition, [
+    const [row] = await runner.query<Recording & { priorStatus: string; eventsQueued: number }>(SQL.transition, [
       id,
       from,
       to,
@@ -134,8 +152,12 @@ export class RecordingStore {
       patch.workerError !== undefined,
       patch.workerError ?? null,
       reconcileDelayMs(to, this.reconcile),
+      this.routes,
     ]);
-    return row ?? null;
+    if (!row) return null;
+    const { priorStatus: _prior, eventsQueued, ...recording } = row;
+    this.eventsQueued(eventsQueued);
+    return recording;
   }
 
   async findById(id: string): Promise<Recording | null> {
@@ -191,12 +213,22 @@ export class RecordingStore {
     return summary;
   }
 
-  /** Removes the recording and its accesses; its queued emails are cancelled in the same transaction. */
+  /**
+   * Removes the recording and its accesses; its queued emails are cancelled and recording.deleted
+   * is queued in the same transaction.
+   */
   async delete(id: string): Promise<void> {
-    await this.sql.transaction(async (tx) => {
+    const queued = await this.sql.transaction(async (tx) => {
       await tx.query(SQL.cancelJobsOf, [id]);
-      await tx.query(SQL.delete, [id]);
+      const [row] = await tx.query<{ eventsQueued: number }>(SQL.delete, [id, this.routes]);
+      return row?.eventsQueued ?? 0;
     });
+    this.eventsQueued(queued);
+  }
+
+  /** The recording as a snapshot for an event, with its owners' subs; null once deleted. */
+  async readyRecording(id: string): Promise<{ recording: RecordingSnapshot; owners: { sub: string }[] } | null> {
+    return (await this.sql.query<{ recording: RecordingSnapshot; owners: { sub: string }[] }>(SQL.readySnapshot, [id]))[0] ?? null;
   }
 
   /**
@@ -205,13 +237,14 @@ export class RecordingStore {
    * `kinds` restricts it to recordings of those worker kinds (the file's extension must fit).
    */
   async markSaved(recordingId: string, kinds?: readonly WorkerKind[], size: number | null = null): Promise<SaveOutcome> {
-    const [row] = await this.sql.query<{ saved: number; ready: number; queued: number; tagging: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
+    const [row] = await this.sql.query<{ saved: number; ready: number; queued: number; others: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
       recordingId,
       SAVABLE_STATUSES,
       kinds ?? null,
       this.reconcile.stoppedGraceMs,
       size,
       this.options.tagsObjects,
+      this.routes,
     ]);
     if (!row || row.saved === 0) {
       if (!row || row.prior === null || (kinds && !kinds.includes(row.kind as WorkerKind))) return { result: 'not_found' };
@@ -220,7 +253,7 @@ export class RecordingStore {
     }
     const ready = row.ready > 0;
     if (ready && row.queued === 0) await this.completeWithoutEmails(recordingId);
-    return { result: 'saved', ready, queued: row.queued, jobsQueued: row.queued + row.tagging };
+    return { result: 'saved', ready, queued: row.queued, jobsQueued: row.queued + row.others };
   }
 
   /** Ready with nobody to notify: a saved recording has nothing left to wait for. */

@@ -1,4 +1,5 @@
 import { statement } from '../../db/sql';
+import { queueReadyEvent, queueRecordingEvents } from '../../events/outbox-sql';
 
 /**
  * Every SQL statement on the recordings tables (recordings, recording_accesses) and on the
@@ -49,9 +50,10 @@ export const RETENTION_TAG_KIND = 'storage.retention-tag';
  * concurrent change committed). `u` names that statement's CTE; `ready` is one row when the
  * recording became ready. Whatever readiness sends is queued here, in that same statement:
  * one email per owner with an address, and the retention-tag job of a non-permanent recording
- * (its files get the tag the bucket's expiry rule looks for).
+ * (its files get the tag the bucket's expiry rule looks for), and the preparation of the
+ * `recording.ready` event (`routes`: the EventRoutes parameter) as `w`.
  */
-export function whenReady(u: string, tagsObjects: string): string {
+export function whenReady(u: string, tagsObjects: string, routes: string): string {
   return `ready AS (
        SELECT id, is_permanent FROM ${u} WHERE status = 'saved' AND tracks_pending = 0
      ), q AS (
@@ -67,8 +69,19 @@ export function whenReady(u: string, tagsObjects: string): string {
         WHERE ${tagsObjects}::boolean AND NOT ready.is_permanent
        ON CONFLICT (key) DO NOTHING
        RETURNING id
-     )`;
+     ), ${queueReadyEvent('w', 'ready', routes)}`;
 }
+
+/**
+ * The event a status change sends (a row `s` of a transition: its new `status` and the
+ * `priorStatus` it left); none when the status stayed the same (a patch of the worker id).
+ */
+const TRANSITION_EVENT = `CASE WHEN s.status = s."priorStatus" THEN NULL
+  WHEN s.status = 'active' THEN 'recording.started'
+  WHEN s.status IN ('stopped', 'aborted') THEN 'recording.stopped'
+  WHEN s.status IN ('failed_to_start', 'failed_to_stop') THEN 'recording.failed' END`;
+const TRANSITION_REASON = `CASE WHEN s.status = 'failed_to_start' THEN COALESCE(s."workerError", 'the recording did not start')
+  WHEN s.status = 'failed_to_stop' THEN COALESCE(s."workerError", 'the recording did not stop') END`;
 
 export const SQL = {
   insertInitiated: statement(
@@ -87,16 +100,25 @@ export const SQL = {
      SELECT ${COLUMNS} FROM r`,
   ),
 
-  /** The guarded status change: only from the expected statuses; also resets the reconciler's schedule. */
+  /**
+   * The guarded status change: only from the expected statuses; also resets the reconciler's
+   * schedule, and queues the event the change sends ($9: the EventRoutes) in the same
+   * statement. `prior` locks the row first, so the status it reads is the one the change leaves.
+   */
   transition: statement(
     'transition',
-    `UPDATE recordings r
-        SET status = $3, updated_at = now(),
-            worker_id = CASE WHEN $4::boolean THEN $5 ELSE r.worker_id END,
-            worker_error = CASE WHEN $6::boolean THEN $7 ELSE r.worker_error END,
-            reconcile_at = ${inMs('$8')}, reconcile_attempts = 0
-      WHERE r.id = $1 AND r.status = ANY($2::varchar[])
-      RETURNING ${COLUMNS}`,
+    `WITH prior AS (SELECT id, status FROM recordings WHERE id = $1 FOR UPDATE),
+     u AS (
+       UPDATE recordings r
+          SET status = $3, updated_at = now(),
+              worker_id = CASE WHEN $4::boolean THEN $5 ELSE r.worker_id END,
+              worker_error = CASE WHEN $6::boolean THEN $7 ELSE r.worker_error END,
+              reconcile_at = ${inMs('$8')}, reconcile_attempts = 0
+         FROM prior p
+        WHERE r.id = p.id AND r.status = ANY($2::varchar[])
+        RETURNING ${COLUMNS}, p.status AS "priorStatus"
+     ), ${queueRecordingEvents('ev', 'u', TRANSITION_EVENT, '$9', TRANSITION_REASON)}
+     SELECT u.*, (SELECT count(*) FROM ev)::int AS "eventsQueued" FROM u`,
   ),
 
   byId: statement('by_id', `SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1`),
@@ -124,7 +146,23 @@ export const SQL = {
   ),
 
   cancelJobsOf: statement('cancel_jobs_of', `UPDATE jobs SET status = 'cancelled', finished_at = now() WHERE recording_id = $1 AND status = 'pending' AND kind LIKE 'email.%'`),
-  delete: statement('delete', `DELETE FROM recordings WHERE id = $1`),
+  /** Deletes the recording (its accesses and files go with it) and queues recording.deleted with its last state ($2: the EventRoutes). */
+  delete: statement(
+    'delete',
+    `WITH gone AS (SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1),
+     ${queueRecordingEvents('ev', 'gone', `'recording.deleted'`, '$2')},
+     d AS (DELETE FROM recordings WHERE id = $1 RETURNING id)
+     SELECT (SELECT count(*) FROM d)::int AS deleted, (SELECT count(*) FROM ev)::int AS "eventsQueued"`,
+  ),
+
+  /** The recording and its owners' subs, for recording.ready's snapshot. */
+  readySnapshot: statement(
+    'ready_snapshot',
+    `SELECT to_jsonb(x) AS recording,
+            COALESCE((SELECT jsonb_agg(jsonb_build_object('sub', a.user_sub) ORDER BY a.user_sub)
+                        FROM recording_accesses a WHERE a.recording_id = x.id AND a.role = 'owner'), '[]'::jsonb) AS owners
+       FROM (SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1) x`,
+  ),
 
   /**
    * Saved (the composite landed) and its composite file saved, in one statement; when no track
@@ -145,11 +183,11 @@ export const SQL = {
      ), composite AS (
        UPDATE recording_files SET status = 'saved', size = COALESCE($5::bigint, size), updated_at = now()
         WHERE recording_id = $1 AND kind = 'composite' AND EXISTS (SELECT 1 FROM u)
-     ), ${whenReady('u', '$6')}
+     ), ${whenReady('u', '$6', '$7')}
      SELECT (SELECT count(*) FROM u)::int AS saved,
             (SELECT count(*) FROM ready)::int AS ready,
             (SELECT count(*) FROM q)::int AS queued,
-            (SELECT count(*) FROM t)::int AS tagging,
+            (SELECT count(*) FROM t)::int + (SELECT count(*) FROM w)::int AS others,
             (SELECT status FROM recordings WHERE id = $1) AS prior,
             (SELECT worker_kind FROM recordings WHERE id = $1) AS kind`,
   ),

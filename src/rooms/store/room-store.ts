@@ -1,4 +1,6 @@
 import type { Sql, SqlRunner } from '../../db/sql';
+import { queueEvent } from '../../events/outbox';
+import type { EventRoutes } from '../../events/routes';
 import { enqueue } from '../../jobs/job-runner';
 import type { StartOptions } from '../../recording/start-request';
 import { settle, type ActivityBefore } from '../activity-rules';
@@ -101,7 +103,7 @@ function joinsFinishedSession(change: ParticipantChange, before: RoomActivity): 
 export class RoomStore {
   constructor(
     private readonly sql: Sql,
-    private readonly options: { autoStopGraceMs: number },
+    private readonly options: { autoStopGraceMs: number; events?: EventRoutes },
   ) {}
 
   applyParticipant(change: ParticipantChange): Promise<Applied> {
@@ -117,22 +119,45 @@ export class RoomStore {
     });
   }
 
-  applyRoom(change: RoomChange): Promise<Applied> {
-    return this.change(
+  /**
+   * room_started / room_finished. The host application hears of a room session once: room.started
+   * when a room that was not live (or ran another session) starts, room.finished when a session
+   * ends, each queued in the change's transaction.
+   */
+  async applyRoom(change: RoomChange): Promise<Applied> {
+    let announced = false;
+    const applied = await this.change(
       change.room,
       change.eventId,
-      async (tx) => {
+      async (tx, before) => {
         if (change.started) {
-          return (await tx.query(ROOM_SQL.roomStarted, [change.room, change.roomSid, change.at, change.roomCreatedAt])).length > 0;
+          if ((await tx.query(ROOM_SQL.roomStarted, [change.room, change.roomSid, change.at, change.roomCreatedAt])).length === 0) return false;
+          const again = before.isActive && (change.roomSid === '' || change.roomSid === before.roomSid);
+          if (!again) announced = await this.queueRoomEvent(tx, 'room.started', change);
+          return true;
         }
         const finished = await tx.query(ROOM_SQL.roomFinished, [change.room, change.roomSid, change.at]);
         if (finished.length === 0) return false;
         await tx.query(ROOM_SQL.everyoneLeft, [change.room, change.at]);
+        const again = !before.isActive && change.roomSid !== '' && change.roomSid === before.finishedSid;
+        if (!again) announced = await this.queueRoomEvent(tx, 'room.finished', change);
         return true;
       },
       // At room_finished the policy's recording stops at once, not after the grace.
       change.started ? undefined : 0,
     );
+    return announced && applied.result === 'applied' ? { ...applied, queued: true } : applied;
+  }
+
+  /** True when deliveries were queued. */
+  private async queueRoomEvent(tx: SqlRunner, type: 'room.started' | 'room.finished', change: RoomChange): Promise<boolean> {
+    if (!this.options.events) return false;
+    const at = new Date(change.at * 1000);
+    return 0 < await queueEvent(tx, this.options.events, {
+      type,
+      at,
+      data: { room: change.room, room_sid: change.roomSid || null, [type === 'room.started' ? 'started_at' : 'finished_at']: at.toISOString() },
+    });
   }
 
   /**

@@ -1,0 +1,46 @@
+import type { Recording, RecordingFile } from '../recording/recording';
+import type { DeliveryPayload, RecordingSnapshot } from './delivery';
+
+/** The recording JSON of the API, as events carry it (the serializer lives with the HTTP layer). */
+export type SerializeRecording = (recording: Recording) => Record<string, unknown> & { files: { key: string; status: string }[] };
+
+export interface EventBodyDeps {
+  serialize: SerializeRecording;
+  /** A pre-signed GET URL for an object key (recording.ready's media_url); unset without storage. */
+  presignGet?: (key: string) => Promise<string>;
+}
+
+/** A snapshot back into a Recording (the JSON of a statement's row: dates are strings). */
+export function reviveRecording(snapshot: RecordingSnapshot): Recording {
+  const r = snapshot as unknown as Recording & { createdAt: string; updatedAt: string };
+  return { ...r, createdAt: new Date(r.createdAt), updatedAt: new Date(r.updatedAt), files: (r.files ?? []) as RecordingFile[] };
+}
+
+/**
+ * The body of one delivery: `{type, timestamp, data}`. For a recording, `data` is the API's
+ * recording JSON without `abilities`, plus `owners` (subs only: no address ever leaves in an
+ * event) and, for recording.failed, `reason`. recording.ready's files get a `media_url` signed
+ * at each attempt, so a retry an hour later still carries a URL that works.
+ */
+export class EventBodies {
+  constructor(private readonly deps: EventBodyDeps) {}
+
+  async build(p: DeliveryPayload): Promise<string> {
+    const data = p.recording ? await this.recordingData(p) : (p.data ?? {});
+    return JSON.stringify({ type: p.type, timestamp: p.at, data });
+  }
+
+  private async recordingData(p: DeliveryPayload): Promise<Record<string, unknown>> {
+    const json = this.deps.serialize(reviveRecording(p.recording!));
+    const { abilities: _abilities, ...data } = json as typeof json & { abilities?: unknown };
+    const out: Record<string, unknown> = { ...data, owners: p.owners ?? [] };
+    if (p.type === 'recording.failed') out.reason = p.reason ?? 'unknown';
+    if (p.type === 'recording.ready') {
+      const presign = this.deps.presignGet;
+      out.files = await Promise.all(
+        data.files.map(async (file) => ({ ...file, media_url: presign && file.status === 'saved' ? await presign(file.key) : null })),
+      );
+    }
+    return out;
+  }
+}

@@ -1,0 +1,13 @@
+/** Every event the service sends to the host application's webhook endpoints. */
+export const EVENT_TYPES = [
+  'recording.started',
+  'recording.stopped',
+  'recording.failed',
+  'recording.ready',
+  'recording.deleted',
+  'recording.expired',
+  'room.started',
+  'room.finished',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
