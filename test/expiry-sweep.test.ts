@@ -8,6 +8,7 @@ import { startS3Server, type TestS3 } from './helpers/s3';
 import { startS3Recorder, type S3Recorder, type StorageRequest } from './helpers/s3-recorder';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 import { seedRoom, startWithTracks, storeEvent } from './helpers/tracks';
+import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhook-receiver';
 
 /**
  * Expiry enforced: with RECORDING_EXPIRATION_DAYS=30 the service's own sweep removes the files
@@ -24,6 +25,7 @@ let s3: TestS3;
 let storage: S3Recorder;
 let livekit: FakeLivekitServer;
 let svc: TestService;
+let receiver: TestWebhookReceiver;
 let env: Record<string, string>;
 
 beforeAll(async () => {
@@ -31,9 +33,12 @@ beforeAll(async () => {
   storage = await startS3Recorder(s3);
   const fake = await startFakeLivekit();
   livekit = fake.livekit;
+  receiver = await startWebhookReceiver();
   env = {
     ...fake.env,
     ...storage.env,
+    WEBHOOK_URLS: receiver.url,
+    WEBHOOK_SECRET: receiver.secret,
     RECORDING_EXPIRATION_DAYS: String(DAYS),
     RECORDING_ALLOW_PERMANENT: 'true',
     JOBS_POLL_INTERVAL_MS: '100',
@@ -44,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await svc?.close();
+  await receiver?.stop();
   await storage?.close();
   await livekit?.close();
   await s3?.close();
@@ -102,6 +108,9 @@ async function tagsSettled(): Promise<void> {
 
 const removedAt = async (id: string) =>
   (await queryDb<{ files_removed_at: Date | null }>(svc.db.url, 'SELECT files_removed_at FROM recordings WHERE id = $1', [id]))[0]!.files_removed_at;
+
+/** The events the host application received about a recording, of one type. */
+const eventsOf = (id: string, type: string) => receiver.deliveries.filter((d) => d.type === type && (d.body.data as { id?: string }).id === id);
 
 const metrics = async (service: TestService) => (await request(service.url).get('/metrics')).text;
 
@@ -301,6 +310,12 @@ describe('the expiry sweep', () => {
     const after = await metrics(svc);
     expect(metricValue(after, 'recorder_expiry_files_removed_total') - metricValue(before, 'recorder_expiry_files_removed_total')).toBe(2);
     expect(metricValue(after, 'recorder_recordings_expired_total') - metricValue(before, 'recorder_recordings_expired_total')).toBe(1);
+  });
+
+  it('tells the host application a deleted expired recording was expired (recording.deleted)', async () => {
+    await request(svc.url).delete(`/api/v1.0/recordings/${gone.id}/`).set(bearer(owner)).expect(204);
+    await eventually(async () => eventsOf(gone.id, 'recording.deleted').length === 1, 10_000, 'recording.deleted');
+    expect(eventsOf(gone.id, 'recording.deleted')[0]!.body.data).toMatchObject({ id: gone.id, is_expired: true, is_permanent: false, files: [{ kind: 'composite' }, { kind: 'track' }] });
   });
 
   it('leaves a recording made permanent before its removal ran, and removes it once made non-permanent again', async () => {
