@@ -167,6 +167,12 @@ describe('the expiry sweep', () => {
     expect(listed).toMatchObject({ is_expired: true, is_permanent: false, status: 'notification_succeeded' });
     expect(listed!.files).toHaveLength(2);
 
+    // recording.expired: once for each expired recording, none for the others.
+    await eventually(async () => eventsOf(gone.id, 'recording.expired').length === 1 && eventsOf(alsoGone.id, 'recording.expired').length === 1, 10_000, 'recording.expired');
+    expect(eventsOf(gone.id, 'recording.expired')[0]!.body.data).toMatchObject({ id: gone.id, is_expired: true, owners: [{ sub: owner.sub }] });
+    expect(eventsOf(kept.id, 'recording.expired')).toEqual([]);
+    expect(eventsOf(young.id, 'recording.expired')).toEqual([]);
+
     // A second pass: no deletion, no job.
     const jobs = await queryDb(svc.db.url, "SELECT id, status, attempts FROM jobs WHERE kind = 'storage.expire-files' ORDER BY id");
     expect(jobs).toHaveLength(2);
@@ -174,6 +180,9 @@ describe('the expiry sweep', () => {
     expect(deletes()).toHaveLength(3);
     expect(await queryDb(svc.db.url, "SELECT id, status, attempts FROM jobs WHERE kind = 'storage.expire-files' ORDER BY id")).toEqual(jobs);
     expect(metricValue(await metrics(svc), 'recorder_expiry_files_removed_total')).toBe(metricValue(after, 'recorder_expiry_files_removed_total'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(eventsOf(gone.id, 'recording.expired')).toHaveLength(1);
+    expect(eventsOf(alsoGone.id, 'recording.expired')).toHaveLength(1);
   });
 
   it('refuses the expired recording everywhere, even on an instance whose retention was lengthened since; it can no longer be made permanent', async () => {
@@ -243,7 +252,7 @@ describe('the expiry sweep', () => {
       // Their leases run out: the instances claim every job again, and those runs wait for the row locks.
       await queryDb(svc.db.url, "UPDATE jobs SET locked_until = now() WHERE kind = 'storage.expire-files' AND status = 'pending'");
       await eventually(async () => {
-        const rows = await queryDb<{ attempts: number }>(svc.db.url, 'SELECT attempts FROM jobs WHERE recording_id = ANY($1)', [made.map((m) => m.id)]);
+        const rows = await queryDb<{ attempts: number }>(svc.db.url, "SELECT attempts FROM jobs WHERE kind = 'storage.expire-files' AND recording_id = ANY($1)", [made.map((m) => m.id)]);
         return rows.length === made.length && rows.every((r) => r.attempts >= 2);
       }, 10_000, 'every job claimed twice');
       expect(deletes(keys)).toHaveLength(made.length);
@@ -257,7 +266,7 @@ describe('the expiry sweep', () => {
     await runExpirySweep(svc.db.url);
     expect(deletes(keys).sort()).toEqual(keys.map((k) => `${k} 204`).sort());
     for (const key of keys) expect(await s3.hasObject(key)).toBe(false);
-    const jobs = await queryDb<{ status: string; attempts: number }>(svc.db.url, 'SELECT status, attempts FROM jobs WHERE recording_id = ANY($1)', [made.map((m) => m.id)]);
+    const jobs = await queryDb<{ status: string; attempts: number }>(svc.db.url, "SELECT status, attempts FROM jobs WHERE kind = 'storage.expire-files' AND recording_id = ANY($1)", [made.map((m) => m.id)]);
     expect(jobs.map((j) => j.status)).toEqual(made.map(() => 'done'));
     await second.close({ keepDatabase: true });
   });

@@ -65,13 +65,14 @@ function composeExpiry(
   metrics: Metrics,
   storage: ObjectStorage | undefined,
   transport: SmtpTransporter | null,
+  events: EventRoutes,
 ): void {
   const { expirationDays, expiryReminderDays, outputFolder } = config.recording;
   if (expiryReminderDays && (!expirationDays || !transport)) {
     log.warn(`RECORDING_EXPIRY_REMINDER_DAYS is set but ${expirationDays ? 'no SMTP server is configured' : 'RECORDING_EXPIRATION_DAYS is not'}: no reminder will be sent`);
   }
   if (!expirationDays) return;
-  const store = new ExpiryStore(db.sql);
+  const store = new ExpiryStore(db.sql, { events, onEventsQueued: () => runner.kick() });
   if (storage) {
     runner.register(
       expireFilesJob({
@@ -193,7 +194,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
 
   const transport = createSmtpTransport(config.email);
   if (transport) runner.register(recordingSavedEmailJob(config, store, transport));
-  composeExpiry(config, db, runner, metrics, storage, transport);
+  composeExpiry(config, db, runner, metrics, storage, transport, events);
   if (config.reconcile.intervalMs > 0) {
     const reconciler = new Reconciler({
       store,

@@ -1,4 +1,5 @@
 import { statement } from '../../db/sql';
+import { queueRecordingEvents } from '../../events/outbox-sql';
 import { COLUMNS } from './statements';
 
 /**
@@ -104,7 +105,8 @@ export const EXPIRY_SQL = {
    * THE moment a recording's files are all gone, in one guarded statement: only a recording
    * still expired, non-permanent and final, with no file left (`$2` RECORDING_EXPIRATION_DAYS,
    * `$3` the final statuses). Under the row lock of lockForExpiry, so it happens once. Whatever
-   * the expiry tells others is queued here, in this statement.
+   * the expiry tells others is queued here, in this statement: recording.expired (`$4`: the
+   * EventRoutes).
    */
   filesRemoved: statement(
     'expiry_files_removed',
@@ -114,9 +116,8 @@ export const EXPIRY_SQL = {
           AND r.status = ANY($3::varchar[])
           AND NOT EXISTS (SELECT 1 FROM recording_files f WHERE f.recording_id = r.id AND f.removed_at IS NULL)
         RETURNING ${COLUMNS}
-     )
-     -- recording.expired event: queued in this statement
-     SELECT * FROM expired`,
+     ), ${queueRecordingEvents('ev', 'expired', `'recording.expired'`, '$4')}
+     SELECT expired.*, (SELECT count(*) FROM ev)::int AS "eventsQueued" FROM expired`,
   ),
 
   /**

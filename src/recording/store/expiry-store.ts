@@ -1,3 +1,4 @@
+import type { EventRoutes } from '../../events/routes';
 import type { Sql } from '../../db/sql';
 import type { Recording } from '../recording';
 import { DOWNLOADABLE_STATUSES, FINAL_STATUSES, type RecordingStatus } from '../status';
@@ -36,7 +37,11 @@ export interface ReminderContext {
  * with EXPIRY_SQL.cancelReminders).
  */
 export class ExpiryStore {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Who receives recording.expired (unset: nobody); `onEventsQueued` wakes the job runner. */
+    private readonly options: { events?: EventRoutes; onEventsQueued?: () => void } = {},
+  ) {}
 
   /** Queues removal jobs for expired recordings; at most `batch` pending at once. How many were queued. */
   async queueExpiredFiles(expirationDays: number, batch: number): Promise<number> {
@@ -58,7 +63,8 @@ export class ExpiryStore {
    * or not final is left alone.
    */
   async removeExpiredFiles(id: string, expirationDays: number, remove: (relativeKey: string) => Promise<void>): Promise<RemovalOutcome> {
-    return this.sql.transaction(async (tx): Promise<RemovalOutcome> => {
+    let queued = 0;
+    const outcome = await this.sql.transaction(async (tx): Promise<RemovalOutcome> => {
       const [row] = await tx.query<{ status: RecordingStatus; isPermanent: boolean; filesRemovedAt: Date | null; expired: boolean }>(EXPIRY_SQL.lockForExpiry, [
         id,
         expirationDays,
@@ -83,11 +89,15 @@ export class ExpiryStore {
         removed += 1;
       }
       if (failed.length > 0) return { result: 'incomplete', removed, failed };
-      const [recording] = await tx.query<Recording>(EXPIRY_SQL.filesRemoved, [id, expirationDays, FINAL_STATUSES]);
+      const [marked] = await tx.query<Recording & { eventsQueued: number }>(EXPIRY_SQL.filesRemoved, [id, expirationDays, FINAL_STATUSES, this.options.events?.param ?? '{}']);
       // Under the lock every guard was checked above: a miss would be a bug, and then the files stay marked and a retry looks again.
-      if (!recording) throw new Error('the recording could not be marked expired');
+      if (!marked) throw new Error('the recording could not be marked expired');
+      const { eventsQueued, ...recording } = marked;
+      queued = eventsQueued;
       return { result: 'expired', removed, recording };
     });
+    if (queued > 0) this.options.onEventsQueued?.();
+    return outcome;
   }
 
   /** The owner and recording a reminder writes about; null once either is gone. */
