@@ -147,7 +147,11 @@ async function main(): Promise<void> {
     url.searchParams.set('application_name', `recorder-${i + 1}`);
     return url.toString();
   };
-  const instances = await Promise.all(Array.from({ length: INSTANCES }, (_, i) => serviceProcess({ ...env, DATABASE_URL: dbUrlFor(i) })));
+  // BENCH_NODE_ARGS='--max-old-space-size=128' (say) runs the instances with those node flags.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const instances = await Promise.all(
+    Array.from({ length: INSTANCES }, (_, i) => serviceProcess({ ...env, DATABASE_URL: dbUrlFor(i) }, { nodeArgs })),
+  );
   // The bench's own sessions (samplers, settling rooms) are named load-bench, not counted.
   const pg = new Pool({ connectionString: db.url, application_name: 'load-bench', max: 4 });
   let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
@@ -446,6 +450,8 @@ async function main(): Promise<void> {
     const jobStates = new Tally();
     for (const e of events) jobStates.add(e.status);
 
+    // A Jibri still recording now records for no live recording (a session nobody stops).
+    const leftRecording = jibris.filter((j) => j.busyStatus === 'BUSY').length;
     const starts = jibris.flatMap((j) => j.requestsTo('startService'));
     const busyStarts = starts.filter((r) => r.status === 412).length;
     const sessions = starts.filter((r) => r.status === 200).map((r) => String((r.body as { sessionId?: unknown }).sessionId));
@@ -453,9 +459,13 @@ async function main(): Promise<void> {
 
     const checks: [string, boolean][] = [
       ['one live recording per room', doubleLiveSamples === 0 && conflicts.unexpected === 0],
-      ['every saved recording notified exactly once', mail.missing === 0 && mail.duplicated === 0 && mail.wrongRecipient === 0 && mail.unexpected === 0 && mail.unattributable === 0 && notifiedOk === toNotify.size],
+      [
+        'every saved recording notified exactly once',
+        mail.missing === 0 && mail.duplicated === 0 && mail.wrongRecipient === 0 && mail.unexpected === 0 && mail.unattributable === 0 &&
+          notifiedOk === toNotify.size && mail.resent <= (rerun.counts['email.recording-saved'] ?? 0),
+      ],
       ['every webhook event delivered', missingEvents === 0 && unknownEvents === 0 && rejectedDeliveries === 0 && repeats.length === repeatsAroundKill],
-      ['no Jibri double-booked', busyStarts === 0 && sessionOnTwo === 0],
+      ['no Jibri double-booked (nor left recording)', busyStarts === 0 && sessionOnTwo === 0 && leftRecording === 0],
       ['nothing left unfinished', stillOpen.length === 0 && drain.left === 0 && anomalies.total === 0],
     ];
 
@@ -471,16 +481,20 @@ async function main(): Promise<void> {
     line('start refusals', refused.toString());
     line('conflicts (409)', `${conflicts.afterLostAnswer} after a lost answer, ${conflicts.unexpected} unexpected; rooms with two live recordings in ${doubleLiveSamples} of ${samples} samples`);
     line('Jibri webhooks', webhookAnswers.toString());
-    line('Jibri pool', `${starts.length} startService calls, ${sessions.length} sessions, ${busyStarts} while busy (412), ${sessionOnTwo} recordings on two Jibris`);
+    line('Jibri pool', `${starts.length} startService calls, ${sessions.length} sessions, ${busyStarts} while busy (412), ${sessionOnTwo} recordings on two Jibris; ${leftRecording} still recording at the end`);
     line(
       'settling',
       `sweep ${((performance.now() - sweepBegan) / 1000 - drain.seconds).toFixed(1)} s; outbox (emails, events) drained ${drain.seconds.toFixed(1)} s after ` +
         `(${drain.left} left of ${drain.atStart}; the killed instance's claims wait out their lease); jobs run more than once: ${rerun.toString()}`,
     );
     line('recording statuses', statuses.toString());
-    line('emails', `${emails.received} received for ${toNotify.size} saved recordings (${notifiedOk} notification_succeeded): missing ${mail.missing}, duplicated ${mail.duplicated}, wrong recipient ${mail.wrongRecipient}, unexpected ${mail.unexpected}, unattributable ${mail.unattributable}`);
+    line('emails', `${emails.received} received for ${toNotify.size} saved recordings (${notifiedOk} notification_succeeded): missing ${mail.missing}, duplicated ${mail.duplicated} (another Message-ID), resent ${mail.resent} (same Message-ID: jobs re-run after the kill's lease), wrong recipient ${mail.wrongRecipient}, unexpected ${mail.unexpected}, unattributable ${mail.unattributable}`);
     line('webhook events', `${eventIds.size} queued (${eventTypes.toString()}); deliveries ${jobStates.toString()}; received ${received.size} distinct, missing ${missingEvents}, unknown ${unknownEvents}, rejected signatures ${rejectedDeliveries}; repeated ${repeats.length} (${repeatsAroundKill} first answered within one lease before the kill)`);
-    line('peak RSS (VmHWM)', rss.lives.map((lives, i) => `instance ${i + 1} ${lives.map((l) => `${l.peakMb.toFixed(0)} MB`).join(' then ')}`).join('; '));
+    line(
+      'peak RSS (VmHWM)',
+      rss.lives.map((lives, i) => `instance ${i + 1} ${lives.map((l) => `${l.peakMb.toFixed(0)} MB`).join(' then ')}`).join('; ') +
+        (nodeArgs.length ? ` (node ${nodeArgs.join(' ')})` : ''),
+    );
     line('PostgreSQL sessions', `peak ${pgPeak.total} in use by the instances (${pgPeak.busy} busy at once); per instance ${[...pgPeak.perInstance.entries()].sort().map(([app, n]) => `${app} ${n}`).join(', ')}; bound ${INSTANCES} x DATABASE_POOL_SIZE 10 = ${INSTANCES * 10}`);
     line('anomalies', anomalies.toString());
     line('LiveKit calls', ['StartRoomCompositeEgress', 'StopEgress', 'ListEgress'].map((m) => `${m} ${livekit.requestsFor(m).length}`).join(', '));

@@ -97,13 +97,14 @@ export class TimedClient<E extends string> {
 }
 
 /**
- * Emails at the SMTP server, kept as (the UUIDs in the text, the recipients) and dropped from
- * the server as they arrive, so its parsed messages do not pile up. `check` attributes each
- * email to the one recording id it names, once the run is over and every recording is known.
+ * Emails at the SMTP server, kept as (the UUIDs in the text, the recipients, the Message-ID) and
+ * dropped from the server as they arrive, so its parsed messages do not pile up. `check`
+ * attributes each email to the one recording id it names, once the run is over and every
+ * recording is known.
  */
 export class EmailTally {
   received = 0;
-  private readonly emails: { ids: string[]; to: string[] }[] = [];
+  private readonly emails: { ids: string[]; to: string[]; messageId: string }[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly smtp: TestSmtpServer) {}
@@ -115,7 +116,7 @@ export class EmailTally {
   collect(): void {
     for (const m of this.smtp.messages) {
       this.received += 1;
-      this.emails.push({ ids: [...new Set(m.text.match(UUID_RE) ?? [])], to: m.to });
+      this.emails.push({ ids: [...new Set(m.text.match(UUID_RE) ?? [])], to: m.to, messageId: m.messageId });
     }
     this.smtp.clear();
   }
@@ -129,10 +130,13 @@ export class EmailTally {
   /**
    * `expected`: recording id -> its owner's address, for every recording to be notified once;
    * `known`: every recording id there is. An email naming not exactly one known recording is
-   * unattributable; one about a known recording not in `expected` is unexpected.
+   * unattributable; one about a known recording not in `expected` is unexpected. A second
+   * email with the same Message-ID is a resend (at least once: the sender crashed between the
+   * SMTP server's answer and its own record; mail clients show one message); one with another
+   * Message-ID is a duplicate notification.
    */
   check(expected: Map<string, string>, known: Set<string>) {
-    const perRecording = new Map<string, { count: number; to: Set<string> }>();
+    const perRecording = new Map<string, { count: number; to: Set<string>; messageIds: Set<string> }>();
     let unattributable = 0;
     for (const email of this.emails) {
       const ids = email.ids.filter((id) => known.has(id));
@@ -140,13 +144,15 @@ export class EmailTally {
         unattributable += 1;
         continue;
       }
-      const e = perRecording.get(ids[0]!) ?? { count: 0, to: new Set<string>() };
+      const e = perRecording.get(ids[0]!) ?? { count: 0, to: new Set<string>(), messageIds: new Set<string>() };
       e.count += 1;
+      e.messageIds.add(email.messageId);
       for (const to of email.to) e.to.add(to);
       perRecording.set(ids[0]!, e);
     }
     let missing = 0;
     let duplicated = 0;
+    let resent = 0;
     let wrongRecipient = 0;
     for (const [id, owner] of expected) {
       const e = perRecording.get(id);
@@ -154,11 +160,12 @@ export class EmailTally {
         missing += 1;
         continue;
       }
-      duplicated += e.count - 1;
+      duplicated += e.messageIds.size - 1;
+      resent += e.count - e.messageIds.size;
       if (!e.to.has(owner)) wrongRecipient += 1;
     }
     const unexpected = [...perRecording.entries()].filter(([id]) => !expected.has(id)).reduce((n, [, e]) => n + e.count, 0);
-    return { missing, duplicated, wrongRecipient, unexpected, unattributable };
+    return { missing, duplicated, resent, wrongRecipient, unexpected, unattributable };
   }
 }
 

@@ -110,13 +110,13 @@ async function main(): Promise<void> {
       await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM recordings WHERE id = ANY($1::uuid[]) AND status = 'notification_succeeded'", [stopped])
     ).rows[0]!.n;
 
-    const { missing, duplicated, wrongRecipient, unattributable } = emails.check(
+    const { missing, duplicated, resent, wrongRecipient, unattributable } = emails.check(
       new Map(stopped.map((id) => [id, ownerOf.get(id)!])),
       new Set(ownerOf.keys()),
     );
     const total = client.total;
     const failureCount = Object.values(failures).reduce((n, c) => n + c, 0);
-    const ok = notified === stopped.length && missing === 0 && duplicated === 0 && wrongRecipient === 0 && unattributable === 0 && failureCount === 0;
+    const ok = notified === stopped.length && missing === 0 && duplicated === 0 && resent === 0 && wrongRecipient === 0 && unattributable === 0 && failureCount === 0;
 
     console.log(
       `load bench: ${ROOMS} rooms x (start -> stop -> storage event) for ${SECONDS} s; one service process (node --import tsx src/main.ts), ` +
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     );
     line('recording statuses', statuses.map((r) => `${r.status} ${r.n}`).join(', '));
     line('notifications', notifications.map((r) => `${r.status} ${r.n} (retried ${r.retried})`).join(', '));
-    line('emails', `${emails.received} received; per stopped recording: missing ${missing}, duplicated ${duplicated}; wrong recipient ${wrongRecipient}; unattributable ${unattributable}`);
+    line('emails', `${emails.received} received; per stopped recording: missing ${missing}, duplicated ${duplicated}, resent ${resent}; wrong recipient ${wrongRecipient}; unattributable ${unattributable}`);
     line('LiveKit calls', ['StartRoomCompositeEgress', 'StopEgress', 'ListEgress'].map((m) => `${m} ${livekit.requestsFor(m).length}`).join(', '));
     line(
       'count check',
