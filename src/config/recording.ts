@@ -9,10 +9,16 @@ export const recordingConcern = concern(
     RECORDING_EXPIRATION_DAYS: envInt({ min: 1, max: 36500 }),
     RECORDING_APPLY_BUCKET_LIFECYCLE: envBool(false),
     RECORDING_ALLOW_PERMANENT: envBool(false),
+    RECORDING_EXPIRY_REMINDER_DAYS: envInt({ min: 1, max: 36500 }),
+    RECORDING_EXPIRY_SWEEP_INTERVAL_SECONDS: envInt({ min: 1, max: 86400 }),
   },
   (env, ctx) => {
     if (env.RECORDING_APPLY_BUCKET_LIFECYCLE && !env.RECORDING_EXPIRATION_DAYS) {
       issue(ctx, 'RECORDING_EXPIRATION_DAYS', 'required when RECORDING_APPLY_BUCKET_LIFECYCLE is true');
+    }
+    const reminderDays = env.RECORDING_EXPIRY_REMINDER_DAYS;
+    if (reminderDays !== undefined && env.RECORDING_EXPIRATION_DAYS !== undefined && reminderDays >= env.RECORDING_EXPIRATION_DAYS) {
+      issue(ctx, 'RECORDING_EXPIRY_REMINDER_DAYS', `must be less than RECORDING_EXPIRATION_DAYS (${env.RECORDING_EXPIRATION_DAYS})`);
     }
     return {
       /** Key prefix: `{outputFolder}/{recording id}.{ext}`. */
@@ -23,6 +29,10 @@ export const recordingConcern = concern(
       applyBucketLifecycle: env.RECORDING_APPLY_BUCKET_LIFECYCLE,
       /** Owners may make a recording permanent (`options.permanent`, PATCH `is_permanent`): it never expires. */
       allowPermanent: env.RECORDING_ALLOW_PERMANENT,
+      /** Owners are emailed this many days before expiry; unset: no reminder. */
+      expiryReminderDays: reminderDays,
+      /** How often the expiry sweep removes expired files and queues reminders (when anything expires). */
+      expirySweepIntervalMs: (env.RECORDING_EXPIRY_SWEEP_INTERVAL_SECONDS ?? 300) * 1000,
     };
   },
 );

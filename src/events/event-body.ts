@@ -12,8 +12,15 @@ export interface EventBodyDeps {
 
 /** A snapshot back into a Recording (the JSON of a statement's row: dates are strings). */
 export function reviveRecording(snapshot: RecordingSnapshot): Recording {
-  const r = snapshot as unknown as Recording & { createdAt: string; updatedAt: string };
-  return { ...r, createdAt: new Date(r.createdAt), updatedAt: new Date(r.updatedAt), files: (r.files ?? []) as RecordingFile[] };
+  const r = snapshot as unknown as Omit<Recording, 'createdAt' | 'updatedAt' | 'filesRemovedAt'> & { createdAt: string; updatedAt: string; filesRemovedAt?: string | null };
+  return {
+    ...r,
+    createdAt: new Date(r.createdAt),
+    updatedAt: new Date(r.updatedAt),
+    // Absent from snapshots queued before the expiry sweep existed.
+    filesRemovedAt: r.filesRemovedAt ? new Date(r.filesRemovedAt) : null,
+    files: (r.files ?? []) as RecordingFile[],
+  };
 }
 
 /**

@@ -104,6 +104,30 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly expiryFilesRemoved = new Counter({
+    name: 'recorder_expiry_files_removed_total',
+    help: 'Files (composites and tracks) the expiry sweep deleted from storage',
+    registers: [this.registry],
+  });
+
+  readonly expiryStorageErrors = new Counter({
+    name: 'recorder_expiry_storage_errors_total',
+    help: 'File deletions of the expiry sweep the storage refused or did not answer (retried)',
+    registers: [this.registry],
+  });
+
+  readonly recordingsExpired = new Counter({
+    name: 'recorder_recordings_expired_total',
+    help: 'Recordings whose files were all removed at expiry',
+    registers: [this.registry],
+  });
+
+  readonly expiryRemindersSent = new Counter({
+    name: 'recorder_expiry_reminders_sent_total',
+    help: 'Reminder emails sent to owners before their recording expires',
+    registers: [this.registry],
+  });
+
   /** Set by compose: rooms live and the people in them, read from the database at scrape time. */
   roomTotals: (() => Promise<{ live: number; participants: number }>) | undefined;
   private roomTotalsRead: Promise<{ live: number; participants: number } | null> | null = null;

@@ -47,6 +47,11 @@ export interface Recording {
   automatic: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * When the expiry sweep had removed every one of its files from storage; null while they are
+   * kept. Once set the recording stays expired whatever RECORDING_EXPIRATION_DAYS says later.
+   */
+  filesRemovedAt: Date | null;
   /** Its files, composite first then tracks in the order they started. */
   files: RecordingFile[];
 }

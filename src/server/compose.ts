@@ -11,7 +11,8 @@ import { JobRunner } from '../jobs/job-runner';
 import { childLogger } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { recordingSavedEmailJob } from '../notifications/recording-saved-job';
-import { createSmtpTransport } from '../notifications/smtp-transport';
+import { expiryReminderJob } from '../notifications/expiry-reminder-job';
+import { createSmtpTransport, type SmtpTransporter } from '../notifications/smtp-transport';
 import { RecordingPages } from '../pages/recording-page';
 import { JibriStatusWebhook } from '../recording/events/jibri-status';
 import { LivekitEventHandler } from '../recording/events/livekit-events';
@@ -22,8 +23,11 @@ import { Reconciler } from '../recording/reconciler/reconciler';
 import { RecordingFiles } from '../recording/recording-files';
 import { RecordingService } from '../recording/recording-service';
 import { RecordingPermanence } from '../recording/retention/permanence';
+import { expireFilesJob } from '../recording/retention/expire-files-job';
+import { EXPIRY_SWEEP_KIND, ExpirySweep } from '../recording/retention/expiry-sweep';
 import { retentionTagJob } from '../recording/retention/retention-tag-job';
 import { ShareLinkService } from '../recording/share-links';
+import { ExpiryStore } from '../recording/store/expiry-store';
 import { RecordingStore } from '../recording/store/recording-store';
 import { ShareLinkStore } from '../recording/store/share-link-store';
 import { RecordingFileStore } from '../recording/store/file-store';
@@ -44,10 +48,53 @@ import { readyEventJob } from '../events/ready-job';
 import { EventRoutes } from '../events/routes';
 import { recordingJson, serializerSettings } from '../api/recording-json';
 import { ensureRecordingLifecycle } from '../storage/bucket-lifecycle';
-import { createObjectStorage } from '../storage/object-storage';
+import { createObjectStorage, type ObjectStorage } from '../storage/object-storage';
 import { RetentionTagger } from '../storage/retention-tag';
 
 const log = childLogger('server');
+
+/**
+ * Expiry enforced, when RECORDING_EXPIRATION_DAYS is set: the sweep (a recurring task) queues
+ * the removal of expired files (with a storage) and the reminders before expiry (with
+ * RECORDING_EXPIRY_REMINDER_DAYS and an SMTP server); their jobs do the work.
+ */
+function composeExpiry(
+  config: AppConfig,
+  db: Database,
+  runner: JobRunner,
+  metrics: Metrics,
+  storage: ObjectStorage | undefined,
+  transport: SmtpTransporter | null,
+): void {
+  const { expirationDays, expiryReminderDays, outputFolder } = config.recording;
+  if (expiryReminderDays && (!expirationDays || !transport)) {
+    log.warn(`RECORDING_EXPIRY_REMINDER_DAYS is set but ${expirationDays ? 'no SMTP server is configured' : 'RECORDING_EXPIRATION_DAYS is not'}: no reminder will be sent`);
+  }
+  if (!expirationDays) return;
+  const store = new ExpiryStore(db.sql);
+  if (storage) {
+    runner.register(
+      expireFilesJob({
+        store,
+        storage,
+        settings: { outputFolder, expirationDays, storageTimeoutMs: storage.settings.timeoutMs },
+        onFileRemoved: () => metrics.expiryFilesRemoved.inc(),
+        onStorageError: () => metrics.expiryStorageErrors.inc(),
+        onExpired: () => metrics.recordingsExpired.inc(),
+      }),
+    );
+  }
+  const reminderDays = transport ? expiryReminderDays : undefined;
+  if (transport && reminderDays) runner.register(expiryReminderJob(config, store, transport, () => metrics.expiryRemindersSent.inc()));
+  if (!storage && !reminderDays) return;
+  const sweep = new ExpirySweep({ store, expirationDays, removesFiles: storage !== undefined, reminderDays, onQueued: () => runner.kick() });
+  runner.every({
+    kind: EXPIRY_SWEEP_KIND,
+    intervalMs: config.recording.expirySweepIntervalMs,
+    leaseMs: 5 * 60_000,
+    run: async () => void (await sweep.run()),
+  });
+}
 
 export interface Composed {
   api: ApiDeps;
@@ -146,6 +193,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
 
   const transport = createSmtpTransport(config.email);
   if (transport) runner.register(recordingSavedEmailJob(config, store, transport));
+  composeExpiry(config, db, runner, metrics, storage, transport);
   if (config.reconcile.intervalMs > 0) {
     const reconciler = new Reconciler({
       store,

@@ -22,6 +22,11 @@ export interface S3Recorder {
   lifecycle(): string | null;
   /** Answers `status` (an S3 error) to the requests `match` picks, until the returned function is called. */
   refuse(match: (r: Pick<StorageRequest, 'method' | 'path' | 'query'>) => boolean, status?: number): () => void;
+  /**
+   * Keeps the requests `match` picks waiting (recorded, not answered) until the returned
+   * function is called; then they go on as usual. A slow storage, to make concurrent work overlap.
+   */
+  hold(match: (r: Pick<StorageRequest, 'method' | 'path' | 'query'>) => boolean): () => void;
   /** The service's storage settings pointing at this recorder. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -45,6 +50,7 @@ export async function startS3Recorder(s3: TestS3, options: { lifecycle?: string 
   const requests: StorageRequest[] = [];
   let lifecycle = options.lifecycle ?? null;
   const refusals = new Set<{ match: (r: Pick<StorageRequest, 'method' | 'path' | 'query'>) => boolean; status: number }>();
+  const holds = new Set<{ match: (r: Pick<StorageRequest, 'method' | 'path' | 'query'>) => boolean; released: Promise<void> }>();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -67,30 +73,36 @@ export async function startS3Recorder(s3: TestS3, options: { lifecycle?: string 
         return writeHead(status, ...rest);
       }) as typeof res.writeHead;
 
-      for (const refusal of refusals) {
-        if (refusal.match(entry)) return s3Error(res, refusal.status, 'InternalError', 'refused by the test');
-      }
-      const isBucket = entry.path === `/${s3.bucket}` || entry.path === `/${s3.bucket}/`;
-      if (isBucket && 'lifecycle' in entry.query) {
-        if (entry.method === 'GET') {
-          if (lifecycle === null) return s3Error(res, 404, 'NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist');
-          return void res.writeHead(200, { 'Content-Type': 'application/xml' }).end(lifecycle);
-        }
-        if (entry.method === 'PUT') {
-          lifecycle = entry.body;
-          return void res.writeHead(200).end();
-        }
-        if (entry.method === 'DELETE') {
-          lifecycle = null;
-          return void res.writeHead(204).end();
-        }
-      }
-      if (!isBucket && 'tagging' in entry.query && entry.method === 'DELETE') {
-        return forward(req, res, { method: 'PUT', body: Buffer.from(EMPTY_TAGGING), okStatus: 204 });
-      }
-      forward(req, res, { method: entry.method, body });
+      const held = [...holds].find((h) => h.match(entry));
+      if (held) void held.released.then(() => answer(req, res, entry, body));
+      else answer(req, res, entry, body);
     });
   });
+
+  function answer(req: http.IncomingMessage, res: http.ServerResponse, entry: StorageRequest, body: Buffer): void {
+    for (const refusal of refusals) {
+      if (refusal.match(entry)) return s3Error(res, refusal.status, 'InternalError', 'refused by the test');
+    }
+    const isBucket = entry.path === `/${s3.bucket}` || entry.path === `/${s3.bucket}/`;
+    if (isBucket && 'lifecycle' in entry.query) {
+      if (entry.method === 'GET') {
+        if (lifecycle === null) return s3Error(res, 404, 'NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist');
+        return void res.writeHead(200, { 'Content-Type': 'application/xml' }).end(lifecycle);
+      }
+      if (entry.method === 'PUT') {
+        lifecycle = entry.body;
+        return void res.writeHead(200).end();
+      }
+      if (entry.method === 'DELETE') {
+        lifecycle = null;
+        return void res.writeHead(204).end();
+      }
+    }
+    if (!isBucket && 'tagging' in entry.query && entry.method === 'DELETE') {
+      return forward(req, res, { method: 'PUT', body: Buffer.from(EMPTY_TAGGING), okStatus: 204 });
+    }
+    forward(req, res, { method: entry.method, body });
+  }
 
   function forward(req: http.IncomingMessage, res: http.ServerResponse, how: { method: string; body: Buffer; okStatus?: number }): void {
     const headers: http.OutgoingHttpHeaders = { ...req.headers, host: `${s3.host}:${s3.port}`, 'content-length': String(how.body.length) };
@@ -120,6 +132,15 @@ export async function startS3Recorder(s3: TestS3, options: { lifecycle?: string 
       const refusal = { match, status };
       refusals.add(refusal);
       return () => void refusals.delete(refusal);
+    },
+    hold(match) {
+      let release!: () => void;
+      const hold = { match, released: new Promise<void>((resolve) => (release = resolve)) };
+      holds.add(hold);
+      return () => {
+        holds.delete(hold);
+        release();
+      };
     },
     env: {
       AWS_S3_ENDPOINT_URL: endpointUrl,

@@ -126,6 +126,7 @@ export const OPERATIONS: Operation[] = [
       401: err('No or invalid user token.'),
       403: err('RECORDING_ALLOW_PERMANENT is off.'),
       404: err('Unknown, or not the caller\'s.'),
+      409: err('Its files were already removed at expiry: it can no longer be made permanent.'),
       503: err('The object storage refused to take the files out of expiry; nothing changed.'),
     },
   },

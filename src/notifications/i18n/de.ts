@@ -18,4 +18,13 @@ export const de: EmailMessages = {
   support: 'Fragen? Schreiben Sie uns an {{email}}.',
   signature: 'Ihr {{brand}}-Team',
   footer: 'Sie erhalten diese E-Mail, weil Sie Eigentümer dieser Aufnahme sind.',
+  reminderSubject: 'Ihre Aufnahme von „{{room}}“ wird am {{date}} gelöscht',
+  reminderPreheader: 'Laden Sie sie rechtzeitig herunter, wenn Sie sie noch brauchen.',
+  reminderIntro: 'Die Aufnahme des Raums „{{room}}“ läuft am {{date}} um {{time}} ab. Dann werden ihre Dateien gelöscht, und sie kann nicht mehr angesehen oder heruntergeladen werden.',
+  reminderRecorded: 'Aufgenommen',
+  reminderExpires: 'Gelöscht am',
+  reminderMoment: '{{date}} um {{time}}',
+  reminderLinkLead: 'Sehen Sie sie sich bis dahin an oder laden Sie sie herunter:',
+  reminderButton: 'Aufnahme öffnen',
+  reminderKeep: 'Sie können diese Aufnahme behalten: Machen Sie sie vor diesem Datum dauerhaft, dann wird sie nicht gelöscht.',
 };

@@ -19,4 +19,13 @@ export const fr: EmailMessages = {
   support: 'Une question\u00a0? Écrivez-nous à {{email}}.',
   signature: 'L’équipe {{brand}}',
   footer: 'Vous recevez cet e-mail car vous êtes propriétaire de cet enregistrement.',
+  reminderSubject: 'Votre enregistrement de « {{room}} » sera supprimé le {{date}}',
+  reminderPreheader: 'Téléchargez-le à temps si vous en avez encore besoin.',
+  reminderIntro: 'L’enregistrement de la salle « {{room}} » expire le {{date}} à {{time}}. Ses fichiers seront alors supprimés et il ne pourra plus être regardé ni téléchargé.',
+  reminderRecorded: 'Enregistré le',
+  reminderExpires: 'Supprimé le',
+  reminderMoment: '{{date}} à {{time}}',
+  reminderLinkLead: 'Regardez-le ou téléchargez-le d’ici là\u00a0:',
+  reminderButton: 'Ouvrir l’enregistrement',
+  reminderKeep: 'Vous pouvez conserver cet enregistrement\u00a0: rendez-le permanent avant cette date et il ne sera pas supprimé.',
 };

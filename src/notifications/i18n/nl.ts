@@ -18,4 +18,13 @@ export const nl: EmailMessages = {
   support: 'Vragen? Mail ons via {{email}}.',
   signature: 'Het {{brand}}-team',
   footer: 'U ontvangt deze e-mail omdat u eigenaar bent van deze opname.',
+  reminderSubject: 'Uw opname van “{{room}}” wordt verwijderd op {{date}}',
+  reminderPreheader: 'Download de opname op tijd als u hem nog nodig hebt.',
+  reminderIntro: 'De opname van de ruimte “{{room}}” verloopt op {{date}} om {{time}}. De bestanden worden dan verwijderd en de opname kan niet meer worden bekeken of gedownload.',
+  reminderRecorded: 'Opgenomen',
+  reminderExpires: 'Verwijderd op',
+  reminderMoment: '{{date}} om {{time}}',
+  reminderLinkLead: 'Bekijk of download de opname vóór die tijd:',
+  reminderButton: 'Opname openen',
+  reminderKeep: 'U kunt deze opname bewaren: maak hem vóór die datum permanent, dan wordt hij niet verwijderd.',
 };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AuthUser } from '../../auth/user';
 import { childLogger } from '../../logging/logger';
 import type { RetentionTagger } from '../../storage/retention-tag';
-import { badRequest, forbidden, notFound, RecordingError } from '../errors';
+import { badRequest, conflict, forbidden, notFound, RecordingError } from '../errors';
 import type { Recording } from '../recording';
 import type { AccessRole } from '../status';
 import type { RecordingStore } from '../store/recording-store';
@@ -12,6 +12,9 @@ const log = childLogger('recordings');
 
 /** Body of PATCH /api/v1.0/recordings/{id}/. */
 export const permanenceBody = z.object({ is_permanent: z.boolean() }).strict();
+
+/** PATCH is_permanent true on a recording whose files the expiry sweep already removed. */
+export const FILES_REMOVED = 'The recording has expired and its files were removed; it can no longer be kept.';
 
 export const PERMANENCE_OFF = 'Permanent recordings are not enabled on this service (RECORDING_ALLOW_PERMANENT is off).';
 
@@ -37,6 +40,7 @@ export interface PermanenceDeps {
  * lock: once the answer is 200, no rule the project installs can delete them; when the storage
  * refuses, the answer is 503 and nothing changed. Making it non-permanent queues the job that
  * tags the files again (the recording is back under expiry at once: `expired_at` is computed).
+ * A recording whose files were removed at expiry cannot be made permanent any more (409).
  */
 export class RecordingPermanence {
   constructor(private readonly deps: PermanenceDeps) {}
@@ -54,6 +58,8 @@ export class RecordingPermanence {
     const { tagger, settings } = this.deps;
 
     const changed = await this.deps.store.setPermanent(recording.id, wanted, async (current) => {
+      // Under the row lock: the expiry sweep cannot be removing its files right now.
+      if (wanted && current.filesRemovedAt) throw conflict(FILES_REMOVED);
       if (!wanted || !tagger) return;
       try {
         await tagger.unmark(recordingObjectKeys(settings.outputFolder, current));

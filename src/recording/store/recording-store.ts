@@ -9,6 +9,7 @@ import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '.
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
 import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
 import { compositeFile } from '../object-key';
+import { EXPIRY_SQL } from './expiry-statements';
 import { SQL } from './statements';
 
 export interface NewRecording {
@@ -56,6 +57,8 @@ export interface MediaAccess {
   workerKind: WorkerKind;
   createdAt: Date;
   isPermanent: boolean;
+  /** Its files were removed at expiry (the sweep). */
+  filesRemovedAt: Date | null;
   /** One of the given users holds an owner/administrator access to it. */
   allowed: boolean;
   /** The share token given is one of its links, neither revoked nor expired. */
@@ -261,7 +264,8 @@ export class RecordingStore {
   /**
    * Makes the recording permanent or not, under its row lock. `beforeChange` runs first, with
    * the lock held (making it permanent removes the retention tag there): when it throws, nothing
-   * changes. A recording made non-permanent gets a retention-tag job in the same statement.
+   * changes. A recording made non-permanent gets a retention-tag job in the same statement; one
+   * made permanent has its pending expiry reminders cancelled in the same transaction.
    * Null when there is no such recording; unchanged (and `beforeChange` not called) when it
    * already is as asked.
    */
@@ -276,6 +280,8 @@ export class RecordingStore {
       if (current.isPermanent === isPermanent) return { recording: current, tagJobs: 0 };
       await beforeChange(current);
       const [row] = await tx.query<Recording & { tagJobs: number }>(SQL.setPermanent, [id, isPermanent, this.options.tagsObjects]);
+      // A permanent recording gets no reminder before expiry; the sweep queues it again if it is made non-permanent.
+      await tx.query(EXPIRY_SQL.remindersOnPermanence, [id, isPermanent]);
       const { tagJobs, ...recording } = row!;
       return { recording, tagJobs };
     });

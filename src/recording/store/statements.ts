@@ -18,7 +18,7 @@ const FILES_OF_R = `COALESCE((SELECT json_agg(json_build_object(
 /** A recording row under the alias `r`, with the field names of the Recording type. */
 export const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "workerKind", r.worker_id AS "workerId",
   r.worker_error AS "workerError", r.options, r.is_permanent AS "isPermanent", r.automatic,
-  r.created_at AS "createdAt", r.updated_at AS "updatedAt", ${FILES_OF_R} AS files`;
+  r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.files_removed_at AS "filesRemovedAt", ${FILES_OF_R} AS files`;
 
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
 
@@ -28,6 +28,7 @@ const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "us
  * token hash): `$2` the callers' subs, `$3` a share link's token hash or NULL.
  */
 const MEDIA_ACCESS_COLUMNS = `r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent", r.room,
+  r.files_removed_at AS "filesRemovedAt",
   EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed,
   ($3::bytea IS NOT NULL AND EXISTS (
     SELECT 1 FROM share_links s

@@ -1,0 +1,79 @@
+import type { AppConfig } from '../config/config';
+import type { Job, JobHandler, JobOutcome } from '../jobs/job';
+import { scrubError } from '../jobs/retry';
+import { childLogger } from '../logging/logger';
+import { expiredAt } from '../recording/expiry';
+import { DOWNLOADABLE_STATUSES } from '../recording/status';
+import type { ExpiryStore, ReminderContext } from '../recording/store/expiry-store';
+import { EMAIL_EXPIRY_REMINDER_KIND } from '../recording/store/expiry-statements';
+import { renderExpiryReminderEmail } from './expiry-reminder-email';
+import type { SmtpTransporter } from './smtp-transport';
+
+const log = childLogger('notifications');
+
+type Payload = { accessId: string };
+
+/** Why a reminder is not sent after all, read when it is about to be; null when it must be sent. */
+function staleReason(ctx: ReminderContext | null, expiresAt: Date | null, now: Date): string | null {
+  if (!ctx?.email) return 'the recording or its owner is gone';
+  if (ctx.isPermanent) return 'the recording was made permanent';
+  if (!DOWNLOADABLE_STATUSES.includes(ctx.status)) return `the recording is ${ctx.status}`;
+  if (!expiresAt) return 'the recording no longer expires';
+  if (ctx.filesRemovedAt || expiresAt.getTime() <= now.getTime()) return 'the recording has already expired';
+  return null;
+}
+
+/**
+ * The reminder before expiry to one owner, queued by the expiry sweep (one per access, by its
+ * key). What it says is read when it is sent: a recording made permanent (or deleted, or
+ * expired) since it was queued gets none. It goes through the same SMTP path and retries as the
+ * "recording saved" email, with the job's id as Message-ID, and it has no part in that
+ * email's bookkeeping (`notification_succeeded` counts the saved emails only).
+ */
+export function expiryReminderJob(config: AppConfig, store: ExpiryStore, transport: SmtpTransporter, onSent?: () => void): JobHandler<Payload> {
+  const { email } = config;
+  const messageHost = /@([A-Za-z0-9.-]+)/.exec(email.from)?.[1] ?? 'localhost';
+  return {
+    kind: EMAIL_EXPIRY_REMINDER_KIND,
+    leaseMs: email.timeoutMs * 4 + 30_000,
+    retry: { maxAttempts: email.maxAttempts, baseMs: email.retryBaseMs, maxMs: email.retryMaxMs },
+
+    async run(job: Job<Payload>): Promise<JobOutcome> {
+      const recordingId = job.recordingId!;
+      const ctx = await store.reminderContext(recordingId, job.payload.accessId);
+      const expiresAt = ctx && expiredAt(ctx, config.recording.expirationDays);
+      const stale = staleReason(ctx, expiresAt, new Date());
+      if (stale || !ctx?.email || !expiresAt) return { status: 'cancelled', reason: stale ?? 'nothing to remind' };
+      const content = renderExpiryReminderEmail(
+        {
+          locale: ctx.locale,
+          timezone: ctx.zoneinfo,
+          recipientName: ctx.name,
+          room: ctx.room,
+          recordedAt: ctx.createdAt,
+          expiresAt,
+          url: `${config.downloads.baseUrl}/${recordingId}`,
+          canKeep: config.recording.allowPermanent,
+          brandName: email.brandName,
+          supportEmail: email.supportEmail ?? null,
+        },
+        { locale: email.defaultLocale, timezone: email.defaultTimezone },
+      );
+      try {
+        await transport.sendMail({
+          from: email.from,
+          to: ctx.email,
+          subject: content.subject,
+          text: content.text,
+          html: content.html,
+          messageId: `<${job.id}@recordings.${messageHost}>`,
+        });
+      } catch (err) {
+        return { status: 'retry', error: scrubError(err) };
+      }
+      onSent?.();
+      log.info({ jobId: job.id, recordingId }, 'expiry reminder sent');
+      return { status: 'done' };
+    },
+  };
+}
