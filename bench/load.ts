@@ -14,26 +14,15 @@ import { Client } from 'pg';
 import { startFakeLivekit } from '../test/helpers/livekit-env';
 import { minioFixture } from '../test/helpers/flow';
 import { createTestDatabase } from '../test/helpers/pg';
-import { tokenFor, TEST_JWT_SECRET, TEST_STORAGE_TOKEN } from '../test/helpers/service';
+import { tokenFor, TEST_STORAGE_TOKEN } from '../test/helpers/service';
 import { serviceProcess } from '../test/helpers/service-process';
 import { startSmtpServer } from '../test/helpers/smtp';
+import { drainJobs, EmailTally, FIXTURE_ID, line, loadServiceEnv, sleep, TimedClient } from './load-common';
 
-process.env.TEST_PG_ADMIN_URL ??= 'postgres://rec_test:rec_test@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.argv[2] ?? 60);
 const ROOMS = Number(process.argv[3] ?? 50);
-const REQUEST_TIMEOUT_MS = 15_000;
 const DRAIN_TIMEOUT_MS = 180_000;
-const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-const FIXTURE_ID = '3f2b8c1e-7d4a-4c0b-9a55-2e1f6b7c9d10';
-
-type Endpoint = 'start' | 'stop' | 'storage-hook';
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const ENDPOINTS = ['start', 'stop', 'storage-hook'] as const;
 
 async function main(): Promise<void> {
   if (!(SECONDS > 0) || !(ROOMS > 0)) throw new Error('usage: npx tsx bench/load.ts [seconds>0] [rooms>0]');
@@ -43,17 +32,12 @@ async function main(): Promise<void> {
   const svc = await serviceProcess({
     ...livekitEnv,
     ...smtp.env,
+    ...loadServiceEnv(),
     DATABASE_URL: db.url,
-    AUTH_JWT_SECRET: TEST_JWT_SECRET,
-    RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN,
     // Egress uploads go nowhere here: the bench posts the storage events itself.
     AWS_S3_ENDPOINT_URL: 'http://127.0.0.1:9',
     AWS_STORAGE_BUCKET_NAME: 'meet-media-storage',
     WORKER_TIMEOUT_MS: '5000',
-    EMAIL_POLL_INTERVAL_MS: '200',
-    RECORDING_DOWNLOAD_BASE_URL: 'http://media.bench/recordings',
-    WEBHOOK_RATE_LIMIT_PER_MINUTE: '0',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   }, {
     // BENCH_CPU_PROF_DIR=/some/dir writes a V8 CPU profile of the service when it shuts down.
     nodeArgs: process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [],
@@ -63,53 +47,14 @@ async function main(): Promise<void> {
     await svc.start();
     await pg.connect();
 
-    // Emails are tallied per recording id as they arrive and then dropped, so memory stays flat.
-    const emailsPerRecording = new Map<string, number>();
+    const emails = new EmailTally(smtp);
+    emails.start();
     const ownerOf = new Map<string, string>();
-    let wrongRecipient = 0;
-    let unknownEmails = 0;
-    let emailsReceived = 0;
-    const tallyEmails = () => {
-      for (const m of smtp.messages) {
-        emailsReceived += 1;
-        const ids = [...new Set(m.text.match(UUID_RE) ?? [])].filter((id) => ownerOf.has(id));
-        if (ids.length !== 1) {
-          unknownEmails += 1;
-          continue;
-        }
-        const id = ids[0]!;
-        emailsPerRecording.set(id, (emailsPerRecording.get(id) ?? 0) + 1);
-        if (!m.to.includes(ownerOf.get(id)!)) wrongRecipient += 1;
-      }
-      smtp.clear();
-    };
-    const tally = setInterval(tallyEmails, 500);
-
     const fixture = JSON.stringify(minioFixture('put-recording.json'));
-    const latencies: Record<Endpoint, number[]> = { start: [], stop: [], 'storage-hook': [] };
+    const client = new TimedClient(svc.url, ENDPOINTS);
+    const call = client.post.bind(client);
     const failures: Record<string, number> = {};
     const stopped: string[] = [];
-    const base = svc.url;
-
-    const call = async (endpoint: Endpoint, path: string, token: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> => {
-      const t0 = performance.now();
-      let status = 0;
-      let json: Record<string, unknown> = {};
-      try {
-        const res = await fetch(`${base}${path}`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-          body,
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        });
-        status = res.status;
-        json = (await res.json()) as Record<string, unknown>;
-      } catch (err) {
-        json = { error: err instanceof Error ? err.message : String(err) };
-      }
-      latencies[endpoint].push(performance.now() - t0);
-      return { status, json };
-    };
     const failed = (what: string) => {
       failures[what] = (failures[what] ?? 0) + 1;
     };
@@ -148,22 +93,10 @@ async function main(): Promise<void> {
     const loadSeconds = (performance.now() - began) / 1000;
 
     // Drain: wait until every stopped recording is notification_succeeded (or the outbox gives up).
-    const drainBegan = performance.now();
-    const queuedAtEnd = (await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM jobs WHERE kind = 'email.recording-saved' AND status = 'pending'")).rows[0]!.n;
-    let pending = queuedAtEnd;
-    for (;;) {
-      const { rows } = await pg.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM jobs WHERE kind = 'email.recording-saved' AND status = 'pending'",
-      );
-      pending = rows[0]!.n;
-      if (pending === 0 || performance.now() - drainBegan > DRAIN_TIMEOUT_MS) break;
-      await sleep(100);
-    }
-    const drainSeconds = (performance.now() - drainBegan) / 1000;
+    const drain = await drainJobs(pg, ['email.recording-saved'], DRAIN_TIMEOUT_MS);
     // The last email may still be in the SMTP server's parser when its row turns `sent`.
     await sleep(300);
-    clearInterval(tally);
-    tallyEmails();
+    emails.stop();
 
     const statuses = (
       await pg.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM recordings GROUP BY status ORDER BY status')
@@ -177,34 +110,29 @@ async function main(): Promise<void> {
       await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM recordings WHERE id = ANY($1::uuid[]) AND status = 'notification_succeeded'", [stopped])
     ).rows[0]!.n;
 
-    const missing = stopped.filter((id) => !emailsPerRecording.has(id)).length;
-    const duplicated = [...emailsPerRecording.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
-    const total = Object.values(latencies).reduce((n, l) => n + l.length, 0);
+    const { missing, duplicated, resent, wrongRecipient, unattributable } = emails.check(
+      new Map(stopped.map((id) => [id, ownerOf.get(id)!])),
+      new Set(ownerOf.keys()),
+    );
+    const total = client.total;
     const failureCount = Object.values(failures).reduce((n, c) => n + c, 0);
-    const ok = notified === stopped.length && missing === 0 && duplicated === 0 && wrongRecipient === 0 && unknownEmails === 0 && failureCount === 0;
+    const ok = notified === stopped.length && missing === 0 && duplicated === 0 && resent === 0 && wrongRecipient === 0 && unattributable === 0 && failureCount === 0;
 
-    const line = (label: string, text: string) => console.log(`  ${label.padEnd(20)}${text}`);
     console.log(
       `load bench: ${ROOMS} rooms x (start -> stop -> storage event) for ${SECONDS} s; one service process (node --import tsx src/main.ts), ` +
         `PostgreSQL 15, fake LiveKit, real SMTP; ${os.cpus().length} cores, loopback`,
     );
     line('requests', `${total} in ${loadSeconds.toFixed(1)} s = ${(total / loadSeconds).toFixed(0)} requests/s; ${stopped.length} recordings started and stopped (${(stopped.length / loadSeconds).toFixed(1)}/s)`);
-    for (const endpoint of Object.keys(latencies) as Endpoint[]) {
-      const sorted = [...latencies[endpoint]].sort((a, b) => a - b);
-      line(
-        endpoint,
-        `n ${String(sorted.length).padStart(6)}   p50 ${percentile(sorted, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(sorted, 99).toFixed(1).padStart(6)} ms   max ${(sorted[sorted.length - 1] ?? NaN).toFixed(1).padStart(7)} ms`,
-      );
-    }
+    client.printLatencies();
     line('failed requests', failureCount === 0 ? '0' : JSON.stringify(failures));
     line(
       'outbox',
-      `${queuedAtEnd} emails still queued when the load ended, drained ${drainSeconds.toFixed(1)} s later (${pending} left); ` +
-        `${(emailsReceived / (loadSeconds + drainSeconds)).toFixed(1)} emails/s over the whole run`,
+      `${drain.atStart} emails still queued when the load ended, drained ${drain.seconds.toFixed(1)} s later (${drain.left} left); ` +
+        `${(emails.received / (loadSeconds + drain.seconds)).toFixed(1)} emails/s over the whole run`,
     );
     line('recording statuses', statuses.map((r) => `${r.status} ${r.n}`).join(', '));
     line('notifications', notifications.map((r) => `${r.status} ${r.n} (retried ${r.retried})`).join(', '));
-    line('emails', `${emailsReceived} received; per stopped recording: missing ${missing}, duplicated ${duplicated}; wrong recipient ${wrongRecipient}; unattributable ${unknownEmails}`);
+    line('emails', `${emails.received} received; per stopped recording: missing ${missing}, duplicated ${duplicated}, resent ${resent}; wrong recipient ${wrongRecipient}; unattributable ${unattributable}`);
     line('LiveKit calls', ['StartRoomCompositeEgress', 'StopEgress', 'ListEgress'].map((m) => `${m} ${livekit.requestsFor(m).length}`).join(', '));
     line(
       'count check',

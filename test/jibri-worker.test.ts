@@ -459,6 +459,70 @@ describe('JibriWorker pool state shared through the database', () => {
     expect(started(jibri!)).toHaveLength(1);
   });
 
+  it.each(['stop', 'inspect'] as const)(
+    'a %s of an ended recording does not take the session a later start began between its look at the pool and its probe',
+    async (call) => {
+      const [jibri] = await startFakes(1);
+      const processA = makeWorker([jibri!]);
+      const processB = makeWorker([jibri!]);
+      const old = await processA.start(request());
+      jibri!.finishOnItsOwn(); // nobody was told: the old recording still holds the reservation
+      // B's start is answered slowly, so it confirms only after A's probe answered.
+      jibri!.setStartAnswerDelay(300);
+      const later = request();
+      let laterStart: Promise<string> | undefined;
+      // A's probe is answered only once B's start took the instance (B's own probe answers at once).
+      jibri!.beforeHealthAnswer = async () => {
+        jibri!.beforeHealthAnswer = null;
+        laterStart = processB.start(later);
+        await eventually(() => (jibri!.session as { sessionId?: string } | null)?.sessionId === later.recordingId);
+      };
+
+      if (call === 'stop') await expect(processA.stop(old)).resolves.toBe('stopped');
+      else await expect(processA.inspect(old)).resolves.toEqual({ state: 'ended', outcome: 'complete' });
+      const current = await laterStart!;
+
+      expect(jibri!.requestsTo('stopService')).toHaveLength(0);
+      expect(jibri!.busyStatus).toBe('BUSY');
+      expect((jibri!.session as { sessionId: string }).sessionId).toBe(later.recordingId);
+      await expect(processA.inspect(current)).resolves.toEqual({ state: 'active' });
+      expect((await processA.poolStatus())[0]!.reservedFor).toBe(later.recordingId);
+    },
+  );
+
+  it('finds the session of a start whose process died after startService, also once its reservation lapsed', async () => {
+    const jibris = await startFakes(2);
+    const crashed = makeWorker(jibris);
+    const req = request();
+    // What the dying process did: reserve, then startService, and no confirmation.
+    const instance = crashed.pool.instance(jibris[0]!.url)!;
+    expect(await crashed.pool.tryReserve(instance.key, req.recordingId, crashed.startDeadlineMs)).toBe(true);
+    await instance.client.startService({
+      sessionId: req.recordingId,
+      callParams: { callUrlInfo: { baseUrl: JITSI, callName: req.room } },
+      sinkType: 'file',
+      callLoginParams: XMPP,
+    });
+    // The reconciler looks after the start's lease, which outlasts the reservation's.
+    await database.dataSource.query(`UPDATE jibri_instances SET lease_until = now() - interval '1 second' WHERE key = $1`, [instance.key]);
+    const other = makeWorker(jibris);
+    expect((await other.poolStatus()).find((v) => v.key === instance.key)!.reservedFor).toBeNull();
+
+    const found = await other.findByRecording(req);
+    expect(found).not.toBeNull();
+    expect(parseWorkerId(found!)).toEqual({ instanceKey: instance.key, recordingId: req.recordingId });
+    await expect(other.findByRecording(request())).resolves.toBeNull();
+    // Found, it can be stopped (the reconciler does so for a start it failed).
+    await expect(other.stop(found!)).resolves.toBe('stopped');
+    expect(jibris[0]!.busyStatus).toBe('IDLE');
+
+    // Once the instance is idle again, or another recording reserved it, the lapsed one names nothing.
+    await expect(other.findByRecording(req)).resolves.toBeNull();
+    const next = await other.start(request());
+    expect(parseWorkerId(next)!.instanceKey).toBeDefined();
+    await expect(other.findByRecording(req)).resolves.toBeNull();
+  });
+
   it('makes the rows again when someone emptied the pool table', async () => {
     const jibris = await startFakes(2);
     const worker = makeWorker(jibris);

@@ -18,6 +18,7 @@ export const serverConcern = concern(
     LOG_LEVEL: logLevel,
     TRUST_PROXY: envTrustProxy(),
     DATABASE_URL: envString(),
+    DATABASE_POOL_SIZE: envInt({ min: 1, max: 100 }),
     DATA_DIR: envString(),
     PUBLIC_URL: envUrl(),
     WEBHOOK_RATE_LIMIT_PER_MINUTE: envInt({ min: 0, max: 1000000 }),
@@ -32,6 +33,11 @@ export const serverConcern = concern(
       trustProxy: env.TRUST_PROXY,
       /** Unset: the embedded PostgreSQL (PGlite) under dataDir. */
       databaseUrl: env.DATABASE_URL,
+      /**
+       * Most PostgreSQL connections this process holds (its one pool: requests, jobs,
+       * migrations); N instances hold at most N times this. The embedded database uses 1.
+       */
+      databasePoolSize: env.DATABASE_POOL_SIZE ?? 10,
       dataDir: env.DATA_DIR ?? './data',
       /** The service's public base URL, as browsers reach it (through nginx). */
       publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,

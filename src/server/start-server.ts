@@ -28,7 +28,7 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
     dbUrl = embedded.url;
   }
   // PGlite serves one session: its pool holds one connection.
-  const db = await openDatabase({ url: dbUrl, poolSize: embedded ? 1 : 10 });
+  const db = await openDatabase({ url: dbUrl, poolSize: embedded ? 1 : config.server.databasePoolSize });
   const applied = await runMigrations(db.dataSource, { lock: !embedded });
   if (applied.length) log.info({ migrations: applied }, 'database migrations applied');
 

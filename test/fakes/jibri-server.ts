@@ -40,6 +40,11 @@ export class FakeJibri {
   healthStatus: HealthStatus = 'HEALTHY';
   /** The startService body of the running session. */
   session: Record<string, unknown> | null = null;
+  /**
+   * Runs before each health answer, which waits for it and then reports the state as it is
+   * (e.g. a start made meanwhile by another client). Unset: answer at once.
+   */
+  beforeHealthAnswer: (() => Promise<void> | void) | null = null;
 
   private server: http.Server;
   private port = 0;
@@ -48,6 +53,7 @@ export class FakeJibri {
   private failing = new Set<JibriEndpointName>();
   private held: http.ServerResponse[] = [];
   private healthDelayMs = 0;
+  private startAnswerDelayMs = 0;
   private takenAfterHealth = false;
 
   private constructor(options: FakeJibriOptions) {
@@ -98,6 +104,11 @@ export class FakeJibri {
   /** Health answers wait this long (a slow instance). */
   setHealthDelay(ms: number): void {
     this.healthDelayMs = ms;
+  }
+
+  /** startService takes the session at once but answers this much later (a slow answer). */
+  setStartAnswerDelay(ms: number): void {
+    this.startAnswerDelayMs = ms;
   }
 
   /**
@@ -214,21 +225,27 @@ export class FakeJibri {
     }
     if (this.failing.has(name)) return answer(500);
 
-    if (name === 'health') {
-      const status = { busyStatus: this.busyStatus, health: { healthStatus: this.healthStatus, details: {} } };
-      if (this.takenAfterHealth) {
-        this.takenAfterHealth = false;
-        this.takeByOther();
-      }
-      if (this.healthDelayMs > 0) {
-        setTimeout(() => answer(200, { status }), this.healthDelayMs);
-        return;
-      }
-      return answer(200, { status });
+    if (name === 'health' && this.beforeHealthAnswer) {
+      void Promise.resolve(this.beforeHealthAnswer()).then(() => this.health(answer));
+      return;
     }
+    if (name === 'health') return this.health(answer);
     if (name === 'startService') return this.startService(body, answer);
     this.endSession();
     return answer(200);
+  }
+
+  private health(answer: (status: number, payload?: unknown) => void): void {
+    const status = { busyStatus: this.busyStatus, health: { healthStatus: this.healthStatus, details: {} } };
+    if (this.takenAfterHealth) {
+      this.takenAfterHealth = false;
+      this.takeByOther();
+    }
+    if (this.healthDelayMs > 0) {
+      setTimeout(() => answer(200, { status }), this.healthDelayMs);
+      return;
+    }
+    answer(200, { status });
   }
 
   /** Checked and switched in one synchronous step: the atomic "one session at a time". */
@@ -240,7 +257,8 @@ export class FakeJibri {
     if (typeof params.sessionId !== 'string') return answer(500);
     this.busyStatus = 'BUSY';
     this.session = params;
-    answer(200);
+    if (this.startAnswerDelayMs > 0) setTimeout(() => answer(200), this.startAnswerDelayMs);
+    else answer(200);
   }
 
   private endSession(): void {

@@ -8,9 +8,10 @@ import { freePort } from './ports';
 
 /**
  * Runs the project's own nginx/recordings.conf in a real nginx. Only the two upstream
- * addresses, the listen line (port, and `ssl` with a certificate when asked) and the access
- * log's file are replaced; everything else, the log format included, is the file operators
- * deploy.
+ * addresses (the service's may become several `server` entries, as an operator running
+ * several instances writes them), the listen line (port, and `ssl` with a certificate when
+ * asked) and the access log's file are replaced; everything else, the log format included,
+ * is the file operators deploy.
  * nginx runs in the foreground as a single process (`daemon off; master_process off;`), a
  * child of the test process, so stopping it is one signal to one pid.
  */
@@ -37,8 +38,11 @@ export interface NginxTls {
 }
 
 export interface StartNginxOptions {
-  /** Base URL of the service, e.g. `http://127.0.0.1:40001` (only host:port is used). */
-  serviceUrl: string;
+  /**
+   * Base URL of the service, e.g. `http://127.0.0.1:40001` (only host:port is used); several
+   * (instances on one database) become one `server` entry each, which nginx takes round-robin.
+   */
+  serviceUrl: string | readonly string[];
   /** Base URL of the storage, e.g. `http://127.0.0.1:40002` (only host:port is used). */
   storageUrl: string;
   /** Listen with `ssl` and this certificate, so `$scheme` is https. */
@@ -66,17 +70,21 @@ function replaceOnce(text: string, pattern: RegExp, replacement: string, what: s
 
 /** The project config with the test's addresses; exported so a test can check what changed. */
 export function projectConfigFor(opts: {
-  serviceAddress: string;
+  /** host:port, or several: one `server` entry each, on the project file's one line. */
+  serviceAddress: string | readonly string[];
   storageAddress: string;
   listenPort: number;
   accessLogPath: string;
   tls?: NginxTls;
 }): string {
   let conf = readFileSync(PROJECT_NGINX_CONF, 'utf8');
+  const services = typeof opts.serviceAddress === 'string' ? [opts.serviceAddress] : opts.serviceAddress;
+  if (services.length === 0) throw new Error('nginx harness: at least one service address');
+  // The first address replaces the file's; the others follow on the same line (line numbers stay).
   conf = replaceOnce(
     conf,
     /(upstream\s+recordings_service\s*\{[^}]*?\bserver\s+)[^\s;]+/,
-    `$1${opts.serviceAddress}`,
+    `$1${services.join('; server ')}`,
     'recordings_service server',
   );
   conf = replaceOnce(
@@ -149,7 +157,7 @@ async function startOnce(opts: StartNginxOptions, bin: string): Promise<TestNgin
   await writeFile(
     includePath,
     projectConfigFor({
-      serviceAddress: hostPort(opts.serviceUrl),
+      serviceAddress: typeof opts.serviceUrl === 'string' ? hostPort(opts.serviceUrl) : opts.serviceUrl.map(hostPort),
       storageAddress: hostPort(opts.storageUrl),
       listenPort: port,
       accessLogPath: join(dir, 'access.log'),

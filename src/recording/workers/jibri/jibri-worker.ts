@@ -122,6 +122,8 @@ export class JibriWorker implements WorkerService {
     const { report, row } = await this.pool.probe(instance, seen).catch((err: unknown) => {
       throw asWorkerError(err);
     });
+    // A start may have taken the instance between that look and the answer: BUSY is then its session.
+    if (movedOn(row, recordingId)) return 'stopped';
     if (report.busyStatus === 'BUSY' && !busyWithOther(row ?? seen, recordingId)) {
       try {
         await instance.client.stopService();
@@ -147,6 +149,7 @@ export class JibriWorker implements WorkerService {
     } catch {
       return { state: 'unknown' };
     }
+    if (movedOn(row, recordingId)) return { state: 'ended', outcome: 'complete' }; // taken since (see stop)
     if (report.busyStatus === 'BUSY' && !busyWithOther(row ?? seen, recordingId)) return { state: 'active' };
     return { state: 'ended', outcome: 'complete' };
   }
@@ -155,14 +158,16 @@ export class JibriWorker implements WorkerService {
    * Jibri's HTTP API does not tell which session an instance runs. So only an instance that the
    * shared pool holds reserved for the recording (or whose status webhook named the session)
    * and that is still busy is reported, whichever service process started it; a start made by
-   * a client outside this database is not found.
+   * a client outside this database is not found. A reservation whose start never confirmed (its
+   * process died) counts while no other has been made since: the reconciler looks only after
+   * the start's lease, when that reservation has lapsed, and Jibri may have started.
    */
   async findByRecording(request: StartRequest): Promise<string | null> {
     this.ensureConfigured();
     const view = await this.pool.view();
     const candidates = this.pool.instances.filter((i) => {
       const row = view.get(i.key);
-      return row?.reservedFor === request.recordingId || row?.sessionId === request.recordingId;
+      return row?.reservedFor === request.recordingId || row?.sessionId === request.recordingId || row?.lastReservedFor === request.recordingId;
     });
     for (const instance of candidates) {
       const seen = view.get(instance.key) ?? null;

@@ -20,6 +20,8 @@ export interface PoolRow {
   reachable: boolean | null;
   /** The recording the instance is reserved for; null also when an unconfirmed reservation's lease ran out. */
   reservedFor: string | null;
+  /** The latest reservation's recording, also once its lease ran out; null once it was ended (stop, idle report). */
+  lastReservedFor: string | null;
   /** Counts reservations: tells a probe whether the reservation it saw is still the current one. */
   reservationSeq: string;
   /** startService answered (or timed out): a later report showing the instance not busy ends the reservation. */
@@ -40,7 +42,7 @@ const OUT_OF_POOL = (busy: string, health: string) => `(${busy} IS NOT DISTINCT 
 
 const COLUMNS = `t.key, t.busy_status AS "busyStatus", t.health_status AS "healthStatus", t.reported_at AS "reportedAt",
   t.session_id AS "sessionId", t.reachable,
-  CASE WHEN ${LIVE_RESERVATION} THEN t.reserved_for END AS "reservedFor",
+  CASE WHEN ${LIVE_RESERVATION} THEN t.reserved_for END AS "reservedFor", t.reserved_for AS "lastReservedFor",
   t.reservation_seq::text AS "reservationSeq", (t.confirmed_at IS NOT NULL) AS confirmed`;
 
 /** The columns of a change: the new row, whether the old one was in the pool, the reservation ended. */
