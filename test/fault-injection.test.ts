@@ -600,7 +600,7 @@ it('database restarts mid-load: 503 with a clear detail during the outage, never
 
       // Starts cut by the outage leave `initiated` recordings (some with an egress) and stops
       // leave egresses ended under an `active` row: the reconciler must settle them all.
-      await eventually(async () => (await lostRecordings(dbUrl!, 'fi5-')).length === 0, 20_000, 'reconciler settles the outage');
+      await eventually(async () => (await lostRecordings(dbUrl!, 'fi5-')).length === 0, 45_000, 'reconciler settles the outage');
       const fixed = await corrections(svc);
       for (const room of rooms) {
         const res = await stopRecording(svc, user, room);
@@ -614,7 +614,7 @@ it('database restarts mid-load: 503 with a clear detail during the outage, never
       );
     },
   );
-});
+}, 120_000);
 
 it('a start slower than the reconciler grace: never failed in flight, one egress, the room not recorded twice', async () => {
   let db: TestDatabase | undefined;
