@@ -132,7 +132,7 @@ async function round(smtp: TestSmtpServer, s3: TestS3, webhooks: boolean): Promi
 
 async function main(): Promise<void> {
   const smtp = await startSmtpServer();
-  const s3 = await startS3Server();
+  const s3 = await startS3Server({ bucket: 'meet-media-storage' });
   const rounds: Round[] = [];
   try {
     // Off, on, on, off, ...: neither mode always runs first (the first round of a run is the slowest).
