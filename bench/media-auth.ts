@@ -1,17 +1,21 @@
 /**
  * bench/media-auth: nginx's auth_request decisions per second, side by side with an empty
  * Express 5 route in the same run (both in their own process, loaded by autocannon from this
- * one). Scenarios: a 200 with a bearer JWT, a 200 with a download-link token, refusals (403 for
- * a user without access, 401 without credentials). Prints req/s, p50/p99 and each ratio to the
- * empty route (aim: ≥ 50% for the authorised decisions). Needs PostgreSQL (scripts/test.sh sets
- * it up): TEST_PG_ADMIN_URL or the default below.
- *   npx tsx bench/media-auth.ts [seconds per scenario] [--cpu-prof]
+ * one). Scenarios: a 200 with a bearer JWT, with a download-link token and with a share-link
+ * token, refusals (403 for a user without access, 401 without credentials). Prints req/s,
+ * p50/p99 and each ratio to the empty route (aim: ≥ 50% for the authorised decisions). Needs
+ * PostgreSQL (scripts/test.sh sets it up): TEST_PG_ADMIN_URL or the default below.
+ *   npx tsx bench/media-auth.ts [seconds per scenario] [--cpu-prof] [--only <words>]
+ * `--cpu-prof` writes the service's CPU profile to bench/profiles/ (read it with
+ * bench/profile-summary.ts); `--only share` runs the empty route and the scenarios whose name
+ * contains "share", so that a profile holds one kind of decision.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { deriveDownloadTokenSecret, signDownloadToken } from '../src/downloads/download-token';
+import { newShareToken, shareTokenHash } from '../src/recording/share-token';
 import { createTestDatabase } from '../test/helpers/pg';
 import { freePort } from '../test/helpers/ports';
 import { tokenFor, TEST_JWT_SECRET, TEST_STORAGE_TOKEN } from '../test/helpers/service';
@@ -20,6 +24,7 @@ import { killAllServiceProcesses, serviceProcess } from '../test/helpers/service
 process.env.TEST_PG_ADMIN_URL ??= 'postgres://rec_test:rec_test@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 8);
 const CPU_PROF = process.argv.includes('--cpu-prof');
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const CONNECTIONS = 16;
 const ROOT = resolve(__dirname, '..');
 
@@ -75,6 +80,11 @@ async function main(): Promise<void> {
     await pg.connect();
     await pg.query(`INSERT INTO recordings (id, room, mode, status, worker_kind) VALUES ($1, 'bench', 'screen_recording', 'notification_succeeded', 'livekit-video')`, [id]);
     await pg.query(`INSERT INTO recording_accesses (id, recording_id, user_sub, role) VALUES (gen_random_uuid(), $1, 'bench-owner', 'owner')`, [id]);
+    const share = newShareToken();
+    await pg.query(
+      `INSERT INTO share_links (id, recording_id, token_hash, created_by, expires_at) VALUES (gen_random_uuid(), $1, $2, 'bench-owner', now() + interval '1 day')`,
+      [id, shareTokenHash(share)],
+    );
     await pg.end();
     const key = `recordings/${id}.mp4`;
     const mediaAuth = `${svc.url}/api/v1.0/recordings/media-auth/`;
@@ -86,6 +96,7 @@ async function main(): Promise<void> {
       ['empty Express 5 route', emptyUrl, {}],
       ['media-auth 200, bearer JWT', mediaAuth, { 'x-original-url': `/media/${key}`, authorization: owner }],
       ['media-auth 200, download token', mediaAuth, { 'x-original-url': `/media/${key}?token=${link}` }],
+      ['media-auth 200, share token', mediaAuth, { 'x-original-url': `/media/${key}?share=${share}` }],
       ['media-auth 403, no access', mediaAuth, { 'x-original-url': `/media/${key}`, authorization: stranger }],
       ['media-auth 401, no credentials', mediaAuth, { 'x-original-url': `/media/${key}` }],
     ];
@@ -93,14 +104,17 @@ async function main(): Promise<void> {
     await load(emptyUrl, {}, 2);
     await load(mediaAuth, scenarios[1]![2], 2);
     const results = [];
-    for (const [name, url, headers] of scenarios) results.push({ name, ...(await load(url, headers, SECONDS)) });
+    for (const [name, url, headers] of scenarios) {
+      if (ONLY && name !== scenarios[0]![0] && !name.includes(ONLY)) continue;
+      results.push({ name, ...(await load(url, headers, SECONDS)) });
+    }
     const base = results[0]!.rps;
     console.log(`bench/media-auth: ${SECONDS} s per scenario, ${CONNECTIONS} connections, autocannon in this process, each server in its own`);
     for (const r of results) {
       const ratio = r === results[0] ? '' : `  ${((r.rps / base) * 100).toFixed(0)}% of the empty route`;
       console.log(`  ${r.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  [${r.codes}]${r.failed ? ` failed ${r.failed}` : ''}${ratio}`);
     }
-    const authorised = results.slice(1, 3).map((r) => r.rps / base);
+    const authorised = results.filter((r) => r.name.includes(' 200')).map((r) => r.rps / base);
     console.log(`  verdict: authorised decisions at ${authorised.map((x) => `${(x * 100).toFixed(0)}%`).join(' and ')} of the empty route (aim ≥ 50%): ${authorised.every((x) => x >= 0.5) ? 'PASS' : 'below the aim'}`);
   } finally {
     empty.kill('SIGKILL');

@@ -7,6 +7,7 @@ import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '.
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
 import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
 import { compositeFile } from '../object-key';
+import { AccessChanges } from './access-changes';
 import { SQL } from './statements';
 
 export interface NewRecording {
@@ -75,6 +76,9 @@ const UNIQUE_VIOLATION = '23505';
  * queues (emails) is written by the same statement.
  */
 export class RecordingStore {
+  /** Told after each committed change that may take a recording's files away from someone (media-auth's cache listens). */
+  readonly accessChanges = new AccessChanges();
+
   constructor(
     private readonly sql: Sql,
     private readonly reconcile: ReconcileSettings,
@@ -194,6 +198,7 @@ export class RecordingStore {
       await tx.query(SQL.cancelJobsOf, [id]);
       await tx.query(SQL.delete, [id]);
     });
+    this.accessChanges.notify(id);
   }
 
   /**
@@ -237,7 +242,7 @@ export class RecordingStore {
     isPermanent: boolean,
     beforeChange: (current: Recording) => Promise<void>,
   ): Promise<{ recording: Recording; tagJobs: number } | null> {
-    return this.sql.transaction(async (tx) => {
+    const changed = await this.sql.transaction(async (tx) => {
       const [current] = await tx.query<Recording>(SQL.lockedById, [id]);
       if (!current) return null;
       if (current.isPermanent === isPermanent) return { recording: current, tagJobs: 0 };
@@ -246,6 +251,9 @@ export class RecordingStore {
       const { tagJobs, ...recording } = row!;
       return { recording, tagJobs };
     });
+    // Whether it is past its expiry may have changed, either way.
+    if (changed) this.accessChanges.notify(id);
+    return changed;
   }
 
   /**
