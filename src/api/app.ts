@@ -19,7 +19,7 @@ import type { RoomsService } from '../rooms/rooms-service';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-errors';
 import { httpMetrics } from './http-metrics';
-import { downloadLinkRouter, mediaAuthRouter } from './routes/downloads';
+import { downloadLinkRouter, MEDIA_AUTH_ROUTE, mediaAuthHandler } from './routes/downloads';
 import { healthRouter, type ReadinessCheck } from './routes/health';
 import { jibriUploadUrlRouter } from './routes/jibri-upload-url';
 import { jibriWebhookRouter } from './routes/jibri-webhook';
@@ -78,7 +78,7 @@ export function createApp(deps: ApiDeps): Express {
   if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
   // nginx's auth_request, once per Range request of every player: first, past nothing it does
   // not need (it observes its own latency, reads no body, and no other route shares its path).
-  app.use(mediaAuthRouter(deps.mediaAuthorizer, deps.metrics));
+  app.all(MEDIA_AUTH_ROUTE, mediaAuthHandler(deps.mediaAuthorizer, deps.metrics));
   app.use(httpMetrics(deps.metrics));
 
   app.use(healthRouter(deps.readinessChecks));

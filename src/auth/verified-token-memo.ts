@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * What a token said once its signature and claims were checked, remembered by the token's
@@ -21,7 +21,8 @@ export class VerifiedTokenMemo<V> {
 
   /** The digest `recall` and `remember` take (computed once per request). */
   digest(token: string): string {
-    return createHash('sha256').update(token, 'utf8').digest('base64');
+    // One-shot hash: no Hash object per request.
+    return hash('sha256', token, 'base64');
   }
 
   recall(digest: string, now = Date.now()): V | undefined {

@@ -1,6 +1,6 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { downloadableKey, downloadLinkRequest, issueDownloadLink } from '../../downloads/download-link';
-import type { MediaAuthorizer } from '../../downloads/media-authorizer';
+import type { MediaAuthorizer, S3ForwardHeaders } from '../../downloads/media-authorizer';
 import { childLogger } from '../../logging/logger';
 import type { Metrics } from '../../metrics/metrics';
 import { isExpired } from '../../recording/expiry';
@@ -17,28 +17,43 @@ export const MEDIA_AUTH_ROUTE = '/api/v1.0/recordings/media-auth';
 /**
  * GET /api/v1.0/recordings/media-auth/: nginx's auth_request (SPEC.md, Downloads). Answers only
  * 200 (with the S3 headers), 401 or 403 whatever happens, since nginx turns any other status
- * into a 500. Mounted first, before every other middleware (a body is never read), and for
- * every method: nginx always asks with GET, anything else gets the same decision.
+ * into a 500. Mounted first, on the app itself (`app.all(MEDIA_AUTH_ROUTE, ...)`), before every
+ * other middleware (a body is never read), and for every method: nginx always asks with GET,
+ * anything else gets the same decision.
  *
  * It is the hot path (one call per Range request of a player), so it does its own latency
  * observation into the shared HTTP histogram (labelled children made once, no `finish`
  * listener) and logs refusals at debug level only: recorder_media_auth_decisions_total counts
  * every decision by reason, errors are still logged at error level.
  */
-export function mediaAuthRouter(authorizer: MediaAuthorizer, metrics: Metrics): Router {
-  const router = Router();
+export function mediaAuthHandler(authorizer: MediaAuthorizer, metrics: Metrics): RequestHandler {
+  // Labelled children made once each. Bounded: Node's HTTP parser only accepts the methods it
+  // knows, statuses are 200/401/403 and reasons a fixed list.
   const latency = new Map<string, { observe(seconds: number): void }>();
-  const observe = (method: string, status: number, began: bigint) => {
+  const decisions = new Map<string, { inc(): void }>();
+  const count = (status: number, reason: string, method: string, seconds: number) => {
+    const decision = `${status} ${reason}`;
+    let counter = decisions.get(decision);
+    if (!counter) decisions.set(decision, (counter = metrics.mediaAuthDecisions.labels({ status: String(status), reason })));
+    counter.inc();
     const id = `${method} ${status}`;
-    let child = latency.get(id);
-    if (!child) {
-      // Bounded: Node's HTTP parser only accepts the methods it knows, statuses are 200/401/403.
-      child = metrics.httpDuration.labels({ method, route: MEDIA_AUTH_ROUTE, status: String(status) });
-      latency.set(id, child);
-    }
-    child.observe(Number(process.hrtime.bigint() - began) / 1e9);
+    let histogram = latency.get(id);
+    if (!histogram) latency.set(id, (histogram = metrics.httpDuration.labels({ method, route: MEDIA_AUTH_ROUTE, status: String(status) })));
+    histogram.observe(seconds);
   };
-  router.all(MEDIA_AUTH_ROUTE, async (req: Request, res: Response) => {
+  // Content-Disposition as Express's res.attachment() writes it, per download name (a handful
+  // of recordings are being watched at any moment; the memory starts over past 1,000 names).
+  const dispositions = new Map<string, string>();
+  const attach = (res: Response, name: string) => {
+    const known = dispositions.get(name);
+    if (known !== undefined) return void res.setHeader('Content-Disposition', known);
+    res.attachment(name).removeHeader('Content-Type');
+    const written = res.getHeader('Content-Disposition');
+    if (typeof written !== 'string') return;
+    if (dispositions.size >= 1000) dispositions.clear();
+    dispositions.set(name, written);
+  };
+  return async (req: Request, res: Response) => {
     const began = process.hrtime.bigint();
     let status: 200 | 401 | 403 = 403;
     let reason = 'error';
@@ -54,8 +69,10 @@ export function mediaAuthRouter(authorizer: MediaAuthorizer, metrics: Metrics): 
       if (decision.status === 200) {
         // Content-Disposition with a readable file name (RFC 6266, written by Express's own
         // helper); nginx copies it onto the file's answer. The answer itself has no body.
-        res.attachment(decision.downloadName).removeHeader('Content-Type');
-        res.status(200).set(decision.headers).end();
+        attach(res, decision.downloadName);
+        for (const name in decision.headers) res.setHeader(name, decision.headers[name as keyof S3ForwardHeaders]);
+        res.statusCode = 200;
+        res.end();
         if (log.isLevelEnabled('debug')) log.debug({ recordingId: decision.recordingId, via: decision.via }, 'media access granted');
       } else {
         if (decision.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
@@ -74,13 +91,11 @@ export function mediaAuthRouter(authorizer: MediaAuthorizer, metrics: Metrics): 
       if (!res.headersSent) res.status(403).end();
     }
     try {
-      metrics.mediaAuthDecisions.inc({ status: String(status), reason });
-      observe(req.method, status, began);
+      count(status, reason, req.method, Number(process.hrtime.bigint() - began) / 1e9);
     } catch {
       // metrics must never change the answer
     }
-  });
-  return router;
+  };
 }
 
 /** POST /api/v1.0/recordings/{id}/download-link/: a short-lived link a browser can open without a header. */
