@@ -2,7 +2,8 @@
  * Reads a V8 .cpuprofile (as written by `node --cpu-prof`, e.g. by `bench/media-auth.ts
  * --cpu-prof` into bench/profiles/) and prints where the time went: self time by function
  * (with its file) and self time summed by file / package.
- *   npx tsx bench/profile-summary.ts <file.cpuprofile> [top N]
+ *   npx tsx bench/profile-summary.ts <file.cpuprofile> [top N] [--from <s>]
+ * `--from 10` leaves out the first 10 s of the profile (start-up: module loading, migrations).
  */
 import { readFileSync } from 'node:fs';
 
@@ -17,7 +18,11 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const fromIndex = args.indexOf('--from');
+const fromUs = fromIndex >= 0 ? Number(args[fromIndex + 1]) * 1e6 : 0;
+if (fromIndex >= 0) args.splice(fromIndex, 2);
+const [file, topArg] = args;
 if (!file) {
   console.error('usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top N]');
   process.exit(2);
@@ -30,8 +35,11 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 // Self time of each node: the time deltas of the samples taken while it was on top of the stack.
 const selfUs = new Map<number, number>();
 let totalUs = 0;
+let elapsedUs = 0;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
+  elapsedUs += dt;
+  if (elapsedUs < fromUs) return;
   selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
   totalUs += dt;
 });
@@ -67,6 +75,6 @@ const print = (title: string, entries: Map<string, number>, n: number) => {
     console.log(`  ${((us / totalUs) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`);
   }
 };
-console.log(`${file}: ${(totalUs / 1e6).toFixed(1)} s sampled`);
+console.log(`${file}: ${(totalUs / 1e6).toFixed(1)} s sampled${fromUs ? ` after the first ${fromUs / 1e6} s` : ''}`);
 print('self time by function', byFunction, top);
 print('self time by file or package', byPlace, Math.min(top, 25));
