@@ -3,6 +3,7 @@ import request from 'supertest';
 import { VerifiedTokenMemo } from '../src/auth/verified-token-memo';
 import { MediaAccessCache } from '../src/downloads/media-access-cache';
 import type { FakeLivekitServer } from './fakes/livekit-server';
+import { minioFixture, postStorageEvent, stoppedRecording } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { savedRecording, type SavedRecording } from './helpers/saved-recording';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
@@ -119,7 +120,7 @@ describe('VerifiedTokenMemo', () => {
 });
 
 describe('two instances on one database', () => {
-  const owner: TestUser = { sub: 'cache-owner', rooms: { 'cache-a': 'owner', 'cache-b': 'owner', 'cache-c': 'owner', 'cache-d': 'owner' } };
+  const owner: TestUser = { sub: 'cache-owner', rooms: { 'cache-a': 'owner', 'cache-b': 'owner', 'cache-c': 'owner', 'cache-d': 'owner', 'cache-e': 'owner' } };
   const media = { bytes: Buffer.from('not really a video, but bytes'), contentType: 'video/mp4' };
   let a: TestService;
   let b: TestService;
@@ -262,5 +263,20 @@ describe('two instances on one database', () => {
     const changedAt = Date.now();
     expect(await decide(a, path, auth)).toBe(403);
     expectRefusedWithinBound(await watching, changedAt);
+  });
+
+  it('a recording saved through one instance: served there at once, though refused (not saved) a moment before', async () => {
+    const id = await stoppedRecording(a.url, owner, 'cache-e');
+    const key = `recordings/${id}.mp4`;
+    const path = `/media/${key}`;
+    const auth = bearer(owner);
+    expect(await decide(a, path, auth)).toBe(403);
+    // The MinIO event, for the bucket this service owns.
+    const event = minioFixture('put-recording.json', id) as { Records: { s3: { bucket: { name: string } } }[]; Key: string };
+    event.Records[0]!.s3.bucket.name = s3.bucket;
+    event.Key = `${s3.bucket}/${key}`;
+    await s3.putObject(key, media.bytes, media.contentType);
+    expect((await postStorageEvent(a.url, event)).body).toEqual({ message: 'Event processed.' });
+    expect(await decide(a, path, auth)).toBe(200);
   });
 });

@@ -7,8 +7,9 @@
  * - An entry lives `ttlMs` (MEDIA_AUTH_CACHE_MS, at most 1000) from the moment its query was
  *   *sent*, so a change committed at time T (a deletion, a revoked share link, an access
  *   removed, on any instance) is seen by every instance's media-auth by T + ttlMs at the latest.
- * - What depends on the clock alone (the recording's expiry) is judged on each request from the
- *   cached row, never cached itself.
+ * - The recording's expiry is judged on each request from the cached row (creation date and
+ *   permanence), never cached itself; a share link's expiry is the database's judgement when
+ *   the query ran, so it too is seen within ttlMs.
  * - Changes made through this instance (src/recording/store/access-changes.ts) drop the
  *   recording's entries at once, queries still in flight included.
  * - Failed queries are not remembered.

@@ -91,7 +91,7 @@ function refuse(reason: MediaAuthReason, recordingId?: string): MediaAuthDecisio
 export class MediaAuthorizer {
   private readonly media: { mediaUrlPrefix: string; outputFolder: string };
   /** Access rows by (recording, file, callers), for MEDIA_AUTH_CACHE_MS; see media-access-cache.ts. */
-  readonly cache: MediaAccessCache<CachedAccess>;
+  private readonly cache: MediaAccessCache<CachedAccess>;
   /** Made on first use: a storage endpoint it cannot sign for refuses with 403 ('error'), as before. */
   private signer: S3GetSigner | undefined;
 

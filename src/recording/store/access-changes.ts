@@ -1,9 +1,9 @@
 /**
- * Local notices that a recording's files may no longer be served to someone who could have
- * them a moment ago: the recording was deleted or made non-permanent (it may now be expired),
- * or one of its share links was revoked. The store sends them after the change committed;
- * media-auth's cache listens (src/downloads/media-access-cache.ts), so this instance refuses
- * at once. Other instances learn it from the database when their cache entries expire.
+ * Local notices that who may have a recording's files changed: the recording was deleted, made
+ * permanent or not (it may be past its expiry), saved, or one of its share links was revoked.
+ * The store sends them after the change committed; media-auth's cache listens
+ * (src/downloads/media-access-cache.ts), so this instance decides afresh at once. Other
+ * instances learn it from the database when their cache entries expire (MEDIA_AUTH_CACHE_MS).
  */
 export type AccessChangeListener = (recordingId: string) => void;
 

@@ -76,7 +76,7 @@ const UNIQUE_VIOLATION = '23505';
  * queues (emails) is written by the same statement.
  */
 export class RecordingStore {
-  /** Told after each committed change that may take a recording's files away from someone (media-auth's cache listens). */
+  /** Told after each committed change to who may have a recording's files (media-auth's cache listens). */
   readonly accessChanges = new AccessChanges();
 
   constructor(
@@ -220,6 +220,8 @@ export class RecordingStore {
       if (row.prior === 'saved' || row.prior === 'notification_succeeded') return { result: 'already_saved' };
       return { result: 'not_savable', status: row.prior };
     }
+    // Refused a moment ago as not saved: this instance serves it from now on.
+    this.accessChanges.notify(recordingId);
     const ready = row.ready > 0;
     if (ready && row.queued === 0) await this.completeWithoutEmails(recordingId);
     return { result: 'saved', ready, queued: row.queued, jobsQueued: row.queued + row.tagging };
