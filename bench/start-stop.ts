@@ -109,13 +109,25 @@ async function main(): Promise<void> {
     stopAfter: [] as number[],
   };
   const callsSeen = new Map<string, number>();
+  /** The service's own account of its worker calls (recorder_worker_call_duration_seconds): total seconds and count. */
+  const workerCalls = async () => {
+    const text = await (await fetch(`${svc.url}/metrics`)).text();
+    const sum = (suffix: string) =>
+      [...text.matchAll(new RegExp(`^recorder_worker_call_duration_seconds_${suffix}\\{[^}]*\\} ([0-9.e+-]+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+    return { seconds: sum('sum'), count: sum('count') };
+  };
+  let callsBefore = { seconds: 0, count: 0 };
+  let fakeCallMs = 0;
   let cpu = { user: 0, system: 0 };
   try {
     for (let i = 0; i < WARM_UP + ROUNDS; i++) {
       const room = `bench-${i}`;
       // A token per room (a JWT naming every room would grow with the run).
       const token = tokenFor({ sub: 'bench-owner', rooms: { [room]: 'owner' } }, { expiresIn: '1h' });
-      if (i === WARM_UP) cpu = cpuMs(svc.pid);
+      if (i === WARM_UP) {
+        cpu = cpuMs(svc.pid);
+        callsBefore = await workerCalls();
+      }
       const start = await timed(`/api/v1.0/rooms/${room}/start-recording/`, token, { mode: 'screen_recording' });
       if (start.status !== 201) throw new Error(`start: ${start.status} ${JSON.stringify(start.answer)}`);
       const stop = await timed(`/api/v1.0/rooms/${room}/stop-recording/`, token, {});
@@ -128,6 +140,7 @@ async function main(): Promise<void> {
       samples.stop.push(stop.latency - stop.fake);
       samples.both.push(start.latency - start.fake + stop.latency - stop.fake);
       samples.fake.push(start.fake + stop.fake);
+      fakeCallMs += start.fake + stop.fake;
       samples.latency.push(start.latency + stop.latency);
       samples.startBefore.push(start.beforeCall);
       samples.startAfter.push(start.afterCall);
@@ -139,6 +152,9 @@ async function main(): Promise<void> {
       }
     }
     const cpuEnd = cpuMs(svc.pid);
+    const callsAfter = await workerCalls();
+    const callCount = callsAfter.count - callsBefore.count;
+    const clientMs = ((callsAfter.seconds - callsBefore.seconds) * 1000 - fakeCallMs) / callCount;
     cpu = { user: cpuEnd.user - cpu.user, system: cpuEnd.system - cpu.system };
     console.log(`bench/start-stop: ${ROUNDS} rooms (after ${WARM_UP} to warm up), one client, sequential; one service process, fake LiveKit, PostgreSQL; ms`);
     console.log(`  start + stop as the client sees them   ${figures(samples.latency)}`);
@@ -152,6 +168,7 @@ async function main(): Promise<void> {
     console.log(`  overhead of start + stop               ${figures(samples.both)}  (aim < 5 ms p50: ${percentile(samples.both, 50) < 5 ? 'PASS' : 'above the aim'})`);
     console.log(`  PostgreSQL alone, the same 4 statements ${figures(samples.floor)}  (3 commits, in the same run)`);
     console.log(`  overhead minus that, round by round    ${figures(samples.beyondFloor)}  (HTTP, JSON, JWTs, the LiveKit client, our code)`);
+    console.log(`  the LiveKit client's own time per call ${clientMs.toFixed(2)} ms on average (the service's timing of its ${callCount} calls minus the fake's)`);
     console.log(`  service CPU per start + stop           ${((cpu.user + cpu.system) / ROUNDS).toFixed(2)} ms (user ${(cpu.user / ROUNDS).toFixed(2)}, system ${(cpu.system / ROUNDS).toFixed(2)})`);
     for (const [calls, n] of callsSeen) console.log(`  worker calls  ${calls}  (${n}x)`);
   } finally {
