@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
+import { TokenVerifier } from '../src/auth/token-verifier';
 import { DOWNLOAD_TOKEN_AUDIENCE, signDownloadToken } from '../src/downloads/download-token';
 import { TEST_JWT_SECRET, startTestService, tokenFor, type TestService, type TestUser } from './helpers/service';
 
@@ -76,4 +77,34 @@ it('never takes a download-link token for a login, even signed with AUTH_JWT_SEC
   const both = raw({ sub: user.sub, rid: RECORDING_ID, iat: now(), exp: now() + 600 }, { audience: ['recorder', DOWNLOAD_TOKEN_AUDIENCE] });
   expect((await list(both, withAudience.url)).status).toBe(401);
   expect((await list(link, withAudience.url)).status).toBe(401);
+});
+
+it("media-auth's subject() accepts and refuses exactly what verify() does, asked again too, and forgets a token at its expiry", async () => {
+  const verifier = new TokenVerifier({ secret: TEST_JWT_SECRET });
+  const tokens = [
+    tokenFor(user),
+    raw({ ...user, iat: now() + 2, nbf: now() + 2, exp: now() + 600 }),
+    raw({ ...user }),
+    raw({ ...user, iat: now() + 3600, exp: now() + 7200 }),
+    raw({ ...user, nbf: now() + 3600, exp: now() + 7200 }),
+    raw({ ...user, exp: now() - 60 }),
+    raw({ rooms: {}, exp: now() + 600 }),
+    downloadTokenWithUserSecret(),
+    tokenFor(user, {}, 'another-secret-0123456789abcdef'),
+    jwt.sign({ ...user }, TEST_JWT_SECRET, { algorithm: 'HS384', expiresIn: 600 }),
+  ];
+  for (let round = 0; round < 2; round++) {
+    for (const token of tokens) {
+      const verified = verifier.verify(token);
+      expect({ token, sub: verifier.subject(token) }).toEqual({ token, sub: verified.ok ? verified.user.sub : null });
+    }
+  }
+  expect(tokens.filter((t) => verifier.subject(t) !== null)).toHaveLength(2);
+
+  // Expired 3 s ago: still accepted, within the 5 s clock tolerance, for 1 to 2 more seconds.
+  const closing = raw({ ...user, exp: now() - 3 });
+  expect(verifier.subject(closing)).toBe(user.sub);
+  await new Promise((r) => setTimeout(r, 2100));
+  expect(verifier.verify(closing)).toMatchObject({ ok: false, reason: 'token expired' });
+  expect(verifier.subject(closing)).toBeNull();
 });

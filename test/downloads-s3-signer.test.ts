@@ -1,7 +1,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { HttpRequest } from '@smithy/types';
-import { encodeS3ObjectPath, signS3GetHeaders } from '../src/downloads/s3-request-signer';
+import { encodeS3ObjectPath, S3GetSigner, signS3GetHeaders } from '../src/downloads/s3-request-signer';
 
 /**
  * The signature is recomputed with the AWS SDK's own signer (@smithy/signature-v4, configured
@@ -128,5 +128,28 @@ describe('signS3GetHeaders', () => {
     expect(() => signS3GetHeaders({ ...base, endpointUrl: 'http://minio:9000', key: 'a/../k.mp4' })).toThrow();
     expect(() => signS3GetHeaders({ ...base, endpointUrl: 'http://minio:9000', bucket: '' })).toThrow();
     expect(() => encodeS3ObjectPath('a/b', 'k')).toThrow();
+  });
+});
+
+describe('S3GetSigner (media-auth: one storage, headers reused within their second)', () => {
+  const storage = { endpointUrl: 'http://minio:9000', region: 'us-east-1', bucket: 'meet-media-storage', ...credentials };
+  const key = 'recordings/3f2b8c1e-9a4d-4e6f-8b7a-0c1d2e3f4a5b.mp4';
+
+  it('gives exactly what signS3GetHeaders gives, for each key and each second', () => {
+    const signer = new S3GetSigner(storage);
+    const later = new Date(date.getTime() + 1000);
+    for (const at of [date, new Date(date.getTime() + 500), later, date]) {
+      for (const k of [key, 'recordings/other.ogg']) {
+        expect(signer.sign(k, at)).toEqual(signS3GetHeaders({ ...storage, key: k, date: at }));
+      }
+    }
+    expect(signer.sign(key, later).authorization).not.toBe(signer.sign(key, date).authorization);
+  });
+
+  it('refuses what signS3GetHeaders refuses', () => {
+    expect(() => new S3GetSigner({ ...storage, endpointUrl: 'http://minio:9000/prefix' })).toThrow();
+    const signer = new S3GetSigner(storage);
+    expect(() => signer.sign('a/../k.mp4', date)).toThrow();
+    expect(() => signer.sign(key, new Date(Number.NaN))).toThrow();
   });
 });

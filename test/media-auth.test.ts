@@ -132,6 +132,9 @@ beforeAll(async () => {
     RECORDING_EXPIRATION_DAYS: '30',
     RECORDING_DOWNLOAD_BASE_URL: DOWNLOAD_BASE,
     RECORDING_ALLOW_PERMANENT: 'true',
+    // These tests change rows behind the service's back (SQL) and expect the very next decision
+    // to see it: the rules are tested here uncached; test/media-auth-cache.test.ts tests the cache.
+    MEDIA_AUTH_CACHE_MS: '0',
   });
   pg = new Client({ connectionString: svc.db.url });
   await pg.connect();

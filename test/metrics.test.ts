@@ -80,6 +80,8 @@ it('serves valid Prometheus text whose counters move with the requests', async (
   expect(delta('recorder_livekit_events_total{event="participant_joined",outcome="ignored"}')).toBe(1);
   expect(delta('recorder_worker_call_duration_seconds_count{worker_kind="livekit-video",operation="start",outcome="ok"}')).toBe(1);
   expect(delta('recorder_http_request_duration_seconds_count{method="POST",route="/api/v1.0/rooms/:room/start-recording",status="201"}')).toBe(1);
+  // media-auth observes its own latency (it is mounted before the generic middleware), under the route the dashboard reads.
+  expect(delta('recorder_http_request_duration_seconds_count{method="GET",route="/api/v1.0/recordings/media-auth",status="401"}')).toBe(1);
   expect(value(after, 'recorder_recordings{status="notification_succeeded"}')).toBeGreaterThanOrEqual(1);
   expect(value(after, 'recorder_recordings{status="failed_to_start"}')).toBe(1);
 });

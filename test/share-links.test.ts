@@ -60,6 +60,9 @@ beforeAll(async () => {
     PUBLIC_URL: publicUrl,
     RECORDING_EXPIRATION_DAYS: '10',
     SHARE_LINK_MAX_DAYS: '20',
+    // Some tests expire links and recordings behind the service's back (SQL) and expect the next
+    // request to see it: uncached here; test/media-auth-cache.test.ts tests the cache.
+    MEDIA_AUTH_CACHE_MS: '0',
   });
   nginx = await startNginx({ serviceUrl: svc.url, storageUrl: s3.endpointUrl, port });
   pg = new Client({ connectionString: svc.db.url });

@@ -19,7 +19,7 @@ import type { RoomsService } from '../rooms/rooms-service';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-errors';
 import { httpMetrics } from './http-metrics';
-import { downloadLinkRouter, mediaAuthRouter } from './routes/downloads';
+import { downloadLinkRouter, MEDIA_AUTH_ROUTE, mediaAuthHandler } from './routes/downloads';
 import { healthRouter, type ReadinessCheck } from './routes/health';
 import { jibriUploadUrlRouter } from './routes/jibri-upload-url';
 import { jibriWebhookRouter } from './routes/jibri-webhook';
@@ -76,6 +76,9 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
+  // nginx's auth_request, once per Range request of every player: first, past nothing it does
+  // not need (it observes its own latency, reads no body, and no other route shares its path).
+  app.all(MEDIA_AUTH_ROUTE, mediaAuthHandler(deps.mediaAuthorizer, deps.metrics));
   app.use(httpMetrics(deps.metrics));
 
   app.use(healthRouter(deps.readinessChecks));
@@ -85,10 +88,9 @@ export function createApp(deps: ApiDeps): Express {
   if (limit > 0) app.use(UNAUTHENTICATED_WEBHOOKS, webhookRateLimit(limit));
 
   // Routes that read their body raw (signatures over the exact bytes, their own error answers),
-  // before the JSON parser; media-auth never reads a body and must come before /recordings/{id}.
+  // before the JSON parser.
   app.use(storageHookRouter(deps.storageEvents));
   app.use(livekitWebhookRouter(config.livekit, deps.livekitEvents, deps.metrics));
-  app.use(mediaAuthRouter(deps.mediaAuthorizer, deps.metrics));
   app.use(jibriUploadUrlRouter(deps.jibriUploads));
   app.use(jibriWebhookRouter(deps.jibriWebhook));
 

@@ -26,12 +26,18 @@ function rooms(v: unknown): AuthUser['rooms'] {
   return out;
 }
 
+/** The `sub` of a verified JWT payload; null when missing or unusable. */
+export function subjectFromClaims(payload: unknown): string | null {
+  if (!payload || typeof payload !== 'object') return null;
+  const sub = (payload as Record<string, unknown>).sub;
+  return typeof sub === 'string' && sub.length > 0 && sub.length <= 255 ? sub : null;
+}
+
 /** The user a verified JWT payload describes; null when `sub` is missing or unusable. */
 export function userFromClaims(payload: unknown): AuthUser | null {
-  if (!payload || typeof payload !== 'object') return null;
+  const sub = subjectFromClaims(payload);
+  if (sub === null) return null;
   const claims = payload as Record<string, unknown>;
-  const sub = claims.sub;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) return null;
   return {
     sub,
     email: email(claims.email),

@@ -1,8 +1,9 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import jwt, { Algorithm } from 'jsonwebtoken';
 import { DOWNLOAD_TOKEN_AUDIENCE } from '../downloads/download-token';
-import { userFromClaims } from './claims';
+import { subjectFromClaims, userFromClaims } from './claims';
 import type { AuthUser } from './user';
+import { VerifiedTokenMemo } from './verified-token-memo';
 
 export interface VerifierSettings {
   secret?: string;
@@ -15,6 +16,9 @@ export type VerifyResult = { ok: true; user: AuthUser } | { ok: false; reason: s
 
 /** Seconds of clock difference with the issuer that are forgiven (exp, nbf, iat). */
 const CLOCK_TOLERANCE_S = 5;
+/** Bound of the subject memo (media-auth's hot path); an entry is about 150 bytes. */
+const SUBJECT_MEMO_ENTRIES = 10_000;
+const SUBJECT_MEMO_MAX_AGE_MS = 30_000;
 
 /**
  * What jsonwebtoken leaves unchecked: `exp` is only checked when present and a future `iat` is
@@ -39,6 +43,7 @@ function payloadProblem(payload: unknown, now: number): string | null {
 export class TokenVerifier {
   private readonly key: string | KeyObject;
   private readonly algorithms: Algorithm[];
+  private readonly subjects = new VerifiedTokenMemo<string>({ maxEntries: SUBJECT_MEMO_ENTRIES, maxAgeMs: SUBJECT_MEMO_MAX_AGE_MS });
 
   constructor(private readonly settings: VerifierSettings) {
     if (settings.secret) {
@@ -58,6 +63,33 @@ export class TokenVerifier {
   }
 
   verify(token: string): VerifyResult {
+    const checked = this.check(token);
+    if (!checked.ok) return checked;
+    const user = userFromClaims(checked.payload);
+    if (!user) return { ok: false, reason: 'token claims are invalid (sub is required)' };
+    return { ok: true, user };
+  }
+
+  /**
+   * Only the `sub` of a valid user token (null when `verify` would refuse it), for media-auth:
+   * the same checks, without reading the other claims, and remembered per token until its
+   * expiry (at most 30 s), since a player presents the same token with every Range request.
+   */
+  subject(token: string): string | null {
+    const digest = this.subjects.digest(token);
+    const known = this.subjects.recall(digest);
+    if (known !== undefined) return known;
+    const checked = this.check(token);
+    if (!checked.ok) return null;
+    const sub = subjectFromClaims(checked.payload);
+    if (sub === null) return null;
+    const exp = (checked.payload as { exp: number }).exp;
+    this.subjects.remember(digest, sub, (exp + CLOCK_TOLERANCE_S) * 1000);
+    return sub;
+  }
+
+  /** Signature, algorithm, issuer, audience and the time claims; the payload when all hold. */
+  private check(token: string): { ok: true; payload: unknown } | { ok: false; reason: string } {
     let payload: unknown;
     try {
       payload = jwt.verify(token, this.key, {
@@ -72,9 +104,7 @@ export class TokenVerifier {
     }
     const problem = payloadProblem(payload, Math.floor(Date.now() / 1000));
     if (problem) return { ok: false, reason: problem };
-    const user = userFromClaims(payload);
-    if (!user) return { ok: false, reason: 'token claims are invalid (sub is required)' };
-    return { ok: true, user };
+    return { ok: true, payload };
   }
 }
 

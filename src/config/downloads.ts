@@ -7,6 +7,8 @@ export const downloadsConcern = concern(
     MEDIA_URL_PREFIX: envString(),
     DOWNLOAD_LINK_TTL_SECONDS: envInt({ min: 10, max: 7 * 24 * 3600 }),
     DOWNLOAD_LINK_SECRET: envString(),
+    // Capped at 1 s: a deletion or a revoked share link must be refused within a second on every instance.
+    MEDIA_AUTH_CACHE_MS: envInt({ min: 0, max: 1000 }),
     RECORDING_DOWNLOAD_BASE_URL: envUrl(),
     // Read here for the default of RECORDING_DOWNLOAD_BASE_URL.
     PUBLIC_URL: envUrl(),
@@ -26,6 +28,8 @@ export const downloadsConcern = concern(
       linkTtlSeconds: env.DOWNLOAD_LINK_TTL_SECONDS ?? 600,
       /** Signs download-link tokens; unset: derived from AUTH_JWT_SECRET, else generated and kept in the database. */
       linkSecret: env.DOWNLOAD_LINK_SECRET,
+      /** How long media-auth reuses one access row (src/downloads/media-access-cache.ts); 0: never. */
+      mediaAuthCacheMs: env.MEDIA_AUTH_CACHE_MS ?? 500,
       /** The link in emails is `{baseUrl}/{recording id}`. */
       baseUrl: env.RECORDING_DOWNLOAD_BASE_URL ?? `${publicUrl}/recordings`,
       /** RECORDING_DOWNLOAD_BASE_URL was set: its origin is where nginx serves media too. */

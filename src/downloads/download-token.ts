@@ -1,5 +1,6 @@
 import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { VerifiedTokenMemo } from '../auth/verified-token-memo';
 
 /**
  * Short-lived download-link tokens: the `token` query parameter of a link returned by
@@ -71,21 +72,39 @@ export function verifyDownloadToken(
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
     if (typeof opts?.secret !== 'string' || opts.secret.length === 0) return null;
     if (typeof opts.key !== 'string' || opts.key.length === 0) return null;
-    const payload = jwt.verify(token, secretKey(opts.secret), {
-      algorithms: ['HS256'],
-      audience: DOWNLOAD_TOKEN_AUDIENCE,
-      clockTimestamp: opts.now ? Math.floor(opts.now.getTime() / 1000) : undefined,
-    });
-    if (typeof payload !== 'object' || payload === null) return null;
-    const { rid, key, sub, exp } = payload as Record<string, unknown>;
-    // jsonwebtoken only checks exp when present: a token without one is refused here.
-    if (typeof exp !== 'number') return null;
-    if (typeof rid !== 'string' || rid === '' || typeof sub !== 'string' || sub === '') return null;
-    if (key !== opts.key) return null;
-    return { recordingId: rid, userSub: sub };
+    if (opts.now) return withoutExp(verifyAt(token, opts));
+    // The same link token comes with each Range request of a player: checked once, then
+    // recalled until its expiry (for the same secret and key only).
+    const digest = verified.digest(token);
+    const known = verified.recall(digest);
+    if (known) return known.secret === opts.secret && known.key === opts.key ? { recordingId: known.recordingId, userSub: known.userSub } : null;
+    const result = verifyAt(token, opts);
+    if (result) verified.remember(digest, { ...result, secret: opts.secret, key: opts.key }, result.exp * 1000);
+    return withoutExp(result);
   } catch {
     return null;
   }
+}
+
+/** Download tokens that passed, by digest (see VerifiedTokenMemo); an entry is about 300 bytes. */
+const verified = new VerifiedTokenMemo<VerifiedDownloadToken & { secret: string; key: string }>({ maxEntries: 10_000, maxAgeMs: 30_000 });
+
+const withoutExp = (v: (VerifiedDownloadToken & { exp: number }) | null): VerifiedDownloadToken | null => v && { recordingId: v.recordingId, userSub: v.userSub };
+
+/** The checks themselves (jsonwebtoken); throws on a bad signature, audience or expiry. */
+function verifyAt(token: string, opts: { secret: string; key: string; now?: Date }): (VerifiedDownloadToken & { exp: number }) | null {
+  const payload = jwt.verify(token, secretKey(opts.secret), {
+    algorithms: ['HS256'],
+    audience: DOWNLOAD_TOKEN_AUDIENCE,
+    clockTimestamp: opts.now ? Math.floor(opts.now.getTime() / 1000) : undefined,
+  });
+  if (typeof payload !== 'object' || payload === null) return null;
+  const { rid, key, sub, exp } = payload as Record<string, unknown>;
+  // jsonwebtoken only checks exp when present: a token without one is refused here.
+  if (typeof exp !== 'number') return null;
+  if (typeof rid !== 'string' || rid === '' || typeof sub !== 'string' || sub === '') return null;
+  if (key !== opts.key) return null;
+  return { recordingId: rid, userSub: sub, exp };
 }
 
 /** Secret strings as KeyObjects, built once: jsonwebtoken then skips probing the string as a PEM key. */

@@ -1,13 +1,14 @@
 import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
 import { shareTokenHash } from '../recording/share-token';
-import type { RecordingStore } from '../recording/store/recording-store';
+import type { MediaAccess, RecordingStore } from '../recording/store/recording-store';
 import { withTimeout } from '../util/with-timeout';
 import type { DownloadSecret } from './download-secret';
 import { verifyDownloadToken } from './download-token';
 import { downloadFileName } from './download-name';
-import { parseMediaPath, readDownloadTokenParam, readShareTokenParam } from './media-path';
-import { signS3GetHeaders } from './s3-request-signer';
+import { MediaAccessCache } from './media-access-cache';
+import { parseMediaPath, readDownloadTokenParam, readShareTokenParam, type MediaPath } from './media-path';
+import { S3GetSigner } from './s3-request-signer';
 import { fileRefusal } from './servable-file';
 
 /** Why media-auth answered as it did (the `reason` label of recorder_media_auth_decisions_total). */
@@ -61,6 +62,17 @@ export interface SessionSubReader {
 }
 
 const DB_TIMEOUT_MS = 3000;
+/**
+ * Bound of the access cache. An entry is a key of at most ~1 KB (two subs of ≤ 255 characters,
+ * ids and a hash) and a row of a few hundred bytes: 10,000 of them stay around 10 MB at worst.
+ */
+export const MEDIA_ACCESS_CACHE_MAX_ENTRIES = 10_000;
+
+/** An access row as media-auth uses it, with the file's download name worked out once. */
+interface CachedAccess {
+  row: MediaAccess | null;
+  downloadName: string;
+}
 
 /** `token` or `share` appears in the query string at all, well-formed or not: the caller did present credentials. */
 function mentionsTokenParam(originalUrl: string): boolean {
@@ -78,6 +90,10 @@ function refuse(reason: MediaAuthReason, recordingId?: string): MediaAuthDecisio
  */
 export class MediaAuthorizer {
   private readonly media: { mediaUrlPrefix: string; outputFolder: string };
+  /** Access rows by (recording, file, callers), for MEDIA_AUTH_CACHE_MS; see media-access-cache.ts. */
+  private readonly cache: MediaAccessCache<CachedAccess>;
+  /** Made on first use: a storage endpoint it cannot sign for refuses with 403 ('error'), as before. */
+  private signer: S3GetSigner | undefined;
 
   constructor(
     private readonly config: Pick<AppConfig, 'downloads' | 'recording' | 'storage' | 'email'>,
@@ -87,6 +103,19 @@ export class MediaAuthorizer {
     private readonly sessions?: SessionSubReader,
   ) {
     this.media = { mediaUrlPrefix: config.downloads.mediaUrlPrefix, outputFolder: config.recording.outputFolder };
+    this.cache = new MediaAccessCache({ ttlMs: config.downloads.mediaAuthCacheMs, maxEntries: MEDIA_ACCESS_CACHE_MAX_ENTRIES });
+    store.accessChanges.subscribe((recordingId) => this.cache.forget(recordingId));
+  }
+
+  /** The access row for this file and these callers, from the cache or from one query. */
+  private access(media: MediaPath, subs: string[], shareHash: Buffer | null): Promise<CachedAccess> {
+    // JSON: no sub (any string) can make two different caller lists look alike.
+    const key = JSON.stringify([media.recordingId, media.extension, media.trackId, shareHash?.toString('base64') ?? null, subs]);
+    return this.cache.get(key, media.recordingId, async () => {
+      const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs, shareHash, media.trackId), DB_TIMEOUT_MS, 'media-auth query');
+      const downloadName = row ? downloadFileName(row.room, row.createdAt, media.extension, this.config.email.defaultTimezone) : '';
+      return { row, downloadName };
+    });
   }
 
   async decide(request: MediaAuthRequest): Promise<MediaAuthDecision> {
@@ -112,8 +141,8 @@ export class MediaAuthorizer {
     let via: 'bearer' | 'link' | 'share' | 'session' = 'bearer';
     const jwt = hasHeader ? bearerToken(authorization) : null;
     if (jwt) {
-      const verified = this.verifier.verify(jwt);
-      if (verified.ok) subs.push(verified.user.sub);
+      const sub = this.verifier.subject(jwt);
+      if (sub !== null) subs.push(sub);
     }
     const linkToken = readDownloadTokenParam(url);
     if (linkToken) {
@@ -131,10 +160,11 @@ export class MediaAuthorizer {
     const shareToken = readShareTokenParam(url);
     if (subs.length === 0 && !shareToken) return refuse('bad_credentials', media.recordingId);
 
-    // Checked on every request, in one query: a download link dies with its recording, its
-    // expiry or its owner's access, a share link also the moment it is revoked or expires.
+    // Checked on every request, in one query (reused for at most MEDIA_AUTH_CACHE_MS): a
+    // download link dies with its recording, its expiry or its owner's access, a share link
+    // also when it is revoked or expires. The expiry itself is judged now, from the row.
     const shareHash = shareToken ? shareTokenHash(shareToken) : null;
-    const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs, shareHash, media.trackId), DB_TIMEOUT_MS, 'media-auth query');
+    const { row, downloadName } = await this.access(media, subs, shareHash);
     if (!row) return refuse('unknown_recording', media.recordingId);
     if (!row.allowed && !row.shared) return refuse('no_right', media.recordingId);
     if (!row.allowed) via = 'share';
@@ -143,20 +173,14 @@ export class MediaAuthorizer {
 
     const storage = this.config.storage;
     if (!storage) return refuse('storage_not_configured', media.recordingId);
-    const signed = signS3GetHeaders({
-      endpointUrl: storage.endpointUrl,
-      region: storage.region,
-      accessKeyId: storage.accessKeyId,
-      secretAccessKey: storage.secretAccessKey,
-      bucket: storage.bucket,
-      key: media.key,
-    });
+    this.signer ??= new S3GetSigner(storage);
+    const signed = this.signer.sign(media.key);
     return {
       status: 200,
       reason: 'granted',
       recordingId: media.recordingId,
       via,
-      downloadName: downloadFileName(row.room, row.createdAt, media.extension, this.config.email.defaultTimezone),
+      downloadName,
       headers: {
         Authorization: signed.authorization,
         'X-Amz-Date': signed.amzDate,

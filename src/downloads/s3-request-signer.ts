@@ -80,11 +80,18 @@ export function storageHost(endpointUrl: string): string {
 }
 
 export function signS3GetHeaders(input: SignS3GetInput): SignedS3Get {
-  const host = storageHost(input.endpointUrl);
-  const path = encodeS3ObjectPath(input.bucket, input.key);
   const date = input.date ?? new Date();
   if (Number.isNaN(date.getTime())) throw new Error('S3 signing: invalid date');
-  const amzDate = date.toISOString().replace(/[:-]|\.\d{3}/g, '');
+  return signAt(storageHost(input.endpointUrl), encodeS3ObjectPath(input.bucket, input.key), date, input);
+}
+
+/** `YYYYMMDDTHHMMSSZ`. */
+function amzDateOf(date: Date): string {
+  return date.toISOString().replace(/[:-]|\.\d{3}/g, '');
+}
+
+function signAt(host: string, path: string, date: Date, input: Pick<SignS3GetInput, 'region' | 'accessKeyId' | 'secretAccessKey'>): SignedS3Get {
+  const amzDate = amzDateOf(date);
 
   // aws4 with service "s3" decodes each path segment and re-encodes it once for the canonical
   // request, so an already encoded path is signed as is (no double encoding). Host is given
@@ -110,4 +117,39 @@ export function signS3GetHeaders(input: SignS3GetInput): SignedS3Get {
     throw new Error('S3 signing: unexpected signer output');
   }
   return { authorization, amzDate, contentSha256: UNSIGNED_PAYLOAD, host, path };
+}
+
+/** Distinct objects whose headers are kept for the current second; past it, the memory starts over. */
+const MAX_SIGNED_PER_SECOND = 10_000;
+
+/**
+ * signS3GetHeaders for one storage, as media-auth calls it once per Range request: the host is
+ * worked out once, and within one second (X-Amz-Date's resolution) the headers of an object
+ * are signed once and then reused, since aws4 would produce exactly the same ones again.
+ * (aws4 itself keeps the derived signing key per secret, day, region and service.)
+ */
+export class S3GetSigner {
+  private readonly host: string;
+  private second = Number.NaN;
+  private readonly signed = new Map<string, SignedS3Get>();
+
+  constructor(private readonly storage: Omit<SignS3GetInput, 'key' | 'date'>) {
+    this.host = storageHost(storage.endpointUrl);
+  }
+
+  sign(key: string, date: Date = new Date()): SignedS3Get {
+    const second = Math.floor(date.getTime() / 1000);
+    if (Number.isNaN(second)) throw new Error('S3 signing: invalid date');
+    if (second !== this.second) {
+      this.signed.clear();
+      this.second = second;
+    }
+    let headers = this.signed.get(key);
+    if (!headers) {
+      headers = signAt(this.host, encodeS3ObjectPath(this.storage.bucket, key), date, this.storage);
+      if (this.signed.size >= MAX_SIGNED_PER_SECOND) this.signed.clear();
+      this.signed.set(key, headers);
+    }
+    return headers;
+  }
 }

@@ -54,9 +54,16 @@ export class RecordingService {
     if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may stop a recording.');
     const live = await this.store.findLiveInRoom(name);
     if (!live || live.status !== 'active') throw notFound('No active recording in this room.');
+    // The caller's role does not depend on the stop: read while the worker stops (one round
+    // trip less after it answered). A failed read only matters if the stop succeeds.
+    const access = this.store.findAccess(live.id, user.sub).then(
+      (found) => ({ found }),
+      (err: unknown) => ({ err }),
+    );
     const recording = await this.mediator.stop(live);
-    const access = await this.store.findAccess(recording.id, user.sub);
-    return { recording, role: access?.role ?? 'administrator' };
+    const read = await access;
+    if ('err' in read) throw read.err;
+    return { recording, role: read.found?.role ?? 'administrator' };
   }
 
   /** A recording the user may see, with their role; 404 for anyone else (no existence leak). */

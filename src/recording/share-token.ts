@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Share-link tokens: 32 random bytes from the operating system's CSPRNG (256 bits), written as
@@ -17,7 +17,7 @@ export function newShareToken(): string {
 
 /** The stored form of a token (32 bytes). */
 export function shareTokenHash(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  return hash('sha256', token, 'buffer');
 }
 
 export function isShareTokenShape(value: unknown): value is string {

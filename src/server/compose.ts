@@ -170,7 +170,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   }
   const permanence = new RecordingPermanence({ store, get: (user, id) => recordings.get(user, id), tagger, settings: config.recording, onQueued: kick });
   const downloadSecret = new DownloadSecret(config, db.sql);
-  const shareLinks = new ShareLinkService(recordings, store, new ShareLinkStore(db.sql), {
+  const shareLinks = new ShareLinkService(recordings, store, new ShareLinkStore(db.sql, store.accessChanges), {
     ...config.pages.shareLinks,
     expirationDays: config.recording.expirationDays,
     publicUrl: config.server.publicUrl,

@@ -78,6 +78,9 @@ export interface RecordedRequest {
   claims: JwtPayload | null;
   /** The token verified and its video grant allows this call (LiveKit's Ensure*Permission). */
   authorized: boolean;
+  /** When the call arrived (performance.now() of this process) and the fake's own time on it until its answer was sent (ms; set once answered). */
+  arrivedAt?: number;
+  handledMs?: number;
 }
 
 interface PendingFault {
@@ -286,6 +289,7 @@ export class FakeLivekitServer {
   // --- the Twirp server ---
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const match = /^\/twirp\/livekit\.(Egress|RoomService)\/([A-Za-z]+)$/.exec(req.url ?? '');
@@ -303,7 +307,9 @@ export class FakeLivekitServer {
     const request = toJsonNames(body);
     const { claims, verified } = this.authenticate(req.headers.authorization);
     const authorized = verified && this.allows(service, asObject(claims?.video), request);
-    this.requests.push({ service, method, body, claims, authorized });
+    const record: RecordedRequest = { service, method, body, claims, authorized, arrivedAt: arrived };
+    this.requests.push(record);
+    res.once('finish', () => (record.handledMs = performance.now() - arrived));
 
     const pending = this.faults.find((f) => f.method === undefined || f.method === method);
     if (pending) {

@@ -1,6 +1,6 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { downloadableKey, downloadLinkRequest, issueDownloadLink } from '../../downloads/download-link';
-import type { MediaAuthorizer } from '../../downloads/media-authorizer';
+import type { MediaAuthorizer, S3ForwardHeaders } from '../../downloads/media-authorizer';
 import { childLogger } from '../../logging/logger';
 import type { Metrics } from '../../metrics/metrics';
 import { isExpired } from '../../recording/expiry';
@@ -11,39 +11,76 @@ import { HttpError } from '../http-errors';
 
 const log = childLogger('downloads');
 
+/** The route as the HTTP latency histogram labels it (the dashboard and alerts select on it). */
+export const MEDIA_AUTH_ROUTE = '/api/v1.0/recordings/media-auth';
+
 /**
  * GET /api/v1.0/recordings/media-auth/: nginx's auth_request (SPEC.md, Downloads). Answers only
  * 200 (with the S3 headers), 401 or 403 whatever happens, since nginx turns any other status
- * into a 500. Mounted before the JSON body parser (a body is never read), and for every method:
- * nginx always asks with GET, anything else gets the same decision.
+ * into a 500. Mounted first, on the app itself (`app.all(MEDIA_AUTH_ROUTE, ...)`), before every
+ * other middleware (a body is never read), and for every method: nginx always asks with GET,
+ * anything else gets the same decision.
+ *
+ * It is the hot path (one call per Range request of a player), so it does its own latency
+ * observation into the shared HTTP histogram (labelled children made once, no `finish`
+ * listener) and logs refusals at debug level only: recorder_media_auth_decisions_total counts
+ * every decision by reason, errors are still logged at error level.
  */
-export function mediaAuthRouter(authorizer: MediaAuthorizer, metrics: Metrics): Router {
-  const router = Router();
-  router.all('/api/v1.0/recordings/media-auth', async (req: Request, res: Response) => {
+export function mediaAuthHandler(authorizer: MediaAuthorizer, metrics: Metrics): RequestHandler {
+  // Labelled children made once each. Bounded: Node's HTTP parser only accepts the methods it
+  // knows, statuses are 200/401/403 and reasons a fixed list.
+  const latency = new Map<string, { observe(seconds: number): void }>();
+  const decisions = new Map<string, { inc(): void }>();
+  const count = (status: number, reason: string, method: string, seconds: number) => {
+    const decision = `${status} ${reason}`;
+    let counter = decisions.get(decision);
+    if (!counter) decisions.set(decision, (counter = metrics.mediaAuthDecisions.labels({ status: String(status), reason })));
+    counter.inc();
+    const id = `${method} ${status}`;
+    let histogram = latency.get(id);
+    if (!histogram) latency.set(id, (histogram = metrics.httpDuration.labels({ method, route: MEDIA_AUTH_ROUTE, status: String(status) })));
+    histogram.observe(seconds);
+  };
+  // Content-Disposition as Express's res.attachment() writes it, per download name (a handful
+  // of recordings are being watched at any moment; the memory starts over past 1,000 names).
+  const dispositions = new Map<string, string>();
+  const attach = (res: Response, name: string) => {
+    const known = dispositions.get(name);
+    if (known !== undefined) return void res.setHeader('Content-Disposition', known);
+    res.attachment(name).removeHeader('Content-Type');
+    const written = res.getHeader('Content-Disposition');
+    if (typeof written !== 'string') return;
+    if (dispositions.size >= 1000) dispositions.clear();
+    dispositions.set(name, written);
+  };
+  return async (req: Request, res: Response) => {
+    const began = process.hrtime.bigint();
     let status: 200 | 401 | 403 = 403;
     let reason = 'error';
     try {
       const decision = await authorizer.decide({
-        originalUrl: req.get('x-original-url'),
-        authorization: req.get('authorization'),
-        cookie: req.get('cookie'),
+        originalUrl: req.headers['x-original-url'] as string | undefined,
+        authorization: req.headers.authorization,
+        cookie: req.headers.cookie,
       });
       status = decision.status;
       reason = decision.reason;
-      res.set('Cache-Control', 'no-store');
+      res.setHeader('Cache-Control', 'no-store');
       if (decision.status === 200) {
         // Content-Disposition with a readable file name (RFC 6266, written by Express's own
         // helper); nginx copies it onto the file's answer. The answer itself has no body.
-        res.attachment(decision.downloadName).removeHeader('Content-Type');
-        res.status(200).set(decision.headers).end();
-        log.debug({ recordingId: decision.recordingId, via: decision.via }, 'media access granted');
+        attach(res, decision.downloadName);
+        for (const name in decision.headers) res.setHeader(name, decision.headers[name as keyof S3ForwardHeaders]);
+        res.statusCode = 200;
+        res.end();
+        if (log.isLevelEnabled('debug')) log.debug({ recordingId: decision.recordingId, via: decision.via }, 'media access granted');
       } else {
-        if (decision.status === 401) res.set('WWW-Authenticate', 'Bearer');
+        if (decision.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
         res.status(decision.status).json({ detail: decision.status === 401 ? 'Authentication required.' : 'Access denied.' });
         if (decision.reason === 'error') {
           log.error({ recordingId: decision.recordingId, err: decision.error }, 'media-auth failed; refused with 403');
-        } else {
-          log.info({ status: decision.status, reason: decision.reason, recordingId: decision.recordingId }, 'media access refused');
+        } else if (log.isLevelEnabled('debug')) {
+          log.debug({ status: decision.status, reason: decision.reason, recordingId: decision.recordingId }, 'media access refused');
         }
       }
     } catch (err) {
@@ -54,12 +91,11 @@ export function mediaAuthRouter(authorizer: MediaAuthorizer, metrics: Metrics): 
       if (!res.headersSent) res.status(403).end();
     }
     try {
-      metrics.mediaAuthDecisions.inc({ status: String(status), reason });
+      count(status, reason, req.method, Number(process.hrtime.bigint() - began) / 1e9);
     } catch {
       // metrics must never change the answer
     }
-  });
-  return router;
+  };
 }
 
 /** POST /api/v1.0/recordings/{id}/download-link/: a short-lived link a browser can open without a header. */

@@ -9,6 +9,7 @@ import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '.
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
 import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
 import { compositeFile } from '../object-key';
+import { AccessChanges } from './access-changes';
 import { EXPIRY_SQL } from './expiry-statements';
 import { SQL } from './statements';
 
@@ -89,6 +90,9 @@ const UNIQUE_VIOLATION = '23505';
  * queues (emails) is written by the same statement.
  */
 export class RecordingStore {
+  /** Told after each committed change to who may have a recording's files (media-auth's cache listens). */
+  readonly accessChanges = new AccessChanges();
+
   constructor(
     private readonly sql: Sql,
     private readonly reconcile: ReconcileSettings,
@@ -223,6 +227,7 @@ export class RecordingStore {
       const [row] = await tx.query<{ eventsQueued: number }>(SQL.delete, [id, this.routes]);
       return row?.eventsQueued ?? 0;
     });
+    this.accessChanges.notify(id);
     this.eventsQueued(queued);
   }
 
@@ -251,6 +256,8 @@ export class RecordingStore {
       if (row.prior === 'saved' || row.prior === 'notification_succeeded') return { result: 'already_saved' };
       return { result: 'not_savable', status: row.prior };
     }
+    // Refused a moment ago as not saved: this instance serves it from now on.
+    this.accessChanges.notify(recordingId);
     const ready = row.ready > 0;
     if (ready && row.queued === 0) await this.completeWithoutEmails(recordingId);
     return { result: 'saved', ready, queued: row.queued, jobsQueued: row.queued + row.others };
@@ -274,7 +281,7 @@ export class RecordingStore {
     isPermanent: boolean,
     beforeChange: (current: Recording) => Promise<void>,
   ): Promise<{ recording: Recording; tagJobs: number } | null> {
-    return this.sql.transaction(async (tx) => {
+    const changed = await this.sql.transaction(async (tx) => {
       const [current] = await tx.query<Recording>(SQL.lockedById, [id]);
       if (!current) return null;
       if (current.isPermanent === isPermanent) return { recording: current, tagJobs: 0 };
@@ -285,6 +292,9 @@ export class RecordingStore {
       const { tagJobs, ...recording } = row!;
       return { recording, tagJobs };
     });
+    // Whether it is past its expiry may have changed, either way.
+    if (changed) this.accessChanges.notify(id);
+    return changed;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Sql } from '../../db/sql';
+import type { AccessChanges } from './access-changes';
 import { SHARE_SQL } from './share-link-statements';
 
 /** A share link as stored (never its token). */
@@ -22,7 +23,11 @@ export interface NewShareLink {
 
 /** Every read and write of `share_links`, each a named operation over one prepared statement. */
 export class ShareLinkStore {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Told of each revocation (the recording store's, so media-auth's cache forgets the link at once). */
+    private readonly changes: AccessChanges,
+  ) {}
 
   async insert(link: NewShareLink): Promise<ShareLink> {
     const [row] = await this.sql.query<ShareLink>(SHARE_SQL.insert, [link.id, link.recordingId, link.tokenHash, link.createdBy, link.expiresAt]);
@@ -36,7 +41,9 @@ export class ShareLinkStore {
 
   /** Marks the link revoked; null when the recording has no such link. */
   async revoke(recordingId: string, linkId: string): Promise<ShareLink | null> {
-    return (await this.sql.query<ShareLink>(SHARE_SQL.revoke, [linkId, recordingId]))[0] ?? null;
+    const link = (await this.sql.query<ShareLink>(SHARE_SQL.revoke, [linkId, recordingId]))[0] ?? null;
+    if (link) this.changes.notify(recordingId);
+    return link;
   }
 
   /** The recording's link with this token hash, with whether it still works (by the database's clock). */
