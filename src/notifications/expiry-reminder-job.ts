@@ -1,12 +1,12 @@
 import type { AppConfig } from '../config/config';
 import type { Job, JobHandler, JobOutcome } from '../jobs/job';
-import { scrubError } from '../jobs/retry';
 import { childLogger } from '../logging/logger';
 import { expiredAt } from '../recording/expiry';
 import { DOWNLOADABLE_STATUSES } from '../recording/status';
 import type { ExpiryStore, ReminderContext } from '../recording/store/expiry-store';
 import { EMAIL_EXPIRY_REMINDER_KIND } from '../recording/store/expiry-statements';
 import { renderExpiryReminderEmail } from './expiry-reminder-email';
+import { jobEmailSender } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
 
 const log = childLogger('notifications');
@@ -32,7 +32,7 @@ function staleReason(ctx: ReminderContext | null, expiresAt: Date | null, now: D
  */
 export function expiryReminderJob(config: AppConfig, store: ExpiryStore, transport: SmtpTransporter, onSent?: () => void): JobHandler<Payload> {
   const { email } = config;
-  const messageHost = /@([A-Za-z0-9.-]+)/.exec(email.from)?.[1] ?? 'localhost';
+  const send = jobEmailSender(transport, email);
   return {
     kind: EMAIL_EXPIRY_REMINDER_KIND,
     leaseMs: email.timeoutMs * 4 + 30_000,
@@ -59,18 +59,8 @@ export function expiryReminderJob(config: AppConfig, store: ExpiryStore, transpo
         },
         { locale: email.defaultLocale, timezone: email.defaultTimezone },
       );
-      try {
-        await transport.sendMail({
-          from: email.from,
-          to: ctx.email,
-          subject: content.subject,
-          text: content.text,
-          html: content.html,
-          messageId: `<${job.id}@recordings.${messageHost}>`,
-        });
-      } catch (err) {
-        return { status: 'retry', error: scrubError(err) };
-      }
+      const failed = await send(job.id, ctx.email, content);
+      if (failed) return failed;
       onSent?.();
       log.info({ jobId: job.id, recordingId }, 'expiry reminder sent');
       return { status: 'done' };

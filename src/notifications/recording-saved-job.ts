@@ -1,11 +1,11 @@
 import type { AppConfig } from '../config/config';
 import type { Job, JobHandler, JobOutcome } from '../jobs/job';
-import { scrubError } from '../jobs/retry';
 import { childLogger } from '../logging/logger';
 import { expiredAt } from '../recording/expiry';
 import type { RecordingStore } from '../recording/store/recording-store';
 import { EMAIL_SAVED_KIND } from '../recording/store/statements';
 import { renderRecordingSavedEmail } from './email-content';
+import { jobEmailSender } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
 
 const log = childLogger('notifications');
@@ -21,7 +21,7 @@ type Payload = { accessId: string };
  */
 export function recordingSavedEmailJob(config: AppConfig, store: RecordingStore, transport: SmtpTransporter): JobHandler<Payload> {
   const { email } = config;
-  const messageHost = hostPart(email.from);
+  const send = jobEmailSender(transport, email);
   return {
     kind: EMAIL_SAVED_KIND,
     leaseMs: email.timeoutMs * 4 + 30_000,
@@ -45,27 +45,12 @@ export function recordingSavedEmailJob(config: AppConfig, store: RecordingStore,
         },
         { locale: email.defaultLocale, timezone: email.defaultTimezone },
       );
-      try {
-        await transport.sendMail({
-          from: email.from,
-          to: ctx.email,
-          subject: content.subject,
-          text: content.text,
-          html: content.html,
-          messageId: `<${job.id}@recordings.${messageHost}>`,
-        });
-      } catch (err) {
-        return { status: 'retry', error: scrubError(err) };
-      }
+      const failed = await send(job.id, ctx.email, content);
+      if (failed) return failed;
       log.info({ jobId: job.id, recordingId }, 'notification sent');
       return { status: 'done' };
     },
 
     onDone: (job, tx) => store.markNotifiedIfComplete(job.recordingId!, tx),
   };
-}
-
-function hostPart(from: string): string {
-  const match = /@([A-Za-z0-9.-]+)/.exec(from);
-  return match?.[1] ?? 'localhost';
 }
