@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebhookReceiver } from 'livekit-server-sdk';
 import { loadConfig, type AppConfig } from '../src/config/config';
 import { createLivekitWorkers, LivekitEgressWorker, livekitWorkerFactory } from '../src/recording/workers/livekit';
+import { AUTH_HEADER_REUSE_MS, AuthHeaders } from '../src/recording/workers/livekit/livekit-clients';
 import { WorkerError, type StartRequest } from '../src/recording/workers/worker-service';
 import { FakeLivekitServer } from './fakes/livekit-server';
 import { postLivekitWebhook, signLivekitWebhook } from './fakes/livekit-webhook';
@@ -197,6 +198,41 @@ describe('stop', () => {
     const { video } = createLivekitWorkers(config());
     const error = await workerError(video.stop('EG_doesNotExist'));
     expect(error.code).toBe('not_found');
+  });
+});
+
+describe('signed access tokens', () => {
+  it('one token per grant is reused across calls, and LiveKit accepts it each time', async () => {
+    const { video } = createLivekitWorkers(config());
+    const before = fake.requests.length;
+    const egressId = await video.start(job('mp4'));
+    fake.activateEgress(egressId);
+    // Past a second, so a token signed again would carry another nbf and exp.
+    await new Promise((r) => setTimeout(r, 1100));
+    await expect(video.stop(egressId)).resolves.toBe('stopped');
+    const [start, stop] = fake.requests.slice(before);
+    expect(start!.authorized && stop!.authorized).toBe(true);
+    expect(stop!.claims).toEqual(start!.claims);
+    expect(start!.claims?.video).toEqual({ roomRecord: true });
+    expect(start!.claims!.exp! - Math.floor(Date.now() / 1000)).toBeGreaterThan(9 * 60 - 5);
+  });
+
+  it('signs again once the reuse time is over, per grant, and never keeps a failed signing', async () => {
+    let now = 1_000_000;
+    const headers = new AuthHeaders(() => now);
+    let signed = 0;
+    const sign = () => Promise.resolve({ Authorization: `Bearer t${++signed}` });
+    const egress = { roomRecord: true };
+    await expect(headers.get(egress, undefined, sign)).resolves.toEqual({ Authorization: 'Bearer t1' });
+    now += AUTH_HEADER_REUSE_MS - 1;
+    await expect(headers.get({ roomRecord: true }, undefined, sign)).resolves.toEqual({ Authorization: 'Bearer t1' });
+    await expect(headers.get({ roomAdmin: true, room: 'a' }, undefined, sign)).resolves.toEqual({ Authorization: 'Bearer t2' });
+    now += 1;
+    await expect(headers.get(egress, undefined, sign)).resolves.toEqual({ Authorization: 'Bearer t3' });
+
+    const failing = () => Promise.reject(new Error('no key'));
+    await expect(headers.get({ roomList: true }, undefined, failing)).rejects.toThrow('no key');
+    await expect(headers.get({ roomList: true }, undefined, sign)).resolves.toEqual({ Authorization: 'Bearer t4' });
   });
 });
 

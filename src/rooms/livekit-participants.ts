@@ -1,4 +1,4 @@
-import { RoomServiceClient } from 'livekit-server-sdk';
+import { LivekitRoomServiceClient } from '../recording/workers/livekit/livekit-clients';
 import { twirpCode } from '../recording/workers/livekit/livekit-errors';
 import { withTimeout } from '../util/with-timeout';
 import { kindName } from './participant-kind';
@@ -11,7 +11,7 @@ export interface ParticipantLister {
 
 /** ParticipantLister on RoomService.ListParticipants, each call bounded by `timeoutMs`. */
 export function livekitParticipants(livekit: { url: string; apiKey: string; apiSecret: string }, timeoutMs: number): ParticipantLister {
-  const client = new RoomServiceClient(livekit.url, livekit.apiKey, livekit.apiSecret, {
+  const client = new LivekitRoomServiceClient(livekit.url, livekit.apiKey, livekit.apiSecret, {
     requestTimeout: timeoutMs / 1000,
     failover: false,
   });

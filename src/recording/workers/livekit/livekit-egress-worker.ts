@@ -1,4 +1,4 @@
-import { EgressClient, EgressStatus, RoomServiceClient, type EgressInfo } from 'livekit-server-sdk';
+import { EgressStatus, type EgressClient, type EgressInfo } from 'livekit-server-sdk';
 import type { AppConfig } from '../../../config/config';
 import { childLogger } from '../../../logging/logger';
 import {
@@ -12,6 +12,7 @@ import { EGRESS_LAYOUT, encodingOptions, fileOutput, type LivekitKind } from './
 import { egressFilepaths, isRunning, toWorkerState } from './egress-status';
 import type { ParticipantTrackWorker } from '../participant-tracks';
 import { attemptLivekit, type Attempt } from './livekit-call';
+import { LivekitEgressClient, LivekitRoomServiceClient } from './livekit-clients';
 import { LivekitTrackWorker } from './livekit-track-worker';
 
 const log = childLogger('livekit-worker');
@@ -53,13 +54,13 @@ export class LivekitEgressWorker implements WorkerService {
       this.missing = `${kind} worker needs ${names.join(' and ')}, not configured`;
       return;
     }
-    const client = new EgressClient(livekit.url, livekit.apiKey, livekit.apiSecret, {
+    const client = new LivekitEgressClient(livekit.url, livekit.apiKey, livekit.apiSecret, {
       requestTimeout: this.timeoutMs / 1000,
       // Region failover is for LiveKit Cloud; a self-hosted server has a single address.
       failover: false,
     });
     this.ready = { client, storage, secrets: [livekit.apiSecret, storage.secretAccessKey] };
-    const rooms = new RoomServiceClient(livekit.url, livekit.apiKey, livekit.apiSecret, { requestTimeout: this.timeoutMs / 1000, failover: false });
+    const rooms = new LivekitRoomServiceClient(livekit.url, livekit.apiKey, livekit.apiSecret, { requestTimeout: this.timeoutMs / 1000, failover: false });
     this.participantTracks = new LivekitTrackWorker(
       { client, rooms, storage, call: { kind, timeoutMs: this.timeoutMs, secrets: this.ready.secrets } },
       (egressId) => this.stop(egressId),
