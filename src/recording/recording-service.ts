@@ -52,18 +52,11 @@ export class RecordingService {
   async stop(user: AuthUser, room: string): Promise<{ recording: Recording; role: AccessRole }> {
     const name = parseRoom(room);
     if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may stop a recording.');
-    const live = await this.store.findLiveInRoom(name);
-    if (!live || live.status !== 'active') throw notFound('No active recording in this room.');
-    // The caller's role does not depend on the stop: read while the worker stops (one round
-    // trip less after it answered). A failed read only matters if the stop succeeds.
-    const access = this.store.findAccess(live.id, user.sub).then(
-      (found) => ({ found }),
-      (err: unknown) => ({ err }),
-    );
-    const recording = await this.mediator.stop(live);
-    const read = await access;
-    if ('err' in read) throw read.err;
-    return { recording, role: read.found?.role ?? 'administrator' };
+    // The caller's role comes with the look-up: it does not depend on the stop.
+    const live = await this.store.findLiveInRoomFor(name, user.sub);
+    if (!live || live.recording.status !== 'active') throw notFound('No active recording in this room.');
+    const recording = await this.mediator.stop(live.recording);
+    return { recording, role: live.role ?? 'administrator' };
   }
 
   /** A recording the user may see, with their role; 404 for anyone else (no existence leak). */

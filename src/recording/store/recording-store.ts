@@ -107,7 +107,14 @@ export class RecordingStore {
     if (n && n > 0) this.options.onEventsQueued?.();
   }
 
-  /** Inserts an `initiated` recording and its owner's access; a live recording in the room is a conflict. */
+  /**
+   * Inserts an `initiated` recording and its owner's access; a live recording in the room is a
+   * conflict. Its commit does not wait for the disk (one flush less per start): nobody is told
+   * of this row before the start's next status change, whose commit does wait and flushes this
+   * one's WAL with it. Other instances see the row at once, as with any commit; only a crash of
+   * PostgreSQL itself in that interval could lose it, leaving what a crash of this process there
+   * leaves too: a recorder no row stands for.
+   */
   async createInitiated(input: NewRecording): Promise<Recording> {
     const { owner } = input;
     const id = randomUUID();
@@ -170,6 +177,14 @@ export class RecordingStore {
 
   async findByWorkerId(workerId: string): Promise<Recording | null> {
     return (await this.sql.query<Recording>(SQL.byWorkerId, [workerId]))[0] ?? null;
+  }
+
+  /** The room's live recording and `userSub`'s role on it (null without an access row), in one round trip. */
+  async findLiveInRoomFor(room: string, userSub: string): Promise<{ recording: Recording; role: AccessRole | null } | null> {
+    const [row] = await this.sql.query<Recording & { callerRole: AccessRole | null }>(SQL.liveInRoomWithRole, [room, userSub]);
+    if (!row) return null;
+    const { callerRole, ...recording } = row;
+    return { recording, role: callerRole };
   }
 
   /** The room's live recording (at most one, by the partial unique index). */

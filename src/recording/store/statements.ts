@@ -86,7 +86,10 @@ const TRANSITION_REASON = `CASE WHEN s.status = 'failed_to_start' THEN COALESCE(
 export const SQL = {
   insertInitiated: statement(
     'insert_initiated',
-    `WITH r AS (
+    // set_config(..., true): this statement's own (implicit) transaction commits without waiting
+    // for its WAL to reach the disk; see RecordingStore.createInitiated for why that is safe.
+    `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+     r AS (
        INSERT INTO recordings (id, room, mode, status, worker_kind, options, is_permanent, reconcile_at, automatic)
        VALUES ($1, $2, $3, 'initiated', $4, $5, $6, ${inMs('$7')}, $13)
        RETURNING *
@@ -97,7 +100,7 @@ export const SQL = {
        INSERT INTO recording_files (recording_id, relative_key, kind, content_type)
        SELECT r.id, $14, 'composite', $15 FROM r
      )
-     SELECT ${COLUMNS} FROM r`,
+     SELECT ${COLUMNS} FROM r, async_commit`,
   ),
 
   /**
@@ -124,6 +127,13 @@ export const SQL = {
   byId: statement('by_id', `SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1`),
   byWorkerId: statement('by_worker_id', `SELECT ${COLUMNS} FROM recordings r WHERE r.worker_id = $1 LIMIT 1`),
   liveInRoom: statement('live_in_room', `SELECT ${COLUMNS} FROM recordings r WHERE r.room = $1 AND r.status IN ('initiated', 'active')`),
+  /** The room's live recording and the caller's ($2) role on it, NULL without an access row. */
+  liveInRoomWithRole: statement(
+    'live_in_room_with_role',
+    `SELECT ${COLUMNS}, a.role AS "callerRole"
+       FROM recordings r LEFT JOIN recording_accesses a ON a.recording_id = r.id AND a.user_sub = $2
+      WHERE r.room = $1 AND r.status IN ('initiated', 'active')`,
+  ),
   activeInRoom: statement('active_in_room', `SELECT ${COLUMNS} FROM recordings r WHERE r.room = $1 AND r.status = 'active'`),
   activeOfKind: statement('active_of_kind', `SELECT ${COLUMNS} FROM recordings r WHERE r.worker_kind = $1 AND r.status = 'active'`),
 
