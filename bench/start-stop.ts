@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Agent, request as httpRequest } from 'node:http';
 import { Client } from 'pg';
 import { startFakeLivekit } from '../test/helpers/livekit-env';
 import { createTestDatabase } from '../test/helpers/pg';
@@ -73,17 +74,35 @@ async function main(): Promise<void> {
   };
   await svc.start();
 
+  // The client is node:http on one kept-alive connection rather than fetch: fetch's own time on
+  // this machine is about a millisecond per call, and it would be counted as the service's.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const request = (method: 'GET' | 'POST', path: string, token?: string, body?: unknown) =>
+    new Promise<{ status: number; text: string }>((resolveAnswer, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers: Record<string, string> = {};
+      if (token) headers.authorization = `Bearer ${token}`;
+      if (payload !== undefined) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = String(Buffer.byteLength(payload));
+      }
+      const req = httpRequest(`${svc.url}${path}`, { method, agent, headers, timeout: 15_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`${path}: no answer in 15 s`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+
   /** One call to the service; its latency and the fake's own time on the calls it made meanwhile. */
   const timed = async (path: string, token: string, body: unknown) => {
     const before = livekit.requests.length;
     const t0 = performance.now();
-    const res = await fetch(`${svc.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const answer = (await res.json()) as Record<string, unknown>;
+    const res = await request('POST', path, token, body);
+    const answer = JSON.parse(res.text) as Record<string, unknown>;
     const latency = performance.now() - t0;
     const calls = livekit.requests.slice(before);
     const fake = calls.reduce((ms, c) => ms + (c.handledMs ?? 0), 0);
@@ -93,6 +112,13 @@ async function main(): Promise<void> {
     const beforeCall = first ? first.arrivedAt! - t0 : latency;
     const afterCall = last ? t0 + latency - (last.arrivedAt! + last.handledMs!) : 0;
     return { status: res.status, answer, latency, fake, beforeCall, afterCall, calls: calls.map((c) => c.method) };
+  };
+  /** The same client's round trip to the service's cheapest route (GET /health), for scale. */
+  const emptyRoundTrip = async () => {
+    const t0 = performance.now();
+    const res = await request('GET', '/health');
+    if (res.status !== 200) throw new Error(`/health: ${res.status}`);
+    return performance.now() - t0;
   };
 
   const samples = {
@@ -107,6 +133,7 @@ async function main(): Promise<void> {
     beyondFloor: [] as number[],
     stopBefore: [] as number[],
     stopAfter: [] as number[],
+    health: [] as number[],
   };
   const callsSeen = new Map<string, number>();
   /** The service's own account of its worker calls (recorder_worker_call_duration_seconds): total seconds and count. */
@@ -133,7 +160,9 @@ async function main(): Promise<void> {
       const stop = await timed(`/api/v1.0/rooms/${room}/stop-recording/`, token, {});
       if (stop.status !== 200) throw new Error(`stop: ${stop.status} ${JSON.stringify(stop.answer)}`);
       const floorMs = await floor();
+      const healthMs = (await emptyRoundTrip()) + (await emptyRoundTrip());
       if (i < WARM_UP) continue;
+      samples.health.push(healthMs);
       samples.floor.push(floorMs);
       samples.beyondFloor.push(start.latency - start.fake + stop.latency - stop.fake - floorMs);
       samples.start.push(start.latency - start.fake);
@@ -167,11 +196,13 @@ async function main(): Promise<void> {
     console.log(`    stop, after the worker answered      ${figures(samples.stopAfter)}`);
     console.log(`  overhead of start + stop               ${figures(samples.both)}  (aim < 5 ms p50: ${percentile(samples.both, 50) < 5 ? 'PASS' : 'above the aim'})`);
     console.log(`  PostgreSQL alone, the same 4 statements ${figures(samples.floor)}  (3 commits, in the same run)`);
+    console.log(`  two round trips to GET /health        ${figures(samples.health)}  (the client, HTTP and Express alone, for scale)`);
     console.log(`  overhead minus that, round by round    ${figures(samples.beyondFloor)}  (HTTP, JSON, JWTs, the LiveKit client, our code)`);
     console.log(`  the LiveKit client's own time per call ${clientMs.toFixed(2)} ms on average (the service's timing of its ${callCount} calls minus the fake's)`);
     console.log(`  service CPU per start + stop           ${((cpu.user + cpu.system) / ROUNDS).toFixed(2)} ms (user ${(cpu.user / ROUNDS).toFixed(2)}, system ${(cpu.system / ROUNDS).toFixed(2)})`);
     for (const [calls, n] of callsSeen) console.log(`  worker calls  ${calls}  (${n}x)`);
   } finally {
+    agent.destroy();
     await pg.end();
     await svc.stop();
     await killAllServiceProcesses();
