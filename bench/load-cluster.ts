@@ -1,5 +1,6 @@
 /**
- * bench/load-cluster: three service processes (src/main.ts, spawned) behind the real nginx
+ * bench/load-cluster: three service processes (the compiled dist/main.js the image runs, built
+ * first; BENCH_ENTRY=source: src/main.ts through tsx) behind the real nginx
  * running nginx/recordings.conf (the three as `server` entries of its upstream, round-robin), on
  * one PostgreSQL, with webhooks on (one receiver verifying every signature). For D seconds
  * (default 60), N rooms (default 30) loop:
@@ -30,7 +31,7 @@ import { startNginx } from '../test/helpers/nginx';
 import { createTestDatabase } from '../test/helpers/pg';
 import { s3Env, startS3Server } from '../test/helpers/s3';
 import { tokenFor, TEST_STORAGE_TOKEN } from '../test/helpers/service';
-import { serviceProcess, type ServiceProcess } from '../test/helpers/service-process';
+import { buildService, serviceProcess, type ServiceProcess } from '../test/helpers/service-process';
 import { startSmtpServer } from '../test/helpers/smtp';
 import { startWebhookReceiver } from '../test/helpers/webhook-receiver';
 import { drainJobs, EmailTally, FIXTURE_ID, line, loadServiceEnv, sleep, TimedClient, type Answer } from './load-common';
@@ -152,8 +153,12 @@ async function main(): Promise<void> {
   };
   // BENCH_NODE_ARGS='--max-old-space-size=128' (say) runs the instances with those node flags.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The instances run what the image runs, the compiled service (npm run build first);
+  // BENCH_ENTRY=source runs src/main.ts through tsx instead, as npm start does.
+  const entry = process.env.BENCH_ENTRY === 'source' ? 'source' : 'dist';
+  if (entry === 'dist') await buildService();
   const instances = await Promise.all(
-    Array.from({ length: INSTANCES }, (_, i) => serviceProcess({ ...env, DATABASE_URL: dbUrlFor(i) }, { nodeArgs, outputLimit: 8 * 2 ** 20 })),
+    Array.from({ length: INSTANCES }, (_, i) => serviceProcess({ ...env, DATABASE_URL: dbUrlFor(i) }, { nodeArgs, entry, outputLimit: 8 * 2 ** 20 })),
   );
   // The bench's own sessions (samplers, settling rooms) are named load-bench, not counted.
   const pg = new Pool({ connectionString: db.url, application_name: 'load-bench', max: 4 });
@@ -486,7 +491,7 @@ async function main(): Promise<void> {
     ];
 
     console.log(
-      `load-cluster bench: ${INSTANCES} service processes behind nginx (nginx/recordings.conf, round-robin) on one PostgreSQL; ` +
+      `load-cluster bench: ${INSTANCES} service processes (${entry === 'dist' ? 'node dist/main.js' : 'tsx src/main.ts'}) behind nginx (nginx/recordings.conf, round-robin) on one PostgreSQL; ` +
         `${LIVEKIT_ROOMS} LiveKit rooms (start -> stop -> storage event) + ${JIBRI_ROOMS} Jibri rooms on ${JIBRIS} fake Jibris ` +
         `(start -> status webhook -> upload-url, PUT, storage event) for ${SECONDS} s; webhooks on; instance ${VICTIM + 1} SIGKILLed at ${(KILL_AT_MS / 1000).toFixed(0)} s; ` +
         `${os.cpus().length} cores, loopback`,

@@ -394,18 +394,28 @@ describe('Dockerfile', () => {
   const stages = dockerfile.split(/^FROM\s/m).slice(1);
   const runtime = stages[stages.length - 1]!;
 
-  it('installs production dependencies only, in their own stage, and tsx (npm start) is one of them', () => {
-    expect(stages.length).toBeGreaterThanOrEqual(2);
+  it('installs production dependencies only, in their own stage, and runs the service compiled in another', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(3);
     expect(stages.some((s) => /npm ci\b[^\n]*--omit=dev/.test(s))).toBe(true);
+    const build = stages.find((s) => /^RUN npm run build\b/m.test(s));
+    expect(build).toBeDefined();
+    expect(build).toMatch(/^COPY[^\n]*\btsconfig\.build\.json\b/m);
+    expect(build).toMatch(/^COPY src /m);
     expect(runtime).toMatch(/^COPY --from=\S+ \S*node_modules/m);
+    expect(runtime).toMatch(/^COPY --from=\S+ \S*\/dist \.\/dist$/m);
+    // No TypeScript in the image that runs: compiled JavaScript only.
+    expect(runtime).not.toMatch(/^COPY src /m);
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+    expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
+    expect(pkg.scripts['start:dist']).toBe('node dist/main.js');
+    const buildConfig = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: { rootDir: string; outDir: string } };
+    expect(buildConfig.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+    // npm start (from a clone, no build step) still runs the sources through tsx.
     expect(pkg.scripts.start).toMatch(/^(tsx |node --import tsx )/);
     expect(pkg.dependencies.tsx).toBeDefined();
-    expect(runtime).toMatch(/^COPY[^\n]*\btsconfig\.json\b/m);
-    expect(runtime).toMatch(/^COPY src /m);
   });
 
-  it('runs npm start as a non-root user, exposes the service port and probes /health', () => {
+  it('runs the compiled service as a non-root user, exposes the service port and probes /health', () => {
     const user = /^USER\s+(\S+)/m.exec(runtime)?.[1];
     expect(user).toBeDefined();
     expect(['root', '0', '0:0']).not.toContain(user);
@@ -415,7 +425,7 @@ describe('Dockerfile', () => {
     expect(healthcheck).toContain(ROUTES.health);
     expect(healthcheck).toContain('node');
     expect(healthcheck).toContain(String(SERVICE_PORT));
-    expect(runtime).toMatch(/^CMD \["npm", ?"start"\]/m);
+    expect(runtime).toMatch(/^CMD \["node", ?"dist\/main\.js"\]/m);
   });
 
   it('keeps secrets and local state out of the build context', () => {

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { minioFixture, postStorageEvent, statusOf, eventually } from './helpers/flow';
 import { LK_SECRET, startFakeLivekit } from './helpers/livekit-env';
 import { createTestDatabase } from './helpers/pg';
-import { killAllServiceProcesses, serviceProcess } from './helpers/service-process';
+import { buildService, killAllServiceProcesses, serviceProcess } from './helpers/service-process';
 import { bearer, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, tokenFor, type TestUser } from './helpers/service';
 import { startSmtpServer } from './helpers/smtp';
 
@@ -64,7 +64,9 @@ describe('invalid configuration', () => {
   });
 });
 
-describe('a production-like process', () => {
+describe('a production-like process: the compiled service, as the image runs it', () => {
+  // npm run build (dist/), then node dist/main.js.
+  beforeAll(() => buildService(), 120_000);
   const owner: TestUser = { sub: 'proc-owner', email: 'private.person@example.org', name: 'Private Person', rooms: { proc: 'owner', slow: 'owner' } };
 
   it('finishes in-flight requests on SIGTERM, and never logs an address, a token or a secret', async () => {
@@ -80,7 +82,7 @@ describe('a production-like process', () => {
       RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN,
       EMAIL_POLL_INTERVAL_MS: '100',
       LOG_LEVEL: 'debug',
-    });
+    }, { entry: 'dist' });
     try {
       await svc.start();
       // A whole flow, with every kind of credential going through the service.

@@ -6,7 +6,8 @@ export { freePort };
 
 /**
  * The real service as a separate operating-system process (`src/main.ts`, the `npm start`
- * entry point), so a test can SIGKILL it mid-flow and start it again on the same port.
+ * entry point, or the compiled dist/main.js the image runs), so a test can SIGKILL it mid-flow
+ * and start it again on the same port.
  *
  * It runs as `node --import tsx src/main.ts` rather than `node_modules/.bin/tsx src/main.ts`:
  * the tsx CLI forks the real node process as its child, and a SIGKILL to the CLI would leave
@@ -43,6 +44,26 @@ export interface ServiceProcessOptions {
   nodeArgs?: string[];
   /** How much of stdout and stderr `output()` keeps (its end); default 64 KB. */
   outputLimit?: number;
+  /**
+   * `source` (default): src/main.ts through tsx, as `npm start` runs it. `dist`: the compiled
+   * service, as the image runs it (`node dist/main.js`; build it first with buildService()).
+   */
+  entry?: 'source' | 'dist';
+}
+
+let built: Promise<void> | undefined;
+
+/** `npm run build` (dist/, what the image runs), once per test process. */
+export function buildService(): Promise<void> {
+  built ??= new Promise<void>((resolveBuild, reject) => {
+    const proc = spawn('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    proc.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    proc.once('error', reject);
+    proc.once('exit', (code) => (code === 0 ? resolveBuild() : reject(new Error(`npm run build failed (${code}):\n${output.slice(-4000)}`))));
+  });
+  return built;
 }
 
 
@@ -97,7 +118,7 @@ export async function serviceProcess(env: Record<string, string>, options: Servi
   };
 
   const spawnOnce = async (): Promise<'ready' | 'port-taken'> => {
-    const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
+    const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.entry === 'dist' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'])], {
       cwd: PROJECT_ROOT,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
