@@ -11,6 +11,8 @@
  * while instance 2 is SIGKILLed at 40% of the run and started again. Every request goes through
  * nginx. The bench plays the clients, Jibri and the storage: a worker that stopped gets its file
  * in storage whatever the API answered, as egress and finalize.sh do.
+ * The instances get the image's NODE_OPTIONS (the heap cap) as node flags; BENCH_NODE_ARGS
+ * replaces them.
  * Prints requests/s and latencies, each instance's peak RSS (VmHWM), the PostgreSQL sessions
  * (sampled from pg_stat_activity, per instance through application_name), and the count checks:
  * never two live recordings in a room (sampled from the database; 409s only after a lost
@@ -84,6 +86,12 @@ function peakRssMb(pid: number | undefined): number | undefined {
   }
 }
 
+/** The NODE_OPTIONS the Dockerfile's runtime stage sets ('' when none). */
+function imageNodeOptions(): string {
+  const dockerfile = readFileSync(new URL('../Dockerfile', `file://${__filename}`), 'utf8');
+  return /^\s*NODE_OPTIONS=("[^"]*"|\S+)/m.exec(dockerfile)?.[1]?.replace(/^"|"$/g, '') ?? '';
+}
+
 /** Each instance's lives (a restart is a new process) and their peak RSS. */
 class RssWatch {
   readonly lives: { pid: number; peakMb: number }[][];
@@ -151,8 +159,9 @@ async function main(): Promise<void> {
     url.searchParams.set('application_name', `recorder-${i + 1}`);
     return url.toString();
   };
-  // BENCH_NODE_ARGS='--max-old-space-size=128' (say) runs the instances with those node flags.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The image's node flags (its NODE_OPTIONS, read from the Dockerfile: the heap cap), unless
+  // BENCH_NODE_ARGS='--max-old-space-size=128' (say; '' for none) gives others.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? imageNodeOptions()).split(' ').filter(Boolean);
   // The instances run what the image runs, the compiled service (npm run build first);
   // BENCH_ENTRY=source runs src/main.ts through tsx instead, as npm start does.
   const entry = process.env.BENCH_ENTRY === 'source' ? 'source' : 'dist';

@@ -428,6 +428,15 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^CMD \["node", ?"dist\/main\.js"\]/m);
   });
 
+  it('caps the V8 heap, below the memory limit the Kubernetes manifest gives the recorder', () => {
+    const cap = Number(/\bNODE_OPTIONS=--max-old-space-size=(\d+)\b/.exec(runtime)?.[1]);
+    expect(cap).toBeGreaterThanOrEqual(128);
+    const manifest = read('deploy/k8s/recorder.yaml');
+    const limitMi = Number(/limits:\s*\n\s*memory:\s*(\d+)Mi/.exec(manifest)?.[1]);
+    // The heap is not all of a process's memory: leave room for code, buffers and the young generation.
+    expect(limitMi).toBeGreaterThanOrEqual(cap * 2);
+  });
+
   it('keeps secrets and local state out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
     for (const entry of ['.env', 'node_modules', 'data', '.git']) expect(ignored).toContain(entry);
