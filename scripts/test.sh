@@ -69,6 +69,12 @@ fi
 echo "[test] type-checking"
 npx tsc --noEmit -p tsconfig.json
 
+# The compiled service (what the image runs), built once before jest rather than inside a test
+# running beside others; the tests that run dist/ use it as it is.
+echo "[test] building dist/ (npm run build)"
+npm run build --silent
+export TEST_DIST_BUILT=1
+
 echo "[test] running jest"
 # Every answer the test services give is recorded, then checked against the OpenAPI document.
 OPENAPI_RECORD_DIR="$(mktemp -d)"

@@ -332,7 +332,15 @@ it('service SIGKILLed after LiveKit started the egress, before the answer: adopt
 
       const t0 = performance.now();
       await svc.start();
-      await eventually(async () => (await statusOf(db!.url, id)) === 'active', 20_000, 'adoption after restart');
+      try {
+        // The lease (6.5 s from the insert), then one ListEgress; a slow call is retried with backoff.
+        await eventually(async () => (await statusOf(db!.url, id)) === 'active', 45_000, 'adoption after restart');
+      } catch (err) {
+        const [state] = await queryDb(db.url, 'SELECT status, worker_id, reconcile_at, reconcile_attempts, now() AS now FROM recordings WHERE id = $1', [id]);
+        const calls = livekit.requests.slice(-5).map((r) => `${r.method} ${r.handledMs?.toFixed(0) ?? '?'} ms`);
+        const log = svc.output().split('\n').filter((l) => /reconcil|LiveKit|warn|error/i.test(l)).slice(-10);
+        throw new Error(`${(err as Error).message}; row ${JSON.stringify(state)}; last LiveKit calls ${calls.join(', ')}; log:\n${log.join('\n')}`);
+      }
       const adoptedAfter = since(t0);
       expect((await recordingOf(db.url, id)).worker_id).toBe(egressId);
       const adopted = await metric(svc, 'recorder_reconciler_corrections_total', 'action="adopted"');
@@ -349,7 +357,7 @@ it('service SIGKILLed after LiveKit started the egress, before the answer: adopt
       return `start request lost its answer; DB had it initiated (no worker id), egress STARTING; after restart active with ${egressId} in ${adoptedAfter} (corrections{adopted}=${adopted}); then stopped, saved, 1 email`;
     },
   );
-});
+}, 120_000);
 
 it('service SIGKILLed while emails are queued (SMTP down): all delivered after restart, none twice', async () => {
   let db: TestDatabase | undefined;

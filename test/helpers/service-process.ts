@@ -53,8 +53,12 @@ export interface ServiceProcessOptions {
 
 let built: Promise<void> | undefined;
 
-/** `npm run build` (dist/, what the image runs), once per test process. */
+/**
+ * `npm run build` (dist/, what the image runs), once per test process; scripts/test.sh builds it
+ * before jest starts (TEST_DIST_BUILT=1), so the tests do not compile beside each other.
+ */
 export function buildService(): Promise<void> {
+  if (process.env.TEST_DIST_BUILT === '1') return Promise.resolve();
   built ??= new Promise<void>((resolveBuild, reject) => {
     const proc = spawn('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
