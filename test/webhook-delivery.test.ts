@@ -141,3 +141,19 @@ it('sends only the event types WEBHOOK_EVENTS names', async () => {
   const rows = await queryDb<{ n: number }>(svc.db.url, `SELECT count(*)::int AS n FROM jobs WHERE kind = 'webhook.delivery' AND recording_id = $1`, [id]);
   expect(rows[0]!.n).toBe(1);
 });
+
+it('drops the deliveries still pending once webhooks are switched off, rather than leaving them for ever', async () => {
+  receiver.failNext(1000, 503);
+  const id = await startOne();
+  await eventually(async () => (await deliveryJob(id)).attempts >= 1, 10_000, 'a failed attempt');
+  expect((await deliveryJob(id)).status).toBe('pending');
+  // The same database, restarted with no WEBHOOK_* settings at all.
+  const db = svc.db;
+  await svc.close({ keepDatabase: true });
+  const tried = receiver.attempts.length;
+  svc = await startTestService({ JOBS_POLL_INTERVAL_MS: '50' }, db);
+  await eventually(async () => (await deliveryJob(id)).status !== 'pending', 10_000, 'the delivery settled');
+  expect(await deliveryJob(id)).toMatchObject({ status: 'cancelled', last_error: 'webhooks are no longer configured' });
+  expect(await metric('cancelled')).toBe(1);
+  expect(receiver.attempts).toHaveLength(tried);
+});

@@ -44,6 +44,7 @@ import { RoomsService } from '../rooms/rooms-service';
 import { RoomStore } from '../rooms/store/room-store';
 import { webhookDeliveryJob } from '../events/delivery-job';
 import { EventBodies } from '../events/event-body';
+import { disabledEventJobs } from '../events/disabled-event-jobs';
 import { readyEventJob } from '../events/ready-job';
 import { EventRoutes } from '../events/routes';
 import { recordingJson, serializerSettings } from '../api/recording-json';
@@ -144,6 +145,8 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       webhookDeliveryJob({ ...webhooks, secret: webhooks.secret }, bodies, (type, outcome) => metrics.webhookDeliveries.inc({ event_type: type, outcome })),
     );
     runner.register(readyEventJob(db.sql, store, events, kick));
+  } else {
+    for (const handler of disabledEventJobs((type) => metrics.webhookDeliveries.inc({ event_type: type, outcome: 'cancelled' }))) runner.register(handler);
   }
   const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql) });
   const tracks = new TrackMediator(store, new RecordingFileStore(db.sql, { tagsObjects: storage !== undefined, events }), registry, storage, {
