@@ -1,4 +1,4 @@
-import { EgressClient, RoomServiceClient, type ClientOptions } from 'livekit-server-sdk';
+import { EgressClient, RoomServiceClient } from 'livekit-server-sdk';
 
 type AuthHeader = Record<string, string>;
 
@@ -33,28 +33,22 @@ export class AuthHeaders {
   }
 }
 
-/** The SDK's Egress client, reusing each grant's signed token (see AuthHeaders). */
-export class LivekitEgressClient extends EgressClient {
-  private readonly headers = new AuthHeaders();
+type AuthHeaderArgs = Parameters<EgressClient['authHeader']>;
+// A mixin's base must take any constructor arguments (TypeScript's rule for mixins).
+type ServiceClient = new (...args: any[]) => { authHeader(...args: AuthHeaderArgs): Promise<AuthHeader> };
 
-  constructor(host: string, apiKey: string, secret: string, options?: ClientOptions) {
-    super(host, apiKey, secret, options);
-  }
+/** The SDK client `Base`, reusing each grant's signed token (see AuthHeaders). */
+function reusingTokens<Base extends ServiceClient>(base: Base) {
+  return class extends base {
+    private readonly headers = new AuthHeaders();
 
-  override authHeader(...args: Parameters<EgressClient['authHeader']>): Promise<AuthHeader> {
-    return this.headers.get(args[0], args[1], () => super.authHeader(...args));
-  }
+    override authHeader(...args: AuthHeaderArgs): Promise<AuthHeader> {
+      return this.headers.get(args[0], args[1], () => super.authHeader(...args));
+    }
+  };
 }
 
-/** The SDK's RoomService client, reusing each grant's signed token (see AuthHeaders). */
-export class LivekitRoomServiceClient extends RoomServiceClient {
-  private readonly headers = new AuthHeaders();
-
-  constructor(host: string, apiKey: string, secret: string, options?: ClientOptions) {
-    super(host, apiKey, secret, options);
-  }
-
-  override authHeader(...args: Parameters<RoomServiceClient['authHeader']>): Promise<AuthHeader> {
-    return this.headers.get(args[0], args[1], () => super.authHeader(...args));
-  }
-}
+/** The SDK's Egress client, reusing each grant's signed token. */
+export const LivekitEgressClient = reusingTokens(EgressClient);
+/** The SDK's RoomService client, reusing each grant's signed token. */
+export const LivekitRoomServiceClient = reusingTokens(RoomServiceClient);
