@@ -204,6 +204,10 @@ async function main(): Promise<void> {
     console.log(`  two round trips to GET /health        ${figures(samples.health)}  (the client, HTTP and Express alone, for scale)`);
     console.log(`  overhead minus that, round by round    ${figures(samples.beyondFloor)}  (HTTP, JSON, JWTs, the LiveKit client, our code)`);
     console.log(`  the LiveKit client's own time per call ${clientMs.toFixed(2)} ms on average (the service's timing of its ${callCount} calls minus the fake's)`);
+    // What no code of ours can go below on this machine: the database's part, the two HTTP
+    // exchanges with the client, and the SDK's two calls.
+    const floors = percentile(samples.floor, 50) + percentile(samples.health, 50) + 2 * clientMs;
+    console.log(`  those floors together                  ${floors.toFixed(2)} ms (PostgreSQL alone p50 + two /health round trips p50 + 2 SDK calls)`);
     console.log(`  service CPU per start + stop           ${((cpu.user + cpu.system) / ROUNDS).toFixed(2)} ms (user ${(cpu.user / ROUNDS).toFixed(2)}, system ${(cpu.system / ROUNDS).toFixed(2)})`);
     for (const [calls, n] of callsSeen) console.log(`  worker calls  ${calls}  (${n}x)`);
   } finally {
