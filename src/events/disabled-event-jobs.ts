@@ -4,9 +4,9 @@ import { WEBHOOK_DELIVERY_KIND, WEBHOOK_READY_KIND } from './outbox-sql';
 /**
  * With webhooks switched off (no WEBHOOK_URLS or no WEBHOOK_SECRET), events queued while they
  * were on would otherwise wait for a handler for ever: these drop them as cancelled, as a
- * delivery to an endpoint no longer in the list is dropped.
+ * delivery to an endpoint no longer in the list is dropped. `onCancelled` is told the event type
+ * of each delivery dropped.
  */
-/** `onCancelled` is told the event type of each delivery dropped. */
 export function disabledEventJobs(onCancelled: (type: string) => void = () => undefined): JobHandler[] {
   const cancel = (kind: string, counted: boolean): JobHandler => ({
     kind,
