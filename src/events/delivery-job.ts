@@ -16,6 +16,11 @@ export interface DeliverySettings {
   maxAttempts: number;
   timeoutMs: number;
   retryBaseMs: number;
+  /**
+   * Deliveries running at once on one instance: fewer than the runner's slots, so a receiver
+   * that hangs until the timeout never holds every slot and emails still go out.
+   */
+  maxInFlight: number;
 }
 
 /** An endpoint as logs may show it: scheme, host and path, never its query (it may hold a token). */
@@ -41,6 +46,7 @@ export function webhookDeliveryJob(
     kind: WEBHOOK_DELIVERY_KIND,
     // One attempt: signing the media URLs (local, bounded) and one POST bounded by the timeout.
     leaseMs: 2 * settings.timeoutMs + 5_000,
+    maxInFlight: settings.maxInFlight,
     retry: { maxAttempts: settings.maxAttempts, baseMs: settings.retryBaseMs, maxMs: 6 * 3600_000 },
 
     async run(job: Job<DeliveryPayload>): Promise<JobOutcome> {

@@ -34,6 +34,8 @@ export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly recurring = new Map<string, RecurringTask>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Jobs of each kind running now (for the handlers' maxInFlight). */
+  private readonly runningByKind = new Map<string, number>();
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
   private pumping: Promise<void> | null = null;
@@ -95,35 +97,58 @@ export class JobRunner {
     do {
       this.again = false;
       while (!this.stopped && this.inFlight.size < this.options.concurrency) {
-        const wanted = this.options.concurrency - this.inFlight.size;
-        let jobs: Job[];
-        try {
-          jobs = await this.claim(wanted);
-        } catch (err) {
-          log.error({ err: scrubError(err) }, 'could not claim jobs');
-          return;
+        const { open, tight } = this.claimable(this.options.concurrency - this.inFlight.size);
+        const batches = open.length > 0 ? [{ kinds: open, room: Infinity }, ...tight] : tight;
+        let full = batches.length > 0;
+        for (const batch of batches) {
+          const limit = Math.min(batch.room, this.options.concurrency - this.inFlight.size);
+          if (limit <= 0) break;
+          let jobs: Job[];
+          try {
+            jobs = await this.claim(batch.kinds, limit);
+          } catch (err) {
+            log.error({ err: scrubError(err) }, 'could not claim jobs');
+            return;
+          }
+          for (const job of jobs) this.launch(job, jobs.length === limit);
+          if (jobs.length < limit) full = false;
         }
-        for (const job of jobs) this.launch(job, jobs.length === wanted);
-        if (jobs.length < wanted) break;
+        if (!full) break;
       }
     } while (this.again && !this.stopped);
   }
 
-  private claim(limit: number): Promise<Job[]> {
+  /**
+   * The kinds to claim for `free` slots without any going past its handler's maxInFlight:
+   * `open`, those with room for all of them (one claim), and `tight`, those with less room,
+   * each claimed on its own for no more than its room.
+   */
+  private claimable(free: number): { open: string[]; tight: { kinds: string[]; room: number }[] } {
+    const open: string[] = [];
+    const tight: { kinds: string[]; room: number }[] = [];
+    for (const kind of [...this.handlers.keys(), ...this.recurring.keys()]) {
+      const max = this.handlers.get(kind)?.maxInFlight;
+      const room = max === undefined ? free : max - (this.runningByKind.get(kind) ?? 0);
+      if (room >= free) open.push(kind);
+      else if (room > 0) tight.push({ kinds: [kind], room });
+    }
+    return { open, tight };
+  }
+
+  private claim(kinds: string[], limit: number): Promise<Job[]> {
     const leases: Record<string, number> = {};
-    for (const h of this.handlers.values()) leases[h.kind] = h.leaseMs;
-    for (const t of this.recurring.values()) leases[t.kind] = t.leaseMs;
-    const kinds = Object.keys(leases);
-    if (kinds.length === 0) return Promise.resolve([]);
+    for (const kind of kinds) leases[kind] = this.handlers.get(kind)?.leaseMs ?? this.recurring.get(kind)!.leaseMs;
     return this.sql.query<Job>(JOB_SQL.claim, [kinds, limit, leases]);
   }
 
   /** Runs one job; when its batch was full, more may be due, so a finished job polls again. */
   private launch(job: Job, moreDue: boolean): void {
+    this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 0) + 1);
     const running = this.execute(job)
       .catch((err: unknown) => log.error({ jobId: job.id, kind: job.kind, err: scrubError(err) }, 'job bookkeeping failed'))
       .finally(() => {
         this.inFlight.delete(running);
+        this.runningByKind.set(job.kind, this.runningByKind.get(job.kind)! - 1);
         if (moreDue) this.kick();
       });
     this.inFlight.add(running);

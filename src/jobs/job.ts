@@ -28,6 +28,8 @@ export interface JobHandler<P = Record<string, unknown>> {
   /** How long a claim lasts: an instance that dies mid-job frees it for another after this. */
   readonly leaseMs: number;
   readonly retry: RetryPolicy;
+  /** At most this many jobs of the kind run at once on one instance (unset: up to JOBS_CONCURRENCY). */
+  readonly maxInFlight?: number;
   run(job: Job<P>): Promise<JobOutcome>;
   /** Runs in the transaction that marks the job done, for state that must change with it. */
   onDone?(job: Job<P>, tx: SqlRunner): Promise<void>;

@@ -142,7 +142,8 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       presignGet: storage && ((key) => storage.presignedGet(key, webhooks.mediaUrlTtlSeconds)),
     });
     runner.register(
-      webhookDeliveryJob({ ...webhooks, secret: webhooks.secret }, bodies, (type, outcome) => metrics.webhookDeliveries.inc({ event_type: type, outcome })),
+      // One of the runner's slots always stays free of deliveries (unless it has only one).
+      webhookDeliveryJob({ ...webhooks, secret: webhooks.secret, maxInFlight: Math.max(1, config.jobs.concurrency - 1) }, bodies, (type, outcome) => metrics.webhookDeliveries.inc({ event_type: type, outcome })),
     );
     runner.register(readyEventJob(db.sql, store, events, kick));
   } else {
