@@ -6,7 +6,7 @@ import { DOWNLOADABLE_STATUSES } from '../recording/status';
 import type { ExpiryStore, ReminderContext } from '../recording/store/expiry-store';
 import { EMAIL_EXPIRY_REMINDER_KIND } from '../recording/store/expiry-statements';
 import { renderExpiryReminderEmail } from './expiry-reminder-email';
-import { jobEmailSender } from './job-email';
+import { emailJobPolicy, jobEmailSender } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
 
 const log = childLogger('notifications');
@@ -35,8 +35,7 @@ export function expiryReminderJob(config: AppConfig, store: ExpiryStore, transpo
   const send = jobEmailSender(transport, email);
   return {
     kind: EMAIL_EXPIRY_REMINDER_KIND,
-    leaseMs: email.timeoutMs * 4 + 30_000,
-    retry: { maxAttempts: email.maxAttempts, baseMs: email.retryBaseMs, maxMs: email.retryMaxMs },
+    ...emailJobPolicy(email),
 
     async run(job: Job<Payload>): Promise<JobOutcome> {
       const recordingId = job.recordingId!;

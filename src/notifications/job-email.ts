@@ -1,4 +1,4 @@
-import type { JobOutcome } from '../jobs/job';
+import type { JobHandler, JobOutcome } from '../jobs/job';
 import { scrubError } from '../jobs/retry';
 import type { EmailConfig, SmtpTransporter } from './smtp-transport';
 
@@ -22,5 +22,16 @@ export function jobEmailSender(transport: SmtpTransporter, email: Pick<EmailConf
     } catch (err) {
       return { status: 'retry', error: scrubError(err) };
     }
+  };
+}
+
+/**
+ * The lease and retries of every email job: an attempt may wait EMAIL_TIMEOUT_MS on each of
+ * the SMTP transport's four timeouts (DNS, connection, greeting, socket), plus a margin.
+ */
+export function emailJobPolicy(email: Pick<EmailConfig, 'timeoutMs' | 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs'>): Pick<JobHandler, 'leaseMs' | 'retry'> {
+  return {
+    leaseMs: email.timeoutMs * 4 + 30_000,
+    retry: { maxAttempts: email.maxAttempts, baseMs: email.retryBaseMs, maxMs: email.retryMaxMs },
   };
 }

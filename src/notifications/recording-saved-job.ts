@@ -5,7 +5,7 @@ import { expiredAt } from '../recording/expiry';
 import type { RecordingStore } from '../recording/store/recording-store';
 import { EMAIL_SAVED_KIND } from '../recording/store/statements';
 import { renderRecordingSavedEmail } from './email-content';
-import { jobEmailSender } from './job-email';
+import { emailJobPolicy, jobEmailSender } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
 
 const log = childLogger('notifications');
@@ -24,8 +24,7 @@ export function recordingSavedEmailJob(config: AppConfig, store: RecordingStore,
   const send = jobEmailSender(transport, email);
   return {
     kind: EMAIL_SAVED_KIND,
-    leaseMs: email.timeoutMs * 4 + 30_000,
-    retry: { maxAttempts: email.maxAttempts, baseMs: email.retryBaseMs, maxMs: email.retryMaxMs },
+    ...emailJobPolicy(email),
 
     async run(job: Job<Payload>): Promise<JobOutcome> {
       const recordingId = job.recordingId!;
