@@ -156,6 +156,22 @@ const storageEvent = (svc: ServiceProcess, id: string) =>
 /** What LiveKit Egress does at the end of a recording: the file lands in the bucket. */
 const uploadFile = (id: string) => s3.putObject(`recordings/${id}.mp4`, Buffer.alloc(2048, 1), 'video/mp4');
 
+/**
+ * True when there are exactly `expected` jobs of `kind`, each failed at least once and waiting
+ * for its next attempt, none claimed nor due within 200 ms: a kill now lands between attempts.
+ */
+async function allBetweenAttempts(dbUrl: string, kind: string, expected: number): Promise<boolean> {
+  const [row] = await queryDb<{ waiting: number; total: number }>(
+    dbUrl,
+    `SELECT count(*) FILTER (WHERE status = 'pending' AND attempts >= 1 AND locked_until IS NULL
+                               AND run_at > now() + interval '200 milliseconds')::int AS waiting,
+            count(*)::int AS total
+       FROM jobs WHERE kind = $1`,
+    [kind],
+  );
+  return row!.total === expected && row!.waiting === expected;
+}
+
 async function recordingOf(dbUrl: string, id: string): Promise<{ status: string; worker_id: string | null }> {
   const [row] = await queryDb<{ status: string; worker_id: string | null }>(dbUrl, 'SELECT status, worker_id FROM recordings WHERE id = $1', [id]);
   if (!row) throw new Error(`recording ${id} not found`);
@@ -392,20 +408,7 @@ it('service SIGKILLed while emails are queued (SMTP down): all delivered after r
       // Kill once every email has failed at least once and none is being sent or due within
       // 200 ms: the kill then lands between attempts (a kill during a claimed attempt would
       // only delay that email by its lease, which is not what this scenario measures).
-      await eventually(
-        async () => {
-          const [row] = await queryDb<{ ready: number; total: number }>(
-            db!.url,
-            `SELECT count(*) FILTER (WHERE status = 'pending' AND attempts >= 1 AND locked_until IS NULL
-                                       AND run_at > now() + interval '200 milliseconds')::int AS ready,
-                    count(*)::int AS total
-               FROM jobs WHERE kind = 'email.recording-saved'`,
-          );
-          return row!.total === count && row!.ready === count;
-        },
-        20_000,
-        'emails queued after a failed attempt',
-      );
+      await eventually(() => allBetweenAttempts(db!.url, 'email.recording-saved', count), 20_000, 'emails queued after a failed attempt');
       await svc.kill();
       const [{ attempts }] = await queryDb<{ attempts: number }>(db.url, "SELECT sum(attempts)::int AS attempts FROM jobs WHERE kind = 'email.recording-saved'");
       expect(smtp.messages.filter((m) => recs.some((r) => m.text.includes(r.id)))).toHaveLength(0);
@@ -738,20 +741,7 @@ it('SIGKILL with webhook events queued: after the restart every event is deliver
           expect((await storageEvent(svc, started.body.id as string)).body).toEqual({ message: 'Event processed.' });
         }
         // Kill between attempts: every delivery failed at least once, none claimed or due within 200 ms.
-        await eventually(
-          async () => {
-            const [row] = await queryDb<{ waiting: number; total: number }>(
-              db!.url,
-              `SELECT count(*) FILTER (WHERE status = 'pending' AND attempts >= 1 AND locked_until IS NULL
-                                         AND run_at > now() + interval '200 milliseconds')::int AS waiting,
-                      count(*)::int AS total
-                 FROM jobs WHERE kind = 'webhook.delivery'`,
-            );
-            return row!.total === count * 3 && row!.waiting === count * 3;
-          },
-          20_000,
-          'every event queued after a failed attempt',
-        );
+        await eventually(() => allBetweenAttempts(db!.url, 'webhook.delivery', count * 3), 20_000, 'every event queued after a failed attempt');
         // The log names the failing endpoint and its last error, never the payload.
         const log = svc.output();
         expect(log).toContain('webhook delivery failed');
