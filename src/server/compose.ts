@@ -54,6 +54,9 @@ import { RetentionTagger } from '../storage/retention-tag';
 
 const log = childLogger('server');
 
+/** How long a reconcile pass belongs to the instance that claimed it (see compose). */
+const RECONCILE_PASS_LEASE_MS = 30_000;
+
 /**
  * Expiry enforced, when RECORDING_EXPIRATION_DAYS is set: the sweep (a recurring task) queues
  * the removal of expired files (with a storage) and the reminders before expiry (with
@@ -210,7 +213,10 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       onQueued: kick,
       tracks,
     });
-    runner.every({ kind: 'reconcile', intervalMs: config.reconcile.intervalMs, leaseMs: 10 * 60_000, run: () => reconciler.run() });
+    // The pass's lease is what an instance killed mid-pass costs every instance: no reconciling
+    // until it ends. Short, because two passes overlapping (one outliving the lease) is harmless:
+    // each recording is claimed by one pass at a time (claim_for_reconcile).
+    runner.every({ kind: 'reconcile', intervalMs: config.reconcile.intervalMs, leaseMs: RECONCILE_PASS_LEASE_MS, run: () => reconciler.run() });
   }
 
   // Rooms: activity from LiveKit's webhooks, recording policies and their automatic recordings.
