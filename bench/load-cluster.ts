@@ -36,7 +36,7 @@ import { tokenFor, TEST_STORAGE_TOKEN } from '../test/helpers/service';
 import { buildService, serviceProcess, type ServiceProcess } from '../test/helpers/service-process';
 import { startSmtpServer } from '../test/helpers/smtp';
 import { startWebhookReceiver } from '../test/helpers/webhook-receiver';
-import { drainJobs, EmailTally, FIXTURE_ID, line, loadServiceEnv, sleep, TimedClient, type Answer } from './load-common';
+import { drainJobs, EmailTally, FIXTURE_ID, imageNodeOptions, line, loadServiceEnv, sleep, TimedClient, type Answer } from './load-common';
 
 const SECONDS = Number(process.argv[2] ?? 60);
 const ROOMS = Number(process.argv[3] ?? 30);
@@ -84,12 +84,6 @@ function peakRssMb(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The NODE_OPTIONS the Dockerfile's runtime stage sets ('' when none). */
-function imageNodeOptions(): string {
-  const dockerfile = readFileSync(new URL('../Dockerfile', `file://${__filename}`), 'utf8');
-  return /^\s*NODE_OPTIONS=("[^"]*"|\S+)/m.exec(dockerfile)?.[1]?.replace(/^"|"$/g, '') ?? '';
 }
 
 /** Each instance's lives (a restart is a new process) and their peak RSS. */

@@ -1,8 +1,9 @@
 /**
  * What bench/load.ts (one process) and bench/load-cluster.ts (three behind nginx) share: timed
- * API calls, latency lines, the email tally at the SMTP server, the outbox drain and the
+ * API calls, latency lines, the image's node flags, the email tally at the SMTP server, the outbox drain and the
  * settings every load run gives the service.
  */
+import { readFileSync } from 'node:fs';
 import type { Client, Pool } from 'pg';
 import type { TestSmtpServer } from '../test/helpers/smtp';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN } from '../test/helpers/service';
@@ -19,6 +20,12 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** The NODE_OPTIONS the Dockerfile's runtime stage sets ('' when none): what a bench gives the service it runs. */
+export function imageNodeOptions(): string {
+  const dockerfile = readFileSync(new URL('../Dockerfile', `file://${__filename}`), 'utf8');
+  return /^\s*NODE_OPTIONS=("[^"]*"|\S+)/m.exec(dockerfile)?.[1]?.replace(/^"|"$/g, '') ?? '';
 }
 
 export const line = (label: string, text: string) => console.log(`  ${label.padEnd(20)}${text}`);

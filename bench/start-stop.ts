@@ -1,16 +1,17 @@
 /**
  * bench/start-stop: what our service adds to a recording's start and stop, over the worker's
  * own time. One client, sequential requests: start-recording then stop-recording, each room
- * once, against one service process (`src/main.ts`, as `npm start` runs it) on real PostgreSQL
- * and the fake LiveKit (test/fakes/livekit-server.ts) in this process. The fake notes its own
- * time on each call (arrival to answer sent); a start's or stop's overhead is the client's
+ * once, against one service process on real PostgreSQL and the fake LiveKit
+ * (test/fakes/livekit-server.ts) in this process. The fake notes its own time on each call (arrival to answer sent); a start's or stop's overhead is the client's
  * latency minus the fake's time on the calls made meanwhile. Prints p50/p90/p99 of both and of
  * their sum (aim: start + stop < 5 ms p50), the calls per start and stop, the service's CPU per
  * start + stop, and next to it what the same statements take on PostgreSQL alone. Needs
  * PostgreSQL (scripts/test.sh sets it up): TEST_PG_ADMIN_URL or the default below.
  *   npx tsx bench/start-stop.ts [rounds, 300] [--cpu-prof]
- * `--cpu-prof` writes the service's CPU profile to bench/profiles/start-stop/ (read it with
- * bench/profile-summary.ts). BENCH_NODE_ARGS='...' passes node flags to the service otherwise.
+ * The service is what the image runs: dist/main.js (built first) with the Dockerfile's
+ * NODE_OPTIONS; BENCH_ENTRY=source runs src/main.ts through tsx, as `npm start` does, and
+ * BENCH_NODE_ARGS='...' gives other node flags ('' for none). `--cpu-prof` writes the service's
+ * CPU profile to bench/profiles/start-stop/ (read it with bench/profile-summary.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,7 +21,8 @@ import { Client } from 'pg';
 import { startFakeLivekit } from '../test/helpers/livekit-env';
 import { createTestDatabase } from '../test/helpers/pg';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, tokenFor } from '../test/helpers/service';
-import { killAllServiceProcesses, serviceProcess } from '../test/helpers/service-process';
+import { buildService, killAllServiceProcesses, serviceProcess } from '../test/helpers/service-process';
+import { imageNodeOptions, percentile as sortedPercentile } from './load-common';
 
 process.env.TEST_PG_ADMIN_URL ??= 'postgres://rec_test:rec_test@127.0.0.1:5432/postgres';
 const ROUNDS = Number(process.argv[2] !== undefined && /^\d+$/.test(process.argv[2]) ? process.argv[2] : 300);
@@ -28,7 +30,7 @@ const WARM_UP = 30;
 const CPU_PROF = process.argv.includes('--cpu-prof');
 const ROOT = resolve(__dirname, '..');
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const percentile = (xs: number[], p: number) => sortedPercentile([...xs].sort((a, b) => a - b), p);
 const figures = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(2)}  p90 ${percentile(xs, 90).toFixed(2)}  p99 ${percentile(xs, 99).toFixed(2)} ms`;
 
 /** CPU time of a process so far, user and system, in ms (Linux /proc, 100 ticks a second). */
@@ -44,6 +46,9 @@ function cpuMs(pid: number | undefined): { user: number; system: number } {
 async function main(): Promise<void> {
   const db = await createTestDatabase();
   const { livekit, env } = await startFakeLivekit();
+  const entry = process.env.BENCH_ENTRY === 'source' ? 'source' : 'dist';
+  if (entry === 'dist') await buildService();
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? imageNodeOptions()).split(' ').filter(Boolean);
   const svc = await serviceProcess(
     {
       ...env,
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
       ROOM_RECONCILE_INTERVAL_MS: '0',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     },
-    { nodeArgs: CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(ROOT, 'bench/profiles/start-stop')] : (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) },
+    { entry, nodeArgs: CPU_PROF ? [...nodeArgs, '--cpu-prof', '--cpu-prof-dir', resolve(ROOT, 'bench/profiles/start-stop')] : nodeArgs },
   );
   // The floor PostgreSQL alone sets: the statements a start and a stop wait for, in sequence on
   // one connection (a start's insert and its status change, a stop's look-up and its status
@@ -190,7 +195,7 @@ async function main(): Promise<void> {
     const callCount = callsAfter.count - callsBefore.count;
     const clientMs = ((callsAfter.seconds - callsBefore.seconds) * 1000 - fakeCallMs) / callCount;
     cpu = { user: cpuEnd.user - cpu.user, system: cpuEnd.system - cpu.system };
-    console.log(`bench/start-stop: ${ROUNDS} rooms (after ${WARM_UP} to warm up), one client, sequential; one service process, fake LiveKit, PostgreSQL; ms`);
+    console.log(`bench/start-stop: ${ROUNDS} rooms (after ${WARM_UP} to warm up), one client, sequential; one service process (${entry === 'dist' ? 'node dist/main.js' : 'tsx src/main.ts'} ${nodeArgs.join(' ')}), fake LiveKit, PostgreSQL; ms`);
     console.log(`  start + stop as the client sees them   ${figures(samples.latency)}`);
     console.log(`  the fake worker's own time on them     ${figures(samples.fake)}`);
     console.log(`  overhead of start                      ${figures(samples.start)}`);
