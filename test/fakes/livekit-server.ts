@@ -81,6 +81,10 @@ export interface RecordedRequest {
   /** When the call arrived (performance.now() of this process) and the fake's own time on it until its answer was sent (ms; set once answered). */
   arrivedAt?: number;
   handledMs?: number;
+  /** The headers a Twirp client sends besides the token, as received. */
+  headers: { contentType?: string; userAgent?: string; requestId?: string };
+  /** Which TCP connection carried it: 1 for the fake's first, 2 for the next, and so on. */
+  connection: number;
 }
 
 interface PendingFault {
@@ -106,6 +110,8 @@ export class FakeLivekitServer {
   private handleHooks = new Map<string, () => Promise<void> | void>();
   private readonly server: http.Server;
   private port = 0;
+  private readonly connections = new WeakMap<object, number>();
+  private connectionCount = 0;
 
   private constructor(private readonly options: FakeLivekitOptions) {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -288,6 +294,12 @@ export class FakeLivekitServer {
 
   // --- the Twirp server ---
 
+  private connectionOf(socket: object): number {
+    let n = this.connections.get(socket);
+    if (n === undefined) this.connections.set(socket, (n = ++this.connectionCount));
+    return n;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = performance.now();
     const chunks: Buffer[] = [];
@@ -307,7 +319,12 @@ export class FakeLivekitServer {
     const request = toJsonNames(body);
     const { claims, verified } = this.authenticate(req.headers.authorization);
     const authorized = verified && this.allows(service, asObject(claims?.video), request);
-    const record: RecordedRequest = { service, method, body, claims, authorized, arrivedAt: arrived };
+    const headers = {
+      contentType: req.headers['content-type'],
+      userAgent: req.headers['user-agent'],
+      requestId: req.headers['x-livekit-request-id'] as string | undefined,
+    };
+    const record: RecordedRequest = { service, method, body, claims, authorized, arrivedAt: arrived, headers, connection: this.connectionOf(req.socket) };
     this.requests.push(record);
     res.once('finish', () => (record.handledMs = performance.now() - arrived));
 

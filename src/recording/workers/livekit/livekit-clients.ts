@@ -1,4 +1,5 @@
 import { EgressClient, RoomServiceClient } from 'livekit-server-sdk';
+import { TwirpTransport, type TwirpCaller } from './twirp-transport';
 
 type AuthHeader = Record<string, string>;
 
@@ -33,14 +34,30 @@ export class AuthHeaders {
   }
 }
 
+/** Who calls LiveKit, in its logs: the SDK's requests, sent by this project's transport. */
+export const USER_AGENT = 'livekit-server-sdk-node (recording-orchestrator)';
+
 type AuthHeaderArgs = Parameters<EgressClient['authHeader']>;
+type ClientArgs = ConstructorParameters<typeof EgressClient>;
 // A mixin's base must take any constructor arguments (TypeScript's rule for mixins).
 type ServiceClient = new (...args: any[]) => { authHeader(...args: AuthHeaderArgs): Promise<AuthHeader> };
 
-/** The SDK client `Base`, reusing each grant's signed token (see AuthHeaders). */
-function reusingTokens<Base extends ServiceClient>(base: Base) {
+/**
+ * The SDK client `Base`, reusing each grant's signed token (see AuthHeaders) and calling LiveKit
+ * through TwirpTransport. The SDK keeps its transport in a private `rpc` field; it is replaced
+ * here, and a construction fails loudly if a new SDK version no longer has it.
+ */
+function ourLivekitClient<Base extends ServiceClient>(base: Base) {
   return class extends base {
     private readonly headers = new AuthHeaders();
+
+    constructor(...args: any[]) {
+      super(...args);
+      const [host, , , options] = args as ClientArgs;
+      const self = this as unknown as { rpc?: TwirpCaller };
+      if (typeof self.rpc?.request !== 'function') throw new Error('livekit-server-sdk: the client has no `rpc` transport to replace');
+      self.rpc = new TwirpTransport(host, 'livekit', options?.requestTimeout, USER_AGENT);
+    }
 
     override authHeader(...args: AuthHeaderArgs): Promise<AuthHeader> {
       return this.headers.get(args[0], args[1], () => super.authHeader(...args));
@@ -48,7 +65,7 @@ function reusingTokens<Base extends ServiceClient>(base: Base) {
   };
 }
 
-/** The SDK's Egress client, reusing each grant's signed token. */
-export const LivekitEgressClient = reusingTokens(EgressClient);
-/** The SDK's RoomService client, reusing each grant's signed token. */
-export const LivekitRoomServiceClient = reusingTokens(RoomServiceClient);
+/** The SDK's Egress client, reusing each grant's signed token, over TwirpTransport. */
+export const LivekitEgressClient = ourLivekitClient(EgressClient);
+/** The SDK's RoomService client, reusing each grant's signed token, over TwirpTransport. */
+export const LivekitRoomServiceClient = ourLivekitClient(RoomServiceClient);

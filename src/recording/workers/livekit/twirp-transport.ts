@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { TwirpError } from 'livekit-server-sdk';
+
+/** What the SDK's service clients ask of their transport (its TwirpRpc.request). */
+export interface TwirpCaller {
+  request(service: string, method: string, data: unknown, headers?: Record<string, string>, timeoutSeconds?: number): Promise<any>;
+}
+
+/** Idle connections are closed after this long, before a server's own idle timeout can race a request. */
+const IDLE_SOCKET_MS = 4_000;
+/** An answer larger than this is refused (a ListEgress of a busy server is well under it). */
+export const MAX_ANSWER_BYTES = 16 * 2 ** 20;
+const DEFAULT_TIMEOUT_SECONDS = 10;
+
+/**
+ * Carries the SDK's Twirp calls over node:http on kept-alive connections instead of the SDK's
+ * `fetch`. The SDK still builds every request (its protobuf messages, its signed token) and reads
+ * every answer; only the exchange changes. Node 20's fetch costs about a millisecond of CPU per
+ * call on a small machine, twice per start and stop, for the same bytes on the wire.
+ *
+ * It speaks as the SDK's transport does: POST `/twirp/livekit.<Service>/<Method>` with a JSON
+ * body, the SDK's content type and a request id; a 2xx answer is parsed as JSON, anything else
+ * is thrown as the SDK's TwirpError with LiveKit's code and message, a deadline as a
+ * `TimeoutError`, a network failure as Node's error (with its `code`). There is no region
+ * failover: that is for LiveKit Cloud, and our clients turn it off.
+ */
+export class TwirpTransport implements TwirpCaller {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly send: typeof http.request;
+
+  constructor(
+    host: string,
+    private readonly pkg = 'livekit',
+    private readonly defaultTimeoutSeconds = DEFAULT_TIMEOUT_SECONDS,
+    private readonly userAgent = 'livekit-server-sdk-node',
+  ) {
+    // The SDK accepts a ws(s):// URL for the same server and calls it over http(s).
+    this.base = new URL(host.replace(/^ws/, 'http'));
+    const secure = this.base.protocol === 'https:';
+    this.send = secure ? https.request : http.request;
+    this.agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, timeout: IDLE_SOCKET_MS });
+  }
+
+  /** One Twirp call; resolves with the answer's JSON. */
+  request(service: string, method: string, data: unknown, headers: Record<string, string> = {}, timeoutSeconds = this.defaultTimeoutSeconds): Promise<any> {
+    const body = Buffer.from(JSON.stringify(data));
+    // As the SDK does: the Twirp path replaces any path the configured URL has.
+    const url = new URL(`/twirp/${this.pkg}.${service}/${method}`, this.base);
+    return new Promise((resolve, reject) => {
+      const req = this.send(
+        url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: {
+            'Content-Type': 'application/json;charset=UTF-8',
+            'Content-Length': String(body.length),
+            'User-Agent': this.userAgent,
+            ...headers,
+            'X-Livekit-Request-Id': randomUUID(),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`LiveKit's answer to ${method} is over ${MAX_ANSWER_BYTES} bytes`));
+            else chunks.push(chunk);
+          });
+          res.on('error', reject);
+          res.on('end', () => {
+            clearTimeout(timer);
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            try {
+              if (status >= 200 && status < 300) resolve(JSON.parse(text));
+              else reject(twirpError(status, res.statusMessage ?? '', res.headers['content-type'], text));
+            } catch (err) {
+              reject(err);
+            }
+          });
+        },
+      );
+      const timer = setTimeout(() => {
+        const err = new Error(`no answer to ${method} within ${timeoutSeconds} s`);
+        err.name = 'TimeoutError';
+        req.destroy(err);
+      }, timeoutSeconds * 1000);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.end(body);
+    });
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** LiveKit's Twirp error body ({code, msg, meta}) as the SDK's error, as the SDK reads it. */
+function twirpError(status: number, statusText: string, contentType: string | undefined, text: string): TwirpError {
+  if (contentType === 'application/json') {
+    try {
+      const parsed = JSON.parse(text) as { code?: string; msg?: string; meta?: Record<string, string> };
+      return new TwirpError(statusText, parsed.msg ?? 'Unknown internal error', status, parsed.code, parsed.meta);
+    } catch {
+      // Not JSON after all: the text is the message.
+    }
+  }
+  return new TwirpError(statusText, text || 'Unknown internal error', status);
+}

@@ -1,0 +1,153 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { TwirpError } from 'livekit-server-sdk';
+import { LivekitEgressClient, USER_AGENT } from '../src/recording/workers/livekit/livekit-clients';
+import { MAX_ANSWER_BYTES, TwirpTransport } from '../src/recording/workers/livekit/twirp-transport';
+import { FakeLivekitServer } from './fakes/livekit-server';
+
+const API_KEY = 'APIfakeKey123';
+const API_SECRET = 'fake-livekit-secret-0123456789abcdef';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('the SDK clients call LiveKit through our transport', () => {
+  let fake: FakeLivekitServer;
+  beforeAll(async () => {
+    fake = await FakeLivekitServer.start({ apiKey: API_KEY, apiSecret: API_SECRET });
+  });
+  afterAll(() => fake.close());
+
+  it('as the SDK would: its path, body, token and headers, a request id per call, on one kept-alive connection', async () => {
+    const client = new LivekitEgressClient(fake.url, API_KEY, API_SECRET, { requestTimeout: 5, failover: false });
+    const before = fake.requests.length;
+    await expect(client.listEgress({ roomName: 'room-a' })).resolves.toEqual([]);
+    await expect(client.listEgress({ roomName: 'room-b', active: true })).resolves.toEqual([]);
+
+    const [first, second] = fake.requests.slice(before);
+    expect([first!.service, first!.method]).toEqual(['Egress', 'ListEgress']);
+    expect(first!.body).toEqual({ roomName: 'room-a' });
+    expect(second!.body).toEqual({ roomName: 'room-b', active: true });
+    expect(first!.authorized && second!.authorized).toBe(true);
+    for (const r of [first!, second!]) {
+      expect(r.headers.contentType).toBe('application/json;charset=UTF-8');
+      expect(r.headers.userAgent).toBe(USER_AGENT);
+      expect(r.headers.requestId).toMatch(UUID);
+    }
+    expect(second!.headers.requestId).not.toBe(first!.headers.requestId);
+    expect(second!.connection).toBe(first!.connection);
+  });
+
+  it("LiveKit's Twirp error reaches the caller as the SDK's TwirpError, with its code", async () => {
+    const client = new LivekitEgressClient(fake.url, API_KEY, 'a-secret-LiveKit-does-not-know-at-all', { requestTimeout: 5, failover: false });
+    const error = await client.listEgress({}).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TwirpError);
+    expect(error).toMatchObject({ status: 401, code: 'unauthenticated' });
+  });
+});
+
+describe('TwirpTransport', () => {
+  let server: http.Server;
+  let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  const seen: { url?: string; sockets: Set<Socket>; closed: number } = { sockets: new Set(), closed: 0 };
+  let base: string;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => handler(req, res));
+    server.on('connection', (socket: Socket) => {
+      seen.sockets.add(socket);
+      socket.on('close', () => (seen.closed += 1));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const answer = (status: number, contentType: string, body: string) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+    seen.url = req.url;
+    req.resume();
+    req.on('end', () => res.writeHead(status, { 'content-type': contentType }).end(body));
+  };
+
+  it('calls a ws:// URL over http, on the Twirp path whatever path the URL has', async () => {
+    handler = answer(200, 'application/json', '{"items":[]}');
+    const transport = new TwirpTransport(`ws://${base}/some/path`);
+    try {
+      await expect(transport.request('Egress', 'ListEgress', {})).resolves.toEqual({ items: [] });
+      expect(seen.url).toBe('/twirp/livekit.Egress/ListEgress');
+    } finally {
+      transport.close();
+    }
+  });
+
+  it('an error answer that is not JSON keeps its status and its text', async () => {
+    handler = answer(503, 'text/plain', 'upstream down');
+    const transport = new TwirpTransport(`http://${base}`);
+    try {
+      const error = await transport.request('Egress', 'StopEgress', { egressId: 'EG_1' }).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(TwirpError);
+      expect(error).toMatchObject({ status: 503, message: 'upstream down', code: undefined });
+    } finally {
+      transport.close();
+    }
+  });
+
+  it('a 2xx answer that is not JSON is a SyntaxError', async () => {
+    handler = answer(200, 'application/json', '<html>proxy</html>');
+    const transport = new TwirpTransport(`http://${base}`);
+    try {
+      await expect(transport.request('Egress', 'ListEgress', {})).rejects.toBeInstanceOf(SyntaxError);
+    } finally {
+      transport.close();
+    }
+  });
+
+  it(`an answer over ${MAX_ANSWER_BYTES} bytes is refused and its connection cut`, async () => {
+    const chunk = Buffer.alloc(2 ** 20, 'a');
+    handler = (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const more = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', more);
+      };
+      res.on('error', () => undefined);
+      more();
+    };
+    const transport = new TwirpTransport(`http://${base}`);
+    const closed = seen.closed;
+    try {
+      await expect(transport.request('Egress', 'ListEgress', {})).rejects.toThrow(/over 16777216 bytes/);
+      await waitFor(() => seen.closed > closed);
+    } finally {
+      transport.close();
+    }
+  });
+
+  it('no answer within the timeout is a TimeoutError, and the connection is closed', async () => {
+    handler = (req) => req.resume();
+    const transport = new TwirpTransport(`http://${base}`);
+    const closed = seen.closed;
+    try {
+      const began = Date.now();
+      const error = await transport.request('Egress', 'StartRoomCompositeEgress', {}, {}, 0.2).catch((err: unknown) => err);
+      expect(error).toMatchObject({ name: 'TimeoutError' });
+      expect(Date.now() - began).toBeLessThan(5000);
+      await waitFor(() => seen.closed > closed);
+    } finally {
+      transport.close();
+    }
+  });
+
+  it('a refused connection is Node’s error with its code', async () => {
+    const transport = new TwirpTransport('http://127.0.0.1:1');
+    await expect(transport.request('Egress', 'ListEgress', {})).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    transport.close();
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
