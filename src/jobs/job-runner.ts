@@ -13,6 +13,8 @@ export interface JobRunnerOptions {
   concurrency: number;
   /** Called once per finished attempt, for metrics. */
   onResult?(kind: string, result: JobResult): void;
+  /** How long a recurring pass may keep renewing its claim (default RECURRING_HOLD_LIMIT_MS). */
+  recurringHoldLimitMs?: number;
 }
 
 /** Queues a job, inside the caller's transaction when given one; false when its key was already queued. */
@@ -24,11 +26,19 @@ export async function enqueue(runner: SqlRunner, job: NewJob): Promise<boolean> 
 const recurringKey = (kind: string) => `every:${kind}`;
 
 /**
+ * How long a recurring pass may keep renewing its claim. A pass that hangs past this (a call
+ * that never settles) lets its lease lapse, so another instance runs the task again rather than
+ * nobody ever.
+ */
+export const RECURRING_HOLD_LIMIT_MS = 15 * 60_000;
+
+/**
  * The one runner for all background work, on the `jobs` table: due rows are claimed with
  * FOR UPDATE SKIP LOCKED and a lease, so several instances on one database share the work and
  * an instance that dies only delays its jobs by their lease. Each kind has a handler and a
  * retry policy; failures are retried with backoff, then kept as `failed` with their last error.
- * Recurring tasks are one row each that cycles, so exactly one instance runs each pass.
+ * Recurring tasks are one row each that cycles, so exactly one instance runs each pass; a pass
+ * renews its claim while it runs.
  */
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
@@ -198,13 +208,38 @@ export class JobRunner {
 
   private async executeRecurring(task: RecurringTask, job: Job): Promise<void> {
     let error: string | null = null;
+    const release = this.holdClaim(task, job);
     try {
       await task.run();
     } catch (err) {
       error = scrubError(err);
       log.error({ kind: task.kind, err: error }, 'recurring task failed');
+    } finally {
+      release();
     }
     await this.sql.query(JOB_SQL.reschedule, [job.id, job.attempts, error, task.intervalMs]);
     this.options.onResult?.(task.kind, error ? 'retry' : 'done');
+  }
+
+  /**
+   * Renews a running pass's claim every third of its lease, up to RECURRING_HOLD_LIMIT_MS;
+   * returns what stops it. A renewal that finds the claim gone (this instance stalled past the
+   * lease and another took the task) stops renewing and says so.
+   */
+  private holdClaim(task: RecurringTask, job: Job): () => void {
+    const until = Date.now() + (this.options.recurringHoldLimitMs ?? RECURRING_HOLD_LIMIT_MS);
+    const timer = setInterval(() => {
+      if (Date.now() + task.leaseMs > until) return clearInterval(timer);
+      this.sql.query(JOB_SQL.renew, [job.id, job.attempts, task.leaseMs]).then(
+        (rows) => {
+          if (rows.length > 0) return;
+          clearInterval(timer);
+          log.warn({ kind: task.kind }, 'recurring task lost its claim while running; another instance may run it too');
+        },
+        (err: unknown) => log.warn({ kind: task.kind, err: scrubError(err) }, 'could not renew a recurring task claim'),
+      );
+    }, Math.max(1, Math.floor(task.leaseMs / 3)));
+    timer.unref?.();
+    return () => clearInterval(timer);
   }
 }

@@ -35,7 +35,12 @@ export interface JobHandler<P = Record<string, unknown>> {
   onDone?(job: Job<P>, tx: SqlRunner): Promise<void>;
 }
 
-/** Work that runs every `intervalMs` on exactly one instance at a time (one row that cycles). */
+/**
+ * Work that runs every `intervalMs` on exactly one instance at a time (one row that cycles).
+ * A pass holds its claim as long as it runs (renewed every third of `leaseMs`, for at most
+ * RECURRING_HOLD_LIMIT_MS), so `leaseMs` is only how long an instance that died mid-pass
+ * keeps the task from the others.
+ */
 export interface RecurringTask {
   readonly kind: string;
   readonly intervalMs: number;

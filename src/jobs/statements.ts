@@ -53,6 +53,16 @@ export const JOB_SQL = {
     `INSERT INTO jobs (kind, key, status, run_at) VALUES ($1, $2, 'pending', now())
      ON CONFLICT (key) DO UPDATE SET status = 'pending', run_at = LEAST(jobs.run_at, now()), finished_at = NULL`,
   ),
+  /**
+   * Extends a running recurring task's claim by its lease; no row when the claim was lost (its
+   * lease ran out and another instance took the task: `attempts` moved on).
+   */
+  renew: statement(
+    'jobs_renew',
+    `UPDATE jobs SET locked_until = now() + make_interval(secs => $3::float8 / 1000)
+      WHERE id = $1 AND attempts = $2 AND status = 'pending' AND locked_until IS NOT NULL
+     RETURNING id`,
+  ),
   reschedule: statement(
     'jobs_reschedule',
     `UPDATE jobs SET locked_until = NULL, attempts = 0, last_error = $3, run_at = now() + make_interval(secs => $4::float8 / 1000)

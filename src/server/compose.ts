@@ -54,8 +54,11 @@ import { RetentionTagger } from '../storage/retention-tag';
 
 const log = childLogger('server');
 
-/** How long a reconcile pass belongs to the instance that claimed it (see compose). */
-const RECONCILE_PASS_LEASE_MS = 30_000;
+/**
+ * The lease of every recurring task (reconcile, rooms, expiry sweep): a running pass renews it
+ * (see RecurringTask), so this is only how long an instance killed mid-pass holds the task.
+ */
+const RECURRING_LEASE_MS = 30_000;
 
 /**
  * Expiry enforced, when RECORDING_EXPIRATION_DAYS is set: the sweep (a recurring task) queues
@@ -96,7 +99,7 @@ function composeExpiry(
   runner.every({
     kind: EXPIRY_SWEEP_KIND,
     intervalMs: config.recording.expirySweepIntervalMs,
-    leaseMs: 5 * 60_000,
+    leaseMs: RECURRING_LEASE_MS,
     run: async () => void (await sweep.run()),
   });
 }
@@ -213,10 +216,9 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       onQueued: kick,
       tracks,
     });
-    // The pass's lease is what an instance killed mid-pass costs every instance: no reconciling
-    // until it ends. Short, because two passes overlapping (one outliving the lease) is harmless:
+    // A pass that outlived its lease anyway (a stalled instance) overlapping another is harmless:
     // each recording is claimed by one pass at a time (claim_for_reconcile).
-    runner.every({ kind: 'reconcile', intervalMs: config.reconcile.intervalMs, leaseMs: RECONCILE_PASS_LEASE_MS, run: () => reconciler.run() });
+    runner.every({ kind: 'reconcile', intervalMs: config.reconcile.intervalMs, leaseMs: RECURRING_LEASE_MS, run: () => reconciler.run() });
   }
 
   // Rooms: activity from LiveKit's webhooks, recording policies and their automatic recordings.
@@ -252,9 +254,9 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       onQueued: kick,
       onCorrection: () => metrics.reconcilerCorrections.inc({ action: 'room_activity' }),
     });
-    runner.every({ kind: 'rooms.reconcile', intervalMs: config.rooms.reconcileIntervalMs, leaseMs: 10 * 60_000, run: () => roomReconciler.run() });
+    runner.every({ kind: 'rooms.reconcile', intervalMs: config.rooms.reconcileIntervalMs, leaseMs: RECURRING_LEASE_MS, run: () => roomReconciler.run() });
   } else {
-    runner.every({ kind: 'rooms.prune', intervalMs: 3600_000, leaseMs: 60_000, run: () => roomStore.prune() });
+    runner.every({ kind: 'rooms.prune', intervalMs: 3600_000, leaseMs: RECURRING_LEASE_MS, run: () => roomStore.prune() });
   }
   metrics.roomTotals = () => roomStore.totals();
 
