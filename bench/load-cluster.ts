@@ -535,8 +535,10 @@ async function main(): Promise<void> {
       for (const text of svc.output().split('\n')) {
         if (!text.startsWith('{')) continue;
         try {
-          const entry = JSON.parse(text) as { level?: number; msg?: string };
-          if ((entry.level ?? 0) >= 40) logged.add(`${entry.level === 40 ? 'warn' : 'error'}: ${entry.msg ?? ''}`);
+          const entry = JSON.parse(text) as { level?: number; msg?: string; method?: string; code?: string; reason?: string };
+          // A failed worker call says which call and how (e.g. StopEgress unreachable).
+          const how = [entry.method, entry.code].filter(Boolean).join(' ');
+          if ((entry.level ?? 0) >= 40) logged.add(`${entry.level === 40 ? 'warn' : 'error'}: ${entry.msg ?? ''}${how ? ` (${how})` : ''}`);
         } catch {
           // not a log line
         }
