@@ -137,6 +137,45 @@ describe('TwirpTransport', () => {
     }
   });
 
+  it('an answer cut in the middle of its body fails at once, and leaves no timer behind', async () => {
+    handler = (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"items": [');
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    const transport = new TwirpTransport(`http://${base}`);
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    try {
+      const began = Date.now();
+      await expect(transport.request('Egress', 'ListEgress', {}, {}, 30)).rejects.toMatchObject({ code: 'ECONNRESET' });
+      expect(Date.now() - began).toBeLessThan(5000);
+      expect(timers()).toBe(before);
+    } finally {
+      transport.close();
+    }
+  });
+
+  it('an error body is read as the SDK reads it: Twirp JSON, else the text; a timeout of 0 is none', async () => {
+    const transport = new TwirpTransport(`http://${base}`);
+    try {
+      handler = answer(404, 'application/json', '{"code":"not_found","msg":"egress does not exist","meta":{"egress_id":"EG_1"}}');
+      await expect(transport.request('Egress', 'StopEgress', {}, {}, 0)).rejects.toMatchObject({
+        status: 404,
+        code: 'not_found',
+        message: 'egress does not exist',
+        metadata: { egress_id: 'EG_1' },
+      });
+      handler = answer(502, 'application/json', 'Bad Gateway');
+      await expect(transport.request('Egress', 'StopEgress', {})).rejects.toMatchObject({ status: 502, message: 'Unknown internal error' });
+      handler = answer(502, 'text/html', '');
+      await expect(transport.request('Egress', 'StopEgress', {})).rejects.toMatchObject({ status: 502, message: '' });
+    } finally {
+      transport.close();
+    }
+  });
+
   it('a refused connection is Node’s error with its code', async () => {
     const transport = new TwirpTransport('http://127.0.0.1:1');
     await expect(transport.request('Egress', 'ListEgress', {})).rejects.toMatchObject({ code: 'ECONNREFUSED' });

@@ -44,12 +44,25 @@ export class TwirpTransport implements TwirpCaller {
     this.agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, timeout: IDLE_SOCKET_MS });
   }
 
-  /** One Twirp call; resolves with the answer's JSON. */
+  /**
+   * One Twirp call; resolves with the answer's JSON. `timeoutSeconds` bounds the whole exchange,
+   * the answer's body included (0: none, as with the SDK).
+   */
   request(service: string, method: string, data: unknown, headers: Record<string, string> = {}, timeoutSeconds = this.defaultTimeoutSeconds): Promise<any> {
     const body = Buffer.from(JSON.stringify(data));
     // As the SDK does: the Twirp path replaces any path the configured URL has.
     const url = new URL(`/twirp/${this.pkg}.${service}/${method}`, this.base);
     return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      // Every way out goes through here: the timer never outlives the call.
+      const settle = (err: unknown, value?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err === undefined) resolve(value);
+        else reject(err);
+      };
       const req = this.send(
         url,
         {
@@ -64,36 +77,38 @@ export class TwirpTransport implements TwirpCaller {
           },
         },
         (res) => {
+          const tooLarge = () => new Error(`LiveKit's answer to ${method} is over ${MAX_ANSWER_BYTES} bytes`);
+          if (Number(res.headers['content-length'] ?? 0) > MAX_ANSWER_BYTES) return req.destroy(tooLarge());
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
-            if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`LiveKit's answer to ${method} is over ${MAX_ANSWER_BYTES} bytes`));
+            if (size > MAX_ANSWER_BYTES) req.destroy(tooLarge());
             else chunks.push(chunk);
           });
-          res.on('error', reject);
+          // The connection cut while the body was coming (the request may not say so).
+          res.on('error', (err) => settle(err));
           res.on('end', () => {
-            clearTimeout(timer);
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
             try {
-              if (status >= 200 && status < 300) resolve(JSON.parse(text));
-              else reject(twirpError(status, res.statusMessage ?? '', res.headers['content-type'], text));
+              if (status >= 200 && status < 300) settle(undefined, JSON.parse(text));
+              else settle(twirpError(status, res.statusMessage ?? '', res.headers['content-type'], text));
             } catch (err) {
-              reject(err);
+              settle(err);
             }
           });
         },
       );
-      const timer = setTimeout(() => {
-        const err = new Error(`no answer to ${method} within ${timeoutSeconds} s`);
-        err.name = 'TimeoutError';
-        req.destroy(err);
-      }, timeoutSeconds * 1000);
-      req.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
+      req.on('error', (err) => settle(err));
+      if (timeoutSeconds > 0) {
+        timer = setTimeout(() => {
+          const err = new Error(`no answer to ${method} within ${timeoutSeconds} s`);
+          err.name = 'TimeoutError';
+          req.destroy(err);
+          settle(err);
+        }, timeoutSeconds * 1000);
+      }
       req.end(body);
     });
   }
@@ -104,15 +119,22 @@ export class TwirpTransport implements TwirpCaller {
   }
 }
 
-/** LiveKit's Twirp error body ({code, msg, meta}) as the SDK's error, as the SDK reads it. */
+/** LiveKit's Twirp error body ({code, msg, meta}) as the SDK's error, read as the SDK reads it. */
 function twirpError(status: number, statusText: string, contentType: string | undefined, text: string): TwirpError {
+  let message = 'Unknown internal error';
+  let code: string | undefined;
+  let meta: Record<string, string> | undefined;
   if (contentType === 'application/json') {
     try {
       const parsed = JSON.parse(text) as { code?: string; msg?: string; meta?: Record<string, string> };
-      return new TwirpError(statusText, parsed.msg ?? 'Unknown internal error', status, parsed.code, parsed.meta);
+      if ('msg' in parsed) message = parsed.msg!;
+      if ('code' in parsed) code = parsed.code;
+      if ('meta' in parsed) meta = parsed.meta;
     } catch {
-      // Not JSON after all: the text is the message.
+      // Not a Twirp error body after all: the SDK keeps its default message.
     }
+  } else {
+    message = text;
   }
-  return new TwirpError(statusText, text || 'Unknown internal error', status);
+  return new TwirpError(statusText, message, status, code, meta);
 }
