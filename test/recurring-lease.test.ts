@@ -7,7 +7,8 @@ import { createTestDatabase, type TestDatabase } from './helpers/pg';
  * A recurring task is one row that cycles in `jobs`, claimed with a lease. Two job runners on
  * one database stand for two instances: a pass longer than its lease keeps its claim while it
  * runs (no second pass beside it), and a pass that never ends gives the task up after the hold
- * limit instead of keeping it from every instance for good.
+ * limit instead of keeping it from every instance for good, though never to a second pass on
+ * its own instance.
  */
 
 let tdb: TestDatabase;
@@ -95,4 +96,28 @@ it('a pass that never ends lets its lease lapse after the hold limit, and anothe
     if (Date.now() - began > 6000) throw new Error(`the task was not run again: ${ran.join(', ')}`);
     await sleep(20);
   }
+}, 20_000);
+
+it('one instance never runs two passes of a task at once, even once the hold limit let its claim lapse', async () => {
+  let running = 0;
+  let most = 0;
+  let passes = 0;
+  const task: RecurringTask = {
+    kind: 'test.overlong-pass',
+    intervalMs: 50,
+    leaseMs: 300,
+    run: async () => {
+      running += 1;
+      passes += 1;
+      most = Math.max(most, running);
+      // Far past the hold limit below.
+      await sleep(3000);
+      running -= 1;
+    },
+  };
+  const a = await instance(task, 600);
+  await a.start();
+  await sleep(4000);
+  expect(passes).toBeGreaterThanOrEqual(1);
+  expect(most).toBe(1);
 }, 20_000);

@@ -26,11 +26,12 @@ export async function enqueue(runner: SqlRunner, job: NewJob): Promise<boolean> 
 const recurringKey = (kind: string) => `every:${kind}`;
 
 /**
- * How long a recurring pass may keep renewing its claim. A pass that hangs past this (a call
- * that never settles) lets its lease lapse, so another instance runs the task again rather than
- * nobody ever.
+ * How long a recurring pass may keep renewing its claim. Every call a pass makes has a timeout,
+ * so passes end; one that still runs after this (a reconcile pass whose every worker call times
+ * out, or a bug that never settles) lets its lease lapse, so that another instance runs the task
+ * rather than none. This instance never runs a second pass of it beside the first.
  */
-export const RECURRING_HOLD_LIMIT_MS = 15 * 60_000;
+export const RECURRING_HOLD_LIMIT_MS = 60 * 60_000;
 
 /**
  * The one runner for all background work, on the `jobs` table: due rows are claimed with
@@ -136,12 +137,15 @@ export class JobRunner {
   private claimable(free: number): { open: string[]; tight: { kinds: string[]; room: number }[] } {
     const open: string[] = [];
     const tight: { kinds: string[]; room: number }[] = [];
-    for (const kind of [...this.handlers.keys(), ...this.recurring.keys()]) {
-      const max = this.handlers.get(kind)?.maxInFlight;
+    for (const [kind, handler] of this.handlers) {
+      const max = handler.maxInFlight;
       const room = max === undefined ? free : max - (this.runningByKind.get(kind) ?? 0);
       if (room >= free) open.push(kind);
       else if (room > 0) tight.push({ kinds: [kind], room });
     }
+    // A recurring task is one row, so a claim takes at most one pass of it; none while a pass
+    // runs here, even when that pass's claim lapsed meanwhile (one pass at a time per instance).
+    for (const kind of this.recurring.keys()) if (!this.runningByKind.get(kind)) open.push(kind);
     return { open, tight };
   }
 
@@ -228,11 +232,17 @@ export class JobRunner {
    */
   private holdClaim(task: RecurringTask, job: Job): () => void {
     const until = Date.now() + (this.options.recurringHoldLimitMs ?? RECURRING_HOLD_LIMIT_MS);
+    let released = false;
     const timer = setInterval(() => {
-      if (Date.now() + task.leaseMs > until) return clearInterval(timer);
+      if (Date.now() + task.leaseMs > until) {
+        clearInterval(timer);
+        log.error({ kind: task.kind }, 'recurring task still running after its hold limit; its claim is left to lapse');
+        return;
+      }
       this.sql.query(JOB_SQL.renew, [job.id, job.attempts, task.leaseMs]).then(
         (rows) => {
-          if (rows.length > 0) return;
+          // No row after the pass ended and rescheduled the task is expected, not a lost claim.
+          if (rows.length > 0 || released) return;
           clearInterval(timer);
           log.warn({ kind: task.kind }, 'recurring task lost its claim while running; another instance may run it too');
         },
@@ -240,6 +250,9 @@ export class JobRunner {
       );
     }, Math.max(1, Math.floor(task.leaseMs / 3)));
     timer.unref?.();
-    return () => clearInterval(timer);
+    return () => {
+      released = true;
+      clearInterval(timer);
+    };
   }
 }
