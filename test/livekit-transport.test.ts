@@ -1,12 +1,19 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TwirpError } from 'livekit-server-sdk';
 import { LivekitEgressClient, USER_AGENT } from '../src/recording/workers/livekit/livekit-clients';
-import { MAX_ANSWER_BYTES, TwirpTransport } from '../src/recording/workers/livekit/twirp-transport';
+import { toWorkerError, type ErrorContext } from '../src/recording/workers/livekit/livekit-errors';
+import { MAX_ANSWER_BYTES, TwirpExchangeError, TwirpTransport } from '../src/recording/workers/livekit/twirp-transport';
 import { FakeLivekitServer } from './fakes/livekit-server';
 
 const API_KEY = 'APIfakeKey123';
 const API_SECRET = 'fake-livekit-secret-0123456789abcdef';
+const errorContext: ErrorContext = { kind: 'livekit-video', method: 'ListEgress', timeoutMs: 10_000, secrets: [] };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('the SDK clients call LiveKit through our transport', () => {
@@ -149,7 +156,7 @@ describe('TwirpTransport', () => {
     const before = timers();
     try {
       const began = Date.now();
-      await expect(transport.request('Egress', 'ListEgress', {}, {}, 30)).rejects.toMatchObject({ code: 'ECONNRESET' });
+      await expect(transport.request('Egress', 'ListEgress', {}, {}, 30)).rejects.toMatchObject({ name: 'TwirpExchangeError', code: 'ECONNRESET' });
       expect(Date.now() - began).toBeLessThan(5000);
       expect(timers()).toBe(before);
     } finally {
@@ -176,10 +183,54 @@ describe('TwirpTransport', () => {
     }
   });
 
-  it('a refused connection is Node’s error with its code', async () => {
+  it('a refused connection is an exchange error with Node’s code, which the worker calls unreachable', async () => {
     const transport = new TwirpTransport('http://127.0.0.1:1');
-    await expect(transport.request('Egress', 'ListEgress', {})).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    const error = await transport.request('Egress', 'ListEgress', {}).catch((err: unknown) => err);
     transport.close();
+    expect(error).toBeInstanceOf(TwirpExchangeError);
+    expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(toWorkerError(error, errorContext)).toMatchObject({ code: 'unreachable', message: 'LiveKit unreachable for ListEgress (ECONNREFUSED)' });
+  });
+});
+
+describe('TwirpTransport over TLS', () => {
+  let server: https.Server;
+  let ca: string;
+  let port: number;
+
+  beforeAll(async () => {
+    // A certificate for 127.0.0.1 made by openssl, its own authority.
+    const dir = mkdtempSync(join(tmpdir(), 'twirp-tls-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: ca }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url })));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+    rmSync(dir, { recursive: true });
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('calls an https:// or wss:// LiveKit over TLS, checking its certificate', async () => {
+    const trusting = new TwirpTransport(`wss://127.0.0.1:${port}`, { ca });
+    const plain = new TwirpTransport(`https://127.0.0.1:${port}`);
+    try {
+      await expect(trusting.request('Egress', 'ListEgress', {})).resolves.toEqual({ path: '/twirp/livekit.Egress/ListEgress' });
+      // Node's own authorities do not know this one: refused, and unreachable for the worker.
+      const error = await plain.request('Egress', 'ListEgress', {}).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(TwirpExchangeError);
+      expect((error as TwirpExchangeError).code).toMatch(/SELF_SIGNED/);
+      expect(toWorkerError(error, errorContext).code).toBe('unreachable');
+    } finally {
+      trusting.close();
+      plain.close();
+    }
   });
 });
 

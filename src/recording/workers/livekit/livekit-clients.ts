@@ -56,7 +56,7 @@ function ourLivekitClient<Base extends ServiceClient>(base: Base) {
       const [host, , , options] = args as ClientArgs;
       const self = this as unknown as { rpc?: TwirpCaller };
       if (typeof self.rpc?.request !== 'function') throw new Error('livekit-server-sdk: the client has no `rpc` transport to replace');
-      self.rpc = new TwirpTransport(host, 'livekit', options?.requestTimeout, USER_AGENT);
+      self.rpc = new TwirpTransport(host, { timeoutSeconds: options?.requestTimeout, userAgent: USER_AGENT });
     }
 
     override authHeader(...args: AuthHeaderArgs): Promise<AuthHeader> {

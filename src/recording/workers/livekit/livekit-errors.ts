@@ -1,6 +1,7 @@
 import { ServerError } from 'livekit-server-sdk';
 import type { WorkerKind } from '../../../config/config';
 import { WorkerError } from '../worker-service';
+import { TwirpExchangeError } from './twirp-transport';
 
 /** Node's (undici's) codes for a connection that could not be made or was cut. */
 const NETWORK_CODES = new Set([
@@ -67,6 +68,9 @@ export function toWorkerError(err: unknown, ctx: ErrorContext): WorkerError {
     const code = err.code ? `Twirp code ${err.code}, ` : '';
     const detail = err.message ? `: ${clean(err.message, ctx.secrets)}` : '';
     return new WorkerError('rejected', `LiveKit rejected ${method} (${code}HTTP ${err.status})${detail}`, kind);
+  }
+  if (err instanceof TwirpExchangeError) {
+    return new WorkerError('unreachable', `LiveKit unreachable for ${method} (${err.code ?? 'network error'})`, kind);
   }
   const network = causeCode(err);
   if (network || name === 'TypeError') {

@@ -15,6 +15,20 @@ export const MAX_ANSWER_BYTES = 16 * 2 ** 20;
 const DEFAULT_TIMEOUT_SECONDS = 10;
 
 /**
+ * The exchange itself failed: no connection, TLS refused, the connection cut before the whole
+ * answer came. `code` is Node's (ECONNREFUSED, ECONNRESET, DEPTH_ZERO_SELF_SIGNED_CERT, ...).
+ */
+export class TwirpExchangeError extends Error {
+  override readonly name = 'TwirpExchangeError';
+  readonly code: string | undefined;
+
+  constructor(method: string, cause: Error & { code?: unknown }) {
+    super(`${method}: ${cause.message}`, { cause });
+    this.code = typeof cause.code === 'string' ? cause.code : undefined;
+  }
+}
+
+/**
  * Carries the SDK's Twirp calls over node:http on kept-alive connections instead of the SDK's
  * `fetch`. The SDK still builds every request (its protobuf messages, its signed token) and reads
  * every answer; only the exchange changes. Node 20's fetch costs about a millisecond of CPU per
@@ -23,25 +37,35 @@ const DEFAULT_TIMEOUT_SECONDS = 10;
  * It speaks as the SDK's transport does: POST `/twirp/livekit.<Service>/<Method>` with a JSON
  * body, the SDK's content type and a request id; a 2xx answer is parsed as JSON, anything else
  * is thrown as the SDK's TwirpError with LiveKit's code and message, a deadline as a
- * `TimeoutError`, a network failure as Node's error (with its `code`). There is no region
+ * `TimeoutError`, a failed exchange (connection, TLS) as a TwirpExchangeError with Node's `code`. There is no region
  * failover: that is for LiveKit Cloud, and our clients turn it off.
  */
+export interface TwirpTransportOptions {
+  /** Each call's deadline unless the call gives one (the SDK's `requestTimeout`); default 10 s. */
+  timeoutSeconds?: number;
+  userAgent?: string;
+  /** Certificate authorities for an https:// LiveKit, instead of Node's (which take NODE_EXTRA_CA_CERTS). */
+  ca?: string | Buffer;
+}
+
 export class TwirpTransport implements TwirpCaller {
   private readonly base: URL;
   private readonly agent: http.Agent;
   private readonly send: typeof http.request;
+  private readonly defaultTimeoutSeconds: number;
+  private readonly userAgent: string;
+  private readonly pkg = 'livekit';
 
-  constructor(
-    host: string,
-    private readonly pkg = 'livekit',
-    private readonly defaultTimeoutSeconds = DEFAULT_TIMEOUT_SECONDS,
-    private readonly userAgent = 'livekit-server-sdk-node',
-  ) {
+  constructor(host: string, options: TwirpTransportOptions = {}) {
+    this.defaultTimeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    this.userAgent = options.userAgent ?? 'livekit-server-sdk-node';
     // The SDK accepts a ws(s):// URL for the same server and calls it over http(s).
     this.base = new URL(host.replace(/^ws/, 'http'));
     const secure = this.base.protocol === 'https:';
     this.send = secure ? https.request : http.request;
-    this.agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, timeout: IDLE_SOCKET_MS });
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, ...(options.ca ? { ca: options.ca } : {}) })
+      : new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
   }
 
   /**
@@ -53,6 +77,7 @@ export class TwirpTransport implements TwirpCaller {
     // As the SDK does: the Twirp path replaces any path the configured URL has.
     const url = new URL(`/twirp/${this.pkg}.${service}/${method}`, this.base);
     return new Promise((resolve, reject) => {
+      const ours = new WeakSet<Error>();
       let timer: NodeJS.Timeout | undefined;
       let settled = false;
       // Every way out goes through here: the timer never outlives the call.
@@ -77,7 +102,11 @@ export class TwirpTransport implements TwirpCaller {
           },
         },
         (res) => {
-          const tooLarge = () => new Error(`LiveKit's answer to ${method} is over ${MAX_ANSWER_BYTES} bytes`);
+          const tooLarge = () => {
+            const err = new Error(`LiveKit's answer to ${method} is over ${MAX_ANSWER_BYTES} bytes`);
+            ours.add(err);
+            return err;
+          };
           if (Number(res.headers['content-length'] ?? 0) > MAX_ANSWER_BYTES) return req.destroy(tooLarge());
           const chunks: Buffer[] = [];
           let size = 0;
@@ -87,7 +116,7 @@ export class TwirpTransport implements TwirpCaller {
             else chunks.push(chunk);
           });
           // The connection cut while the body was coming (the request may not say so).
-          res.on('error', (err) => settle(err));
+          res.on('error', (err) => settle(new TwirpExchangeError(method, err)));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
@@ -100,11 +129,13 @@ export class TwirpTransport implements TwirpCaller {
           });
         },
       );
-      req.on('error', (err) => settle(err));
+      // Our own deadline and size bound arrive here too (through destroy) and keep their error.
+      req.on('error', (err) => settle(ours.has(err) ? err : new TwirpExchangeError(method, err)));
       if (timeoutSeconds > 0) {
         timer = setTimeout(() => {
           const err = new Error(`no answer to ${method} within ${timeoutSeconds} s`);
           err.name = 'TimeoutError';
+          ours.add(err);
           req.destroy(err);
           settle(err);
         }, timeoutSeconds * 1000);
