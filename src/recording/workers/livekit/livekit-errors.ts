@@ -3,19 +3,6 @@ import type { WorkerKind } from '../../../config/config';
 import { WorkerError } from '../worker-service';
 import { TwirpExchangeError } from './twirp-transport';
 
-/** Node's (undici's) codes for a connection that could not be made or was cut. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-]);
-
 export interface ErrorContext {
   kind: WorkerKind;
   /** The Twirp method we called, e.g. StartRoomCompositeEgress. */
@@ -34,16 +21,6 @@ function clean(text: string, secrets: string[]): string {
   return out.length > 200 ? `${out.slice(0, 200)}...` : out;
 }
 
-function causeCode(err: unknown): string | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 function isServerError(err: unknown): err is ServerError {
   if (err instanceof ServerError) return true;
   // Duck-typed too, in case two copies of the SDK are loaded.
@@ -53,14 +30,14 @@ function isServerError(err: unknown): err is ServerError {
 
 /**
  * Translates anything the SDK throws into the WorkerError the contract promises.
- * Errors are recognised by name, not instanceof: fetch's errors may come from another realm.
+ * A deadline is recognised by its name: it comes from util/with-timeout or from the transport.
  */
 export function toWorkerError(err: unknown, ctx: ErrorContext): WorkerError {
   if (err instanceof WorkerError) return err;
   const { kind, method } = ctx;
   const { name, message } = describe(err);
 
-  // TimeoutError: our own deadline (util/with-timeout) or fetch's AbortSignal.timeout.
+  // TimeoutError: our own deadline (util/with-timeout) or the transport's.
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new WorkerError('timeout', `LiveKit did not answer ${method} within ${ctx.timeoutMs} ms`, kind);
   }
@@ -69,12 +46,9 @@ export function toWorkerError(err: unknown, ctx: ErrorContext): WorkerError {
     const detail = err.message ? `: ${clean(err.message, ctx.secrets)}` : '';
     return new WorkerError('rejected', `LiveKit rejected ${method} (${code}HTTP ${err.status})${detail}`, kind);
   }
+  // Our transport's (twirp-transport.ts): no connection, TLS refused, the answer cut short.
   if (err instanceof TwirpExchangeError) {
     return new WorkerError('unreachable', `LiveKit unreachable for ${method} (${err.code ?? 'network error'})`, kind);
-  }
-  const network = causeCode(err);
-  if (network || name === 'TypeError') {
-    return new WorkerError('unreachable', `LiveKit unreachable for ${method} (${network ?? 'network error'})`, kind);
   }
   if (name === 'SyntaxError') {
     return new WorkerError('invalid_response', `LiveKit answered ${method} with a body that is not JSON`, kind);

@@ -28,6 +28,14 @@ export class TwirpExchangeError extends Error {
   }
 }
 
+export interface TwirpTransportOptions {
+  /** Each call's deadline unless the call gives one (the SDK's `requestTimeout`); default 10 s. */
+  timeoutSeconds?: number;
+  userAgent?: string;
+  /** Certificate authorities for an https:// LiveKit, instead of Node's (which take NODE_EXTRA_CA_CERTS). */
+  ca?: string | Buffer;
+}
+
 /**
  * Carries the SDK's Twirp calls over node:http on kept-alive connections instead of the SDK's
  * `fetch`. The SDK still builds every request (its protobuf messages, its signed token) and reads
@@ -37,24 +45,15 @@ export class TwirpExchangeError extends Error {
  * It speaks as the SDK's transport does: POST `/twirp/livekit.<Service>/<Method>` with a JSON
  * body, the SDK's content type and a request id; a 2xx answer is parsed as JSON, anything else
  * is thrown as the SDK's TwirpError with LiveKit's code and message, a deadline as a
- * `TimeoutError`, a failed exchange (connection, TLS) as a TwirpExchangeError with Node's `code`. There is no region
- * failover: that is for LiveKit Cloud, and our clients turn it off.
+ * `TimeoutError`, a failed exchange (connection, TLS) as a TwirpExchangeError with Node's
+ * `code`. There is no region failover: that is for LiveKit Cloud, and our clients turn it off.
  */
-export interface TwirpTransportOptions {
-  /** Each call's deadline unless the call gives one (the SDK's `requestTimeout`); default 10 s. */
-  timeoutSeconds?: number;
-  userAgent?: string;
-  /** Certificate authorities for an https:// LiveKit, instead of Node's (which take NODE_EXTRA_CA_CERTS). */
-  ca?: string | Buffer;
-}
-
 export class TwirpTransport implements TwirpCaller {
   private readonly base: URL;
   private readonly agent: http.Agent;
   private readonly send: typeof http.request;
   private readonly defaultTimeoutSeconds: number;
   private readonly userAgent: string;
-  private readonly pkg = 'livekit';
 
   constructor(host: string, options: TwirpTransportOptions = {}) {
     this.defaultTimeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
@@ -75,7 +74,7 @@ export class TwirpTransport implements TwirpCaller {
   request(service: string, method: string, data: unknown, headers: Record<string, string> = {}, timeoutSeconds = this.defaultTimeoutSeconds): Promise<any> {
     const body = Buffer.from(JSON.stringify(data));
     // As the SDK does: the Twirp path replaces any path the configured URL has.
-    const url = new URL(`/twirp/${this.pkg}.${service}/${method}`, this.base);
+    const url = new URL(`/twirp/livekit.${service}/${method}`, this.base);
     return new Promise((resolve, reject) => {
       const ours = new WeakSet<Error>();
       let timer: NodeJS.Timeout | undefined;
