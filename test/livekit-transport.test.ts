@@ -10,6 +10,7 @@ import { LivekitEgressClient, USER_AGENT } from '../src/recording/workers/liveki
 import { toWorkerError, type ErrorContext } from '../src/recording/workers/livekit/livekit-errors';
 import { MAX_ANSWER_BYTES, TwirpExchangeError, TwirpTransport } from '../src/recording/workers/livekit/twirp-transport';
 import { FakeLivekitServer } from './fakes/livekit-server';
+import { eventually } from './helpers/flow';
 
 const API_KEY = 'APIfakeKey123';
 const API_SECRET = 'fake-livekit-secret-0123456789abcdef';
@@ -123,7 +124,7 @@ describe('TwirpTransport', () => {
     const closed = seen.closed;
     try {
       await expect(transport.request('Egress', 'ListEgress', {})).rejects.toThrow(/over 16777216 bytes/);
-      await waitFor(() => seen.closed > closed);
+      await eventually(async () => seen.closed > closed, 5000, 'the connection to close');
     } finally {
       transport.close();
     }
@@ -138,7 +139,7 @@ describe('TwirpTransport', () => {
       const error = await transport.request('Egress', 'StartRoomCompositeEgress', {}, {}, 0.2).catch((err: unknown) => err);
       expect(error).toMatchObject({ name: 'TimeoutError' });
       expect(Date.now() - began).toBeLessThan(5000);
-      await waitFor(() => seen.closed > closed);
+      await eventually(async () => seen.closed > closed, 5000, 'the connection to close');
     } finally {
       transport.close();
     }
@@ -233,11 +234,3 @@ describe('TwirpTransport over TLS', () => {
     }
   });
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

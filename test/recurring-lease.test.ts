@@ -1,6 +1,7 @@
 import { openDatabase, runMigrations, type Database } from '../src/db/database';
 import { JobRunner } from '../src/jobs/job-runner';
 import type { RecurringTask } from '../src/jobs/job';
+import { eventually } from './helpers/flow';
 import { createTestDatabase, type TestDatabase } from './helpers/pg';
 
 /**
@@ -42,30 +43,36 @@ async function instance(task: RecurringTask, holdLimitMs?: number): Promise<JobR
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-it('a pass that outlives its lease keeps the task: the other instance never runs one beside it', async () => {
+/** A task whose every pass takes `passMs`; `passes` counts them, `most` is the most that ran at once. */
+function timedPasses(kind: string, leaseMs: number, passMs: number) {
+  const seen = { passes: 0, most: 0 };
   let running = 0;
-  let overlapped = 0;
-  let passes = 0;
   const task: RecurringTask = {
-    kind: 'test.long-pass',
+    kind,
     intervalMs: 50,
-    leaseMs: 600,
+    leaseMs,
     run: async () => {
       running += 1;
-      if (running > 1) overlapped += 1;
-      passes += 1;
-      // More than three leases long.
-      await sleep(2000);
+      seen.passes += 1;
+      seen.most = Math.max(seen.most, running);
+      await sleep(passMs);
       running -= 1;
     },
   };
+  return { task, seen };
+}
+
+it('a pass that outlives its lease keeps the task: the other instance never runs one beside it', async () => {
+  // Each pass more than three leases long.
+  const { task, seen } = timedPasses('test.long-pass', 600, 2000);
   const a = await instance(task);
   const b = await instance(task);
   await a.start();
   await b.start();
   await sleep(4500);
-  expect(passes).toBeGreaterThanOrEqual(2);
-  expect(overlapped).toBe(0);
+  expect(seen.passes).toBeGreaterThanOrEqual(2);
+  // Never two at once, on either instance.
+  expect(seen.most).toBe(1);
 }, 20_000);
 
 it('a pass that never ends lets its lease lapse after the hold limit, and another instance runs the task', async () => {
@@ -84,40 +91,22 @@ it('a pass that never ends lets its lease lapse after the hold limit, and anothe
   // a's pass never ends, so a.stop() would wait forever: a is left running (its timers are unref'd).
   runners.splice(runners.indexOf(a), 1);
   await a.start();
-  while (ran.length === 0) await sleep(20);
+  await eventually(async () => ran.length > 0, 5000, "a's first pass");
   const b = await instance(task('b'), 2000);
   await b.start();
   // Held past several leases by the renewals...
   await sleep(1200);
   expect(ran).toEqual(['a']);
   // ...then given up: b runs it within the hold limit plus one lease (and some polling).
-  const began = Date.now();
-  while (!ran.includes('b')) {
-    if (Date.now() - began > 6000) throw new Error(`the task was not run again: ${ran.join(', ')}`);
-    await sleep(20);
-  }
+  await eventually(async () => ran.includes('b'), 6000, 'b to run the task');
 }, 20_000);
 
 it('one instance never runs two passes of a task at once, even once the hold limit let its claim lapse', async () => {
-  let running = 0;
-  let most = 0;
-  let passes = 0;
-  const task: RecurringTask = {
-    kind: 'test.overlong-pass',
-    intervalMs: 50,
-    leaseMs: 300,
-    run: async () => {
-      running += 1;
-      passes += 1;
-      most = Math.max(most, running);
-      // Far past the hold limit below.
-      await sleep(3000);
-      running -= 1;
-    },
-  };
+  // Each pass far past the hold limit below.
+  const { task, seen } = timedPasses('test.overlong-pass', 300, 3000);
   const a = await instance(task, 600);
   await a.start();
   await sleep(4000);
-  expect(passes).toBeGreaterThanOrEqual(1);
-  expect(most).toBe(1);
+  expect(seen.passes).toBeGreaterThanOrEqual(1);
+  expect(seen.most).toBe(1);
 }, 20_000);
