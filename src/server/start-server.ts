@@ -37,8 +37,16 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
   const app = createApp(parts.api);
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.server.port, config.server.host, () => resolve(s));
-    s.once('error', reject);
+    // Express 5 hands a listen error (port taken) to this callback instead of throwing.
+    const s = app.listen(config.server.port, config.server.host, (error?: Error) => {
+      if (error) reject(new Error(`PORT ${config.server.port}: cannot listen (${(error as NodeJS.ErrnoException).code ?? error.message})`));
+      else resolve(s);
+    });
+  }).catch(async (err: unknown) => {
+    // Nothing else has started yet: close the database before the process exits.
+    await db.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw err;
   });
   server.keepAliveTimeout = 65_000;
   const address = server.address();

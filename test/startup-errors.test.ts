@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import path from 'node:path';
+import { createTestDatabase } from './helpers/pg';
+import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN } from './helpers/service';
+
+/** Start-up failures end the real process within 10 s with one line naming the setting (issue 23, items 9 to 12). */
+
+const ROOT = path.resolve(__dirname, '..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `npm start`'s entry point with exactly these settings; kills it after `limitMs`. */
+function runService(env: Record<string, string>, limitMs = 20_000): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DOTENV_CONFIG_PATH: '/nonexistent/.env', DOTENV_CONFIG_QUIET: 'true', HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), limitMs);
+    proc.once('error', reject);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+const production = { NODE_ENV: 'production', AUTH_JWT_SECRET: TEST_JWT_SECRET, RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN };
+
+describe('a taken port', () => {
+  let other: Server;
+  let port: number;
+  beforeAll(async () => {
+    other = createServer();
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    port = (other.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((r) => other.close(() => r())));
+
+  it('stops start-up within 10 s with one line naming PORT, and never says it is listening', async () => {
+    const db = await createTestDatabase();
+    try {
+      const run = await runService({ ...production, DATABASE_URL: db.url, PORT: String(port) });
+      expect(run.code).not.toBe(0);
+      expect(run.code).not.toBeNull();
+      expect(run.ms).toBeLessThan(10_000);
+      expect(lines(run.stderr)).toEqual([expect.stringMatching(new RegExp(`PORT ${port}: cannot listen \\(EADDRINUSE\\)`))]);
+      expect(run.stdout).not.toMatch(/listening/);
+    } finally {
+      await db.drop();
+    }
+  }, 30_000);
+});
