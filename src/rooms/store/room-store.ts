@@ -6,6 +6,7 @@ import type { StartOptions } from '../../recording/start-request';
 import { settle, type ActivityBefore } from '../activity-rules';
 import { countsAsPerson } from '../participant-kind';
 import { actingTrigger, conditionHolds, type PolicyAuthor, type RecordingPolicy, type Trigger } from '../policy';
+import { toPolicy, type PolicyRow } from './policy-row';
 import { ROOM_SQL } from './statements';
 
 export const AUTO_START_KIND = 'room.auto-start';
@@ -58,34 +59,6 @@ export interface Applied {
   result: ChangeResult;
   /** A job was queued (the runner should look at once). */
   queued: boolean;
-}
-
-type PolicyRow = {
-  room: string;
-  trigger: Trigger;
-  mode: string;
-  options: StartOptions;
-  authorSub: string;
-  authorEmail: string | null;
-  authorName: string | null;
-  authorLocale: string | null;
-  authorZoneinfo: string | null;
-  authorSuspendedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-};
-
-function toPolicy(row: PolicyRow): RecordingPolicy {
-  return {
-    room: row.room,
-    trigger: row.trigger,
-    mode: row.mode,
-    options: row.options ?? {},
-    author: { sub: row.authorSub, email: row.authorEmail, name: row.authorName, locale: row.authorLocale, zoneinfo: row.authorZoneinfo },
-    authorSuspendedAt: row.authorSuspendedAt,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
 }
 
 const DAY_MS = 24 * 3600_000;
