@@ -3,6 +3,7 @@ import { eventually, minioFixture, postStorageEvent, queryDb, statusOf } from '.
 import { compositeStarts, deliver, join, leave, putPolicy, recordingsOf, roomJobs, roomView, settled } from './helpers/rooms';
 import { bearer, type TestUser } from './helpers/service';
 import { startStack, type TestStack } from './helpers/stack';
+import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhook-receiver';
 
 /**
  * Recording policies through LiveKit's signed webhooks, against the real service, the fake
@@ -10,7 +11,7 @@ import { startStack, type TestStack } from './helpers/stack';
  * room_finished, retries, a manual stop respected, layouts as LiveKit receives them.
  */
 
-const ROOMS = ['auto', 'second', 'empties', 'manual', 'flaky', 'lay-1', 'lay-2', 'lay-3', 'rejoin', 'finish', 'keep', 'late'];
+const ROOMS = ['auto', 'second', 'empties', 'manual', 'flaky', 'broken', 'demoted', 'lay-1', 'lay-2', 'lay-3', 'rejoin', 'finish', 'keep', 'late'];
 const author: TestUser = {
   sub: 'policy-author',
   email: 'author@example.org',
@@ -38,8 +39,13 @@ async function activeRecording(stack: TestStack, room: string): Promise<Record<s
 
 describe('with a short grace', () => {
   let stack: TestStack;
+  let receiver: TestWebhookReceiver;
   beforeAll(async () => {
+    receiver = await startWebhookReceiver();
     stack = await startStack({
+      WEBHOOK_URLS: receiver.url,
+      WEBHOOK_SECRET: receiver.secret,
+      AUTO_START_ATTEMPTS: '3',
       AUTO_STOP_GRACE_SECONDS: '1',
       AUTO_START_RETRY_BASE_MS: '100',
       ROOM_RECONCILE_INTERVAL_MS: '0',
@@ -47,7 +53,10 @@ describe('with a short grace', () => {
       RECORDING_WORKERS: '{"screen_recording":"livekit-video","transcript":"livekit-audio","jitsi":"jibri"}',
     });
   });
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    await stack?.close();
+    await receiver?.stop();
+  });
 
   it('automatic: the first join starts one recording owned by the author, who gets the email; the empty room stops it', async () => {
     const { svc, livekit, smtp } = stack;
@@ -148,18 +157,20 @@ describe('with a short grace', () => {
     expect(compositeStarts(livekit, 'manual')).toHaveLength(2);
   });
 
-  it('LiveKit failing the automatic start twice, then succeeding: one active recording, retries counted', async () => {
+  const sample = async (series: RegExp) => {
+    const text = (await request(stack.svc.url).get('/metrics')).text;
+    const line = text.split('\n').find((l) => series.test(l));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
+  const metric = (outcome: string) => sample(new RegExp(`^recorder_automatic_starts_total\\{outcome="${outcome}"\\} `));
+  const startErrors = () =>
+    sample(/^recorder_worker_call_duration_seconds_count\{(?=.*worker_kind="livekit-video")(?=.*operation="start")(?=.*outcome="error")/);
+
+  it('LiveKit failing the automatic start twice, then succeeding: one recording, asked again within the one start', async () => {
     const { svc, livekit } = stack;
-    const sample = async (series: string) => {
-      const text = (await request(svc.url).get('/metrics')).text;
-      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-      return line ? Number(line.split(' ')[1]) : 0;
-    };
-    const metric = (outcome: string) => sample(`recorder_automatic_starts_total{outcome="${outcome}"}`);
-    const workerFailures = () => sample('recorder_recordings_failed_total{worker_kind="livekit-video",operation="start"}');
     const failedBefore = await metric('failed');
     const startedBefore = await metric('started');
-    const workerFailuresBefore = await workerFailures();
+    const errorsBefore = await startErrors();
     expect((await putPolicy(svc, author, 'flaky', policy('automatic'))).status).toBe(200);
     livekit.injectFault({ type: 'twirp-error', code: 'unavailable', msg: 'no egress available' }, { method: 'StartRoomCompositeEgress', times: 2 });
     await join(svc, livekit, 'flaky', 'patient');
@@ -168,15 +179,61 @@ describe('with a short grace', () => {
 
     expect(compositeStarts(livekit, 'flaky')).toHaveLength(3);
     const rows = await recordingsOf(svc, 'flaky');
-    expect(rows.map((r) => r.status)).toEqual(['failed_to_start', 'failed_to_start', 'active']);
-    expect(rows.at(-1)).toEqual({ id: live.id, status: 'active', automatic: true, owner: 'policy-author' });
+    expect(rows).toEqual([{ id: live.id, status: 'active', automatic: true, owner: 'policy-author' }]);
     expect(await roomJobs(svc, 'room.auto-start', 'flaky')).toEqual([{ status: 'done', last_error: null }]);
-    expect((await metric('failed')) - failedBefore).toBe(2);
+    expect((await metric('failed')) - failedBefore).toBe(0);
     expect((await metric('started')) - startedBefore).toBe(1);
-    expect((await workerFailures()) - workerFailuresBefore).toBe(2);
+    expect((await startErrors()) - errorsBefore).toBe(2);
     const gauges = (await request(svc.url).get('/metrics')).text;
     expect(gauges).toMatch(/^recorder_rooms_live \d+$/m);
     expect(gauges).toMatch(/^recorder_room_participants [1-9]\d*$/m);
+  });
+
+  it('LiveKit failing every attempt: one failed_to_start recording and one recording.failed for the fill, whoever joins after', async () => {
+    const { svc, livekit } = stack;
+    const failedBefore = await metric('failed');
+    expect((await putPolicy(svc, author, 'broken', policy('automatic'))).status).toBe(200);
+    livekit.injectFault({ type: 'twirp-error', code: 'unavailable', msg: 'no egress available' }, { method: 'StartRoomCompositeEgress', times: 50 });
+    try {
+      await join(svc, livekit, 'broken', 'first');
+      await eventually(async () => (await roomJobs(svc, 'room.auto-start', 'broken')).some((j) => j.status === 'failed'), 15_000, 'the start gave up');
+      // More people in the same fill, and the room checked against LiveKit: no new attempt.
+      await join(svc, livekit, 'broken', 'second');
+      await join(svc, livekit, 'broken', 'third');
+      await settled(svc, 'broken', ['room.auto-start']);
+      const rows = await recordingsOf(svc, 'broken');
+      expect(rows.map((r) => r.status)).toEqual(['failed_to_start']);
+      expect(compositeStarts(livekit, 'broken')).toHaveLength(3);
+      expect(await roomJobs(svc, 'room.auto-start', 'broken')).toHaveLength(1);
+      expect((await metric('failed')) - failedBefore).toBe(1);
+      await eventually(async () => receiver.deliveries.some((d) => d.type === 'recording.failed' && d.body.data.id === rows[0]!.id), 15_000, 'recording.failed');
+      const failedEvents = receiver.deliveries.filter((d) => d.type === 'recording.failed' && d.body.data.room === 'broken');
+      expect(new Set(failedEvents.map((d) => d.id)).size).toBe(1);
+    } finally {
+      livekit.clearFaults();
+    }
+  });
+
+  it("an author whose token no longer shows the room's owner role: the policy stops acting until it shows it again", async () => {
+    const { svc, livekit } = stack;
+    expect((await putPolicy(svc, author, 'demoted', policy('automatic'))).status).toBe(200);
+    // The author calls the API with a token in which they are only a member of the room now.
+    const demoted: TestUser = { ...author, rooms: { ...author.rooms, demoted: 'member' } };
+    expect((await request(svc.url).get('/api/v1.0/recordings/').set(bearer(demoted))).status).toBe(200);
+    await join(svc, livekit, 'demoted', 'first');
+    await settled(svc, 'demoted', ['room.auto-start']);
+    expect(await recordingsOf(svc, 'demoted')).toEqual([]);
+    expect(compositeStarts(livekit, 'demoted')).toHaveLength(0);
+    const shown = (await roomView(svc, member, 'demoted')).policy;
+    expect(shown).toMatchObject({ trigger: 'automatic' });
+
+    // A later token with the role again: the next fill records.
+    expect((await request(svc.url).get('/api/v1.0/recordings/').set(bearer(author))).status).toBe(200);
+    await leave(svc, livekit, 'demoted', 'first');
+    await eventually(async () => (await roomJobs(svc, 'room.auto-stop', 'demoted')).some((j) => j.status === 'done'), 15_000, 'grace over');
+    await join(svc, livekit, 'demoted', 'again');
+    const live = await activeRecording(stack, 'demoted');
+    expect(live.id).toBeDefined();
   });
 
   it('layouts: LiveKit receives the one asked for; audio-only and Jibri modes refuse one', async () => {

@@ -30,6 +30,7 @@ import { openapiRouter } from './routes/openapi';
 import { recordingPageRouter } from './routes/recording-page';
 import { recordingsRouter } from './routes/recordings';
 import { roomActivityRouter } from './routes/room-activity';
+import { notePolicyAuthors } from './note-policy-authors';
 import { roomsRouter } from './routes/rooms';
 import { shareLinksRouter } from './routes/share-links';
 import { storageHookRouter } from './routes/storage-hook';
@@ -95,6 +96,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(jibriWebhookRouter(deps.jibriWebhook));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(notePolicyAuthors(deps.verifier, deps.rooms));
   app.use(roomsRouter(deps));
   app.use(roomActivityRouter(deps));
   app.use(downloadLinkRouter(deps));

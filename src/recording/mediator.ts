@@ -1,3 +1,4 @@
+import { retryDelayMs, type RetryPolicy } from '../jobs/retry';
 import { childLogger } from '../logging/logger';
 import { withTimeout } from '../util/with-timeout';
 import { RecordingError } from './errors';
@@ -55,23 +56,41 @@ export class RecordingMediator {
    * margin plus the grace. The reconciler leaves an `initiated` recording alone until then, so
    * it never fails a start that is still in flight.
    */
-  startLeaseMs(kind: Recording['workerKind']): number {
-    return this.registry.forKind(kind).startDeadlineMs + START_MARGIN_MS + this.options.initiatedGraceMs;
+  startLeaseMs(kind: Recording['workerKind'], retry?: RetryPolicy): number {
+    const attempts = Math.max(1, retry?.maxAttempts ?? 1);
+    let waits = 0;
+    // The most the waits between attempts can be (the jitter adds up to 20%).
+    for (let attempt = 1; attempt < attempts; attempt += 1) waits += Math.ceil(retryDelayMs(attempt, retry!.baseMs, retry!.maxMs, () => 1));
+    return attempts * (this.registry.forKind(kind).startDeadlineMs + START_MARGIN_MS) + waits + this.options.initiatedGraceMs;
   }
 
   /**
    * initiated -> active with the worker id; anything else is a 502. When the worker failed,
    * the recording is failed_to_start. When the worker started but the recording was moved
    * meanwhile (a webhook, the reconciler), the job is stopped so that nothing records unseen.
+   * `retry`: the worker is asked again, with backoff, before the start counts as failed (the
+   * recording stays `initiated` meanwhile; its start lease must cover them, see startLeaseMs).
    */
-  async start(recording: Recording): Promise<Recording> {
+  async start(recording: Recording, retry?: RetryPolicy): Promise<Recording> {
     const worker = this.registry.forKind(recording.workerKind);
+    const attempts = Math.max(1, retry?.maxAttempts ?? 1);
     let workerId: string;
     try {
-      workerId = await this.timed(recording.workerKind, 'start', () =>
-        // The worker bounds each of its calls; this bounds the whole start, as the lease promises.
-        withTimeout(worker.start(this.startRequest(recording)), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'),
-      );
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          workerId = await this.timed(recording.workerKind, 'start', () =>
+            // The worker bounds each of its calls; this bounds the whole start, as the lease promises.
+            withTimeout(worker.start(this.startRequest(recording)), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'),
+          );
+          break;
+        } catch (err) {
+          // A worker without settings answers the same every time.
+          if (attempt >= attempts || (err instanceof WorkerError && err.code === 'not_configured')) throw err;
+          const waitMs = retryDelayMs(attempt, retry!.baseMs, retry!.maxMs);
+          log.warn({ recordingId: recording.id, worker: recording.workerKind, attempt, reason: describe(err), waitMs }, 'worker failed to start; asking again');
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+        }
+      }
     } catch (err) {
       const reason = describe(err);
       log.warn({ recordingId: recording.id, worker: recording.workerKind, reason }, 'worker failed to start');

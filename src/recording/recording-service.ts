@@ -1,5 +1,6 @@
 import type { AuthUser } from '../auth/user';
 import { canManageRoom } from '../auth/user';
+import type { RetryPolicy } from '../jobs/retry';
 import { isUuid } from '../util/uuid';
 import { badRequest, conflict, forbidden, notFound, RecordingError } from './errors';
 import type { RecordingMediator } from './mediator';
@@ -27,8 +28,11 @@ export class RecordingService {
     private readonly tracks?: TrackMediator,
   ) {}
 
-  /** `automatic`: a room's recording policy starts it (src/rooms), so it also stops when the room empties. */
-  async start(user: AuthUser, room: string, body: unknown, how: { automatic?: boolean } = {}): Promise<Recording> {
+  /**
+   * `automatic`: a room's recording policy starts it (src/rooms), so it also stops when the room
+   * empties. `retry`: the worker is asked again before the one recording becomes failed_to_start.
+   */
+  async start(user: AuthUser, room: string, body: unknown, how: { automatic?: boolean; retry?: RetryPolicy } = {}): Promise<Recording> {
     const name = parseRoom(room);
     if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may start a recording.');
     const parsed = startRecordingBody.safeParse(body ?? {});
@@ -42,10 +46,10 @@ export class RecordingService {
       isPermanent: options.permanent === true,
       automatic: how.automatic === true,
       owner: user,
-      startLeaseMs: this.mediator.startLeaseMs(kind),
+      startLeaseMs: this.mediator.startLeaseMs(kind, how.retry),
     });
-    if (this.tracks && recordsTracks(recording)) return this.tracks.startWith(recording, () => this.mediator.start(recording));
-    return this.mediator.start(recording);
+    if (this.tracks && recordsTracks(recording)) return this.tracks.startWith(recording, () => this.mediator.start(recording, how.retry));
+    return this.mediator.start(recording, how.retry);
   }
 
   /** Stops the room's active recording; the role is the caller's on it (administrator when they are a room manager only). */

@@ -23,6 +23,8 @@ export interface RecordingPolicy {
   mode: string;
   options: StartOptions;
   author: PolicyAuthor;
+  /** Since when the author was seen without an owner/administrator role in the room: the policy does not act. */
+  authorSuspendedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -37,6 +39,11 @@ export function participantsNeeded(trigger: Trigger): number | null {
     default:
       return null;
   }
+}
+
+/** The trigger a policy acts on: none while its author is suspended. */
+export function actingTrigger(policy: Pick<RecordingPolicy, 'trigger' | 'authorSuspendedAt'> | undefined | null): Trigger | undefined {
+  return policy && !policy.authorSuspendedAt ? policy.trigger : undefined;
 }
 
 export function conditionHolds(trigger: Trigger | undefined, participants: number): boolean {

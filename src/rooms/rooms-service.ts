@@ -1,5 +1,6 @@
 import type { AuthUser } from '../auth/user';
 import { canManageRoom } from '../auth/user';
+import { childLogger } from '../logging/logger';
 import { badRequest, forbidden } from '../recording/errors';
 import type { Recording } from '../recording/recording';
 import { parseStart, roomName, zodDetail } from '../recording/start-request';
@@ -8,6 +9,8 @@ import type { AccessRole } from '../recording/status';
 import type { WorkerKind } from '../config/config';
 import { recordingPolicyBody, type RecordingPolicy } from './policy';
 import type { RoomActivity, RoomStore } from './store/room-store';
+
+const log = childLogger('rooms');
 
 /** What the room view shows (GET /rooms/{room}/). */
 export interface RoomView {
@@ -73,6 +76,20 @@ export class RoomsService {
     });
     if (queued) this.deps.onQueued();
     return policy;
+  }
+
+  /**
+   * Every authenticated request: the token's `rooms` claim is the truth about the caller's roles
+   * now. Policies they set in rooms they no longer manage stop acting; they act again once a
+   * token shows the role back. Returns the policies whose state changed.
+   */
+  async noteCaller(user: AuthUser): Promise<{ room: string; suspended: boolean }[]> {
+    const managed = Object.keys(user.rooms).filter((room) => canManageRoom(user, room));
+    const changed = await this.deps.rooms.noteAuthorRoles(user.sub, managed);
+    for (const { room, suspended } of changed) {
+      log.info({ room }, suspended ? "recording policy suspended: its author's token shows no owner/administrator role" : 'recording policy acts again');
+    }
+    return changed;
   }
 
   /** Back to no automatic recording; a recording it started keeps running until it is stopped or the room empties. */

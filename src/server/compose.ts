@@ -224,12 +224,14 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   // Rooms: activity from LiveKit's webhooks, recording policies and their automatic recordings.
   const roomStore = new RoomStore(db.sql, { autoStopGraceMs: config.rooms.autoStopGraceMs, events });
   const liveRecording = (room: string) => store.findLiveInRoom(room);
+  const autoStartRetry = { maxAttempts: config.rooms.autoStartAttempts, baseMs: config.rooms.autoStartRetryBaseMs, maxMs: 60_000 };
   runner.register(
     autoStartJob({
       rooms: roomStore,
       liveRecording,
       start: (user, room, body, how) => recordings.start(user, room, body, how),
-      retryBaseMs: config.rooms.autoStartRetryBaseMs,
+      workerRetry: autoStartRetry,
+      leaseMs: mediator.startLeaseMs('livekit-video', autoStartRetry) + 60_000,
       onOutcome: (outcome, recording) => {
         metrics.automaticStarts.inc({ outcome });
         // Counted like the API's starts too, so dashboards and alerts see automatic recordings.

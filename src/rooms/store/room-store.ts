@@ -5,7 +5,8 @@ import { enqueue } from '../../jobs/job-runner';
 import type { StartOptions } from '../../recording/start-request';
 import { settle, type ActivityBefore } from '../activity-rules';
 import { countsAsPerson } from '../participant-kind';
-import { conditionHolds, type PolicyAuthor, type RecordingPolicy, type Trigger } from '../policy';
+import { actingTrigger, conditionHolds, type PolicyAuthor, type RecordingPolicy, type Trigger } from '../policy';
+import { toPolicy, type PolicyRow } from './policy-row';
 import { ROOM_SQL } from './statements';
 
 export const AUTO_START_KIND = 'room.auto-start';
@@ -58,32 +59,6 @@ export interface Applied {
   result: ChangeResult;
   /** A job was queued (the runner should look at once). */
   queued: boolean;
-}
-
-type PolicyRow = {
-  room: string;
-  trigger: Trigger;
-  mode: string;
-  options: StartOptions;
-  authorSub: string;
-  authorEmail: string | null;
-  authorName: string | null;
-  authorLocale: string | null;
-  authorZoneinfo: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-};
-
-function toPolicy(row: PolicyRow): RecordingPolicy {
-  return {
-    room: row.room,
-    trigger: row.trigger,
-    mode: row.mode,
-    options: row.options ?? {},
-    author: { sub: row.authorSub, email: row.authorEmail, name: row.authorName, locale: row.authorLocale, zoneinfo: row.authorZoneinfo },
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -226,6 +201,11 @@ export class RoomStore {
     return { policy: saved!, queued };
   }
 
+  /** What a request of author `sub` showed: `managed`, the rooms their token lets them manage (see noteAuthorRoles). */
+  async noteAuthorRoles(sub: string, managed: string[]): Promise<{ room: string; suspended: boolean }[]> {
+    return this.sql.query<{ room: string; suspended: boolean }>(ROOM_SQL.noteAuthorRoles, [sub, managed]);
+  }
+
   async deletePolicy(room: string): Promise<boolean> {
     return (await this.sql.query(ROOM_SQL.deletePolicy, [room])).length > 0;
   }
@@ -281,8 +261,9 @@ export class RoomStore {
       const [after] = await tx.query<RoomActivity>(ROOM_SQL.lockRoom, [room]);
       const participants = count?.n ?? 0;
       // `before` holds the count and vacancy the change began with; `after` what `apply` reset (auto_done).
-      const next = settle({ ...before!, autoDone: after!.autoDone }, participants, policy?.trigger, graceMs);
-      if (!next.start && recheck && !next.autoDone && conditionHolds(policy?.trigger, participants)) {
+      const trigger = actingTrigger(policy ? toPolicy(policy) : null);
+      const next = settle({ ...before!, autoDone: after!.autoDone }, participants, trigger, graceMs);
+      if (!next.start && recheck && !next.autoDone && conditionHolds(trigger, participants)) {
         const [pending] = await tx.query<{ queued: boolean }>(ROOM_SQL.startQueued, [`${AUTO_START_KIND}:${room}:`, AUTO_START_KIND]);
         if (!pending?.queued) {
           next.autoEpoch += 1;

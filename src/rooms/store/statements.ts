@@ -13,7 +13,7 @@ const ACTIVITY_COLUMNS = `a.room, a.room_sid AS "roomSid", a.is_active AS "isAct
 
 const POLICY_COLUMNS = `p.room, p.trigger, p.mode, p.options, p.author_sub AS "authorSub", p.author_email AS "authorEmail",
   p.author_name AS "authorName", p.author_locale AS "authorLocale", p.author_zoneinfo AS "authorZoneinfo",
-  p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
+  p.author_suspended_at AS "authorSuspendedAt", p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
 
 /** The presence row `p` and the new values `EXCLUDED` are the same session of that identity. */
 const SAME_SESSION = `(p.sid = EXCLUDED.sid AND EXCLUDED.sid <> '')`;
@@ -196,8 +196,21 @@ export const ROOM_SQL = {
      ON CONFLICT (room) DO UPDATE
         SET trigger = EXCLUDED.trigger, mode = EXCLUDED.mode, options = EXCLUDED.options,
             author_sub = EXCLUDED.author_sub, author_email = EXCLUDED.author_email, author_name = EXCLUDED.author_name,
-            author_locale = EXCLUDED.author_locale, author_zoneinfo = EXCLUDED.author_zoneinfo, updated_at = now()
+            author_locale = EXCLUDED.author_locale, author_zoneinfo = EXCLUDED.author_zoneinfo, author_suspended_at = NULL,
+            updated_at = now()
      RETURNING ${POLICY_COLUMNS}`,
+  ),
+  /**
+   * What a request of author $1 showed: $2 the rooms their token lets them manage. Their other
+   * policies are suspended (from now, once), those rooms' policies act again; only rows whose
+   * state changes are written.
+   */
+  noteAuthorRoles: statement(
+    'rooms_note_author_roles',
+    `UPDATE room_policies
+        SET author_suspended_at = CASE WHEN room = ANY($2::varchar[]) THEN NULL ELSE now() END
+      WHERE author_sub = $1 AND (author_suspended_at IS NULL) <> (room = ANY($2::varchar[]))
+     RETURNING room, author_suspended_at IS NOT NULL AS suspended`,
   ),
   deletePolicy: statement('rooms_delete_policy', `DELETE FROM room_policies WHERE room = $1 RETURNING room`),
 
