@@ -191,6 +191,19 @@ describe('who sees what', () => {
     expect((await request(plain.url).get('/auth/oidc/login?next=/recordings/x')).status).toBe(404);
   });
 
+  it('sign-in without OIDC settings: 404 saying sign-in is not configured, not "try again later", in the viewer\'s language', async () => {
+    const en = await request(plain.url).get('/auth/oidc/login?next=/recordings/x');
+    expect(en.status).toBe(404);
+    expect(en.text).toContain('Sign-in is not configured on this service.');
+    expect(en.text).not.toContain('try again later');
+    const fr = await request(plain.url).get('/auth/oidc/login').set('Accept-Language', 'fr');
+    expect(fr.status).toBe(404);
+    expect(fr.text).toContain('La connexion n’est pas configurée sur ce service.');
+    const callback = await request(plain.url).get('/auth/oidc/callback?code=x&state=y').set('Accept-Language', 'de');
+    expect(callback.status).toBe(404);
+    expect(callback.text).toContain('Die Anmeldung ist für diesen Dienst nicht eingerichtet.');
+  });
+
   it('a host-app token in Authorization (what the page script sends): the owner gets the page with management, others 403', async () => {
     const owner = await request(svc.url).get(`/recordings/${mine.id}`).set(bearer(alice));
     expect(owner.status).toBe(200);

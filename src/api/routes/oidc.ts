@@ -34,7 +34,7 @@ export function oidcRouter(deps: ApiDeps): Router {
 
   const notConfigured = (req: Request, res: Response) => {
     const ctx = pageContext(deps, req, res, { recordingId: null });
-    sendMessage(res, 404, ctx, { state: 'not-found', title: ctx.t('notFoundTitle'), text: ctx.t('signInUnavailable') });
+    sendMessage(res, 404, ctx, { state: 'not-found', title: ctx.t('notFoundTitle'), text: ctx.t('signInNotConfigured') });
   };
 
   router.get(`${LOGIN_PATH}/login`, ...headers, async (req: Request, res: Response) => {
