@@ -15,6 +15,8 @@ import { freePort } from './helpers/ports';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { savedRecording, type SavedRecording } from './helpers/saved-recording';
 import { selfSignedCert, type SelfSignedCert } from './helpers/self-signed-cert';
+import { Client } from 'pg';
+import { createHash } from 'node:crypto';
 import { bearer, startTestService, tokenFor, type TestService, type TestUser } from './helpers/service';
 
 /**
@@ -94,12 +96,12 @@ function csrfOf(html: string): string {
 async function signIn(login: string, next: string): Promise<{ session: string; callback: URL; loginCookie: string }> {
   const start = await viaNginx(`/auth/oidc/login?next=${encodeURIComponent(next)}`);
   expect(start.status).toBe(303);
-  const loginCookie = cookiePair(cookieLine(start, 'recorder_oidc'));
+  const loginCookie = cookiePair(cookieLine(start, '__Host-recorder_oidc'));
   const callback = await loginOverHttp(idp, String(start.headers.location), { login });
   const back = await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: loginCookie } });
   expect(back.status).toBe(303);
   expect(back.headers.location).toBe(next);
-  return { session: cookiePair(cookieLine(back, 'recorder_session')), callback, loginCookie };
+  return { session: cookiePair(cookieLine(back, '__Host-recorder_session')), callback, loginCookie };
 }
 
 beforeAll(async () => {
@@ -304,8 +306,9 @@ describe('OpenID Connect sign-in behind https', () => {
     expect(location.searchParams.get('nonce')).toMatch(/^[\w-]{20,}$/);
     expect(location.searchParams.get('redirect_uri')).toBe(`${publicUrl}/auth/oidc/callback`);
     expect(location.searchParams.get('scope')).toBe('openid email profile');
-    const line = cookieLine(start, 'recorder_oidc')!;
-    expect(line).toMatch(/; Path=\/auth\/oidc/);
+    const line = cookieLine(start, '__Host-recorder_oidc')!;
+    expect(line).toMatch(/^__Host-recorder_oidc=[^;]+;.*; Path=\/;/);
+    expect(line).not.toMatch(/Domain=/);
     expect(line).toMatch(/; HttpOnly/);
     expect(line).toMatch(/; Secure/);
     expect(line).toMatch(/; SameSite=Lax/);
@@ -318,7 +321,7 @@ describe('OpenID Connect sign-in behind https', () => {
     }
   });
 
-  it("signs in: a signed session cookie (Secure, HttpOnly, SameSite=Lax) that gives exactly that user's recordings", async () => {
+  it("signs in: a __Host- session cookie (Secure, HttpOnly, SameSite=Lax) that gives exactly that user's recordings", async () => {
     const { session } = await signIn('user-alice', `/recordings/${mine.id}`);
     const own = await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: session } });
     expect(own.status).toBe(200);
@@ -336,16 +339,17 @@ describe('OpenID Connect sign-in behind https', () => {
   it('sets the session cookie with the right attributes and clears the login cookie', async () => {
     const start = await viaNginx(`/auth/oidc/login?next=${encodeURIComponent(`/recordings/${mine.id}`)}`);
     const callback = await loginOverHttp(idp, String(start.headers.location), { login: 'user-alice' });
-    const back = await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, 'recorder_oidc')) } });
-    const line = cookieLine(back, 'recorder_session')!;
+    const back = await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, '__Host-recorder_oidc')) } });
+    const line = cookieLine(back, '__Host-recorder_session')!;
     expect(line).toMatch(/; Path=\//);
     expect(line).toMatch(/; HttpOnly/);
     expect(line).toMatch(/; Secure/);
     expect(line).toMatch(/; SameSite=Lax/);
     expect(line).toMatch(/; Max-Age=28800/);
-    expect(cookieLine(back, 'recorder_oidc')).toMatch(/recorder_oidc=; Path=\/auth\/oidc; Expires=Thu, 01 Jan 1970/);
+    expect(cookieLine(back, '__Host-recorder_oidc')).toMatch(/^__Host-recorder_oidc=; Path=\/; Expires=Thu, 01 Jan 1970/);
+    expect(line).not.toMatch(/Domain=/);
     // The code is spent: the same callback again is refused, and so is a replay without the cookie.
-    expect((await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, 'recorder_oidc')) } })).status).toBe(400);
+    expect((await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, '__Host-recorder_oidc')) } })).status).toBe(400);
     expect((await viaNginx(`${callback.pathname}${callback.search}`)).status).toBe(400);
   });
 
@@ -353,14 +357,14 @@ describe('OpenID Connect sign-in behind https', () => {
     const start = await viaNginx(`/auth/oidc/login?next=${encodeURIComponent(`/recordings/${mine.id}`)}`);
     const callback = await loginOverHttp(idp, String(start.headers.location), { login: 'user-alice' });
     callback.searchParams.set('state', 'not-the-state-we-sent');
-    const refused = await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, 'recorder_oidc')) } });
+    const refused = await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, '__Host-recorder_oidc')) } });
     expect(refused.status).toBe(400);
-    expect(cookieLine(refused, 'recorder_session')).toBeUndefined();
+    expect(cookieLine(refused, '__Host-recorder_session')).toBeUndefined();
 
     const forged = jwt.sign({ csrf: 'x'.repeat(32) }, 'some-other-key-0123456789abcdef', { algorithm: 'HS256', audience: 'recorder-page-session', subject: 'user-alice', expiresIn: 600 });
-    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: `recorder_session=${forged}` } })).status).toBe(401);
+    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: `__Host-recorder_session=${forged}` } })).status).toBe(401);
     // A host-app JWT is no session either.
-    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: `recorder_session=${tokenFor(alice)}` } })).status).toBe(401);
+    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: `__Host-recorder_session=${tokenFor(alice)}` } })).status).toBe(401);
   });
 
   it("the page's forms need the session's CSRF token and a same-site post; a new link is shown once", async () => {
@@ -412,7 +416,54 @@ describe('OpenID Connect sign-in behind https', () => {
     const out = await viaNginx('/auth/logout', { method: 'POST', headers: { Cookie: session }, form: { csrf: csrfOf(page.body), next: `/recordings/${mine.id}` } });
     expect(out.status).toBe(303);
     expect(out.headers.location).toBe(`/recordings/${mine.id}`);
-    expect(cookieLine(out, 'recorder_session')).toMatch(/^recorder_session=; Path=\/; Expires=Thu, 01 Jan 1970/);
+    expect(cookieLine(out, '__Host-recorder_session')).toMatch(/^__Host-recorder_session=; Path=\/; Expires=Thu, 01 Jan 1970/);
+  });
+
+  it('signing out ends the session server-side: the same cookie no longer opens the page, signs media or deletes', async () => {
+    const doomed = await savedRecording(svc.url, s3, alice, 'page-a', { bytes: (await testVideoMp4()).bytes, contentType: 'video/mp4' });
+    const { session } = await signIn('user-alice', `/recordings/${doomed.id}`);
+    const page = await viaNginx(`/recordings/${doomed.id}`, { headers: { Cookie: session } });
+    expect(page.status).toBe(200);
+    const csrf = csrfOf(page.body);
+    // Only the id's SHA-256 is stored, never the cookie value.
+    const id = session.slice(session.indexOf('=') + 1);
+    expect(id).toMatch(/^[\w-]{43}$/);
+    const rows = await sessionRows(createHash('sha256').update(id).digest());
+    expect(rows).toBe(1);
+
+    expect((await viaNginx('/auth/logout', { method: 'POST', headers: { Cookie: session }, form: { csrf } })).status).toBe(200);
+    expect(await sessionRows(createHash('sha256').update(id).digest())).toBe(0);
+    expect((await viaNginx(`/recordings/${doomed.id}`, { headers: { Cookie: session } })).status).toBe(401);
+    expect((await viaNginx(`/media/${doomed.key}`, { headers: { Cookie: session, Range: 'bytes=0-9' } })).status).toBe(401);
+    expect((await viaNginx(`/recordings/${doomed.id}/delete`, { method: 'POST', headers: { Cookie: session }, form: { csrf } })).status).toBe(401);
+    expect((await request(svc.url).get(`/api/v1.0/recordings/${doomed.id}/`).set(bearer(alice))).status).toBe(200);
+  });
+
+  it('a session idle for longer than PAGE_SESSION_IDLE_MINUTES (default 30) ends and its row is deleted', async () => {
+    const { session } = await signIn('user-alice', `/recordings/${mine.id}`);
+    const hash = createHash('sha256').update(session.slice(session.indexOf('=') + 1)).digest();
+    await withDb((db) => db.query(`UPDATE page_sessions SET last_seen_at = now() - interval '29 minutes' WHERE id_hash = $1`, [hash]));
+    // Still live at 29 minutes, and the visit moves last-seen on (it was more than a minute ago).
+    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: session } })).status).toBe(200);
+    const seen = await withDb((db) => db.query(`SELECT now() - last_seen_at < interval '1 minute' AS fresh FROM page_sessions WHERE id_hash = $1`, [hash]));
+    expect(seen.rows[0].fresh).toBe(true);
+    await withDb((db) => db.query(`UPDATE page_sessions SET last_seen_at = now() - interval '31 minutes' WHERE id_hash = $1`, [hash]));
+    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: session } })).status).toBe(401);
+    expect((await viaNginx(`/media/${mine.key}`, { headers: { Cookie: session, Range: 'bytes=0-9' } })).status).toBe(401);
+    expect(await sessionRows(hash)).toBe(0);
   });
 });
 
+async function withDb<T>(work: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: svc.db.url });
+  await db.connect();
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
+}
+
+async function sessionRows(hash: Buffer): Promise<number> {
+  return withDb(async (db) => (await db.query('SELECT count(*)::int AS n FROM page_sessions WHERE id_hash = $1', [hash])).rows[0].n as number);
+}
