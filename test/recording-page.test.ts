@@ -15,7 +15,9 @@ import { freePort } from './helpers/ports';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { savedRecording, type SavedRecording } from './helpers/saved-recording';
 import { selfSignedCert, type SelfSignedCert } from './helpers/self-signed-cert';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
+import { PageSessionStore } from '../src/auth/page-session-store';
+import { Sql } from '../src/db/sql';
 import { createHash } from 'node:crypto';
 import { bearer, startTestService, tokenFor, type TestService, type TestUser } from './helpers/service';
 
@@ -451,6 +453,26 @@ describe('OpenID Connect sign-in behind https', () => {
     expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: session } })).status).toBe(401);
     expect((await viaNginx(`/media/${mine.key}`, { headers: { Cookie: session, Range: 'bytes=0-9' } })).status).toBe(401);
     expect(await sessionRows(hash)).toBe(0);
+  });
+
+  it('the prune job deletes sessions past their lifetime or idle too long, and keeps live ones', async () => {
+    const pool = new Pool({ connectionString: svc.db.url, max: 1 });
+    try {
+      const store = new PageSessionStore(new Sql(pool), 30 * 60);
+      const row = { sub: 'user-prune', name: null, locale: null, zoneinfo: null, csrf: 'c'.repeat(32) };
+      const [live, idle, old] = ['l', 'i', 'o'].map((c) => c.repeat(43));
+      await store.insert(live!, row, 3600);
+      await store.insert(idle!, row, 3600);
+      await store.insert(old!, row, 1);
+      const hash = (id: string) => createHash('sha256').update(id).digest();
+      await withDb((db) => db.query(`UPDATE page_sessions SET last_seen_at = now() - interval '31 minutes' WHERE id_hash = $1`, [hash(idle!)]));
+      await withDb((db) => db.query(`UPDATE page_sessions SET expires_at = now() - interval '1 second' WHERE id_hash = $1`, [hash(old!)]));
+      expect(await store.prune()).toBeGreaterThanOrEqual(2);
+      expect([await sessionRows(hash(live!)), await sessionRows(hash(idle!)), await sessionRows(hash(old!))]).toEqual([1, 0, 0]);
+      expect(await store.read(live!)).toMatchObject({ sub: 'user-prune' });
+    } finally {
+      await pool.end();
+    }
   });
 });
 
