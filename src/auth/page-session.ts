@@ -51,7 +51,7 @@ export interface KeySource {
   get(): Promise<string>;
 }
 
-/** A key for page sessions derived (HKDF-SHA256) from the download-link key, never that key itself. */
+/** The key that signs the login-in-progress cookie, derived (HKDF-SHA256) from the download-link key, never that key itself. */
 export function deriveSessionKey(downloadKey: string): KeyObject {
   const key = hkdfSync('sha256', Buffer.from(downloadKey, 'utf8'), Buffer.alloc(0), 'recorder-page-session/v1', 32);
   return createSecretKey(Buffer.from(key));
