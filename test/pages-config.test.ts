@@ -16,9 +16,15 @@ function refusal(env: Record<string, string>): string {
   throw new Error('accepted');
 }
 
-it('defaults: links for 7 days, at most 30; no OIDC; nobody may frame the page', () => {
+it('defaults: links for 7 days, at most 30; no OIDC; sessions idle out after 30 minutes; nobody may frame the page', () => {
   const { pages } = load({});
-  expect(pages).toEqual({ shareLinks: { defaultDays: 7, maxDays: 30 }, oidc: undefined, frameAncestors: ["'none'"] });
+  expect(pages).toEqual({ shareLinks: { defaultDays: 7, maxDays: 30 }, oidc: undefined, sessionIdleMinutes: 30, frameAncestors: ["'none'"] });
+});
+
+it('takes PAGE_SESSION_IDLE_MINUTES within 1 to 480', () => {
+  expect(load({ PAGE_SESSION_IDLE_MINUTES: '5' }).pages.sessionIdleMinutes).toBe(5);
+  expect(refusal({ PAGE_SESSION_IDLE_MINUTES: '0' })).toMatch(/^PAGE_SESSION_IDLE_MINUTES: expected a whole number from 1 to 480$/);
+  expect(refusal({ PAGE_SESSION_IDLE_MINUTES: '481' })).toMatch(/^PAGE_SESSION_IDLE_MINUTES: /);
 });
 
 it('takes SHARE_LINK_* within 1 to 3650, the default never above the maximum', () => {

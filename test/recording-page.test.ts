@@ -15,6 +15,10 @@ import { freePort } from './helpers/ports';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { savedRecording, type SavedRecording } from './helpers/saved-recording';
 import { selfSignedCert, type SelfSignedCert } from './helpers/self-signed-cert';
+import { Client, Pool } from 'pg';
+import { PageSessionStore } from '../src/auth/page-session-store';
+import { Sql } from '../src/db/sql';
+import { createHash } from 'node:crypto';
 import { bearer, startTestService, tokenFor, type TestService, type TestUser } from './helpers/service';
 
 /**
@@ -94,12 +98,12 @@ function csrfOf(html: string): string {
 async function signIn(login: string, next: string): Promise<{ session: string; callback: URL; loginCookie: string }> {
   const start = await viaNginx(`/auth/oidc/login?next=${encodeURIComponent(next)}`);
   expect(start.status).toBe(303);
-  const loginCookie = cookiePair(cookieLine(start, 'recorder_oidc'));
+  const loginCookie = cookiePair(cookieLine(start, '__Host-recorder_oidc'));
   const callback = await loginOverHttp(idp, String(start.headers.location), { login });
   const back = await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: loginCookie } });
   expect(back.status).toBe(303);
   expect(back.headers.location).toBe(next);
-  return { session: cookiePair(cookieLine(back, 'recorder_session')), callback, loginCookie };
+  return { session: cookiePair(cookieLine(back, '__Host-recorder_session')), callback, loginCookie };
 }
 
 beforeAll(async () => {
@@ -189,6 +193,19 @@ describe('who sees what', () => {
     expect(without.text).not.toContain('/auth/oidc/login');
     expect(without.text).not.toContain('page-a');
     expect((await request(plain.url).get('/auth/oidc/login?next=/recordings/x')).status).toBe(404);
+  });
+
+  it('sign-in without OIDC settings: 404 saying sign-in is not configured, not "try again later", in the viewer\'s language', async () => {
+    const en = await request(plain.url).get('/auth/oidc/login?next=/recordings/x');
+    expect(en.status).toBe(404);
+    expect(en.text).toContain('Sign-in is not configured on this service.');
+    expect(en.text).not.toContain('try again later');
+    const fr = await request(plain.url).get('/auth/oidc/login').set('Accept-Language', 'fr');
+    expect(fr.status).toBe(404);
+    expect(fr.text).toContain('La connexion n’est pas configurée sur ce service.');
+    const callback = await request(plain.url).get('/auth/oidc/callback?code=x&state=y').set('Accept-Language', 'de');
+    expect(callback.status).toBe(404);
+    expect(callback.text).toContain('Die Anmeldung ist für diesen Dienst nicht eingerichtet.');
   });
 
   it('a host-app token in Authorization (what the page script sends): the owner gets the page with management, others 403', async () => {
@@ -291,8 +308,9 @@ describe('OpenID Connect sign-in behind https', () => {
     expect(location.searchParams.get('nonce')).toMatch(/^[\w-]{20,}$/);
     expect(location.searchParams.get('redirect_uri')).toBe(`${publicUrl}/auth/oidc/callback`);
     expect(location.searchParams.get('scope')).toBe('openid email profile');
-    const line = cookieLine(start, 'recorder_oidc')!;
-    expect(line).toMatch(/; Path=\/auth\/oidc/);
+    const line = cookieLine(start, '__Host-recorder_oidc')!;
+    expect(line).toMatch(/^__Host-recorder_oidc=[^;]+;.*; Path=\/;/);
+    expect(line).not.toMatch(/Domain=/);
     expect(line).toMatch(/; HttpOnly/);
     expect(line).toMatch(/; Secure/);
     expect(line).toMatch(/; SameSite=Lax/);
@@ -305,7 +323,7 @@ describe('OpenID Connect sign-in behind https', () => {
     }
   });
 
-  it("signs in: a signed session cookie (Secure, HttpOnly, SameSite=Lax) that gives exactly that user's recordings", async () => {
+  it("signs in: a __Host- session cookie (Secure, HttpOnly, SameSite=Lax) that gives exactly that user's recordings", async () => {
     const { session } = await signIn('user-alice', `/recordings/${mine.id}`);
     const own = await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: session } });
     expect(own.status).toBe(200);
@@ -323,16 +341,17 @@ describe('OpenID Connect sign-in behind https', () => {
   it('sets the session cookie with the right attributes and clears the login cookie', async () => {
     const start = await viaNginx(`/auth/oidc/login?next=${encodeURIComponent(`/recordings/${mine.id}`)}`);
     const callback = await loginOverHttp(idp, String(start.headers.location), { login: 'user-alice' });
-    const back = await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, 'recorder_oidc')) } });
-    const line = cookieLine(back, 'recorder_session')!;
+    const back = await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, '__Host-recorder_oidc')) } });
+    const line = cookieLine(back, '__Host-recorder_session')!;
     expect(line).toMatch(/; Path=\//);
     expect(line).toMatch(/; HttpOnly/);
     expect(line).toMatch(/; Secure/);
     expect(line).toMatch(/; SameSite=Lax/);
     expect(line).toMatch(/; Max-Age=28800/);
-    expect(cookieLine(back, 'recorder_oidc')).toMatch(/recorder_oidc=; Path=\/auth\/oidc; Expires=Thu, 01 Jan 1970/);
+    expect(cookieLine(back, '__Host-recorder_oidc')).toMatch(/^__Host-recorder_oidc=; Path=\/; Expires=Thu, 01 Jan 1970/);
+    expect(line).not.toMatch(/Domain=/);
     // The code is spent: the same callback again is refused, and so is a replay without the cookie.
-    expect((await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, 'recorder_oidc')) } })).status).toBe(400);
+    expect((await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, '__Host-recorder_oidc')) } })).status).toBe(400);
     expect((await viaNginx(`${callback.pathname}${callback.search}`)).status).toBe(400);
   });
 
@@ -340,14 +359,14 @@ describe('OpenID Connect sign-in behind https', () => {
     const start = await viaNginx(`/auth/oidc/login?next=${encodeURIComponent(`/recordings/${mine.id}`)}`);
     const callback = await loginOverHttp(idp, String(start.headers.location), { login: 'user-alice' });
     callback.searchParams.set('state', 'not-the-state-we-sent');
-    const refused = await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, 'recorder_oidc')) } });
+    const refused = await viaNginx(`${callback.pathname}${callback.search}`, { headers: { Cookie: cookiePair(cookieLine(start, '__Host-recorder_oidc')) } });
     expect(refused.status).toBe(400);
-    expect(cookieLine(refused, 'recorder_session')).toBeUndefined();
+    expect(cookieLine(refused, '__Host-recorder_session')).toBeUndefined();
 
     const forged = jwt.sign({ csrf: 'x'.repeat(32) }, 'some-other-key-0123456789abcdef', { algorithm: 'HS256', audience: 'recorder-page-session', subject: 'user-alice', expiresIn: 600 });
-    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: `recorder_session=${forged}` } })).status).toBe(401);
+    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: `__Host-recorder_session=${forged}` } })).status).toBe(401);
     // A host-app JWT is no session either.
-    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: `recorder_session=${tokenFor(alice)}` } })).status).toBe(401);
+    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: `__Host-recorder_session=${tokenFor(alice)}` } })).status).toBe(401);
   });
 
   it("the page's forms need the session's CSRF token and a same-site post; a new link is shown once", async () => {
@@ -399,7 +418,74 @@ describe('OpenID Connect sign-in behind https', () => {
     const out = await viaNginx('/auth/logout', { method: 'POST', headers: { Cookie: session }, form: { csrf: csrfOf(page.body), next: `/recordings/${mine.id}` } });
     expect(out.status).toBe(303);
     expect(out.headers.location).toBe(`/recordings/${mine.id}`);
-    expect(cookieLine(out, 'recorder_session')).toMatch(/^recorder_session=; Path=\/; Expires=Thu, 01 Jan 1970/);
+    expect(cookieLine(out, '__Host-recorder_session')).toMatch(/^__Host-recorder_session=; Path=\/; Expires=Thu, 01 Jan 1970/);
+  });
+
+  it('signing out ends the session server-side: the same cookie no longer opens the page, signs media or deletes', async () => {
+    const doomed = await savedRecording(svc.url, s3, alice, 'page-a', { bytes: (await testVideoMp4()).bytes, contentType: 'video/mp4' });
+    const { session } = await signIn('user-alice', `/recordings/${doomed.id}`);
+    const page = await viaNginx(`/recordings/${doomed.id}`, { headers: { Cookie: session } });
+    expect(page.status).toBe(200);
+    const csrf = csrfOf(page.body);
+    // Only the id's SHA-256 is stored, never the cookie value.
+    const id = session.slice(session.indexOf('=') + 1);
+    expect(id).toMatch(/^[\w-]{43}$/);
+    const rows = await sessionRows(createHash('sha256').update(id).digest());
+    expect(rows).toBe(1);
+
+    expect((await viaNginx('/auth/logout', { method: 'POST', headers: { Cookie: session }, form: { csrf } })).status).toBe(200);
+    expect(await sessionRows(createHash('sha256').update(id).digest())).toBe(0);
+    expect((await viaNginx(`/recordings/${doomed.id}`, { headers: { Cookie: session } })).status).toBe(401);
+    expect((await viaNginx(`/media/${doomed.key}`, { headers: { Cookie: session, Range: 'bytes=0-9' } })).status).toBe(401);
+    expect((await viaNginx(`/recordings/${doomed.id}/delete`, { method: 'POST', headers: { Cookie: session }, form: { csrf } })).status).toBe(401);
+    expect((await request(svc.url).get(`/api/v1.0/recordings/${doomed.id}/`).set(bearer(alice))).status).toBe(200);
+  });
+
+  it('a session idle for longer than PAGE_SESSION_IDLE_MINUTES (default 30) ends and its row is deleted', async () => {
+    const { session } = await signIn('user-alice', `/recordings/${mine.id}`);
+    const hash = createHash('sha256').update(session.slice(session.indexOf('=') + 1)).digest();
+    await withDb((db) => db.query(`UPDATE page_sessions SET last_seen_at = now() - interval '29 minutes' WHERE id_hash = $1`, [hash]));
+    // Still live at 29 minutes, and the visit moves last-seen on (it was more than a minute ago).
+    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: session } })).status).toBe(200);
+    const seen = await withDb((db) => db.query(`SELECT now() - last_seen_at < interval '1 minute' AS fresh FROM page_sessions WHERE id_hash = $1`, [hash]));
+    expect(seen.rows[0].fresh).toBe(true);
+    await withDb((db) => db.query(`UPDATE page_sessions SET last_seen_at = now() - interval '31 minutes' WHERE id_hash = $1`, [hash]));
+    expect((await viaNginx(`/recordings/${mine.id}`, { headers: { Cookie: session } })).status).toBe(401);
+    expect((await viaNginx(`/media/${mine.key}`, { headers: { Cookie: session, Range: 'bytes=0-9' } })).status).toBe(401);
+    expect(await sessionRows(hash)).toBe(0);
+  });
+
+  it('the prune job deletes sessions past their lifetime or idle too long, and keeps live ones', async () => {
+    const pool = new Pool({ connectionString: svc.db.url, max: 1 });
+    try {
+      const store = new PageSessionStore(new Sql(pool), 30 * 60);
+      const row = { sub: 'user-prune', name: null, locale: null, zoneinfo: null, csrf: 'c'.repeat(32) };
+      const [live, idle, old] = ['l', 'i', 'o'].map((c) => c.repeat(43));
+      await store.insert(live!, row, 3600);
+      await store.insert(idle!, row, 3600);
+      await store.insert(old!, row, 1);
+      const hash = (id: string) => createHash('sha256').update(id).digest();
+      await withDb((db) => db.query(`UPDATE page_sessions SET last_seen_at = now() - interval '31 minutes' WHERE id_hash = $1`, [hash(idle!)]));
+      await withDb((db) => db.query(`UPDATE page_sessions SET expires_at = now() - interval '1 second' WHERE id_hash = $1`, [hash(old!)]));
+      expect(await store.prune()).toBeGreaterThanOrEqual(2);
+      expect([await sessionRows(hash(live!)), await sessionRows(hash(idle!)), await sessionRows(hash(old!))]).toEqual([1, 0, 0]);
+      expect(await store.read(live!)).toMatchObject({ sub: 'user-prune' });
+    } finally {
+      await pool.end();
+    }
   });
 });
 
+async function withDb<T>(work: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: svc.db.url });
+  await db.connect();
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
+}
+
+async function sessionRows(hash: Buffer): Promise<number> {
+  return withDb(async (db) => (await db.query('SELECT count(*)::int AS n FROM page_sessions WHERE id_hash = $1', [hash])).rows[0].n as number);
+}

@@ -1,24 +1,35 @@
 import { createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import type { PageSessionStore } from './page-session-store';
 import type { AuthUser } from './user';
 
 /**
- * Sign-in sessions of the recording page (OpenID Connect), kept entirely in cookies: an HS256
- * JWT (jsonwebtoken) signed with a key derived from the download-link key, so every instance
- * shares it without a setting of its own. Two kinds, each with its own audience:
- * - the session (`recorder_session`, 8 hours): the user's `sub` and profile claims, and the
- *   CSRF token the page's forms must send back;
- * - the login in progress (`recorder_oidc`, 10 minutes): PKCE verifier, state, nonce and where
- *   to go afterwards, between the redirect to the provider and its callback.
+ * Sign-in sessions of the recording page (OpenID Connect).
+ * - The session (8 hours at most, ended sooner by PAGE_SESSION_IDLE_MINUTES without a request,
+ *   or by signing out) lives server-side in page_sessions; its cookie holds only a random id
+ *   (256 bits) whose SHA-256 is the row's key. The row holds the user's `sub`, profile claims
+ *   and the CSRF token the page's forms must send back.
+ * - The login in progress (10 minutes): PKCE verifier, state, nonce and where to go afterwards,
+ *   between the redirect to the provider and its callback, in a cookie: an HS256 JWT
+ *   (jsonwebtoken) signed with a key derived from the download-link key.
+ * Behind https the cookies carry the `__Host-` prefix (Secure, Path=/, no Domain: no other host
+ * or path can set or shadow them); over plain http (development) browsers refuse that prefix.
  */
 
 export const SESSION_COOKIE = 'recorder_session';
 export const LOGIN_COOKIE = 'recorder_oidc';
+const HOST_PREFIX = '__Host-';
 export const SESSION_TTL_SECONDS = 8 * 3600;
 export const LOGIN_TTL_SECONDS = 600;
-const SESSION_AUDIENCE = 'recorder-page-session';
 const LOGIN_AUDIENCE = 'recorder-oidc-login';
 const MAX_COOKIE_LENGTH = 4096;
+/** A session id as the cookie carries it: 32 random bytes, base64url. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** The cookie's name: `__Host-`-prefixed when the service is reached over https. */
+export function cookieName(base: typeof SESSION_COOKIE | typeof LOGIN_COOKIE, secure: boolean): string {
+  return secure ? `${HOST_PREFIX}${base}` : base;
+}
 
 /** A signed-in viewer: the user the session's `sub` names, with no room roles (rights come from recording accesses). */
 export interface PageSession {
@@ -40,7 +51,7 @@ export interface KeySource {
   get(): Promise<string>;
 }
 
-/** A key for page sessions derived (HKDF-SHA256) from the download-link key, never that key itself. */
+/** The key that signs the login-in-progress cookie, derived (HKDF-SHA256) from the download-link key, never that key itself. */
 export function deriveSessionKey(downloadKey: string): KeyObject {
   const key = hkdfSync('sha256', Buffer.from(downloadKey, 'utf8'), Buffer.alloc(0), 'recorder-page-session/v1', 32);
   return createSecretKey(Buffer.from(key));
@@ -66,28 +77,50 @@ function text(value: unknown): string | null {
 export class PageSessions {
   private key: KeyObject | undefined;
 
-  constructor(private readonly keySource: KeySource) {}
+  /** The cookies' names (`__Host-`-prefixed when the public URL is https). */
+  readonly sessionCookie: string;
+  readonly loginCookie: string;
+
+  constructor(
+    private readonly keySource: KeySource,
+    private readonly store: PageSessionStore,
+    readonly secure: boolean,
+  ) {
+    this.sessionCookie = cookieName(SESSION_COOKIE, secure);
+    this.loginCookie = cookieName(LOGIN_COOKIE, secure);
+  }
 
   private async signingKey(): Promise<KeyObject> {
     this.key ??= deriveSessionKey(await this.keySource.get());
     return this.key;
   }
 
+  /** A new server-side session; returns the cookie value (the session id). */
   async issueSession(user: Pick<AuthUser, 'sub' | 'name' | 'locale' | 'zoneinfo'>): Promise<string> {
-    const claims = { name: user.name ?? undefined, locale: user.locale ?? undefined, zoneinfo: user.zoneinfo ?? undefined, csrf: randomBytes(24).toString('base64url') };
-    return jwt.sign(claims, await this.signingKey(), { algorithm: 'HS256', audience: SESSION_AUDIENCE, subject: user.sub, expiresIn: SESSION_TTL_SECONDS });
+    const id = randomBytes(32).toString('base64url');
+    const row = { sub: user.sub, name: text(user.name), locale: text(user.locale), zoneinfo: text(user.zoneinfo), csrf: randomBytes(24).toString('base64url') };
+    await this.store.insert(id, row, SESSION_TTL_SECONDS);
+    return id;
   }
 
-  /** The session in a `Cookie` header, or null when there is none or it is not valid (forged, expired, another kind). */
+  /** The live session the `Cookie` header names, or null (none, unknown, signed out, expired or idle too long). */
   async readSession(cookieHeader: string | undefined): Promise<PageSession | null> {
-    const payload = await this.verify(readCookie(cookieHeader, SESSION_COOKIE), SESSION_AUDIENCE);
-    const sub = text(payload?.sub);
-    const csrf = text(payload?.csrf);
-    if (!payload || !sub || !csrf) return null;
-    return {
-      user: { sub, email: null, name: text(payload.name), locale: text(payload.locale), zoneinfo: text(payload.zoneinfo), rooms: {} },
-      csrf,
-    };
+    const id = readCookie(cookieHeader, this.sessionCookie);
+    if (!id || !SESSION_ID.test(id)) return null;
+    const row = await this.store.read(id);
+    if (!row) return null;
+    return { user: { sub: row.sub, email: null, name: row.name, locale: row.locale, zoneinfo: row.zoneinfo, rooms: {} }, csrf: row.csrf };
+  }
+
+  /** Signing out: the session the cookie names ends for every copy of that cookie. */
+  async endSession(cookieHeader: string | undefined): Promise<void> {
+    const id = readCookie(cookieHeader, this.sessionCookie);
+    if (id && SESSION_ID.test(id)) await this.store.remove(id);
+  }
+
+  /** Deletes ended sessions (a recurring job). */
+  prune(): Promise<number> {
+    return this.store.prune();
   }
 
   /** For media-auth: the session's user, if any. */
@@ -102,7 +135,7 @@ export class PageSessions {
   }
 
   async readLoginState(cookieHeader: string | undefined): Promise<LoginState | null> {
-    const payload = await this.verify(readCookie(cookieHeader, LOGIN_COOKIE), LOGIN_AUDIENCE);
+    const payload = await this.verify(readCookie(cookieHeader, this.loginCookie), LOGIN_AUDIENCE);
     if (!payload) return null;
     const verifier = text(payload.v);
     const state = text(payload.s);

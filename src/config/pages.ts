@@ -19,6 +19,7 @@ export const pagesConcern = concern(
     OIDC_CLIENT_ID: envString(),
     OIDC_CLIENT_SECRET: envString(),
     PAGE_FRAME_ANCESTORS: envString(),
+    PAGE_SESSION_IDLE_MINUTES: envInt({ min: 1, max: 480 }),
   },
   (env, ctx) => {
     const maxDays = env.SHARE_LINK_MAX_DAYS ?? 30;
@@ -53,6 +54,8 @@ export const pagesConcern = concern(
       shareLinks: { defaultDays, maxDays },
       /** Unset: the page accepts share links and host-app tokens only. */
       oidc,
+      /** A sign-in session without a request for this long ends (default 30; the 8-hour lifetime still applies). */
+      sessionIdleMinutes: env.PAGE_SESSION_IDLE_MINUTES ?? 30,
       /** The page's CSP frame-ancestors sources; default 'none' (no host may frame it). */
       frameAncestors: frameAncestors.length ? frameAncestors : ["'none'"],
     };

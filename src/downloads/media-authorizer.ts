@@ -129,7 +129,7 @@ export class MediaAuthorizer {
   private async evaluate({ originalUrl, authorization, cookie }: MediaAuthRequest): Promise<MediaAuthDecision> {
     const url = typeof originalUrl === 'string' ? originalUrl : '';
     const hasHeader = typeof authorization === 'string' && authorization.trim() !== '';
-    // A signed session cookie is checked locally (no database), like a bearer JWT.
+    // A sign-in session cookie names a server-side session (one indexed read).
     const sessionSub = this.sessions && typeof cookie === 'string' ? await this.sessions.subFromCookie(cookie) : null;
     if (!hasHeader && !sessionSub && !mentionsTokenParam(url)) return refuse('no_credentials');
 

@@ -1,6 +1,7 @@
 import type { ApiDeps } from '../api/app';
 import { OidcSignIn } from '../auth/oidc-sign-in';
 import { PageSessions } from '../auth/page-session';
+import { PageSessionStore } from '../auth/page-session-store';
 import { JibriWebhookAuth } from '../auth/jibri-webhook-auth';
 import { TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
@@ -198,8 +199,11 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       shareMaxDays: config.pages.shareLinks.maxDays,
     },
   });
-  // Sign-in sessions exist only with OIDC; their key is derived from the download-link key.
-  const pageSessions = config.pages.oidc ? new PageSessions(downloadSecret) : undefined;
+  // Sign-in sessions exist only with OIDC: rows in page_sessions, ended ones pruned every 10 minutes.
+  const pageSessions = config.pages.oidc
+    ? new PageSessions(downloadSecret, new PageSessionStore(db.sql, config.pages.sessionIdleMinutes * 60), config.server.publicUrl.startsWith('https:'))
+    : undefined;
+  if (pageSessions) runner.every({ kind: 'page-sessions.prune', intervalMs: 600_000, leaseMs: RECURRING_LEASE_MS, run: () => pageSessions.prune().then(() => undefined) });
   const oidc = config.pages.oidc ? new OidcSignIn(config.pages.oidc, `${config.server.publicUrl}/auth/oidc/callback`) : undefined;
 
   const transport = createSmtpTransport(config.email);

@@ -7,7 +7,7 @@ const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, object> = {
   livekitSignature: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'LiveKit webhook JWT (no Bearer prefix) whose sha256 claim covers the body.' },
   jibriToken: { type: 'http', scheme: 'bearer', description: "JIBRI_WEBHOOK_TOKEN; with JIBRI_WEBHOOK_PUBLIC_KEY set, Jibri's RS256 JWT (jwt-info) instead." },
   jibriUploadToken: { type: 'http', scheme: 'bearer', description: 'JIBRI_UPLOAD_TOKEN.' },
-  pageSession: { type: 'apiKey', in: 'cookie', name: 'recorder_session', description: 'Recording-page sign-in session (OIDC), set by /auth/oidc/callback.' },
+  pageSession: { type: 'apiKey', in: 'cookie', name: '__Host-recorder_session', description: 'Recording-page sign-in session (OIDC), set by /auth/oidc/callback; named recorder_session when the public URL is plain http.' },
   shareToken: { type: 'apiKey', in: 'query', name: 'share', description: 'Share-link token.' },
 };
 

@@ -1,6 +1,6 @@
 import express, { Router, type CookieOptions, type Request, type Response } from 'express';
 import { OidcRejectedError, OidcUnavailableError } from '../../auth/oidc-sign-in';
-import { csrfMatches, LOGIN_COOKIE, LOGIN_TTL_SECONDS, SESSION_COOKIE, SESSION_TTL_SECONDS } from '../../auth/page-session';
+import { csrfMatches, LOGIN_TTL_SECONDS, SESSION_COOKIE, SESSION_TTL_SECONDS } from '../../auth/page-session';
 import { childLogger } from '../../logging/logger';
 import { UUID_PATTERN } from '../../util/uuid';
 import type { ApiDeps } from '../app';
@@ -23,18 +23,21 @@ export function oidcRouter(deps: ApiDeps): Router {
   const headers = pageHeaders({ frameAncestors: config.pages.frameAncestors, mediaOrigins: [] });
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 
-  /** HttpOnly, SameSite=Lax (sent on the provider's redirect back, a top-level GET), Secure behind https. */
-  const cookieOptions = (req: Request, path: string, maxAgeSeconds: number): CookieOptions => ({
+  /**
+   * HttpOnly, SameSite=Lax (sent on the provider's redirect back, a top-level GET), Secure behind
+   * https, Path=/ and no Domain (what the `__Host-` names require).
+   */
+  const cookieOptions = (req: Request, maxAgeSeconds: number): CookieOptions => ({
     httpOnly: true,
     sameSite: 'lax',
     secure: req.secure || config.server.publicUrl.startsWith('https:'),
-    path,
+    path: '/',
     maxAge: maxAgeSeconds * 1000,
   });
 
   const notConfigured = (req: Request, res: Response) => {
     const ctx = pageContext(deps, req, res, { recordingId: null });
-    sendMessage(res, 404, ctx, { state: 'not-found', title: ctx.t('notFoundTitle'), text: ctx.t('signInUnavailable') });
+    sendMessage(res, 404, ctx, { state: 'not-found', title: ctx.t('notFoundTitle'), text: ctx.t('signInNotConfigured') });
   };
 
   router.get(`${LOGIN_PATH}/login`, ...headers, async (req: Request, res: Response) => {
@@ -48,7 +51,7 @@ export function oidcRouter(deps: ApiDeps): Router {
     }
     try {
       const { url, login } = await oidc.begin(next);
-      res.cookie(LOGIN_COOKIE, await pageSessions.issueLoginState(login), cookieOptions(req, LOGIN_PATH, LOGIN_TTL_SECONDS));
+      res.cookie(pageSessions.loginCookie, await pageSessions.issueLoginState(login), cookieOptions(req, LOGIN_TTL_SECONDS));
       res.redirect(303, url.href);
     } catch (err) {
       if (!(err instanceof OidcUnavailableError)) throw err;
@@ -63,7 +66,7 @@ export function oidcRouter(deps: ApiDeps): Router {
     const ctx = pageContext(deps, req, res, { recordingId: null });
     const login = await pageSessions.readLoginState(req.get('cookie'));
     // Whatever happens, this login attempt is over.
-    res.clearCookie(LOGIN_COOKIE, { ...cookieOptions(req, LOGIN_PATH, 0), maxAge: undefined });
+    res.clearCookie(pageSessions.loginCookie, { ...cookieOptions(req, 0), maxAge: undefined });
     if (!login || !NEXT.test(login.next)) {
       log.warn('sign-in callback without a login in progress (expired, or another browser)');
       sendMessage(res, 400, ctx, { state: 'sign-in-failed', title: ctx.t('signInFailedTitle'), text: ctx.t('signInFailed') });
@@ -73,7 +76,7 @@ export function oidcRouter(deps: ApiDeps): Router {
     try {
       const profile = await oidc.finish(query, login);
       const session = await pageSessions.issueSession({ sub: profile.sub, name: profile.name, locale: profile.locale, zoneinfo: profile.zoneinfo });
-      res.cookie(SESSION_COOKIE, session, cookieOptions(req, '/', SESSION_TTL_SECONDS));
+      res.cookie(pageSessions.sessionCookie, session, cookieOptions(req, SESSION_TTL_SECONDS));
       log.info({ sub: profile.sub }, 'signed in to the recording page');
       res.redirect(303, login.next);
     } catch (err) {
@@ -101,7 +104,9 @@ export function oidcRouter(deps: ApiDeps): Router {
       sendMessage(res, 403, { ...ctx, session: null }, { state: 'form-expired', title: ctx.t('forbiddenTitle'), text: ctx.t('formExpired') });
       return;
     }
-    res.clearCookie(SESSION_COOKIE, { ...cookieOptions(req, '/', 0), maxAge: undefined });
+    // The row goes: every copy of this cookie stops working now, not when it would have expired.
+    if (session) await deps.pageSessions?.endSession(req.get('cookie'));
+    res.clearCookie(deps.pageSessions?.sessionCookie ?? SESSION_COOKIE, { ...cookieOptions(req, 0), maxAge: undefined });
     if (next) {
       res.redirect(303, next);
       return;

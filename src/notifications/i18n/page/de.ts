@@ -69,6 +69,7 @@ export const pageDe: PageMessages = {
   signInFailedTitle: 'Anmeldung nicht abgeschlossen',
   signInFailed: 'Die Anmeldung konnte nicht abgeschlossen werden. Bitte versuchen Sie es erneut.',
   signInUnavailable: 'Die Anmeldung ist im Moment nicht möglich. Bitte versuchen Sie es später erneut.',
+  signInNotConfigured: 'Die Anmeldung ist für diesen Dienst nicht eingerichtet. Öffnen Sie die Aufzeichnung über einen Freigabelink oder aus der Anwendung, in der sie erstellt wurde.',
   formExpired: 'Dieses Formular ist abgelaufen. Laden Sie die Seite neu und versuchen Sie es erneut.',
   badDays: 'Geben Sie eine Anzahl von Tagen zwischen 1 und {{max}} ein.',
   actionFailed: 'Das hat nicht funktioniert: {{detail}}',

@@ -72,6 +72,7 @@ export const pageEn = {
   signInFailedTitle: 'Sign-in did not complete',
   signInFailed: 'The sign-in could not be completed. Please try again.',
   signInUnavailable: 'Sign-in is unavailable at the moment. Please try again later.',
+  signInNotConfigured: 'Sign-in is not configured on this service. Open the recording from a share link, or from the application in which it was made.',
   formExpired: 'This form has expired. Reload the page and try again.',
   badDays: 'Enter a number of days from 1 to {{max}}.',
   actionFailed: 'That did not work: {{detail}}',

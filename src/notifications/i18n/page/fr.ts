@@ -70,6 +70,7 @@ export const pageFr: PageMessages = {
   signInFailedTitle: 'La connexion n’a pas abouti',
   signInFailed: 'La connexion n’a pas pu aboutir. Veuillez réessayer.',
   signInUnavailable: 'La connexion est indisponible pour le moment. Veuillez réessayer plus tard.',
+  signInNotConfigured: 'La connexion n’est pas configurée sur ce service. Ouvrez l’enregistrement depuis un lien de partage, ou depuis l’application où il a été fait.',
   formExpired: 'Ce formulaire a expiré. Rechargez la page et réessayez.',
   badDays: 'Indiquez un nombre de jours de 1 à {{max}}.',
   actionFailed: 'Cela n’a pas fonctionné\u00a0: {{detail}}',

@@ -69,6 +69,7 @@ export const pageNl: PageMessages = {
   signInFailedTitle: 'Aanmelden niet gelukt',
   signInFailed: 'Het aanmelden kon niet worden voltooid. Probeer het opnieuw.',
   signInUnavailable: 'Aanmelden is op dit moment niet mogelijk. Probeer het later opnieuw.',
+  signInNotConfigured: 'Aanmelden is voor deze dienst niet ingesteld. Open de opname via een deellink of vanuit de toepassing waarin ze is gemaakt.',
   formExpired: 'Dit formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.',
   badDays: 'Vul een aantal dagen in van 1 tot {{max}}.',
   actionFailed: 'Dat is niet gelukt: {{detail}}',
