@@ -15,6 +15,7 @@ export const pagesConcern = concern(
   {
     SHARE_LINK_DEFAULT_DAYS: envInt({ min: 1, max: 3650 }),
     SHARE_LINK_MAX_DAYS: envInt({ min: 1, max: 3650 }),
+    SHARE_LINK_MAX_PER_RECORDING: envInt({ min: 1, max: 10000 }),
     OIDC_ISSUER_URL: envUrl(),
     OIDC_CLIENT_ID: envString(),
     OIDC_CLIENT_SECRET: envString(),
@@ -50,7 +51,8 @@ export const pagesConcern = concern(
     }
 
     return {
-      shareLinks: { defaultDays, maxDays },
+      /** maxPerRecording: active (unrevoked, unexpired) links per recording; more is 409. */
+      shareLinks: { defaultDays, maxDays, maxPerRecording: env.SHARE_LINK_MAX_PER_RECORDING ?? 20 },
       /** Unset: the page accepts share links and host-app tokens only. */
       oidc,
       /** The page's CSP frame-ancestors sources; default 'none' (no host may frame it). */
