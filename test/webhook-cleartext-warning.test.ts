@@ -1,5 +1,8 @@
 import { loadConfig } from '../src/config/config';
 import { startupNotes } from '../src/config/dev-mode';
+import { eventually } from './helpers/flow';
+import { createTestDatabase } from './helpers/pg';
+import { serviceProcess } from './helpers/service-process';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN } from './helpers/service';
 
 /**
@@ -25,3 +28,18 @@ it('says nothing for https endpoints, loopback http endpoints, or no endpoints',
   expect(webhookLines('https://hooks.example.org/in,http://127.0.0.1:4000/hooks,http://localhost:4000/h,http://[::1]:4000/h')).toEqual([]);
   expect(startupNotes(loadConfig(base), 'https://rec.example.org', undefined).filter((l) => l.startsWith('webhooks:'))).toEqual([]);
 });
+
+it('a real start prints that one line, and nothing of the URL past its host', async () => {
+  const db = await createTestDatabase();
+  const svc = await serviceProcess({ ...base, DATABASE_URL: db.url, LOG_LEVEL: 'info', WEBHOOK_URLS: 'http://hooks.example.org/in?key=s3cr3t-query' });
+  try {
+    await svc.start();
+    await eventually(async () => svc.output().includes('recording orchestrator listening'), 10_000, 'start-up logged');
+    const lines = svc.output().split('\n').filter((l) => l.includes('WEBHOOK_URLS'));
+    expect(lines).toEqual([expect.stringContaining('webhooks: WEBHOOK_URLS sends events over plain http to hooks.example.org: ')]);
+    expect(svc.output()).not.toMatch(/s3cr3t-query|whsec_/);
+  } finally {
+    await svc.stop();
+    await db.drop();
+  }
+}, 60_000);
