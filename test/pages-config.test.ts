@@ -16,9 +16,9 @@ function refusal(env: Record<string, string>): string {
   throw new Error('accepted');
 }
 
-it('defaults: links for 7 days, at most 30; no OIDC; sessions idle out after 30 minutes; nobody may frame the page', () => {
+it('defaults: links for 7 days, at most 30, 20 active per recording; no OIDC; sessions idle out after 30 minutes; nobody may frame the page', () => {
   const { pages } = load({});
-  expect(pages).toEqual({ shareLinks: { defaultDays: 7, maxDays: 30 }, oidc: undefined, sessionIdleMinutes: 30, frameAncestors: ["'none'"] });
+  expect(pages).toEqual({ shareLinks: { defaultDays: 7, maxDays: 30, maxPerRecording: 20 }, oidc: undefined, sessionIdleMinutes: 30, frameAncestors: ["'none'"] });
 });
 
 it('takes PAGE_SESSION_IDLE_MINUTES within 1 to 480', () => {
@@ -28,9 +28,11 @@ it('takes PAGE_SESSION_IDLE_MINUTES within 1 to 480', () => {
 });
 
 it('takes SHARE_LINK_* within 1 to 3650, the default never above the maximum', () => {
-  expect(load({ SHARE_LINK_DEFAULT_DAYS: '2', SHARE_LINK_MAX_DAYS: '5' }).pages.shareLinks).toEqual({ defaultDays: 2, maxDays: 5 });
+  expect(load({ SHARE_LINK_DEFAULT_DAYS: '2', SHARE_LINK_MAX_DAYS: '5' }).pages.shareLinks).toEqual({ defaultDays: 2, maxDays: 5, maxPerRecording: 20 });
   // A maximum below 7 lowers the default with it.
-  expect(load({ SHARE_LINK_MAX_DAYS: '3' }).pages.shareLinks).toEqual({ defaultDays: 3, maxDays: 3 });
+  expect(load({ SHARE_LINK_MAX_DAYS: '3' }).pages.shareLinks).toEqual({ defaultDays: 3, maxDays: 3, maxPerRecording: 20 });
+  expect(load({ SHARE_LINK_MAX_PER_RECORDING: '5' }).pages.shareLinks.maxPerRecording).toBe(5);
+  expect(refusal({ SHARE_LINK_MAX_PER_RECORDING: '0' })).toMatch(/^SHARE_LINK_MAX_PER_RECORDING: expected a whole number from 1 to 10000$/);
   expect(refusal({ SHARE_LINK_DEFAULT_DAYS: '10', SHARE_LINK_MAX_DAYS: '5' })).toBe('SHARE_LINK_DEFAULT_DAYS: must not exceed SHARE_LINK_MAX_DAYS (5)');
   expect(refusal({ SHARE_LINK_MAX_DAYS: '0' })).toMatch(/^SHARE_LINK_MAX_DAYS: expected a whole number from 1 to 3650$/);
   expect(refusal({ SHARE_LINK_DEFAULT_DAYS: 'seven' })).toMatch(/^SHARE_LINK_DEFAULT_DAYS: /);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import type { AppConfig } from './config';
+import { cleartextWebhookHosts } from './webhooks';
 
 export const DEV_ROOM = 'demo-room';
 
@@ -42,6 +43,12 @@ export function startupNotes(config: AppConfig, baseUrl: string, token: string |
   if (!config.email.smtp) lines.push('smtp: EMAIL_URL/EMAIL_HOST unset: notification emails stay queued until SMTP is configured');
   if (config.storageEvents.auth && !config.storageEvents.token)
     lines.push('storage events: RECORDING_STORAGE_EVENT_TOKEN unset: the storage hook refuses every event (401)');
+  const cleartext = cleartextWebhookHosts(config.webhooks.endpoints);
+  if (cleartext.length > 0) {
+    lines.push(
+      `webhooks: WEBHOOK_URLS sends events over plain http to ${cleartext.join(', ')}: the pre-signed media URLs of recording.ready travel in cleartext; use https`,
+    );
+  }
   if (!config.auth.devMode) {
     // Links in emails and share links are built from these: on localhost they reach nobody else.
     if (isLocalhost(config.server.publicUrl)) lines.push(`public URL: PUBLIC_URL is ${config.server.publicUrl}: links the service hands out point at this machine; set it to the address browsers use`);

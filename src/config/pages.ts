@@ -15,6 +15,7 @@ export const pagesConcern = concern(
   {
     SHARE_LINK_DEFAULT_DAYS: envInt({ min: 1, max: 3650 }),
     SHARE_LINK_MAX_DAYS: envInt({ min: 1, max: 3650 }),
+    SHARE_LINK_MAX_PER_RECORDING: envInt({ min: 1, max: 10000 }),
     OIDC_ISSUER_URL: envUrl(),
     OIDC_CLIENT_ID: envString(),
     OIDC_CLIENT_SECRET: envString(),
@@ -51,7 +52,8 @@ export const pagesConcern = concern(
     }
 
     return {
-      shareLinks: { defaultDays, maxDays },
+      /** maxPerRecording: active (unrevoked, unexpired) links per recording; more is 409. */
+      shareLinks: { defaultDays, maxDays, maxPerRecording: env.SHARE_LINK_MAX_PER_RECORDING ?? 20 },
       /** Unset: the page accepts share links and host-app tokens only. */
       oidc,
       /** A sign-in session without a request for this long ends (default 30; the 8-hour lifetime still applies). */

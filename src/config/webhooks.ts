@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EVENT_TYPES, type EventType } from '../events/event-types';
 import { concern } from './concern';
 import { envInt, envList, envString, issue } from './env-parsers';
+import { isLoopbackHost } from './pages';
 
 /** `whsec_` + base64 of at least 24 bytes (the Standard Webhooks secret format). */
 const SECRET_RE = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
@@ -17,6 +18,15 @@ function parseEndpoint(raw: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The hosts (`host[:port]`, never a path or query) of the plain-http endpoints that are not on
+ * loopback: recording.ready's pre-signed media URLs would cross the network in cleartext.
+ */
+export function cleartextWebhookHosts(endpoints: readonly string[]): string[] {
+  const hosts = endpoints.map((raw) => new URL(raw)).filter((url) => url.protocol === 'http:' && !isLoopbackHost(url.hostname));
+  return [...new Set(hosts.map((url) => url.host))];
 }
 
 /** Events to the host application: where they go, how they are signed and retried. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AuthUser } from '../auth/user';
 import { isUuid } from '../util/uuid';
-import { badRequest, forbidden, notFound } from './errors';
+import { badRequest, conflict, forbidden, notFound } from './errors';
 import { expiredAt, isExpired } from './expiry';
 import type { Recording } from './recording';
 import type { RecordingService } from './recording-service';
@@ -19,6 +19,8 @@ export const createShareLinkBody = z.object({ expires_in_days: z.int().min(1).op
 export interface ShareLinkSettings {
   defaultDays: number;
   maxDays: number;
+  /** SHARE_LINK_MAX_PER_RECORDING: active (unrevoked, unexpired) links one recording may have. */
+  maxPerRecording: number;
   /** RECORDING_EXPIRATION_DAYS: a link never outlives its recording. */
   expirationDays: number | undefined;
   /** PUBLIC_URL: share links are `{publicUrl}/recordings/{id}?share={token}`. */
@@ -73,13 +75,15 @@ export class ShareLinkService {
     if (recordingExpiry && recordingExpiry < expiresAt) expiresAt = recordingExpiry;
 
     const token = newShareToken();
-    const link = await this.links.insert({
-      id: randomUUID(),
-      recordingId: recording.id,
-      tokenHash: shareTokenHash(token),
-      createdBy: user.sub,
-      expiresAt,
-    });
+    const link = await this.links.insertUnderCap(
+      { id: randomUUID(), recordingId: recording.id, tokenHash: shareTokenHash(token), createdBy: user.sub, expiresAt },
+      this.settings.maxPerRecording,
+    );
+    if (!link) {
+      throw conflict(
+        `The recording already has ${this.settings.maxPerRecording} active share links (SHARE_LINK_MAX_PER_RECORDING); revoke one before creating another.`,
+      );
+    }
     return { link, url: shareUrl(this.settings.publicUrl, recording.id, token) };
   }
 

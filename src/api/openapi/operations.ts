@@ -227,6 +227,7 @@ export const OPERATIONS: Operation[] = [
       401: err('No or invalid user token.'),
       403: err('Not downloadable (not saved, or expired).'),
       404: err('Unknown, or not the caller\'s.'),
+      409: err('The recording already has SHARE_LINK_MAX_PER_RECORDING active links.'),
     },
   },
   {

@@ -6,10 +6,18 @@ const COLUMNS = `s.id, s.recording_id AS "recordingId", s.created_by AS "created
   s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt"`;
 
 export const SHARE_SQL = {
-  insert: statement(
-    'share_link_insert',
+  /** Held for the rest of the transaction: creations for one recording take turns. */
+  lockRecording: statement('share_link_lock_recording', `SELECT id FROM recordings WHERE id = $1 FOR UPDATE`),
+  /**
+   * Inserts only while the recording has fewer than $6 active (unrevoked, unexpired) links.
+   * Run after lockRecording in the same transaction, so its count sees every earlier creation.
+   */
+  insertUnderCap: statement(
+    'share_link_insert_under_cap',
     `INSERT INTO share_links AS s (id, recording_id, token_hash, created_by, expires_at)
-     VALUES ($1, $2, $3, $4, $5)
+     SELECT $1, $2, $3, $4, $5
+      WHERE (SELECT count(*) FROM share_links a
+              WHERE a.recording_id = $2 AND a.revoked_at IS NULL AND a.expires_at > now()) < $6
      RETURNING ${COLUMNS}`,
   ),
   listForRecording: statement(

@@ -29,9 +29,16 @@ export class ShareLinkStore {
     private readonly changes: AccessChanges,
   ) {}
 
-  async insert(link: NewShareLink): Promise<ShareLink> {
-    const [row] = await this.sql.query<ShareLink>(SHARE_SQL.insert, [link.id, link.recordingId, link.tokenHash, link.createdBy, link.expiresAt]);
-    return row!;
+  /**
+   * Inserts the link unless its recording already has `maxActive` active links (then null), under
+   * the recording's row lock so that concurrent creations cannot pass the cap together.
+   */
+  insertUnderCap(link: NewShareLink, maxActive: number): Promise<ShareLink | null> {
+    return this.sql.transaction(async (tx) => {
+      await tx.query(SHARE_SQL.lockRecording, [link.recordingId]);
+      const values = [link.id, link.recordingId, link.tokenHash, link.createdBy, link.expiresAt, maxActive];
+      return (await tx.query<ShareLink>(SHARE_SQL.insertUnderCap, values))[0] ?? null;
+    });
   }
 
   /** The recording's links, newest first, revoked and expired ones included. */
