@@ -279,7 +279,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
     livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick), tracks),
     jibriWebhook: new JibriStatusWebhook(
-      new JibriWebhookAuth({ token: config.jibri.webhookToken, jwt: config.jibri.webhookJwt }),
+      new JibriWebhookAuth({ token: config.jibri.webhookToken, instanceTokens: config.jibri.webhookTokens, jwt: config.jibri.webhookJwt }),
       registry,
       store,
       metrics,
