@@ -18,6 +18,7 @@ import { JibriStatusWebhook } from '../recording/events/jibri-status';
 import { LivekitEventHandler } from '../recording/events/livekit-events';
 import { StorageEvents } from '../recording/events/storage-events';
 import { JibriUploadUrls } from '../recording/jibri-uploads';
+import { JibriUploadStore } from '../recording/store/jibri-upload-store';
 import { RecordingMediator } from '../recording/mediator';
 import { Reconciler } from '../recording/reconciler/reconciler';
 import { RecordingFiles } from '../recording/recording-files';
@@ -284,7 +285,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       store,
       metrics,
     ),
-    jibriUploads: new JibriUploadUrls(config, store, storage),
+    jibriUploads: new JibriUploadUrls(config, store, storage, new JibriUploadStore(db.sql), registry),
     shareLinks,
     recordingPages,
     pageSessions,
