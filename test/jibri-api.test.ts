@@ -284,10 +284,10 @@ describe('upload URLs without storage', () => {
   it('answers 503 with a clear detail for an uploadable recording while storage is not configured', async () => {
     const res = await start('other');
     expect(res.status).toBe(201);
+    expect((await stop('other')).status).toBe(200);
     const answer = await uploadUrl(res.body.id);
     expect(answer.status).toBe(503);
     expect(answer.body.detail).toMatch(/storage is not configured/i);
-    expect((await stop('other')).status).toBe(200);
   });
 });
 

@@ -123,8 +123,16 @@ describe('finalize.sh uploads through a pre-signed URL', () => {
     expect(['saved', 'notification_succeeded']).toContain(await statusOf(svc.db.url, savedId));
   });
 
-  it('hands out, for an active recording, a signed PUT URL for exactly its object key', async () => {
+  it('hands out no URL while the recording runs (425), and, once its Jibri says the session ended, one signed PUT URL for exactly its object key', async () => {
     const id = await startRecording('f-active');
+    const ask = () => request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Authorization', `Bearer ${UPLOAD_TOKEN}`).send({});
+    const early = await ask();
+    expect(early.status).toBe(425);
+    expect(early.body.detail).toMatch(/still running/);
+    expect(await statusOf(svc.db.url, id)).toBe('active');
+
+    // The meeting ended on its own and finalize.sh asks before the IDLE webhook: the service asks Jibri.
+    jibris.find((j) => (j.session as { sessionId?: string } | null)?.sessionId === id)!.finishOnItsOwn();
     const before = Date.now();
     const res = await request(svc.url)
       .post(`/api/v1.0/recordings/${id.toUpperCase()}/upload-url/`)
@@ -149,17 +157,13 @@ describe('finalize.sh uploads through a pre-signed URL', () => {
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host;if-none-match');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
 
-    // And finalize.sh may run while the recording is still active (before the IDLE webhook).
-    const bytes = mp4();
-    const run = await runFinalize(await sessionDir(id, bytes));
-    expect(run.code).toBe(0);
-    expect((await s3.getObject(`recordings/${id}.mp4`)).equals(bytes)).toBe(true);
+    expect(await statusOf(svc.db.url, id)).toBe('stopped');
 
-    // Its file is in storage now: no second URL, even though the recording is still active.
-    const again = await request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Authorization', `Bearer ${UPLOAD_TOKEN}`).send({});
+    // One URL per recording: a second request is refused, even before any file landed.
+    const again = await ask();
     expect(again.status).toBe(409);
-    expect(again.body.detail).toMatch(/already in storage/);
-    await stopRecording('f-active');
+    expect(again.body.detail).toMatch(/already issued/);
+    expect(again.body.url).toBeUndefined();
   });
 });
 
@@ -243,6 +247,7 @@ describe('finalize.sh retries', () => {
   it('a 503 (storage not configured) and gives up with exit 5 after the last attempt', async () => {
     const res = await request(noStorage.url).post('/api/v1.0/rooms/f-retry/start-recording/').set(bearer(owner)).send({ mode: 'screen_recording' });
     expect(res.status).toBe(201);
+    expect((await request(noStorage.url).post('/api/v1.0/rooms/f-retry/stop-recording/').set(bearer(owner)).send()).status).toBe(200);
     const run = await runFinalize(await sessionDir(res.body.id, mp4()), { JIBRI_FINALIZE_MAX_ATTEMPTS: '3' }, noStorage.url);
     expect(run.code).toBe(5);
     expect(run.stderr.match(/answered HTTP 503/g)).toHaveLength(3);

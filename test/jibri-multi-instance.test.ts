@@ -10,7 +10,8 @@ import { bearer, startTestService, type TestService, type TestUser } from './hel
  */
 
 const POOL_SIZE = 5;
-const WEBHOOK_TOKEN = 'jibri-webhook-token-multi-0123456789';
+// One webhook token per Jibri: only a report bound to its Jibri may name the session running there.
+const webhookTokenOf = (j: FakeJibri) => `jibri-webhook-token-multi-${j.jibriId}-0123456789`;
 const ROOMS = Array.from({ length: 20 }, (_, i) => `shared-${i + 1}`);
 const owner: TestUser = {
   sub: 'jibri-multi-owner',
@@ -33,7 +34,8 @@ beforeAll(async () => {
     JIBRI_XMPP_DOMAIN: 'recorder.meet.example.org',
     JIBRI_XMPP_USERNAME: 'recorder',
     JIBRI_XMPP_PASSWORD: 'recorder-secret',
-    JIBRI_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+    JIBRI_WEBHOOK_TOKEN: '',
+    JIBRI_WEBHOOK_TOKENS: jibris.map(webhookTokenOf).join(','),
     // Twenty starts probing five Jibris at once on a busy test machine.
     WORKER_TIMEOUT_MS: '5000',
     // Not the subject here: the reconciler would inspect (probe) recordings while the tests do.
@@ -64,7 +66,7 @@ function recorderOf(id: string): FakeJibri {
 }
 
 function idleStatus(j: FakeJibri): Promise<request.Response> {
-  return request(`${a.url}/api/v1.0/rooms/webhooks-jibri/${WEBHOOK_TOKEN}/v1/status`)
+  return request(`${a.url}/api/v1.0/rooms/webhooks-jibri/${webhookTokenOf(j)}/v1/status`)
     .post('')
     .set('Content-Type', 'application/json')
     .send({ jibriId: j.jibriId, status: { busyStatus: 'IDLE', health: { healthStatus: 'HEALTHY', details: {} } } });
@@ -97,7 +99,7 @@ describe('two service instances, one database, five Jibris', () => {
     // Our session ended and someone else's runs there now; the webhook (to A) names it.
     recorder.finishOnItsOwn();
     recorder.takeByOther('someone-elses-session');
-    const hook = await request(`${a.url}/api/v1.0/rooms/webhooks-jibri/${WEBHOOK_TOKEN}/v1/status`)
+    const hook = await request(`${a.url}/api/v1.0/rooms/webhooks-jibri/${webhookTokenOf(recorder)}/v1/status`)
       .post('')
       .set('Content-Type', 'application/json')
       .send({ jibriId: recorder.jibriId, sessionId: 'someone-elses-session', status: { busyStatus: 'BUSY', health: { healthStatus: 'HEALTHY' } } });

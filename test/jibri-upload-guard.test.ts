@@ -7,7 +7,7 @@ import request from 'supertest';
 import { loadConfig } from '../src/config/config';
 import { FakeJibri } from './fakes/jibri-server';
 import { runFinalizeScript } from './helpers/finalize-script';
-import { minioFixture, postStorageEvent, statusOf } from './helpers/flow';
+import { eventually, minioFixture, postStorageEvent, statusOf } from './helpers/flow';
 import { createTestDatabase, type TestDatabase } from './helpers/pg';
 import { checkPresignedRequest, startS3PresignGate, type S3PresignGate } from './helpers/s3-presign-gate';
 import { startS3Server, type TestS3 } from './helpers/s3';
@@ -23,7 +23,7 @@ import { bearer, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './he
 
 const UPLOAD_TOKEN = 'jibri-upload-token-for-guard-tests-0123';
 const BUCKET = 'meet-media-storage';
-const ROOMS = ['g-url', 'g-race', 'g-stale'];
+const ROOMS = ['g-url', 'g-file', 'g-race', 'g-stale', 'g-once'];
 const owner: TestUser = { sub: 'guard-owner', email: 'owner@example.org', rooms: Object.fromEntries(ROOMS.map((r) => [r, 'owner'])) };
 
 let s3: TestS3;
@@ -153,6 +153,7 @@ describe('an upload URL can create the file, never replace it', () => {
   });
 
   it('finalize.sh uploads with If-None-Match: *, and the storage accepts its signature', async () => {
+    id = await stoppedJibriRecording('g-file'); // g-url's one URL went to the test above
     bytes = mp4();
     const run = await finalize(await sessionDir(id, bytes));
     expect(run.stderr).toContain(`uploaded recording ${id}`);
@@ -191,6 +192,31 @@ describe('an upload URL can create the file, never replace it', () => {
     const res = await askUploadUrl(id);
     expect(res.status).toBe(403);
     expect(res.body.detail).toMatch(/takes no upload/);
+  });
+});
+
+describe('one upload URL per recording, only once it stopped', () => {
+  it('refuses a URL while the recording is active (425), then issues one, once: a second request is a 409 alert and finalize.sh exits 6 with the recording left unsaved', async () => {
+    const started = await request(svc.url).post('/api/v1.0/rooms/g-once/start-recording/').set(bearer(owner)).send({ mode: 'screen_recording' });
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    const early = await askUploadUrl(id);
+    expect(early.status).toBe(425);
+    expect(early.body.url).toBeUndefined();
+    expect(await statusOf(db.url, id)).toBe('active');
+
+    expect((await request(svc.url).post('/api/v1.0/rooms/g-once/stop-recording/').set(bearer(owner)).send()).status).toBe(200);
+    // Whoever asks first (here: a leaked token) gets the one URL ...
+    expect((await askUploadUrl(id)).status).toBe(200);
+    // ... and the real Jibri's finalize.sh then gets a 409: an alert, not success.
+    const run = await finalize(await sessionDir(id, mp4()), { JIBRI_FINALIZE_MAX_ATTEMPTS: '3' });
+    expect(run.code).toBe(6);
+    expect(run.stderr).toMatch(/ALERT: someone else uploaded recording .* or holds the upload token/);
+    expect(run.stderr).toMatch(/HTTP 409: An upload URL was already issued for this recording/);
+    expect(run.stderr).not.toMatch(/retrying/);
+    expect(gate.seen.filter((r) => r.method === 'PUT')).toHaveLength(0);
+    expect(await statusOf(db.url, id)).toBe('stopped');
+    await eventually(async () => svc.output().includes('jibri_upload_url_requested_twice'), 5000, 'the alert in the service log');
   });
 });
 

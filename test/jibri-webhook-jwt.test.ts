@@ -8,7 +8,8 @@ import { startTestService, type TestService } from './helpers/service';
  * Jibri's signed status webhooks (jibri.conf `jwt-info`): Jibri (jicoco's RefreshingJwt) signs
  * an RS256 JWT with header `kid`, claims `iss`, `aud` (a one-element array, as jjwt's
  * `audience().add()` writes it) and `exp`, no `iat`, and sends it as `Authorization: Bearer`.
- * With JIBRI_WEBHOOK_PUBLIC_KEY set, the service accepts only such tokens.
+ * With JIBRI_WEBHOOK_PUBLIC_KEY set, the service accepts only such tokens, and only for the
+ * jibriId their `kid` (or `sub`) names.
  */
 
 const ISSUER = 'jibri-pool';
@@ -27,7 +28,7 @@ function jibriJwt(claims: Record<string, unknown> = {}, options: jwt.SignOptions
   for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
   return jwt.sign(payload, key, {
     algorithm: 'RS256',
-    keyid: 'jibri',
+    keyid: 'jibri-1', // jwt-info's kid: the jibri.id it reports for
     noTimestamp: true,
     ...options,
   });
@@ -104,6 +105,20 @@ describe('with JIBRI_WEBHOOK_PUBLIC_KEY set', () => {
     });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { detail: string }).detail).toMatch(/JWT/);
+  });
+
+  it("refuses a valid token whose kid and sub name another Jibri than the body's jibriId", async () => {
+    const other = bearer(jibriJwt({}, { keyid: 'jibri-2' }));
+    const res = await fetch(`${base(svc)}/v1/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...other.headers },
+      body: JSON.stringify({ jibriId: 'jibri-1', sessionId: 'forged', status: { busyStatus: 'BUSY', health: { healthStatus: 'HEALTHY' } } }),
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/another Jibri/);
+    expect(await jibri.postStatus(base(svc), bearer(jibriJwt({}, { keyid: 'pool' })))).toBe(401);
+    // A shared kid with the Jibri's id as sub is bound too.
+    expect(await jibri.postStatus(base(svc), bearer(jibriJwt({ sub: 'jibri-1' }, { keyid: 'pool' })))).toBe(200);
   });
 
   it('refuses session events without the token too, and counts refusals', async () => {

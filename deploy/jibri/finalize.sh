@@ -14,13 +14,18 @@
 #               headers: Authorization: Bearer $JIBRI_UPLOAD_TOKEN, Content-Type: application/json
 #               body: {}
 #               200/201 -> {"url": "<pre-signed PUT URL>", "key": "...", "expires_at": "..."}
-#               409 -> the recording's file is already in storage: nothing to do, no retry
+#               The service issues the URL only once the recording stopped, once per recording.
+#               409 -> the file is already in storage, or this recording's one URL went to
+#                      someone else: an ALERT (someone else uploaded, or holds the token), no
+#                      retry, exit 6; the recording is not known good until an operator checks
+#               425 -> the recording has not stopped yet: retried
 #               other 4xx (except 408, 429) -> refused for good, no retry
-#               5xx, 408, 429, network errors -> retried
+#               5xx, 408, 425, 429, network errors -> retried
 #   Upload      PUT of the file to "url" (curl -T, Content-Type: video/mp4, If-None-Match: *).
 #               The URL is signed for If-None-Match: *, so the storage refuses it without that
-#               header and answers 412 instead of replacing an object that exists: final, like
-#               the 409. Any other failure is retried, each attempt asking for a fresh URL (a
+#               header and answers 412 instead of replacing an object that exists: an ALERT,
+#               like the 409. Create-only relies on the storage honouring If-None-Match on PUT
+#               (MinIO and S3 do; check yours). Any other failure is retried, each attempt asking for a fresh URL (a
 #               URL lives only minutes: JIBRI_UPLOAD_URL_TTL_SECONDS on the service).
 #   Retries     up to JIBRI_FINALIZE_MAX_ATTEMPTS attempts (default 5), waiting
 #               JIBRI_FINALIZE_RETRY_DELAY seconds (default 5) doubled after each failure, at
@@ -33,8 +38,9 @@
 #               (default /etc/jitsi/jibri/finalize.env) when it exists: plain VAR=value lines.
 #               RECORDER_SERVICE_URL and JIBRI_UPLOAD_TOKEN are required.
 #   Exit codes  0 uploaded; 2 usage or settings; 3 no single MP4 or no recording id;
-#               4 the service refused; 5 gave up after the last attempt; 6 the recording's
-#               file is already in storage (409 or 412): nothing uploaded, the local file kept.
+#               4 the service refused; 5 gave up after the last attempt; 6 ALERT: the file is
+#               already in storage or the URL went to another asker (409 or 412): nothing
+#               uploaded, the local file kept for the operator to compare.
 #               Messages go to stderr. The token and the pre-signed URL are never printed, nor
 #               passed on a command line (both reach curl through a config on stdin).
 
@@ -163,6 +169,7 @@ with_detail() {
   [ -z "$d" ] || printf ': %s' "$d"
 }
 already_stored() {
+  say "ALERT: someone else uploaded recording $recording_id or holds the upload token; the stored file may be forged"
   die 6 "recording $recording_id is already in storage ($*); nothing uploaded, the local file is kept"
 }
 
@@ -178,7 +185,7 @@ attempt_upload() {
   body=${answer%"$NL"*}
   case $status in
     200 | 201) ;;
-    408 | 429 | 5??) say "the recording service answered HTTP $status for an upload URL" && return 1 ;;
+    408 | 425 | 429 | 5??) say "the recording service answered HTTP $status for an upload URL" && return 1 ;;
     409) already_stored "the recording service answered HTTP 409$(with_detail "$body")" ;;
     4??) die 4 "the recording service refused an upload URL for recording $recording_id (HTTP $status)$(with_detail "$body")" ;;
     *) say "could not reach the recording service (status '${status:-none}')" && return 1 ;;

@@ -13,6 +13,8 @@ export const jibriConcern = concern(
     JIBRI_XMPP_PASSWORD: envString(),
     JIBRI_UPLOAD_TOKEN: envString(),
     JIBRI_WEBHOOK_TOKEN: envString(),
+    // One token per JIBRI_URLS entry: a status report then speaks only for its own instance.
+    JIBRI_WEBHOOK_TOKENS: envList(),
     // Jibri's `jibri.jwt-info`: it signs its webhook requests with an RS256 JWT (its kid, issuer,
     // audience and ttl); the service verifies them with the matching public key.
     JIBRI_WEBHOOK_PUBLIC_KEY: envString(),
@@ -29,6 +31,10 @@ export const jibriConcern = concern(
     const ids = env.JIBRI_IDS;
     if (ids.length > 0 && ids.length !== env.JIBRI_URLS.length) issue(ctx, 'JIBRI_IDS', 'expected one id per JIBRI_URLS entry, in the same order');
     if (new Set(ids).size !== ids.length) issue(ctx, 'JIBRI_IDS', 'ids must be unique');
+    const tokens = env.JIBRI_WEBHOOK_TOKENS;
+    if (tokens.length > 0 && tokens.length !== env.JIBRI_URLS.length) issue(ctx, 'JIBRI_WEBHOOK_TOKENS', 'expected one token per JIBRI_URLS entry, in the same order');
+    if (new Set(tokens).size !== tokens.length) issue(ctx, 'JIBRI_WEBHOOK_TOKENS', 'tokens must be unique');
+    if (tokens.length > 0 && env.JIBRI_WEBHOOK_TOKEN) issue(ctx, 'JIBRI_WEBHOOK_TOKENS', 'set either JIBRI_WEBHOOK_TOKENS (one per instance) or JIBRI_WEBHOOK_TOKEN, not both');
     const webhookJwt = webhookJwtSettings(env, ctx);
     return {
       urls: env.JIBRI_URLS,
@@ -38,6 +44,8 @@ export const jibriConcern = concern(
       xmpp: hasXmpp ? { domain: env.JIBRI_XMPP_DOMAIN!, username: env.JIBRI_XMPP_USERNAME!, password: env.JIBRI_XMPP_PASSWORD! } : undefined,
       uploadToken: env.JIBRI_UPLOAD_TOKEN,
       webhookToken: env.JIBRI_WEBHOOK_TOKEN,
+      /** Per-instance webhook tokens, same order as urls; empty when not set. */
+      webhookTokens: tokens,
       /** Set: every status webhook must carry Jibri's signed JWT (Authorization: Bearer). */
       webhookJwt,
       uploadUrlTtlSeconds: env.JIBRI_UPLOAD_URL_TTL_SECONDS ?? 600,

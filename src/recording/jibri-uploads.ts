@@ -6,18 +6,20 @@ import { isUuid } from '../util/uuid';
 import { objectKeyFor } from './object-key';
 import type { Recording } from './recording';
 import type { RecordingStatus } from './status';
+import type { JibriUploadStore } from './store/jibri-upload-store';
 import type { RecordingStore } from './store/recording-store';
+import type { WorkerRegistry } from './workers/registry';
 
 const log = childLogger('jibri-upload');
 
-/** While Jibri records, or once it stopped and its finalize script runs. */
-const UPLOADABLE: readonly RecordingStatus[] = ['active', 'stopped'];
+/** Only once Jibri stopped and its finalize script runs: never while it still records. */
+const UPLOADABLE: readonly RecordingStatus[] = ['stopped'];
 
 /** What an upload-URL request got; src/api/routes/jibri-upload-url.ts answers it over HTTP. */
 export type UploadUrlResult =
   | { outcome: 'issued'; url: string; key: string; expiresAt: Date }
-  | { outcome: 'token_not_set' | 'bad_token' | 'not_found' | 'storage_not_configured' | 'storage_unavailable' | 'signing_failed' }
-  | { outcome: 'not_jibri' | 'not_uploadable' | 'already_stored'; detail: string };
+  | { outcome: 'token_not_set' | 'bad_token' | 'not_found' | 'storage_not_configured' | 'storage_unavailable' | 'signing_failed' | 'still_recording' }
+  | { outcome: 'not_jibri' | 'not_uploadable' | 'already_stored' | 'already_issued'; detail: string };
 
 type Refusal = Extract<UploadUrlResult, { detail: string }>;
 
@@ -42,17 +44,32 @@ async function refusalByStorage(storage: ObjectStorage, key: string): Promise<Re
 
 /**
  * Pre-signed PUT URLs for deploy/jibri/finalize.sh: for `{RECORDING_OUTPUT_FOLDER}/{id}.mp4`, only
- * for a Jibri recording that is active or stopped and whose file is not in storage yet. A URL
- * lives JIBRI_UPLOAD_URL_TTL_SECONDS (minutes) and only creates the object (If-None-Match: * is
- * signed), so neither a leaked URL nor the shared token can replace a recording's file once it
- * is there.
+ * for a stopped Jibri recording whose file is not in storage yet, and once per recording. A
+ * request for a recording still active asks its Jibri first (the meeting may have ended before
+ * the service heard of it): ended, the recording is stopped (guarded) and gets its URL; still
+ * recording, the answer is "too early" and finalize.sh asks again. A second request for the
+ * same recording is refused and logged as an alert: only one finalize.sh run is expected, so
+ * another asker holds the upload token. A URL lives JIBRI_UPLOAD_URL_TTL_SECONDS (minutes) and
+ * only creates the object (If-None-Match: * is signed, which relies on the storage honouring
+ * it: MinIO and S3 do), so it cannot replace a recording's file once it is there.
  */
 export class JibriUploadUrls {
   constructor(
     private readonly config: Pick<AppConfig, 'jibri' | 'recording'>,
     private readonly store: RecordingStore,
     private readonly storage: ObjectStorage | undefined,
+    private readonly uploads: JibriUploadStore,
+    private readonly registry: WorkerRegistry,
   ) {}
+
+  /** An active Jibri recording whose session its Jibri says is over is stopped now (guarded); otherwise it stays as it is. */
+  private async stoppedIfEnded(recording: Recording): Promise<Recording> {
+    if (recording.status !== 'active' || recording.workerKind !== 'jibri' || !recording.workerId) return recording;
+    const state = await this.registry.forKind('jibri').inspect(recording.workerId).catch(() => ({ state: 'unknown' as const }));
+    if (state.state !== 'ended') return recording;
+    await this.store.transition(recording.id, ['active'], 'stopped');
+    return (await this.store.findById(recording.id)) ?? recording;
+  }
 
   async issue(rawId: string, authorization: string | undefined): Promise<UploadUrlResult> {
     const { uploadToken, uploadUrlTtlSeconds } = this.config.jibri;
@@ -61,8 +78,10 @@ export class JibriUploadUrls {
 
     // finalize.sh accepts upper-case hex in a directory name; ids are stored lower-case.
     const id = rawId.toLowerCase();
-    const recording = isUuid(id) ? await this.store.findById(id) : null;
-    if (!recording) return { outcome: 'not_found' };
+    const found = isUuid(id) ? await this.store.findById(id) : null;
+    if (!found) return { outcome: 'not_found' };
+    const recording = await this.stoppedIfEnded(found);
+    if (recording.status === 'active' && recording.workerKind === 'jibri') return { outcome: 'still_recording' };
     const byRecording = refusalByRecording(recording);
     if (byRecording) return byRecording;
     if (!this.storage) return { outcome: 'storage_not_configured' };
@@ -78,6 +97,11 @@ export class JibriUploadUrls {
     if (byStorage) {
       log.warn({ recordingId: recording.id, key, status: recording.status }, 'upload URL refused: the file is already in storage');
       return byStorage;
+    }
+    if (!(await this.uploads.claim(recording.id))) {
+      // Not the token or the URL (neither is logged): the operator needs to know someone else asked.
+      log.error({ recordingId: recording.id, alert: 'jibri_upload_url_requested_twice' }, 'ALERT: a second upload URL was asked for this Jibri recording; refused. The upload token may be leaked: check the file before trusting it');
+      return { outcome: 'already_issued', detail: 'An upload URL was already issued for this recording: it gets only one. The recording service logged an alert.' };
     }
     try {
       const { url, expiresAt } = this.storage.presignedCreateOnlyPut(key, uploadUrlTtlSeconds);

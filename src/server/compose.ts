@@ -19,6 +19,7 @@ import { JibriStatusWebhook } from '../recording/events/jibri-status';
 import { LivekitEventHandler } from '../recording/events/livekit-events';
 import { StorageEvents } from '../recording/events/storage-events';
 import { JibriUploadUrls } from '../recording/jibri-uploads';
+import { JibriUploadStore } from '../recording/store/jibri-upload-store';
 import { RecordingMediator } from '../recording/mediator';
 import { Reconciler } from '../recording/reconciler/reconciler';
 import { RecordingFiles } from '../recording/recording-files';
@@ -285,12 +286,12 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
     livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick), tracks),
     jibriWebhook: new JibriStatusWebhook(
-      new JibriWebhookAuth({ token: config.jibri.webhookToken, jwt: config.jibri.webhookJwt }),
+      new JibriWebhookAuth({ token: config.jibri.webhookToken, instanceTokens: config.jibri.webhookTokens, jwt: config.jibri.webhookJwt }),
       registry,
       store,
       metrics,
     ),
-    jibriUploads: new JibriUploadUrls(config, store, storage),
+    jibriUploads: new JibriUploadUrls(config, store, storage, new JibriUploadStore(db.sql), registry),
     shareLinks,
     recordingPages,
     pageSessions,

@@ -211,9 +211,10 @@ export const OPERATIONS: Operation[] = [
     responses: {
       200: { description: 'The URL.', schema: uploadUrlBody },
       401: err('Bad or missing token.'),
-      403: err('Not a Jibri recording that is active or stopped.'),
+      403: err('Not a Jibri recording, or not stopped (saved, failed, aborted).'),
       404: err('Unknown recording.'),
-      409: err("The recording's file is already in storage."),
+      409: err("The recording's file is already in storage, or its one upload URL was already issued (logged as an alert)."),
+      425: err('The recording still runs on its Jibri: asked again once it stopped.'),
       503: err('Storage is not configured or not answering.'),
     },
   },

@@ -1,19 +1,21 @@
 import express, { Router, type Response } from 'express';
 import type { JibriUploadUrls, UploadUrlResult } from '../../recording/jibri-uploads';
 
-const FIXED: Record<Exclude<UploadUrlResult['outcome'], 'issued' | 'not_jibri' | 'not_uploadable' | 'already_stored'>, [number, string]> = {
+const FIXED: Record<Exclude<UploadUrlResult['outcome'], 'issued' | 'not_jibri' | 'not_uploadable' | 'already_stored' | 'already_issued'>, [number, string]> = {
   token_not_set: [401, 'JIBRI_UPLOAD_TOKEN is not set: upload URLs are disabled.'],
   bad_token: [401, 'Invalid or missing upload token.'],
   not_found: [404, 'Recording not found.'],
   storage_not_configured: [503, 'Object storage is not configured (AWS_S3_* settings): no upload URL can be issued.'],
   storage_unavailable: [503, 'Storage did not say whether the file is already there; retry later.'],
   signing_failed: [503, 'Could not sign an upload URL; retry later.'],
+  still_recording: [425, 'The recording is still running on its Jibri: an upload URL is issued only once it stopped; retry later.'],
 };
 
 /**
- * finalize.sh treats every 4xx except 408/429 as final (no retry) and retries 5xx, so: 401 bad
- * token, 404 unknown id, 403 not a Jibri recording or not in an uploadable status, 409 the file
- * is already in storage, 503 storage not configured or not answering, or the URL not signed.
+ * finalize.sh treats every 4xx except 408/425/429 as final (no retry) and retries 5xx, so: 401
+ * bad token, 404 unknown id, 403 not a Jibri recording or not in an uploadable status, 409 the
+ * file is already in storage or the recording's one URL was already issued (an alert), 425 still
+ * recording, 503 storage not configured or not answering, or the URL not signed.
  */
 function send(res: Response, result: UploadUrlResult): void {
   switch (result.outcome) {
@@ -25,6 +27,7 @@ function send(res: Response, result: UploadUrlResult): void {
       res.status(403).json({ detail: result.detail });
       return;
     case 'already_stored':
+    case 'already_issued':
       res.status(409).json({ detail: result.detail });
       return;
     default: {

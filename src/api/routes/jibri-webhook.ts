@@ -19,6 +19,7 @@ const REFUSALS: Record<WebhookRefusal, string> = {
   not_configured: 'JIBRI_WEBHOOK_TOKEN is not set (nor JIBRI_WEBHOOK_PUBLIC_KEY): Jibri webhooks cannot be verified.',
   bad_token: 'Invalid or missing Jibri webhook token.',
   bad_jwt: "Invalid or missing Jibri webhook JWT: expected Jibri's RS256 token (jwt-info) as Authorization: Bearer, with the configured issuer and audience, not expired.",
+  wrong_jibri: "The webhook credential belongs to another Jibri than the body's jibriId (a JWT's kid or sub, or the instance's JIBRI_WEBHOOK_TOKENS entry, must name it).",
 };
 
 function send(res: Response, result: StatusResult): void {
@@ -43,15 +44,15 @@ export function jibriWebhookRouter(webhook: JibriStatusWebhook): Router {
   const router = Router();
   const raw = express.raw({ type: () => true, limit: '64kb' });
   const pathToken = (req: Request) => (typeof req.params.token === 'string' ? req.params.token : undefined);
-  const refusal = (req: Request) => webhook.authorize(req.get('authorization'), pathToken(req));
+  const authorize = (req: Request) => webhook.authorize(req.get('authorization'), pathToken(req));
 
   const status = async (req: Request, res: Response) => {
-    const refused = refusal(req);
-    send(res, refused ? webhook.unauthorized(refused) : await webhook.handleStatus(rawJson(req)));
+    const checked = authorize(req);
+    send(res, checked.refusal ? webhook.unauthorized(checked.refusal) : await webhook.handleStatus(rawJson(req), checked.credential));
   };
   const sessionStatus = (req: Request, res: Response) => {
-    const refused = refusal(req);
-    send(res, refused ? webhook.unauthorized(refused) : webhook.ignored());
+    const checked = authorize(req);
+    send(res, checked.refusal ? webhook.unauthorized(checked.refusal) : webhook.ignored());
   };
 
   router.post(`${BASE}/v1/status`, raw, status);

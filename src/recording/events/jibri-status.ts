@@ -5,7 +5,7 @@ import type { RecordingStore } from '../store/recording-store';
 import { JibriWorker, parseJibriStatusEvent, parseWorkerId, type JibriStatusEvent } from '../workers/jibri';
 import { DEFAULT_WEBHOOK_GRACE_MS } from '../workers/jibri/jibri-pool';
 import type { WorkerRegistry } from '../workers/registry';
-import type { JibriWebhookAuth, WebhookRefusal } from '../../auth/jibri-webhook-auth';
+import type { JibriWebhookAuth, WebhookCheck, WebhookCredential, WebhookRefusal } from '../../auth/jibri-webhook-auth';
 
 const log = childLogger('jibri-webhook');
 
@@ -57,9 +57,10 @@ export class JibriStatusWebhook {
 
   /**
    * Jibri's signed JWT (`jwt-info`, checked when JIBRI_WEBHOOK_PUBLIC_KEY is set) and/or the
-   * static token of its subscriber URL (see auth/jibri-webhook-auth.ts). Null when authorised.
+   * static token of its subscriber URL (see auth/jibri-webhook-auth.ts). The credential it
+   * gives says which Jibri it may speak for; handleStatus checks that against the body.
    */
-  authorize(authorization: string | undefined, pathToken: string | undefined): WebhookRefusal | null {
+  authorize(authorization: string | undefined, pathToken: string | undefined): WebhookCheck {
     return this.auth.check(authorization, pathToken);
   }
 
@@ -73,8 +74,8 @@ export class JibriStatusWebhook {
     return this.counted({ outcome: 'ignored' });
   }
 
-  async handleStatus(body: unknown): Promise<StatusResult> {
-    return this.counted(await this.decide(body));
+  async handleStatus(body: unknown, credential: WebhookCredential): Promise<StatusResult> {
+    return this.counted(await this.decide(body, credential));
   }
 
   private counted(result: StatusResult): StatusResult {
@@ -82,16 +83,22 @@ export class JibriStatusWebhook {
     return result;
   }
 
-  private async decide(body: unknown): Promise<StatusResult> {
-    const event = parseJibriStatusEvent(body);
-    if (!event) return { outcome: 'malformed' };
+  private async decide(body: unknown, credential: WebhookCredential): Promise<StatusResult> {
+    const parsed = parseJibriStatusEvent(body);
+    if (!parsed) return { outcome: 'malformed' };
+    if (credential.jibriIds && !credential.jibriIds.includes(parsed.jibriId)) return this.wrongJibri();
     const worker = this.registry.forKind('jibri');
     if (!(worker instanceof JibriWorker)) return { outcome: 'not_configured' };
-    const instanceKey = worker.instanceKeyForJibriId(event.jibriId);
+    const instanceKey = worker.instanceKeyForJibriId(parsed.jibriId);
     if (!instanceKey) {
-      log.warn({ busyStatus: event.busyStatus }, 'status from a jibriId that matches no JIBRI_URLS instance (see JIBRI_IDS)');
+      log.warn({ busyStatus: parsed.busyStatus }, 'status from a jibriId that matches no JIBRI_URLS instance (see JIBRI_IDS)');
       return { outcome: 'unknown_instance' };
     }
+    if (credential.instanceIndex !== undefined && worker.instanceKeyAt(credential.instanceIndex) !== instanceKey) return this.wrongJibri();
+    // A report under the pool-wide token could come from any Jibri: it does not get to say whose
+    // session runs where (the pool view keeps what the instance itself said).
+    const bound = credential.jibriIds !== undefined || credential.instanceIndex !== undefined;
+    const event: JibriStatusEvent = bound ? parsed : { jibriId: parsed.jibriId, busyStatus: parsed.busyStatus, healthStatus: parsed.healthStatus };
     await worker.reportStatus(instanceKey, event);
 
     const ended = await this.endedRecordings(worker, instanceKey, event);
@@ -106,20 +113,29 @@ export class JibriStatusWebhook {
     return stopped > 0 ? { outcome: 'recording_stopped', stopped } : { outcome: 'recorded' };
   }
 
+  private wrongJibri(): StatusResult {
+    log.warn('status webhook for a jibriId its credential does not belong to: refused');
+    return { outcome: 'unauthorized', refusal: 'wrong_jibri' };
+  }
+
   /**
    * The active recordings of this instance whose session is over. The webhook alone is not
    * trusted (it may be older than a start we made since): an IDLE/EXPIRED report is checked with
    * a health probe through `inspect`; only when the instance cannot be reached does the report
    * end recordings, and then only ones older than the grace period. A BUSY report naming another
-   * session (some Jibri versions send `sessionId`) ends older recordings on that instance too.
+   * session (some Jibri versions send `sessionId`; only a credential bound to this Jibri may say
+   * it) ends older recordings on that instance too, once the instance's health API confirms BUSY.
    */
   private async endedRecordings(worker: JibriWorker, instanceKey: string, event: JibriStatusEvent): Promise<Recording[]> {
     const active = await this.store.findActiveOfKind('jibri');
     const onInstance = active.filter((r) => parseWorkerId(r.workerId)?.instanceKey === instanceKey);
     const ended: Recording[] = [];
+    let busyConfirmed: Promise<boolean> | undefined;
     for (const recording of onInstance) {
       if (event.busyStatus === 'BUSY') {
-        if (event.sessionId !== undefined && event.sessionId !== recording.id && this.settled(recording)) ended.push(recording);
+        if (event.sessionId === undefined || event.sessionId === recording.id || !this.settled(recording)) continue;
+        busyConfirmed ??= worker.confirmsBusy(instanceKey);
+        if (await busyConfirmed) ended.push(recording);
         continue;
       }
       const state = await worker.inspect(recording.workerId!).catch(() => ({ state: 'unknown' as const }));

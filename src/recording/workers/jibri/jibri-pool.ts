@@ -65,6 +65,7 @@ export function busyWithOther(row: PoolRow | null | undefined, recordingId: stri
 export class JibriPool {
   readonly instances: readonly JibriInstance[];
   private readonly keys: string[];
+  private readonly keyByIndex: string[];
   private readonly webhookGraceMs: number;
   private ensured: Promise<void> | null = null;
 
@@ -86,6 +87,12 @@ export class JibriPool {
     });
     this.instances = instances;
     this.keys = instances.map((i) => i.key);
+    this.keyByIndex = urls.map((url) => jibriEndpoint(url).key);
+  }
+
+  /** The instance key of the JIBRI_URLS entry at `index` (as per-instance webhook tokens are listed). */
+  instanceKeyAt(index: number): string | null {
+    return this.keyByIndex[index] ?? null;
   }
 
   instance(key: string): JibriInstance | undefined {

@@ -53,6 +53,27 @@ export class JibriWorker implements WorkerService {
     return this.pool.reportStatus(instanceKey, report);
   }
 
+  /** For the status webhook: the instance key of the JIBRI_URLS entry at `index`, or null. */
+  instanceKeyAt(index: number): string | null {
+    return this.pool.instanceKeyAt(index);
+  }
+
+  /**
+   * For the status webhook: asks the instance itself (health API) whether it is busy, before a
+   * BUSY report is believed. False when it says otherwise or cannot be reached.
+   */
+  async confirmsBusy(instanceKey: string): Promise<boolean> {
+    const instance = this.pool.instance(instanceKey);
+    if (!instance) return false;
+    try {
+      const seen = await this.pool.viewOf(instanceKey);
+      const { report } = await this.pool.probe(instance, seen);
+      return report.busyStatus === 'BUSY';
+    } catch {
+      return false;
+    }
+  }
+
   /** For the status webhook: the instance key a Jibri `jibriId` stands for, or null. */
   instanceKeyForJibriId(jibriId: string): string | null {
     return this.pool.instanceKeyForJibriId(jibriId);
