@@ -11,6 +11,7 @@ import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../stat
 import { compositeFile } from '../object-key';
 import { AccessChanges } from './access-changes';
 import { EXPIRY_SQL } from './expiry-statements';
+import { filterValues, LIST_SQL, type RecordingListFilter } from './list-statements';
 import { SQL } from './statements';
 
 export interface NewRecording {
@@ -210,10 +211,11 @@ export class RecordingStore {
     return (await this.sql.query<RecordingAccess>(SQL.access, [recordingId, userSub]))[0] ?? null;
   }
 
-  /** The user's recordings, newest first, with their role on each. */
-  async listForUser(userSub: string, limit: number, offset: number): Promise<{ count: number; rows: { recording: Recording; role: AccessRole }[] }> {
-    const [counted] = await this.sql.query<{ n: number }>(SQL.countForUser, [userSub]);
-    const page = await this.sql.query<Recording & { accessRole: AccessRole }>(SQL.pageForUser, [userSub, limit, offset]);
+  /** The user's recordings under the filter, newest first, with their role on each. */
+  async listForUser(userSub: string, filter: RecordingListFilter, limit: number, offset: number): Promise<{ count: number; rows: { recording: Recording; role: AccessRole }[] }> {
+    const values = [userSub, ...filterValues(filter)];
+    const [counted] = await this.sql.query<{ n: number }>(LIST_SQL.countForUser, values);
+    const page = await this.sql.query<Recording & { accessRole: AccessRole }>(LIST_SQL.pageForUser, [...values, limit, offset]);
     return {
       count: counted?.n ?? 0,
       rows: page.map(({ accessRole, ...recording }) => ({ recording, role: accessRole })),

@@ -141,15 +141,6 @@ export const SQL = {
 
   access: statement('access', `SELECT ${ACCESS_COLUMNS} FROM recording_accesses a WHERE a.recording_id = $1 AND a.user_sub = $2`),
 
-  countForUser: statement('count_for_user', `SELECT count(*)::int AS n FROM recording_accesses a WHERE a.user_sub = $1`),
-  pageForUser: statement(
-    'page_for_user',
-    `SELECT ${COLUMNS}, a.role AS "accessRole"
-       FROM recordings r JOIN recording_accesses a ON a.recording_id = r.id AND a.user_sub = $1
-      ORDER BY r.created_at DESC, r.id DESC
-      LIMIT $2 OFFSET $3`,
-  ),
-
   notificationSummary: statement(
     'notification_summary',
     `SELECT status, count(*)::int AS n FROM jobs WHERE recording_id = $1 AND kind = '${EMAIL_SAVED_KIND}' GROUP BY status`,
