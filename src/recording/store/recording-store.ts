@@ -5,6 +5,7 @@ import type { Sql, SqlRunner } from '../../db/sql';
 import type { RecordingSnapshot } from '../../events/delivery';
 import type { EventRoutes } from '../../events/routes';
 import { conflict } from '../errors';
+import type { RecordingReason } from '../reason';
 import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '../recording';
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
 import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
@@ -30,6 +31,8 @@ export interface NewRecording {
 export interface TransitionPatch {
   workerId?: string | null;
   workerError?: string | null;
+  /** Why the status changed when no user asked (see reason.ts); null clears it. */
+  reason?: RecordingReason | null;
 }
 
 export type SaveOutcome =
@@ -165,6 +168,8 @@ export class RecordingStore {
       patch.workerError ?? null,
       reconcileDelayMs(to, this.reconcile),
       this.routes,
+      patch.reason !== undefined,
+      patch.reason ? JSON.stringify(patch.reason) : null,
     ]);
     if (!row) return null;
     const { priorStatus: _prior, eventsQueued, ...recording } = row;
