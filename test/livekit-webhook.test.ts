@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { postLivekitWebhook, signLivekitWebhook } from './fakes/livekit-webhook';
-import { eventually, queryDb, statusOf } from './helpers/flow';
+import { eventually, queryDb, reasonOfRecording, statusOf } from './helpers/flow';
 import { LK_KEY, LK_SECRET, startFakeLivekit } from './helpers/livekit-env';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
@@ -95,6 +95,7 @@ describe('egress events keep the recording true', () => {
     const res = await postLivekitWebhook(hookUrl, { event: 'room_finished', room: { sid: 'RM_x', name: 'room-7' }, id: 'EV_1', createdAt: '1' }, creds);
     expect(res.status).toBe(200);
     expect(await statusOf(svc.db.url, id)).toBe('stopped');
+    expect(await reasonOfRecording(svc.db.url, id)).toEqual({ code: 'room_finished', detail: null });
   });
 
   it('an event about an unknown egress is accepted and changes nothing', async () => {

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
-import { eventually, queryDb, statusOf, stoppedRecording } from './helpers/flow';
+import { eventually, queryDb, reasonOfRecording, statusOf, stoppedRecording } from './helpers/flow';
 import { pauseReconciler } from './helpers/reconciler-pause';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
@@ -94,6 +94,7 @@ it('settles a stop that timed out (failed_to_stop) from ListEgress', async () =>
     const stop = await request(svc.url).post('/api/v1.0/rooms/rc-4/stop-recording/').set(bearer(owner)).timeout(10_000);
     expect(stop.status).toBe(502);
     expect(await statusOf(svc.db.url, id)).toBe('failed_to_stop');
+    expect(await reasonOfRecording(svc.db.url, id)).toMatchObject({ code: 'worker_error', detail: expect.stringMatching(/timeout/) });
   } finally {
     await resume();
   }
@@ -117,6 +118,7 @@ it('stops recordings that run past RECORDING_MAX_DURATION', async () => {
     const res = await request(limited.url).post('/api/v1.0/rooms/rc-6/start-recording/').set(bearer(owner)).send({ mode: 'screen_recording' });
     expect(res.status).toBe(201);
     await eventually(async () => (await statusOf(limited.db.url, res.body.id)) === 'stopped', 10_000, 'max duration stop');
+    expect(await reasonOfRecording(limited.db.url, res.body.id)).toMatchObject({ code: 'limit_reached' });
     expect(fake.livekit.requestsFor('StopEgress')).toHaveLength(1);
   } finally {
     await limited.close();

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { eventually, minioFixture, postStorageEvent, queryDb, statusOf } from './helpers/flow';
+import { eventually, minioFixture, postStorageEvent, queryDb, reasonOfRecording, statusOf } from './helpers/flow';
 import { compositeStarts, deliver, join, leave, putPolicy, recordingsOf, roomJobs, roomView, settled } from './helpers/rooms';
 import { bearer, type TestUser } from './helpers/service';
 import { startStack, type TestStack } from './helpers/stack';
@@ -82,6 +82,7 @@ describe('with a short grace', () => {
     // The last person leaves (the recorder stays): stopped once the grace is over.
     await leave(svc, livekit, 'auto', 'first');
     await eventually(async () => (await statusOf(svc.db.url, live.id)) === 'stopped', 15_000, 'automatic stop');
+    expect(await reasonOfRecording(svc.db.url, live.id)).toEqual({ code: 'room_empty', detail: null });
     expect(livekit.requestsFor('StopEgress').map((r) => r.body.egressId)).toContain(egressId);
 
     expect((await postStorageEvent(svc.url, minioFixture('put-recording.json', live.id))).status).toBe(200);
@@ -298,6 +299,7 @@ describe('with a long grace', () => {
     livekit.deleteRoom('finish');
     await deliver(svc, livekit.participantEvent('finish', 'lecturer', 'participant_left'), livekit.roomEvent('finish', 'room_finished'));
     expect(await statusOf(svc.db.url, live.id)).toBe('stopped');
+    expect(await reasonOfRecording(svc.db.url, live.id)).toEqual({ code: 'room_finished', detail: null });
     expect(await roomView(svc, member, 'finish')).toMatchObject({ is_active: false, participants: 0, recording: null });
     await settled(svc, 'finish', ['room.auto-start']);
     expect(await statusOf(svc.db.url, live.id)).toBe('stopped');

@@ -40,6 +40,7 @@ export function recordingJson(recording: Recording, role: AccessRole, settings: 
       stop: manager && recording.status === 'active',
     },
     files: recording.files.map((file) => fileJson(file, settings.outputFolder)),
+    reason: recording.reason ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Recording, RecordingFile } from '../recording/recording';
 import type { DeliveryPayload, RecordingSnapshot } from './delivery';
+import { reasonOf } from '../recording/reason';
 
 /** The recording JSON of the API, as events carry it (the serializer lives with the HTTP layer). */
 export type SerializeRecording = (recording: Recording) => Record<string, unknown> & { files: { key: string; status: string }[] };
@@ -41,7 +42,10 @@ export class EventBodies {
     const json = this.deps.serialize(reviveRecording(p.recording!));
     const { abilities: _abilities, ...data } = json as typeof json & { abilities?: unknown };
     const out: Record<string, unknown> = { ...data, owners: p.owners ?? [] };
-    if (p.type === 'recording.failed') out.reason = p.reason ?? 'unknown';
+    // A snapshot queued before reasons were recorded has only the worker's words.
+    if (p.type === 'recording.failed' && !data.reason) {
+      out.reason = reasonOf(p.recording!.status === 'failed_to_start' ? 'start_failed' : 'worker_error', p.reason);
+    }
     if (p.type === 'recording.ready') {
       const presign = this.deps.presignGet;
       out.files = await Promise.all(

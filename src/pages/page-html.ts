@@ -5,6 +5,7 @@ import { formatMoment, type FormattedMoment } from './page-locale';
 import { PAGE_SCRIPT } from './page-script';
 import { PAGE_CSS } from './page-style';
 import type { PageFile, RecordingPageView } from './recording-page';
+import { NEVER_READY_STATUSES as NEVER_READY } from '../recording/status';
 
 /**
  * The recording page's HTML: template literals, every dynamic value escaped. One document shell
@@ -149,10 +150,18 @@ ${view.manage ? management(ctx, view, extras.newLinkUrl) : ''}
 </main>`;
 }
 
+/** Why there is nothing to watch: a recording that can no longer be saved says so, and why. */
+function notReadyText({ t }: PageContext, recording: RecordingPageView['recording']): string {
+  const why = recording.reason ? t(`reason_${recording.reason.code}`) : '';
+  if (NEVER_READY.includes(recording.status)) return t('failedNote', { reason: why }).trim();
+  const note = t('notReady', { status: recording.status });
+  return why ? `${note} ${t('reasonNote', { reason: why })}` : note;
+}
+
 function player(ctx: PageContext, view: RecordingPageView, composite: PageFile | undefined): string {
   const { t } = ctx;
   if (!composite?.mediaUrl) {
-    return `<p>${e(view.isExpired ? t('expiredNote') : t('notReady', { status: view.recording.status }))}</p>`;
+    return `<p id="not-ready">${e(view.isExpired ? t('expiredNote') : notReadyText(ctx, view.recording))}</p>`;
   }
   const url = e(composite.mediaUrl);
   const label = e(t('playerLabel', { room: view.recording.room }));

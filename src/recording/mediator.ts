@@ -3,6 +3,7 @@ import { childLogger } from '../logging/logger';
 import { withTimeout } from '../util/with-timeout';
 import { RecordingError } from './errors';
 import { objectKeyFor, recordingObjectKeys } from './object-key';
+import { reasonOf, type RecordingReason } from './reason';
 import type { Recording } from './recording';
 import type { RecordingStatus } from './status';
 import type { RecordingStore } from './store/recording-store';
@@ -94,10 +95,10 @@ export class RecordingMediator {
     } catch (err) {
       const reason = describe(err);
       log.warn({ recordingId: recording.id, worker: recording.workerKind, reason }, 'worker failed to start');
-      const failed = await this.store.transition(recording.id, ['initiated'], 'failed_to_start', { workerError: reason });
+      const failed = await this.store.transition(recording.id, ['initiated'], 'failed_to_start', { workerError: reason, reason: startFailure(err, reason) });
       throw new RecordingError('worker_failed', workerDetail('start', err), failed ?? recording);
     }
-    const active = await this.store.transition(recording.id, ['initiated'], 'active', { workerId, workerError: null });
+    const active = await this.store.transition(recording.id, ['initiated'], 'active', { workerId, workerError: null, reason: null });
     if (active) {
       log.info({ recordingId: recording.id, worker: recording.workerKind }, 'recording started');
       return active;
@@ -122,21 +123,22 @@ export class RecordingMediator {
    * active -> stopped/aborted per the worker's answer, or -> failed_to_stop (then throws
    * worker_failed). The reconciler retries a failed stop with `from` = failed_to_stop.
    */
-  async stop(recording: Recording, from: readonly RecordingStatus[] = ['active', 'initiated']): Promise<Recording> {
-    if (!this.tracks) return this.stopComposite(recording, from);
+  async stop(recording: Recording, from: readonly RecordingStatus[] = ['active', 'initiated'], why?: RecordingReason): Promise<Recording> {
+    if (!this.tracks) return this.stopComposite(recording, from, why);
     // Track egresses stop in parallel with the composite; once the status changed no new one can
     // start unseen (see RecordingFileStore.recordTrackEgresses), so a second look stops any that
     // started meanwhile.
     const tracks = this.tracks;
     const stopping = tracks.stopAll(recording);
     try {
-      return await this.stopComposite(recording, from);
+      return await this.stopComposite(recording, from, why);
     } finally {
       await tracks.stopAll(recording, (await stopping).asked);
     }
   }
 
-  private async stopComposite(recording: Recording, from: readonly RecordingStatus[]): Promise<Recording> {
+  /** `why`: the reason of a stop no user asked for (room empty, duration limit). */
+  private async stopComposite(recording: Recording, from: readonly RecordingStatus[], why?: RecordingReason): Promise<Recording> {
     const worker = this.registry.forKind(recording.workerKind);
     let outcome: StopOutcome;
     try {
@@ -146,10 +148,10 @@ export class RecordingMediator {
     } catch (err) {
       const reason = describe(err);
       log.warn({ recordingId: recording.id, worker: recording.workerKind, reason }, 'worker failed to stop');
-      const failed = await this.store.transition(recording.id, from, 'failed_to_stop', { workerError: reason });
+      const failed = await this.store.transition(recording.id, from, 'failed_to_stop', { workerError: reason, reason: reasonOf('worker_error', reason) });
       throw new RecordingError('worker_failed', workerDetail('stop', err), failed ?? recording);
     }
-    const next = await this.store.transition(recording.id, from, outcome);
+    const next = await this.store.transition(recording.id, from, outcome, why ? { reason: why } : {});
     log.info({ recordingId: recording.id, worker: recording.workerKind, outcome }, 'recording stopped');
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }
@@ -184,6 +186,13 @@ export function describe(err: unknown): string {
   if (err instanceof WorkerError) return `${err.code}: ${err.message}`.slice(0, 500);
   if (err instanceof Error && err.name === 'TimeoutError') return `timeout: ${err.message}`.slice(0, 500);
   return `unexpected: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+}
+
+/** Why a start failed: no recorder free, no answer in time, or the worker's refusal or failure. */
+function startFailure(err: unknown, described: string): RecordingReason {
+  if (err instanceof WorkerError && err.code === 'unavailable') return reasonOf('no_recorder_available', described);
+  if ((err instanceof WorkerError && err.code === 'timeout') || (err instanceof Error && err.name === 'TimeoutError')) return reasonOf('start_timeout', described);
+  return reasonOf('start_failed', described);
 }
 
 function workerDetail(op: 'start' | 'stop', err: unknown): string {

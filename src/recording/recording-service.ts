@@ -9,6 +9,7 @@ import { parseStart, roomName, startRecordingBody, zodDetail } from './start-req
 import type { AccessRole } from './status';
 import { FINAL_STATUSES } from './status';
 import type { RecordingStore } from './store/recording-store';
+import type { RecordingListFilter } from './store/list-statements';
 import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { WorkerRegistry } from './workers/registry';
 
@@ -79,8 +80,8 @@ export class RecordingService {
     return { recording, role, notifications: await this.store.notificationSummary(recording.id) };
   }
 
-  list(user: AuthUser, limit: number, offset: number) {
-    return this.store.listForUser(user.sub, limit, offset);
+  list(user: AuthUser, filter: RecordingListFilter, limit: number, offset: number) {
+    return this.store.listForUser(user.sub, filter, limit, offset);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { RecordingReason } from './reason';
 import type { WorkerKind } from '../config/config';
 import type { AccessRole, RecordingStatus } from './status';
 
@@ -41,6 +42,8 @@ export interface Recording {
   workerId: string | null;
   /** Short reason of the last worker failure (error code and message, no secrets). */
   workerError: string | null;
+  /** Why it is in its status when no user asked for it (the API's `reason`), or null. */
+  reason: RecordingReason | null;
   options: RecordingOptions;
   isPermanent: boolean;
   /** Started by the room's recording policy (src/rooms): it stops once the room has been empty for the grace. */

@@ -28,3 +28,6 @@ export const SAVABLE_STATUSES: readonly RecordingStatus[] = ['initiated', 'activ
 
 export type { RoomRole } from '../auth/user';
 export type AccessRole = 'owner' | 'administrator';
+
+/** Final statuses in which no file will ever be saved: the recording page says it will not become ready. */
+export const NEVER_READY_STATUSES: readonly RecordingStatus[] = ['failed_to_start', 'aborted'];

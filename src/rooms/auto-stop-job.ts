@@ -3,6 +3,7 @@ import { scrubError } from '../jobs/retry';
 import { childLogger } from '../logging/logger';
 import { RecordingError } from '../recording/errors';
 import type { Recording } from '../recording/recording';
+import { reasonOf, type RecordingReason } from '../recording/reason';
 import { AUTO_STOP_KIND, type RoomStore } from './store/room-store';
 
 const log = childLogger('rooms');
@@ -12,8 +13,8 @@ export type AutoStopOutcome = 'stopped' | 'failed';
 export interface AutoStopDeps {
   rooms: RoomStore;
   liveRecording(room: string): Promise<Recording | null>;
-  /** Stops the recording's worker and records how it ended, as stop-recording does (RecordingMediator.stop). */
-  stop(recording: Recording): Promise<Recording>;
+  /** Stops the recording's worker and records how it ended and why, as stop-recording does (RecordingMediator.stop). */
+  stop(recording: Recording, why: RecordingReason): Promise<Recording>;
   graceMs: number;
   onOutcome?(outcome: AutoStopOutcome): void;
 }
@@ -51,7 +52,7 @@ export function autoStopJob(deps: AutoStopDeps): JobHandler<Payload> {
       if (!live?.automatic) return { status: 'done' };
       if (live.status !== 'active') return { status: 'retry', error: 'the automatic recording is still starting' };
       try {
-        const stopped = await deps.stop(live);
+        const stopped = await deps.stop(live, reasonOf(activity.isActive ? 'room_empty' : 'room_finished'));
         deps.onOutcome?.('stopped');
         log.info({ room, recordingId: live.id, status: stopped.status }, 'automatic recording stopped: the room is empty');
       } catch (err) {

@@ -249,7 +249,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     autoStopJob({
       rooms: roomStore,
       liveRecording,
-      stop: (recording) => mediator.stop(recording),
+      stop: (recording, why) => mediator.stop(recording, undefined, why),
       graceMs: config.rooms.autoStopGraceMs,
       onOutcome: (outcome) => metrics.automaticStops.inc({ outcome }),
     }),

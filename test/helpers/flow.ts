@@ -50,6 +50,12 @@ export async function statusOf(dbUrl: string, id: string): Promise<string | unde
   return rows[0]?.status;
 }
 
+/** The recording's `reason` column ({code, detail} or null). */
+export async function reasonOfRecording(dbUrl: string, id: string): Promise<unknown> {
+  const rows = await queryDb<{ reason: unknown }>(dbUrl, 'SELECT reason FROM recordings WHERE id = $1', [id]);
+  return rows[0]?.reason;
+}
+
 /** Polls until `check` returns true (or throws after `timeoutMs`). */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -25,6 +25,13 @@ function pathParameters(path: string) {
   }));
 }
 
+function queryParameters(query: z.ZodObject | undefined) {
+  return Object.entries(query?.shape ?? {}).map(([name, field]) => {
+    const { description, ...schema } = jsonSchema(field as z.ZodType, 'input');
+    return { name, in: 'query', required: false, ...(description ? { description } : {}), schema };
+  });
+}
+
 function operationObject(op: Operation) {
   const responses: Record<string, object> = {};
   for (const [status, r] of Object.entries(op.responses)) {
@@ -34,7 +41,7 @@ function operationObject(op: Operation) {
         ? { description: r.description, content: { [r.contentType]: {} } }
         : { description: r.description };
   }
-  const params = pathParameters(op.path);
+  const params = [...pathParameters(op.path), ...queryParameters(op.query)];
   return {
     operationId: op.id,
     summary: op.summary,

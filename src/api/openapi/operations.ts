@@ -7,19 +7,11 @@ import { recordingPolicyBody } from '../../rooms/policy';
 import { jibriStatusEventBody } from '../../recording/workers/jibri/jibri-api';
 import { s3EventBody } from '../../storage/events/s3-records';
 import {
-  downloadLinkBody,
-  errorBody,
-  healthBody,
-  livekitWebhookBody,
-  messageBody,
-  readyBody,
-  recordingBody,
-  recordingPage,
-  shareLinkCreatedBody,
-  shareLinkList,
-  uploadUrlBody,
+  downloadLinkBody, errorBody, healthBody, livekitWebhookBody, messageBody, readyBody,
+  recordingBody, recordingPage, shareLinkCreatedBody, shareLinkList, uploadUrlBody,
 } from './response-schemas';
 import { policyBody, roomBody } from './room-schemas';
+import { recordingListQuery } from '../recording-list-query';
 
 export type Security = 'user' | 'storageToken' | 'livekitSignature' | 'jibriToken' | 'jibriUploadToken' | 'pageSession' | 'shareToken' | 'none';
 
@@ -33,8 +25,9 @@ export interface Operation {
   security: Security[];
   body?: z.ZodType;
   bodyContentType?: string;
-  /** The body may be left out. */
-  bodyOptional?: boolean;
+  bodyOptional?: boolean; // the body may be left out
+  /** The query parameters, each a field of this object. */
+  query?: z.ZodObject;
   /** status -> schema of the JSON answer, or null for an answer without a JSON body. */
   responses: Record<number, { description: string; schema: z.ZodType | null; contentType?: string }>;
 }
@@ -107,9 +100,9 @@ export const OPERATIONS: Operation[] = [
     },
   },
   {
-    method: 'get', path: '/api/v1.0/recordings/', id: 'listRecordings', tag: 'recordings', security: ['user'],
-    summary: "The caller's recordings, newest first (query: page, page_size).",
-    responses: { 200: { description: 'A page of recordings.', schema: recordingPage }, 400: err('Bad page or page_size.'), 401: err('No or invalid user token.') },
+    method: 'get', path: '/api/v1.0/recordings/', id: 'listRecordings', tag: 'recordings', security: ['user'], query: recordingListQuery,
+    summary: "The caller's recordings, newest first, filtered by the query; the paging links keep the filters.",
+    responses: { 200: { description: 'A page of recordings.', schema: recordingPage }, 400: err('An unknown query parameter, or a bad or repeated value.'), 401: err('No or invalid user token.') },
   },
   {
     method: 'get', path: `${recording}/`, id: 'getRecording', tag: 'recordings', security: ['user'],

@@ -1,3 +1,4 @@
+import { REASON_CODES } from '../../recording/reason';
 import { z } from 'zod';
 import { RecordingStatus } from '../../recording/status';
 
@@ -36,6 +37,10 @@ export const recordingBody = z
     key: z.string(),
     abilities: z.object({ retrieve: z.boolean(), destroy: z.boolean(), stop: z.boolean() }),
     files: z.array(recordingFileBody),
+    reason: z
+      .object({ code: z.enum(REASON_CODES), detail: z.string().nullable() })
+      .nullable()
+      .describe("Why it is in its status when no user asked for it (the worker's words, without secrets, in detail), or null."),
     /** Retrieve only: the owners' notification emails by state (failed = gave up after EMAIL_MAX_ATTEMPTS). */
     notifications: z.object({ pending: z.int(), sent: z.int(), failed: z.int() }).optional(),
   });

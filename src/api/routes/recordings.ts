@@ -1,11 +1,8 @@
 import { Router, type Request } from 'express';
 import type { ApiDeps } from '../app';
 import { authenticate, currentUser } from '../authenticate';
-import { HttpError } from '../http-errors';
 import { recordingJson, serializerSettings } from '../recording-json';
-
-const DEFAULT_PAGE_SIZE = 20;
-const MAX_PAGE_SIZE = 100;
+import { parseRecordingListQuery } from '../recording-list-query';
 
 /** GET /api/v1.0/recordings/ and GET/PATCH/DELETE /recordings/{id}/. */
 export function recordingsRouter({ config, verifier, recordings, permanence }: ApiDeps): Router {
@@ -15,13 +12,13 @@ export function recordingsRouter({ config, verifier, recordings, permanence }: A
 
   router.get('/api/v1.0/recordings', auth, async (req, res) => {
     const user = currentUser(res);
-    const page = positiveInt(req.query.page, 1, 'page', 1_000_000);
-    const pageSize = positiveInt(req.query.page_size, DEFAULT_PAGE_SIZE, 'page_size', MAX_PAGE_SIZE);
-    const { count, rows } = await recordings.list(user, pageSize, (page - 1) * pageSize);
+    const { page, pageSize, filter, filterParams } = parseRecordingListQuery(req.query as Record<string, unknown>);
+    const { count, rows } = await recordings.list(user, filter, pageSize, (page - 1) * pageSize);
     const pageUrl = (n: number) => {
       const url = new URL(`${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}${req.path}`);
       url.searchParams.set('page', String(n));
       if (req.query.page_size !== undefined) url.searchParams.set('page_size', String(pageSize));
+      for (const [name, value] of filterParams) url.searchParams.set(name, value);
       return url.toString();
     };
     res.json({
@@ -48,11 +45,4 @@ export function recordingsRouter({ config, verifier, recordings, permanence }: A
   });
 
   return router;
-}
-
-function positiveInt(value: unknown, fallback: number, name: string, max: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new HttpError(400, `Invalid ${name}: expected a whole number from 1 to ${max}.`);
-  return n;
 }

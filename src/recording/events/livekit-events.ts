@@ -6,6 +6,7 @@ import { matchRecordingKey } from '../object-key';
 import type { RecordingStore } from '../store/recording-store';
 import type { TrackMediator } from '../tracks/track-mediator';
 import { egressFilepaths, toWorkerState } from '../workers/livekit/egress-status';
+import { reasonOf } from '../reason';
 
 const log = childLogger('livekit-events');
 
@@ -79,11 +80,12 @@ export class LivekitEventHandler {
     } else if (state.state === 'failed') {
       const error = `egress failed: ${state.error ?? 'no detail'}`.slice(0, 500);
       changed =
-        (await this.store.transition(id, ['initiated'], 'failed_to_start', { workerError: error, workerId })) ??
-        (await this.store.transition(id, ['active', 'stopped'], 'failed_to_stop', { workerError: error }));
+        (await this.store.transition(id, ['initiated'], 'failed_to_start', { workerError: error, workerId, reason: reasonOf('start_failed', error) })) ??
+        (await this.store.transition(id, ['active', 'stopped'], 'failed_to_stop', { workerError: error, reason: reasonOf('worker_error', error) }));
     } else if (state.state === 'aborted') {
       changed = await this.store.transition(id, ['initiated', 'active', 'stopped'], 'aborted', {
         workerError: state.error ? `egress aborted: ${state.error}`.slice(0, 500) : null,
+        reason: state.error ? reasonOf('worker_error', `egress aborted: ${state.error}`) : null,
         workerId,
       });
     } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.storageEvents.enabled) {
@@ -96,7 +98,8 @@ export class LivekitEventHandler {
       return 'unchanged';
     } else if (state.state === 'ended') {
       // Complete (storage event will save it) or limit reached (the file still comes).
-      changed = await this.store.transition(id, ['initiated', 'active'], 'stopped', { workerId });
+      const why = state.outcome === 'limit_reached' ? reasonOf('limit_reached', 'the egress reached its time limit') : undefined;
+      changed = await this.store.transition(id, ['initiated', 'active'], 'stopped', { workerId, ...(why ? { reason: why } : {}) });
     }
     if (changed) log.info({ recordingId: id, event: name, status: changed.status }, 'recording updated from egress event');
     // The composite is over on its own (limit, failure): its track egresses stop with it.
@@ -109,7 +112,7 @@ export class LivekitEventHandler {
     let changed = false;
     for (const recording of live) {
       if (!recording.workerKind.startsWith('livekit')) continue;
-      if (await this.store.transition(recording.id, ['active'], 'stopped')) {
+      if (await this.store.transition(recording.id, ['active'], 'stopped', { reason: reasonOf('room_finished') })) {
         changed = true;
         log.info({ recordingId: recording.id }, 'recording stopped: room finished');
       }

@@ -8,7 +8,8 @@ import type { WorkerState } from '../workers/worker-service';
 export type Decision =
   | { action: 'none' }
   | { action: 'transition'; to: RecordingStatus; reason: string }
-  | { action: 'stop'; reason: string };
+  /** `limit`: the stop is for RECORDING_MAX_DURATION. */
+  | { action: 'stop'; reason: string; limit?: boolean };
 
 export function decideForLive(
   status: 'active' | 'failed_to_stop',
@@ -27,7 +28,7 @@ export function decideForLive(
     case 'starting':
     case 'active':
       if (status === 'failed_to_stop') return { action: 'stop', reason: 'stop failed earlier, worker still running' };
-      return overMaxDuration ? { action: 'stop', reason: 'max duration exceeded' } : { action: 'none' };
+      return overMaxDuration ? { action: 'stop', reason: 'max duration exceeded', limit: true } : { action: 'none' };
     default:
       return { action: 'none' };
   }

@@ -3,6 +3,7 @@ import type { ObjectStorage } from '../../storage/object-storage';
 import { RecordingError } from '../errors';
 import type { RecordingMediator } from '../mediator';
 import type { Recording } from '../recording';
+import { reasonOf } from '../reason';
 import type { RecordingStore, ReconcileCandidate } from '../store/recording-store';
 import type { TrackMediator } from '../tracks/track-mediator';
 import type { WorkerRegistry } from '../workers/registry';
@@ -92,7 +93,10 @@ export class Reconciler {
       if (await this.deps.store.transition(r.id, ['initiated'], 'active', { workerId })) this.corrected(r, 'adopted', 'worker job found for an initiated recording');
       return;
     }
-    if (await this.deps.store.transition(r.id, ['initiated'], 'failed_to_start', { workerError: 'reconciler: the worker has no job for this recording' })) {
+    if (await this.deps.store.transition(r.id, ['initiated'], 'failed_to_start', {
+      workerError: 'reconciler: the worker has no job for this recording',
+      reason: reasonOf('start_timeout', 'the recorder had no job for it when its start lease ran out'),
+    })) {
       this.corrected(r, 'failed_to_start', 'no worker job for an initiated recording');
     }
   }
@@ -118,7 +122,10 @@ export class Reconciler {
     }
     if (r.status === 'failed_to_stop') return this.settle(r);
     if (r.reconcileAttempts + 1 < LOST_JOB_ATTEMPTS) return this.later(r);
-    if (await this.deps.store.transition(r.id, ['active'], 'failed_to_stop', { workerError: 'reconciler: no worker job found for this recording' })) {
+    if (await this.deps.store.transition(r.id, ['active'], 'failed_to_stop', {
+      workerError: 'reconciler: no worker job found for this recording',
+      reason: reasonOf('worker_error', 'the recorder has no job for it any more'),
+    })) {
       this.corrected(r, 'failed_to_stop', 'active without a worker job');
     }
   }
@@ -165,7 +172,8 @@ export class Reconciler {
       return;
     }
     try {
-      const stopped = await this.deps.mediator.stop(r, [r.status]);
+      const why = decision.limit ? reasonOf('limit_reached', 'RECORDING_MAX_DURATION was reached') : undefined;
+      const stopped = await this.deps.mediator.stop(r, [r.status], why);
       this.corrected(r, stopped.status, decision.reason);
     } catch (err) {
       if (!(err instanceof RecordingError)) throw err;

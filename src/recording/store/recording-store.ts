@@ -5,12 +5,14 @@ import type { Sql, SqlRunner } from '../../db/sql';
 import type { RecordingSnapshot } from '../../events/delivery';
 import type { EventRoutes } from '../../events/routes';
 import { conflict } from '../errors';
+import type { RecordingReason } from '../reason';
 import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '../recording';
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
 import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
 import { compositeFile } from '../object-key';
 import { AccessChanges } from './access-changes';
 import { EXPIRY_SQL } from './expiry-statements';
+import { filterValues, LIST_SQL, type RecordingListFilter } from './list-statements';
 import { SQL } from './statements';
 
 export interface NewRecording {
@@ -29,6 +31,8 @@ export interface NewRecording {
 export interface TransitionPatch {
   workerId?: string | null;
   workerError?: string | null;
+  /** Why the status changed when no user asked (see reason.ts); null clears it. */
+  reason?: RecordingReason | null;
 }
 
 export type SaveOutcome =
@@ -164,6 +168,8 @@ export class RecordingStore {
       patch.workerError ?? null,
       reconcileDelayMs(to, this.reconcile),
       this.routes,
+      patch.reason !== undefined,
+      patch.reason ? JSON.stringify(patch.reason) : null,
     ]);
     if (!row) return null;
     const { priorStatus: _prior, eventsQueued, ...recording } = row;
@@ -210,10 +216,11 @@ export class RecordingStore {
     return (await this.sql.query<RecordingAccess>(SQL.access, [recordingId, userSub]))[0] ?? null;
   }
 
-  /** The user's recordings, newest first, with their role on each. */
-  async listForUser(userSub: string, limit: number, offset: number): Promise<{ count: number; rows: { recording: Recording; role: AccessRole }[] }> {
-    const [counted] = await this.sql.query<{ n: number }>(SQL.countForUser, [userSub]);
-    const page = await this.sql.query<Recording & { accessRole: AccessRole }>(SQL.pageForUser, [userSub, limit, offset]);
+  /** The user's recordings under the filter, newest first, with their role on each. */
+  async listForUser(userSub: string, filter: RecordingListFilter, limit: number, offset: number): Promise<{ count: number; rows: { recording: Recording; role: AccessRole }[] }> {
+    const values = [userSub, ...filterValues(filter)];
+    const [counted] = await this.sql.query<{ n: number }>(LIST_SQL.countForUser, values);
+    const page = await this.sql.query<Recording & { accessRole: AccessRole }>(LIST_SQL.pageForUser, [...values, limit, offset]);
     return {
       count: counted?.n ?? 0,
       rows: page.map(({ accessRole, ...recording }) => ({ recording, role: accessRole })),

@@ -17,7 +17,7 @@ const FILES_OF_R = `COALESCE((SELECT json_agg(json_build_object(
 
 /** A recording row under the alias `r`, with the field names of the Recording type. */
 export const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "workerKind", r.worker_id AS "workerId",
-  r.worker_error AS "workerError", r.options, r.is_permanent AS "isPermanent", r.automatic,
+  r.worker_error AS "workerError", r.reason, r.options, r.is_permanent AS "isPermanent", r.automatic,
   r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.files_removed_at AS "filesRemovedAt", ${FILES_OF_R} AS files`;
 
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
@@ -116,6 +116,7 @@ export const SQL = {
           SET status = $3, updated_at = now(),
               worker_id = CASE WHEN $4::boolean THEN $5 ELSE r.worker_id END,
               worker_error = CASE WHEN $6::boolean THEN $7 ELSE r.worker_error END,
+              reason = CASE WHEN $10::boolean THEN $11::jsonb ELSE r.reason END,
               reconcile_at = ${inMs('$8')}, reconcile_attempts = 0
          FROM prior p
         WHERE r.id = p.id AND r.status = ANY($2::varchar[])
@@ -140,15 +141,6 @@ export const SQL = {
   countByStatus: statement('count_by_status', `SELECT status, count(*)::int AS n FROM recordings GROUP BY status`),
 
   access: statement('access', `SELECT ${ACCESS_COLUMNS} FROM recording_accesses a WHERE a.recording_id = $1 AND a.user_sub = $2`),
-
-  countForUser: statement('count_for_user', `SELECT count(*)::int AS n FROM recording_accesses a WHERE a.user_sub = $1`),
-  pageForUser: statement(
-    'page_for_user',
-    `SELECT ${COLUMNS}, a.role AS "accessRole"
-       FROM recordings r JOIN recording_accesses a ON a.recording_id = r.id AND a.user_sub = $1
-      ORDER BY r.created_at DESC, r.id DESC
-      LIMIT $2 OFFSET $3`,
-  ),
 
   notificationSummary: statement(
     'notification_summary',
