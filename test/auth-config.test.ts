@@ -115,6 +115,15 @@ describe('keys shared with download links', () => {
     expect(loadConfig({ ...BASE, AUTH_JWT_SECRET: SECRET, DOWNLOAD_LINK_SECRET: `${SECRET}-links` }).downloads.linkSecret).toBe(`${SECRET}-links`);
   });
 
+  it('takes MEDIA_AUTH_SECRET only as 32 or more letters, digits, "-" or "_" (nginx quotes it in a header)', () => {
+    for (const bad of ['short', `${SECRET}"`, `${SECRET} x`, `${SECRET}$x`]) {
+      expect(configError({ AUTH_JWT_SECRET: SECRET, MEDIA_AUTH_SECRET: bad })).toMatch(/^MEDIA_AUTH_SECRET: /);
+    }
+    const good = 'a'.repeat(16) + '-_0123456789ABCDEF';
+    expect(loadConfig({ ...BASE, AUTH_JWT_SECRET: SECRET, MEDIA_AUTH_SECRET: good }).downloads.mediaAuthSecret).toBe(good);
+    expect(loadConfig({ ...BASE, AUTH_JWT_SECRET: SECRET }).downloads.mediaAuthSecret).toBeUndefined();
+  });
+
   it('refuses AUTH_JWT_AUDIENCE=recording-download', () => {
     expect(configError({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_AUDIENCE: 'recording-download' })).toMatch(/^AUTH_JWT_AUDIENCE: /);
   });

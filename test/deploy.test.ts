@@ -310,8 +310,15 @@ describe('nginx/recordings.conf', () => {
   });
 
   it('is what the compose nginx runs, read-only, and serves MEDIA_URL_PREFIX', () => {
-    expect(volumes('nginx')).toContain('./nginx/recordings.conf:/etc/nginx/conf.d/default.conf:ro');
+    expect(volumes('nginx')).toContain('./nginx/recordings.conf:/etc/nginx/templates/default.conf.template:ro');
     expect(nginxConfNoComments).toContain(`location ^~ ${example.MEDIA_URL_PREFIX} `);
+  });
+
+  it('has one envsubst placeholder, MEDIA_AUTH_SECRET, which compose gives nginx as it gives the recorder', () => {
+    expect(nginxConf.match(/\$\{?[A-Z_]+\}?/g)).toEqual(['${MEDIA_AUTH_SECRET}']);
+    expect(environment('nginx').NGINX_ENVSUBST_FILTER).toBe('MEDIA_AUTH_SECRET');
+    expect(environment('nginx').MEDIA_AUTH_SECRET).toBe(environment('recorder').MEDIA_AUTH_SECRET);
+    expect(rawEnvironment('recorder').MEDIA_AUTH_SECRET).toMatch(/^\$\{MEDIA_AUTH_SECRET:\?/);
   });
 });
 
@@ -507,7 +514,14 @@ describe('Kubernetes manifests', () => {
     const mount = list(container(deployment).volumeMounts, 'volumeMounts')
       .map((m) => dict(m, 'mount'))
       .find((m) => m.name === volume!.name);
-    expect(mount).toMatchObject({ mountPath: '/etc/nginx/conf.d/default.conf', subPath: 'recordings.conf' });
+    expect(mount).toMatchObject({ mountPath: '/etc/nginx/templates/default.conf.template', subPath: 'recordings.conf' });
+  });
+
+  it('gives nginx the recorder\'s MEDIA_AUTH_SECRET from the Secret recorder-secrets, for envsubst only', () => {
+    const env = list(container(find('Deployment', 'recorder-nginx')).env, 'env').map((e) => dict(e, 'env'));
+    expect(env.find((e) => e.name === 'NGINX_ENVSUBST_FILTER')?.value).toBe('MEDIA_AUTH_SECRET');
+    expect(env.find((e) => e.name === 'MEDIA_AUTH_SECRET')?.valueFrom).toEqual({ secretKeyRef: { name: 'recorder-secrets', key: 'MEDIA_AUTH_SECRET' } });
+    expect(read('deploy/k8s/recorder-secret.example.yaml')).toMatch(/^  MEDIA_AUTH_SECRET: /m);
   });
 
   it('lists existing files in kustomization.yaml', () => {

@@ -11,7 +11,7 @@ import request from 'supertest';
 import { LIFECYCLE_RULE_ID, applyRecordingLifecycle } from '../src/storage/bucket-lifecycle';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { startFakeLivekit } from './helpers/livekit-env';
-import { startNginx, type TestNginx } from './helpers/nginx';
+import { TEST_MEDIA_AUTH_SECRET, startNginx, type TestNginx } from './helpers/nginx';
 import { createTestDatabase } from './helpers/pg';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { testAudioOgg } from './helpers/media';
@@ -184,6 +184,8 @@ beforeAll(async () => {
     // s3rver implements no lifecycle API: start-up must survive the refusal.
     RECORDING_APPLY_BUCKET_LIFECYCLE: 'true',
     RECORDING_ALLOW_PERMANENT: 'true',
+    // What the harness's nginx sends: every download below passes the service's check.
+    MEDIA_AUTH_SECRET: TEST_MEDIA_AUTH_SECRET,
   });
   pg = new Client({ connectionString: svc.db.url });
   await pg.connect();
@@ -246,6 +248,16 @@ describe('downloads through the real nginx', () => {
     expect(storageSeen).toHaveLength(0);
   });
 
+  it('media-auth: 404 at its public path through nginx; the service itself refuses a caller without the secret', async () => {
+    const asked = { 'X-Original-URL': video.path, ...bearer(owner) };
+    expect((await rawGet(nginx.url, '/api/v1.0/recordings/media-auth/', asked)).status).toBe(404);
+    const direct = await rawGet(svc.url, '/api/v1.0/recordings/media-auth/', asked);
+    expect(direct.status).toBe(403);
+    expect(direct.headers.authorization).toBeUndefined();
+    expect((await rawGet(svc.url, '/api/v1.0/recordings/media-auth/', { ...asked, 'X-Media-Auth-Secret': TEST_MEDIA_AUTH_SECRET })).status).toBe(200);
+    expect(storageSeen).toHaveLength(0);
+  });
+
   it('a download link works in a plain HTTP client without any header; its token opens no other file', async () => {
     const link = await request(nginx.url).post(`/api/v1.0/recordings/${video.id}/download-link/`).set(bearer(owner));
     expect(link.status).toBe(200);
@@ -267,7 +279,7 @@ describe('downloads through the real nginx', () => {
   });
 
   it("signs what media-auth returns exactly as an independent SigV4 implementation does", async () => {
-    const res = await rawGet(svc.url, '/api/v1.0/recordings/media-auth/', { 'X-Original-URL': video.path, ...bearer(owner) });
+    const res = await rawGet(svc.url, '/api/v1.0/recordings/media-auth/', { 'X-Original-URL': video.path, 'X-Media-Auth-Secret': TEST_MEDIA_AUTH_SECRET, ...bearer(owner) });
     expect(res.status).toBe(200);
     const host = String(res.headers['x-s3-host']);
     const path = String(res.headers['x-s3-path']);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { signDownloadToken, verifyDownloadToken } from '../src/downloads/download-token';
 import { parseMediaPath, readDownloadTokenParam } from '../src/downloads/media-path';
 import { signS3GetHeaders } from '../src/downloads/s3-request-signer';
-import { PROJECT_NGINX_CONF, projectConfigFor, startNginx, type TestNginx } from './helpers/nginx';
+import { PROJECT_NGINX_CONF, TEST_MEDIA_AUTH_SECRET, projectConfigFor, startNginx, type TestNginx } from './helpers/nginx';
 import { startS3Server, type TestS3 } from './helpers/s3';
 
 /**
@@ -233,7 +233,7 @@ describe('the nginx harness runs the project file', () => {
   };
   const addresses = { serviceAddress: '127.0.0.1:1111', storageAddress: '127.0.0.1:2222', listenPort: 3333, accessLogPath: '/tmp/t/access.log' };
 
-  it('changes nothing but the two upstream addresses, the listen port and the access log files', () => {
+  it('changes nothing but the two upstream addresses, the listen port, the access log files and the media-auth secret', () => {
     expect(changedLines(projectConfigFor(addresses).split('\n'))).toEqual([
       'server 127.0.0.1:1111;',
       'server 127.0.0.1:2222;',
@@ -243,6 +243,7 @@ describe('the nginx harness runs the project file', () => {
       'access_log /tmp/t/access.log recordings_media;',
       'access_log /tmp/t/access.log recordings_media;',
       'access_log /tmp/t/access.log recordings_media;',
+      `proxy_set_header X-Media-Auth-Secret "${TEST_MEDIA_AUTH_SECRET}";`,
     ]);
   });
 
@@ -257,6 +258,7 @@ describe('the nginx harness runs the project file', () => {
       'access_log /tmp/t/access.log recordings_media;',
       'access_log /tmp/t/access.log recordings_media;',
       'access_log /tmp/t/access.log recordings_media;',
+      `proxy_set_header X-Media-Auth-Secret "${TEST_MEDIA_AUTH_SECRET}";`,
     ]);
   });
 });
@@ -286,6 +288,7 @@ describe('downloads through nginx/recordings.conf', () => {
     expect(authSeen[0]!.method).toBe('GET');
     expect(authSeen[0]!.headers['x-original-url']).toBe(MEDIA_PATH);
     expect(authSeen[0]!.headers.authorization).toBe('Bearer good');
+    expect(authSeen[0]!.headers['x-media-auth-secret']).toBe(TEST_MEDIA_AUTH_SECRET);
     expect(authSeen[0]!.body.length).toBe(0);
 
     // The storage saw only the signed request: no client credentials, cookies or extra x-amz headers.
@@ -335,6 +338,24 @@ describe('downloads through nginx/recordings.conf', () => {
     expect(res.body.length).toBe(0);
     expect(storageSeen[0]!.method).toBe('GET');
     expect(storageSeen[0]!.signatureValid).toBe(true);
+  });
+
+  it('answers 404 to the public media-auth path however it is written, and never asks the service', async () => {
+    const paths = [
+      '/api/v1.0/recordings/media-auth/',
+      '/api/v1.0/recordings/media-auth',
+      '/API/V1.0/Recordings/Media-Auth/',
+      '/api/v1.0/recordings//media-auth/',
+      '/api/v1.0/recordings/media%2Dauth/',
+      '/api/v1.0/recordings/media-auth/?x=1',
+      '/_recordings_media_auth',
+    ];
+    for (const path of paths) {
+      const res = await rawRequest(nginx.url, { path, headers: { Authorization: 'Bearer good', 'X-Original-URL': MEDIA_PATH } });
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+    }
+    expect(authSeen).toEqual([]);
+    expect(apiSeen).toEqual([]);
   });
 
   it('passes 401 and 403 from the auth endpoint to the client and never reaches the storage', async () => {

@@ -19,7 +19,8 @@ import { seedRoom, startWithTracks, storeEvent } from './helpers/tracks';
 /**
  * GET /api/v1.0/recordings/media-auth/ on the real service (real PostgreSQL, recordings made
  * through the API and the fake LiveKit), asked directly the way nginx asks it: X-Original-URL
- * plus the client's Authorization header. Also POST /recordings/{id}/download-link/.
+ * plus the client's Authorization header and the MEDIA_AUTH_SECRET nginx adds (X-Media-Auth-Secret).
+ * Also POST /recordings/{id}/download-link/.
  */
 
 const REQUEST_TIMEOUT_MS = 10000;
@@ -27,6 +28,7 @@ const DOWNLOAD_BASE = 'https://meet.example.org/recordings';
 const MEDIA_AUTH = '/api/v1.0/recordings/media-auth/';
 const LINK_SECRET = deriveDownloadTokenSecret(TEST_JWT_SECRET);
 const UNKNOWN_ID = '00000000-1111-4222-8333-444444444444';
+const PROXY_SECRET = 'media-auth-secret-of-this-test-0123456789';
 
 const owner: TestUser = { sub: 'owner-1', email: 'owner@example.org', rooms: { alpha: 'owner', beta: 'owner', gamma: 'owner', speakers: 'owner', panel: 'owner' } };
 const admin: TestUser = { sub: 'admin-1', rooms: { alpha: 'administrator' } };
@@ -62,7 +64,8 @@ function ask(headers: Record<string, string>, path = MEDIA_AUTH, base = svc.url)
 }
 
 function mediaAuth(originalUrl: string | undefined, extra: Record<string, string> = {}, base?: string): Promise<Answer> {
-  return ask({ ...(originalUrl === undefined ? {} : { 'X-Original-URL': originalUrl }), ...extra }, MEDIA_AUTH, base);
+  const fromNginx = { 'X-Media-Auth-Secret': PROXY_SECRET, ...(originalUrl === undefined ? {} : { 'X-Original-URL': originalUrl }) };
+  return ask({ ...fromNginx, ...extra }, MEDIA_AUTH, base);
 }
 
 interface Made {
@@ -135,6 +138,7 @@ beforeAll(async () => {
     // These tests change rows behind the service's back (SQL) and expect the very next decision
     // to see it: the rules are tested here uncached; test/media-auth-cache.test.ts tests the cache.
     MEDIA_AUTH_CACHE_MS: '0',
+    MEDIA_AUTH_SECRET: PROXY_SECRET,
   });
   pg = new Client({ connectionString: svc.db.url });
   await pg.connect();
@@ -172,7 +176,7 @@ describe('media-auth grants', () => {
       admin.sub,
     ]);
     expect((await mediaAuth(saved.path, bearer(admin))).status).toBe(200);
-    expect((await ask({ 'X-Original-URL': saved.path, ...bearer(owner) }, MEDIA_AUTH.slice(0, -1))).status).toBe(200);
+    expect((await ask({ 'X-Original-URL': saved.path, 'X-Media-Auth-Secret': PROXY_SECRET, ...bearer(owner) }, MEDIA_AUTH.slice(0, -1))).status).toBe(200);
   });
 
   it('grants audio recordings as .ogg and keeps granting after the notification was sent', async () => {
@@ -189,6 +193,25 @@ describe('media-auth grants', () => {
 });
 
 describe('media-auth refusals', () => {
+  it('403 to a caller without nginx\'s X-Media-Auth-Secret, or with a wrong one, whatever its credentials', async () => {
+    const granted = { 'X-Original-URL': saved.path, ...bearer(owner) };
+    const { token } = signDownloadToken({ secret: LINK_SECRET, recordingId: saved.id, key: saved.key, userSub: owner.sub, ttlSeconds: 60 });
+    const attempts: Record<string, string>[] = [
+      granted,
+      { ...granted, 'X-Media-Auth-Secret': '' },
+      { ...granted, 'X-Media-Auth-Secret': `${PROXY_SECRET}x` },
+      { ...granted, 'X-Media-Auth-Secret': PROXY_SECRET.slice(0, -1) },
+      { 'X-Original-URL': `${saved.path}?token=${token}` },
+    ];
+    for (const headers of attempts) {
+      const res = await ask(headers);
+      expect(res.status).toBe(403);
+      expect(res.headers.authorization).toBeUndefined();
+      expect(res.headers['x-s3-host']).toBeUndefined();
+    }
+    expect((await ask({ ...granted, 'X-Media-Auth-Secret': PROXY_SECRET })).status).toBe(200);
+  });
+
   it('401 without any credentials (no bearer, no token), with WWW-Authenticate', async () => {
     const res = await mediaAuth(saved.path);
     expect(res.status).toBe(401);
@@ -493,11 +516,17 @@ describe('media-auth answers only 200, 401 or 403', () => {
     const res = await request(svc.url)
       .post(MEDIA_AUTH)
       .set('X-Original-URL', saved.path)
+      .set('X-Media-Auth-Secret', PROXY_SECRET)
       .set(bearer(owner))
       .set('Content-Type', 'application/json')
       .send('{not json');
     expect(res.status).toBe(200);
-    const bad = await request(svc.url).get(MEDIA_AUTH).set('X-Original-URL', saved.path).set('Content-Type', 'application/json').send('{');
+    const bad = await request(svc.url)
+      .get(MEDIA_AUTH)
+      .set('X-Original-URL', saved.path)
+      .set('X-Media-Auth-Secret', PROXY_SECRET)
+      .set('Content-Type', 'application/json')
+      .send('{');
     expect(bad.status).toBe(401);
   });
 });

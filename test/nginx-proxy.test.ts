@@ -212,4 +212,14 @@ describe('probes through nginx', () => {
     const ready = await request(svc.url).get('/ready');
     expect(ready.body.checks).toMatchObject({ database: 'ok' });
   });
+
+  it("answers 404 for media-auth's public path in any spelling; only nginx's own subrequest reaches it", async () => {
+    const paths = ['/api/v1.0/recordings/media-auth/', '/api/v1.0/recordings/media-auth', '/Api/V1.0/Recordings/MEDIA-AUTH/', '/api/v1.0/recordings/%6Dedia-auth/', '/_recordings_media_auth'];
+    for (const path of paths) {
+      const res = await viaNginx({ from: '127.0.0.12', path, headers: { 'X-Original-URL': '/media/recordings/x.mp4' } });
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+    }
+    // The service itself answers there (401: no credentials), which is why nginx must not pass it on.
+    expect((await request(svc.url).get('/API/V1.0/RECORDINGS/MEDIA-AUTH/').set('X-Original-URL', '/media/recordings/x.mp4')).status).toBe(401);
+  });
 });

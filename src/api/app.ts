@@ -79,7 +79,7 @@ export function createApp(deps: ApiDeps): Express {
   if (config.server.trustProxy !== undefined) app.set('trust proxy', config.server.trustProxy);
   // nginx's auth_request, once per Range request of every player: first, past nothing it does
   // not need (it observes its own latency, reads no body, and no other route shares its path).
-  app.all(MEDIA_AUTH_ROUTE, mediaAuthHandler(deps.mediaAuthorizer, deps.metrics));
+  app.all(MEDIA_AUTH_ROUTE, mediaAuthHandler(deps.mediaAuthorizer, deps.metrics, config.downloads.mediaAuthSecret));
   app.use(httpMetrics(deps.metrics));
 
   app.use(healthRouter(deps.readinessChecks));

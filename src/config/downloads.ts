@@ -9,6 +9,7 @@ export const downloadsConcern = concern(
     DOWNLOAD_LINK_SECRET: envString(),
     // Capped at 1 s: a deletion or a revoked share link must be refused within a second on every instance.
     MEDIA_AUTH_CACHE_MS: envInt({ min: 0, max: 1000 }),
+    MEDIA_AUTH_SECRET: envString(),
     RECORDING_DOWNLOAD_BASE_URL: envUrl(),
     // Read here for the default of RECORDING_DOWNLOAD_BASE_URL.
     PUBLIC_URL: envUrl(),
@@ -22,6 +23,10 @@ export const downloadsConcern = concern(
     if (env.DOWNLOAD_LINK_SECRET !== undefined && env.DOWNLOAD_LINK_SECRET.length < 32) {
       issue(ctx, 'DOWNLOAD_LINK_SECRET', 'must be at least 32 characters (e.g. openssl rand -hex 32)');
     }
+    // nginx writes it into a quoted header value: letters, digits, `-` and `_` only.
+    if (env.MEDIA_AUTH_SECRET !== undefined && !/^[A-Za-z0-9_-]{32,}$/.test(env.MEDIA_AUTH_SECRET)) {
+      issue(ctx, 'MEDIA_AUTH_SECRET', 'must be at least 32 letters, digits, "-" or "_" (e.g. openssl rand -hex 32)');
+    }
     const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? 8080}`;
     return {
       mediaUrlPrefix,
@@ -30,6 +35,8 @@ export const downloadsConcern = concern(
       linkSecret: env.DOWNLOAD_LINK_SECRET,
       /** How long media-auth reuses one access row (src/downloads/media-access-cache.ts); 0: never. */
       mediaAuthCacheMs: env.MEDIA_AUTH_CACHE_MS ?? 500,
+      /** nginx sends it as X-Media-Auth-Secret; set, media-auth refuses (403) any call without it. */
+      mediaAuthSecret: env.MEDIA_AUTH_SECRET,
       /** The link in emails is `{baseUrl}/{recording id}`. */
       baseUrl: env.RECORDING_DOWNLOAD_BASE_URL ?? `${publicUrl}/recordings`,
       /** RECORDING_DOWNLOAD_BASE_URL was set: its origin is where nginx serves media too. */

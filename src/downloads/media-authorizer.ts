@@ -14,6 +14,7 @@ import { fileRefusal } from './servable-file';
 /** Why media-auth answered as it did (the `reason` label of recorder_media_auth_decisions_total). */
 export type MediaAuthReason =
   | 'granted'
+  | 'not_from_proxy'
   | 'no_credentials'
   | 'bad_path'
   | 'bad_credentials'

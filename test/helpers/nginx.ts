@@ -17,6 +17,8 @@ import { freePort } from './ports';
  */
 
 export const PROJECT_NGINX_CONF = resolve(__dirname, '../../nginx/recordings.conf');
+/** The MEDIA_AUTH_SECRET the harness fills in, as the nginx image's envsubst does in production. */
+export const TEST_MEDIA_AUTH_SECRET = 'test-media-auth-secret-0123456789abcdef';
 const START_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 5000;
 
@@ -47,6 +49,8 @@ export interface StartNginxOptions {
   storageUrl: string;
   /** Listen with `ssl` and this certificate, so `$scheme` is https. */
   tls?: NginxTls;
+  /** What nginx sends media-auth as X-Media-Auth-Secret (default TEST_MEDIA_AUTH_SECRET). */
+  mediaAuthSecret?: string;
   /**
    * Listen on this port (e.g. one PUBLIC_URL already names) instead of a free one; start-up
    * then fails if it was taken meanwhile.
@@ -76,6 +80,7 @@ export function projectConfigFor(opts: {
   listenPort: number;
   accessLogPath: string;
   tls?: NginxTls;
+  mediaAuthSecret?: string;
 }): string {
   let conf = readFileSync(PROJECT_NGINX_CONF, 'utf8');
   const services = typeof opts.serviceAddress === 'string' ? [opts.serviceAddress] : opts.serviceAddress;
@@ -98,6 +103,8 @@ export function projectConfigFor(opts: {
     ? `127.0.0.1:${opts.listenPort} ssl; ssl_certificate ${opts.tls.certPath}; ssl_certificate_key ${opts.tls.keyPath};`
     : `127.0.0.1:${opts.listenPort};`;
   conf = replaceOnce(conf, /^(\s*listen\s+)[^;]+;/m, `$1${listen}`, 'listen directive');
+  // The one placeholder the nginx image's envsubst fills in (MEDIA_AUTH_SECRET).
+  conf = replaceOnce(conf, /\$\{MEDIA_AUTH_SECRET\}/, opts.mediaAuthSecret ?? TEST_MEDIA_AUTH_SECRET, 'MEDIA_AUTH_SECRET placeholder');
   // Every access log the file writes (not `off`, not comments) goes to the test's file.
   conf = conf.replace(/^(\s*access_log\s+)(?!off\b)[^\s;]+/gm, `$1${opts.accessLogPath}`);
   return conf;
@@ -162,6 +169,7 @@ async function startOnce(opts: StartNginxOptions, bin: string): Promise<TestNgin
       listenPort: port,
       accessLogPath: join(dir, 'access.log'),
       tls: opts.tls,
+      mediaAuthSecret: opts.mediaAuthSecret,
     }),
   );
   const confPath = join(dir, 'nginx.conf');

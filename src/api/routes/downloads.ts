@@ -1,6 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { downloadableKey, downloadLinkRequest, issueDownloadLink } from '../../downloads/download-link';
-import type { MediaAuthorizer, S3ForwardHeaders } from '../../downloads/media-authorizer';
+import { sameSecret } from '../../auth/shared-secret';
+import type { MediaAuthDecision, MediaAuthorizer, S3ForwardHeaders } from '../../downloads/media-authorizer';
 import { childLogger } from '../../logging/logger';
 import type { Metrics } from '../../metrics/metrics';
 import { isExpired } from '../../recording/expiry';
@@ -13,6 +14,8 @@ const log = childLogger('downloads');
 
 /** The route as the HTTP latency histogram labels it (the dashboard and alerts select on it). */
 export const MEDIA_AUTH_ROUTE = '/api/v1.0/recordings/media-auth';
+/** The header nginx's subrequest carries MEDIA_AUTH_SECRET in (lower case, as Node keys it). */
+export const MEDIA_AUTH_SECRET_HEADER = 'x-media-auth-secret';
 
 /**
  * GET /api/v1.0/recordings/media-auth/: nginx's auth_request (SPEC.md, Downloads). Answers only
@@ -25,8 +28,17 @@ export const MEDIA_AUTH_ROUTE = '/api/v1.0/recordings/media-auth';
  * observation into the shared HTTP histogram (labelled children made once, no `finish`
  * listener) and logs refusals at debug level only: recorder_media_auth_decisions_total counts
  * every decision by reason, errors are still logged at error level.
+ *
+ * With MEDIA_AUTH_SECRET (`proxySecret`), a call without nginx's `X-Media-Auth-Secret` header
+ * carrying it (constant-time compare) is refused with 403 before anything else is looked at:
+ * nginx answers the public path with 404, so only its own subrequest has the header.
  */
-export function mediaAuthHandler(authorizer: MediaAuthorizer, metrics: Metrics): RequestHandler {
+export function mediaAuthHandler(authorizer: MediaAuthorizer, metrics: Metrics, proxySecret?: string): RequestHandler {
+  const fromProxy = (req: Request): boolean => {
+    if (proxySecret === undefined) return true;
+    const given = req.headers[MEDIA_AUTH_SECRET_HEADER];
+    return typeof given === 'string' && sameSecret(given, proxySecret);
+  };
   // Labelled children made once each. Bounded: Node's HTTP parser only accepts the methods it
   // knows, statuses are 200/401/403 and reasons a fixed list.
   const latency = new Map<string, { observe(seconds: number): void }>();
@@ -58,11 +70,13 @@ export function mediaAuthHandler(authorizer: MediaAuthorizer, metrics: Metrics):
     let status: 200 | 401 | 403 = 403;
     let reason = 'error';
     try {
-      const decision = await authorizer.decide({
-        originalUrl: req.headers['x-original-url'] as string | undefined,
-        authorization: req.headers.authorization,
-        cookie: req.headers.cookie,
-      });
+      const decision: MediaAuthDecision = fromProxy(req)
+        ? await authorizer.decide({
+            originalUrl: req.headers['x-original-url'] as string | undefined,
+            authorization: req.headers.authorization,
+            cookie: req.headers.cookie,
+          })
+        : { status: 403, reason: 'not_from_proxy' };
       status = decision.status;
       reason = decision.reason;
       res.setHeader('Cache-Control', 'no-store');
