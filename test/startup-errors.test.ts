@@ -64,3 +64,50 @@ describe('a taken port', () => {
     }
   }, 30_000);
 });
+
+describe('DATABASE_URL', () => {
+  const password = 'Secr3t-pw-9137';
+
+  it.each([
+    ['no scheme', 'rec0rder-host'],
+    ['a bad port', `postgres://recorder:${password}@base:port/recorder`],
+    ['another scheme', `mysql://recorder:${password}@base/recorder`],
+  ])('that cannot be parsed (%s) stops start-up naming DATABASE_URL, not its value', async (_case, url) => {
+    const run = await runService({ ...production, DATABASE_URL: url, PORT: '0' });
+    expect(run.code).toBe(1);
+    expect(run.ms).toBeLessThan(10_000);
+    expect(lines(run.stderr)).toEqual([expect.stringMatching(/^Configuration error: DATABASE_URL: cannot be parsed/)]);
+    expect(run.stderr + run.stdout).not.toContain(password);
+    expect(run.stderr).not.toContain(url);
+  }, 30_000);
+
+  it('naming an unknown host stops start-up with one line naming DATABASE_URL and the host, not the password', async () => {
+    const run = await runService({ ...production, DATABASE_URL: `postgres://recorder:${password}@no-such-host.invalid:5432/recorder`, PORT: '0' });
+    expect(run.code).toBe(1);
+    expect(run.ms).toBeLessThan(10_000);
+    expect(lines(run.stderr)).toEqual([expect.stringMatching(/DATABASE_URL: cannot connect to no-such-host\.invalid:5432\/recorder \(ENOTFOUND\)$/)]);
+    expect(run.stderr + run.stdout).not.toContain(password);
+    expect(run.stdout).not.toMatch(/listening/);
+  }, 30_000);
+
+  it('with a wrong password, or none, stops start-up naming DATABASE_URL and never prints the password', async () => {
+    const db = await createTestDatabase();
+    try {
+      const wrong = new URL(db.url);
+      wrong.password = password;
+      const target = `${wrong.hostname}:${wrong.port}${wrong.pathname}`;
+      const bad = await runService({ ...production, DATABASE_URL: wrong.toString(), PORT: '0' });
+      expect(bad.code).toBe(1);
+      expect(bad.ms).toBeLessThan(10_000);
+      expect(lines(bad.stderr)).toEqual([expect.stringContaining(`DATABASE_URL: cannot connect to ${target} (password authentication failed`)]);
+      expect(bad.stderr + bad.stdout).not.toContain(password);
+
+      wrong.password = '';
+      const none = await runService({ ...production, DATABASE_URL: wrong.toString(), PORT: '0' });
+      expect(none.code).toBe(1);
+      expect(lines(none.stderr)).toEqual([expect.stringContaining(`DATABASE_URL: cannot connect to ${target} (`)]);
+    } finally {
+      await db.drop();
+    }
+  }, 30_000);
+});

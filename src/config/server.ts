@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { concern } from './concern';
+import { envDatabaseUrl } from './database-url';
 import { envInt, envString, envUrl } from './env-parsers';
 import { envTrustProxy } from './trust-proxy';
 
@@ -17,7 +18,7 @@ export const serverConcern = concern(
     HOST: envString(),
     LOG_LEVEL: logLevel,
     TRUST_PROXY: envTrustProxy(),
-    DATABASE_URL: envString(),
+    DATABASE_URL: envDatabaseUrl(),
     DATABASE_POOL_SIZE: envInt({ min: 1, max: 100 }),
     DATA_DIR: envString(),
     PUBLIC_URL: envUrl(),

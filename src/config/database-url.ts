@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/**
+ * DATABASE_URL: a postgres:// or postgresql:// URL with a host. An error never repeats the
+ * value, which carries the database password.
+ */
+export const envDatabaseUrl = () =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const raw = value.trim();
+      let url: URL | undefined;
+      try {
+        url = new URL(raw);
+      } catch {
+        url = undefined;
+      }
+      if (url && (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '') return raw;
+      ctx.addIssue({ code: 'custom', message: 'cannot be parsed: expected postgres://user:password@host:port/database (special characters in the password percent-encoded)' });
+      return z.NEVER;
+    });
