@@ -111,3 +111,25 @@ describe('DATABASE_URL', () => {
     }
   }, 30_000);
 });
+
+describe('production settings', () => {
+  it.each([
+    ['AUTH_JWT_SECRET', 'change-me-jwt-secret-0123456789'],
+    ['DATABASE_URL', 'postgres://recorder:change-me@127.0.0.1:5432/recorder'],
+    ['LIVEKIT_API_SECRET', 'Change-Me-livekit-secret-0123456789abcdef'],
+  ])('%s left at the .env.example placeholder stops start-up naming it, never its value', async (name, value) => {
+    const run = await runService({ ...production, DATABASE_URL: 'postgres://recorder:pw@127.0.0.1:5432/recorder', PORT: '0', [name]: value });
+    expect(run.code).toBe(1);
+    expect(run.ms).toBeLessThan(10_000);
+    expect(lines(run.stderr)).toEqual([`Configuration error: ${name}: still the change-me placeholder of .env.example; set a real value for production`]);
+    expect(run.stderr + run.stdout).not.toContain(value);
+  }, 30_000);
+
+  it('refuse the embedded database unless DATABASE_URL=embedded asks for it', async () => {
+    const run = await runService({ ...production, PORT: '0', DATA_DIR: '/nonexistent/data' });
+    expect(run.code).toBe(1);
+    expect(run.ms).toBeLessThan(10_000);
+    expect(lines(run.stderr)).toEqual([expect.stringMatching(/^Configuration error: DATABASE_URL: unset in production: .*DATABASE_URL=embedded/)]);
+    expect(run.stdout).not.toMatch(/listening/);
+  }, 30_000);
+});

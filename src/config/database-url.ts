@@ -1,8 +1,11 @@
 import { z } from 'zod';
 
+/** DATABASE_URL's value that asks for the embedded database on purpose (required in production). */
+export const EMBEDDED_DATABASE = 'embedded';
+
 /**
- * DATABASE_URL: a postgres:// or postgresql:// URL with a host. An error never repeats the
- * value, which carries the database password.
+ * DATABASE_URL: `embedded`, or a postgres:// or postgresql:// URL with a host. An error never
+ * repeats the value, which carries the database password.
  */
 export const envDatabaseUrl = () =>
   z
@@ -11,6 +14,7 @@ export const envDatabaseUrl = () =>
     .transform((value, ctx) => {
       if (value === undefined || value.trim() === '') return undefined;
       const raw = value.trim();
+      if (raw === EMBEDDED_DATABASE) return EMBEDDED_DATABASE;
       let url: URL | undefined;
       try {
         url = new URL(raw);
