@@ -54,7 +54,7 @@ const PLACEHOLDER = 'change-me';
 
 /** Parses and checks the environment, concern by concern; throws ConfigError naming the first bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
-  if (source.NODE_ENV?.trim() === 'production') {
+  if (source.NODE_ENV?.trim().toLowerCase() === 'production') {
     // Named, never shown: the value is (or sits next to) a secret.
     const placeholder = SETTING_NAMES.find((name) => source[name]?.toLowerCase().includes(PLACEHOLDER));
     if (placeholder) throw new ConfigError(`${placeholder}: still the ${PLACEHOLDER} placeholder of .env.example; set a real value for production`);

@@ -27,8 +27,9 @@ export const serverConcern = concern(
   (env, ctx) => {
     const port = env.PORT ?? 8080;
     const production = env.NODE_ENV === 'production';
+    const productionAnyCase = env.NODE_ENV?.toLowerCase() === 'production';
     // The embedded database holds one connection under DATA_DIR: production takes it only when asked.
-    if (production && env.DATABASE_URL === undefined)
+    if (productionAnyCase && env.DATABASE_URL === undefined)
       issue(ctx, 'DATABASE_URL', 'unset in production: set a PostgreSQL URL, or DATABASE_URL=embedded to use the embedded database on purpose');
     return {
       production,
