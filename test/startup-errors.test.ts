@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { createTestDatabase } from './helpers/pg';
@@ -33,6 +35,35 @@ function runService(env: Record<string, string>, limitMs = 20_000): Promise<Run>
     proc.once('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** A service that keeps running: resolves once it logs that it is listening. */
+function startService(env: Record<string, string>, limitMs = 60_000): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DOTENV_CONFIG_PATH: '/nonexistent/.env', DOTENV_CONFIG_QUIET: 'true', HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`not listening within ${limitMs} ms: ${output}`));
+    }, limitMs);
+    const onData = (c: Buffer) => {
+      output += c.toString('utf8');
+      if (/recording orchestrator listening/.test(output)) {
+        clearTimeout(timer);
+        resolve(proc);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${code}) before listening: ${output}`));
     });
   });
 }
@@ -132,4 +163,35 @@ describe('production settings', () => {
     expect(lines(run.stderr)).toEqual([expect.stringMatching(/^Configuration error: DATABASE_URL: unset in production: .*DATABASE_URL=embedded/)]);
     expect(run.stdout).not.toMatch(/listening/);
   }, 30_000);
+});
+
+describe('the embedded database under one DATA_DIR', () => {
+  it('takes over a stale lock, stops a second process with one line naming DATA_DIR, and is unlocked on stop', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'startup-lock-'));
+    const lockFile = path.join(dataDir, 'embedded-database.lock');
+    // A lock left by a process that is gone (a crash): taken over.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(lockFile, `${gone}\n`);
+    let first: ChildProcess | undefined;
+    try {
+      // DATABASE_URL=embedded: the embedded database chosen on purpose, accepted in production.
+      first = await startService({ ...production, DATABASE_URL: 'embedded', DATA_DIR: dataDir, PORT: '0' });
+      expect(readFileSync(lockFile, 'utf8').trim()).toBe(String(first.pid));
+
+      const second = await runService({ DATA_DIR: dataDir, PORT: '0' });
+      expect(second.code).toBe(1);
+      expect(second.ms).toBeLessThan(10_000);
+      expect(lines(second.stderr)).toEqual([expect.stringContaining(`DATA_DIR ${dataDir}: the embedded database is in use by process ${first.pid}`)]);
+      expect(second.stdout).not.toMatch(/listening/);
+
+      const exited = new Promise<number | null>((r) => first!.once('exit', (code) => r(code)));
+      first.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      first = undefined;
+      expect(existsSync(lockFile)).toBe(false);
+    } finally {
+      first?.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
