@@ -2,12 +2,14 @@ import fc from 'fast-check';
 import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { postLivekitWebhook } from './fakes/livekit-webhook';
+import { stoppedRecording } from './helpers/flow';
 import { LK_KEY, LK_SECRET, startFakeLivekit } from './helpers/livekit-env';
 import { bearer, startTestService, type TestService } from './helpers/service';
 
 /**
  * Names PostgreSQL cannot store (a NUL byte) or that are no identifier (control characters) in a
- * token's claims or a LiveKit room: a 4xx or an ignored event, never a 500.
+ * token's claims or a LiveKit room: a 4xx or an ignored claim, never a 500. And a Host header
+ * the caller chose never reaches the paging links.
  */
 
 let svc: TestService;
@@ -23,6 +25,7 @@ afterAll(async () => {
 });
 
 const FUZZ_RUNS = 100;
+const owner = { sub: 'paging-owner', rooms: { 'paging-a': 'owner', 'paging-b': 'owner' } } as const;
 const webhookUrl = () => `${svc.url}/api/v1.0/rooms/webhooks-livekit/`;
 let eventCount = 0;
 
@@ -87,6 +90,34 @@ describe('a NUL byte in a LiveKit room name', () => {
         }
       }),
       { numRuns: 30 },
+    );
+  });
+});
+
+describe('the Host header and the paging links of GET /api/v1.0/recordings/', () => {
+  beforeAll(async () => {
+    await stoppedRecording(svc.url, owner, 'paging-a');
+    await stoppedRecording(svc.url, owner, 'paging-b');
+  });
+
+  it.each(['[', 'evil.example:99999', 'evil.example'])('Host %j neither fails the page nor appears in its links', async (host) => {
+    const res = await request(svc.url).get('/api/v1.0/recordings/?page_size=1').set(bearer(owner)).set('Host', host);
+    expect(res.status).toBe(200);
+    expect(res.body.count).toBeGreaterThan(1);
+    expect(res.body.next).toBe(`${svc.config.server.publicUrl}/api/v1.0/recordings/?page=2&page_size=1`);
+    const second = await request(svc.url).get('/api/v1.0/recordings/?page_size=1&page=2').set(bearer(owner)).set('Host', host);
+    expect(second.body.previous).toBe(`${svc.config.server.publicUrl}/api/v1.0/recordings/?page=1&page_size=1`);
+  });
+
+  it('fuzz: any printable Host never answers 5xx', async () => {
+    const printable = fc.string({ maxLength: 20, unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)) });
+    await fc.assert(
+      fc.asyncProperty(printable, async (host) => {
+        const res = await request(svc.url).get('/api/v1.0/recordings/?page_size=1').set(bearer(owner)).set('Host', host);
+        expect(res.status).toBeLessThan(500);
+        if (host) expect(JSON.stringify(res.body)).not.toContain(`//${host}/`);
+      }),
+      { numRuns: FUZZ_RUNS },
     );
   });
 });

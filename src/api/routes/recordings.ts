@@ -18,8 +18,9 @@ export function recordingsRouter({ config, verifier, recordings, permanence }: A
     const page = positiveInt(req.query.page, 1, 'page', 1_000_000);
     const pageSize = positiveInt(req.query.page_size, DEFAULT_PAGE_SIZE, 'page_size', MAX_PAGE_SIZE);
     const { count, rows } = await recordings.list(user, pageSize, (page - 1) * pageSize);
+    // On PUBLIC_URL, never on the request's Host header, which the caller chooses.
     const pageUrl = (n: number) => {
-      const url = new URL(`${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}${req.path}`);
+      const url = new URL(`${config.server.publicUrl.replace(/\/+$/, '')}/api/v1.0/recordings/`);
       url.searchParams.set('page', String(n));
       if (req.query.page_size !== undefined) url.searchParams.set('page_size', String(pageSize));
       return url.toString();
