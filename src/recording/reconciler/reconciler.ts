@@ -188,8 +188,9 @@ export class Reconciler {
     return this.deps.store.deferReconcile(r.id, r.status, backoffMs(attempts, this.deps.settings.intervalMs), attempts);
   }
 
-  /** Nothing left to do for this recording. */
+  /** Nothing left to do for this recording (a failed_to_stop one's composite will not come: failed). */
   private settle(r: ReconcileCandidate): Promise<void> {
+    if (r.status === 'failed_to_stop') return this.deps.store.giveUpFailedToStop(r.id, r.reconcileAttempts);
     return this.deps.store.deferReconcile(r.id, r.status, null, r.reconcileAttempts);
   }
 
