@@ -183,6 +183,7 @@ export class RecordingStore {
       this.routes,
       patch.reason !== undefined,
       patch.reason ? JSON.stringify(patch.reason) : null,
+      this.reconcile.stoppedGraceMs,
     ]);
     if (!row) return null;
     const { priorStatus: _prior, eventsQueued, ...recording } = row;
