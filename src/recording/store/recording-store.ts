@@ -8,10 +8,11 @@ import { conflict } from '../errors';
 import type { RecordingReason } from '../reason';
 import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '../recording';
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
-import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
+import { NEVER_READY_STATUSES, SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
 import { compositeFile } from '../object-key';
 import { AccessChanges } from './access-changes';
 import { EXPIRY_SQL } from './expiry-statements';
+import { FILE_SQL } from './file-statements';
 import { filterValues, LIST_SQL, type RecordingListFilter } from './list-statements';
 import { SQL } from './statements';
 
@@ -158,6 +159,18 @@ export class RecordingStore {
     patch: TransitionPatch = {},
     runner: SqlRunner = this.sql,
   ): Promise<Recording | null> {
+    if (NEVER_READY_STATUSES.includes(to)) {
+      // Its composite will never land: failed first, so the change's event and answer show it.
+      const failComposite = async (tx: SqlRunner) => {
+        await tx.query(FILE_SQL.failCompositeOnTransition, [id, from]);
+        return this.changeStatus(id, from, to, patch, tx);
+      };
+      return runner === this.sql ? this.sql.transaction(failComposite) : failComposite(runner);
+    }
+    return this.changeStatus(id, from, to, patch, runner);
+  }
+
+  private async changeStatus(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch, runner: SqlRunner): Promise<Recording | null> {
     const [row] = await runner.query<Recording & { priorStatus: string; eventsQueued: number }>(SQL.transition, [
       id,
       from,
@@ -170,6 +183,7 @@ export class RecordingStore {
       this.routes,
       patch.reason !== undefined,
       patch.reason ? JSON.stringify(patch.reason) : null,
+      this.reconcile.stoppedGraceMs,
     ]);
     if (!row) return null;
     const { priorStatus: _prior, eventsQueued, ...recording } = row;
@@ -358,6 +372,11 @@ export class RecordingStore {
   /** Up to `limit` recordings due for reconciliation, leased to this pass for `leaseMs`. */
   claimForReconcile(limit: number, leaseMs: number): Promise<ReconcileCandidate[]> {
     return this.sql.query<ReconcileCandidate>(SQL.claimForReconcile, [limit, leaseMs]);
+  }
+
+  /** The reconciler settles a failed_to_stop recording for good: no more looks, and its pending composite is failed. */
+  async giveUpFailedToStop(id: string, attempts: number): Promise<void> {
+    await this.sql.query(FILE_SQL.giveUpFailedToStop, [id, attempts]);
   }
 
   /**

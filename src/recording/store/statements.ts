@@ -105,8 +105,9 @@ export const SQL = {
 
   /**
    * The guarded status change: only from the expected statuses; also resets the reconciler's
-   * schedule, and queues the event the change sends ($9: the EventRoutes) in the same
-   * statement. `prior` locks the row first, so the status it reads is the one the change leaves.
+   * schedule (a final status with track files pending gets a look after their grace, $12, so the
+   * tracks logic settles them), and queues the event the change sends ($9: the EventRoutes) in
+   * the same statement. `prior` locks the row first, so the status it reads is the one the change leaves.
    */
   transition: statement(
     'transition',
@@ -117,7 +118,8 @@ export const SQL = {
               worker_id = CASE WHEN $4::boolean THEN $5 ELSE r.worker_id END,
               worker_error = CASE WHEN $6::boolean THEN $7 ELSE r.worker_error END,
               reason = CASE WHEN $10::boolean THEN $11::jsonb ELSE r.reason END,
-              reconcile_at = ${inMs('$8')}, reconcile_attempts = 0
+              reconcile_at = CASE WHEN $8::float8 IS NULL AND r.tracks_pending > 0 THEN ${inMs('$12')} ELSE ${inMs('$8')} END,
+              reconcile_attempts = 0
          FROM prior p
         WHERE r.id = p.id AND r.status = ANY($2::varchar[])
         RETURNING ${COLUMNS}, p.status AS "priorStatus"
