@@ -130,4 +130,15 @@ describe("a share viewer's media URLs", () => {
     await pg.query("UPDATE share_links SET expires_at = now() - interval '1 second' WHERE id = $1", [linkId]);
     await eventually(async () => (await viaNginx(playerUrl, { Range: 'bytes=0-9' })).status === 403, REVOCATION_BOUND_MS, 'the media token refused');
   });
+
+  // Last: it stops the storage.
+  it("when the storage fails, nginx's error log shows the request without the share token", async () => {
+    const { token } = await shareLink(mine.id);
+    const { playerUrl } = await sharePage(mine, token);
+    await s3.close();
+    expect((await viaNginx(playerUrl, { Range: 'bytes=0-9' })).status).toBeGreaterThanOrEqual(500);
+    await eventually(async () => nginx.errorLog().includes(`request: "GET ${mine.mediaPath}?token=`), 5000, 'the failed request in the error log');
+    expect(nginx.errorLog()).not.toContain(token);
+    expect(nginx.errorLog()).not.toContain('share=');
+  });
 });
