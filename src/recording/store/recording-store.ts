@@ -57,6 +57,9 @@ export interface EmailContext {
   isPermanent: boolean;
 }
 
+/** A share link as a media request names it: by its token's hash (`?share=`) or by its id (a share-media token). */
+export type ShareLinkRef = { tokenHash: Buffer } | { linkId: string };
+
 /** What media-auth needs to know about one recording and one or two callers. */
 export interface MediaAccess {
   status: RecordingStatus;
@@ -67,7 +70,7 @@ export interface MediaAccess {
   filesRemovedAt: Date | null;
   /** One of the given users holds an owner/administrator access to it. */
   allowed: boolean;
-  /** The share token given is one of its links, neither revoked nor expired. */
+  /** The share link named is one of its links, neither revoked nor expired. */
   shared: boolean;
   /** For the download's file name. */
   room: string;
@@ -360,12 +363,14 @@ export class RecordingStore {
 
   /**
    * The recording (and, for a track file, that file) and whether one of `userSubs`, or a share
-   * link's token hash, may have it; null when there is no such recording.
+   * link (by its token's hash or by its id), may have it; null when there is no such recording.
    */
-  async mediaAccess(recordingId: string, userSubs: string[], shareTokenHash: Buffer | null = null, trackId: string | null = null): Promise<MediaAccess | null> {
+  async mediaAccess(recordingId: string, userSubs: string[], share: ShareLinkRef | null = null, trackId: string | null = null): Promise<MediaAccess | null> {
+    const hash = share && 'tokenHash' in share ? share.tokenHash : null;
+    const linkId = share && 'linkId' in share ? share.linkId : null;
     const rows = trackId
-      ? await this.sql.query<MediaAccess>(SQL.mediaAccessTrack, [recordingId, userSubs, shareTokenHash, trackId])
-      : await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs, shareTokenHash]);
+      ? await this.sql.query<MediaAccess>(SQL.mediaAccessTrack, [recordingId, userSubs, hash, linkId, trackId])
+      : await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs, hash, linkId]);
     return rows[0] ?? null;
   }
 

@@ -30,9 +30,9 @@ const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "us
 const MEDIA_ACCESS_COLUMNS = `r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent", r.room,
   r.files_removed_at AS "filesRemovedAt",
   EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed,
-  ($3::bytea IS NOT NULL AND EXISTS (
+  (($3::bytea IS NOT NULL OR $4::uuid IS NOT NULL) AND EXISTS (
     SELECT 1 FROM share_links s
-     WHERE s.token_hash = $3::bytea AND s.recording_id = r.id AND s.revoked_at IS NULL AND s.expires_at > now()
+     WHERE (s.token_hash = $3::bytea OR s.id = $4::uuid) AND s.recording_id = r.id AND s.revoked_at IS NULL AND s.expires_at > now()
   )) AS shared`;
 
 /** `now() + $n ms`, or NULL when the parameter is NULL. */
@@ -243,7 +243,8 @@ export const SQL = {
   /**
    * What media-auth needs, in one round trip on three indexes (the recordings primary key, the
    * (recording_id, user_sub) unique constraint of recording_accesses and the unique token hash
-   * of share_links). A share link counts only while neither revoked nor expired.
+   * or the primary key of share_links: a share link is named by its token's hash, `$3`, or, for
+   * a share-media token, by its id, `$4`). A share link counts only while neither revoked nor expired.
    */
   mediaAccess: statement('media_access', `SELECT ${MEDIA_ACCESS_COLUMNS} FROM recordings r WHERE r.id = $1`),
 
@@ -251,7 +252,7 @@ export const SQL = {
   mediaAccessTrack: statement(
     'media_access_track',
     `SELECT ${MEDIA_ACCESS_COLUMNS},
-            (SELECT f.status FROM recording_files f WHERE f.recording_id = r.id AND f.track_id = $4) AS "trackStatus"
+            (SELECT f.status FROM recording_files f WHERE f.recording_id = r.id AND f.track_id = $5) AS "trackStatus"
        FROM recordings r WHERE r.id = $1`,
   ),
 
