@@ -125,6 +125,20 @@ describe('keys shared with download links', () => {
     expect(loadConfig({ ...BASE, AUTH_JWT_SECRET: SECRET }).downloads.mediaAuthSecret).toBeUndefined();
   });
 
+  it('is required in production when storage is set: media-auth would answer any caller otherwise', () => {
+    const storage = {
+      AWS_S3_ENDPOINT_URL: 'http://127.0.0.1:9000', AWS_S3_ACCESS_KEY_ID: 'key-id', AWS_S3_SECRET_ACCESS_KEY: 'secret-key', AWS_STORAGE_BUCKET_NAME: 'recordings',
+    };
+    for (const value of ['production', 'Production']) {
+      expect(configError({ NODE_ENV: value, AUTH_JWT_SECRET: SECRET, ...storage })).toMatch(/^MEDIA_AUTH_SECRET: required in production with storage/);
+    }
+    const good = 'b'.repeat(40);
+    expect(loadConfig({ ...BASE, NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, ...storage, MEDIA_AUTH_SECRET: good }).downloads.mediaAuthSecret).toBe(good);
+    // Without storage there is no media to guard; outside production the secret stays optional.
+    expect(loadConfig({ ...BASE, NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }).storage).toBeUndefined();
+    expect(loadConfig({ ...BASE, AUTH_JWT_SECRET: SECRET, ...storage }).downloads.mediaAuthSecret).toBeUndefined();
+  });
+
   it('refuses AUTH_JWT_AUDIENCE=recording-download', () => {
     expect(configError({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_AUDIENCE: 'recording-download' })).toMatch(/^AUTH_JWT_AUDIENCE: /);
   });

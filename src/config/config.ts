@@ -54,7 +54,8 @@ const PLACEHOLDER = 'change-me';
 
 /** Parses and checks the environment, concern by concern; throws ConfigError naming the first bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
-  if (source.NODE_ENV?.trim().toLowerCase() === 'production') {
+  const production = source.NODE_ENV?.trim().toLowerCase() === 'production';
+  if (production) {
     // Named, never shown: the value is (or sits next to) a secret.
     const placeholder = SETTING_NAMES.find((name) => source[name]?.toLowerCase().includes(PLACEHOLDER));
     if (placeholder) throw new ConfigError(`${placeholder}: still the ${PLACEHOLDER} placeholder of .env.example; set a real value for production`);
@@ -68,5 +69,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     }
     config[name] = parsed.data;
   }
-  return config as AppConfig;
+  const app = config as AppConfig;
+  // Without it, media-auth cannot tell nginx's subrequest from any caller that reaches the service.
+  if (production && app.storage && !app.downloads.mediaAuthSecret) {
+    throw new ConfigError('MEDIA_AUTH_SECRET: required in production with storage (the secret nginx sends to media-auth; openssl rand -hex 32)');
+  }
+  return app;
 }

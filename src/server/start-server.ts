@@ -56,9 +56,6 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
   await parts.start();
 
   log.info({ port, devMode: config.auth.devMode }, 'recording orchestrator listening');
-  if (config.server.production && config.storage && !config.downloads.mediaAuthSecret) {
-    log.warn('MEDIA_AUTH_SECRET is not set: media-auth answers any caller that reaches the service; set it for the service and nginx');
-  }
   for (const line of startupNotes(config, url, secret ? devOwnerToken(secret) : undefined)) print(line);
 
   let closing: Promise<void> | null = null;
