@@ -21,7 +21,7 @@ const yaml = require('js-yaml') as { load(text: string): unknown; loadAll(text: 
 const ROOT = path.resolve(__dirname, '..');
 const read = (rel: string): string => fs.readFileSync(path.join(ROOT, rel), 'utf8');
 
-/** The service's routes that other programs call (SPEC.md). */
+/** The service's routes that other programs call (docs/api.md, Endpoints for the platform). */
 const ROUTES = {
   storageHook: '/api/v1.0/recordings/storage-hook/',
   livekitWebhook: '/api/v1.0/rooms/webhooks-livekit/',

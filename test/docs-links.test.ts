@@ -3,6 +3,7 @@
  * (README.md, docs/, deploy/, nginx/, test/fixtures/, ...) reaches a file of this repository,
  * and every `file.md#anchor` a heading of that file. Web and mail links are not followed.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,59 @@ describe('Markdown links of the repository', () => {
     const linked = new Set(linksIn('docs/README.md', index).map((l) => path.posix.normalize(`docs/${l.target.split('#')[0]}`)));
     const pages = files.filter((f) => f.startsWith('docs/') && f !== 'docs/README.md');
     expect(pages.filter((p) => !linked.has(p))).toEqual([]);
+  });
+});
+
+/**
+ * The repository describes its contract in its own words (docs/api.md, docs/webhooks.md, ...):
+ * no tracked file may send the reader to a document kept outside it. The patterns are written
+ * so that this file does not match them itself.
+ */
+const OUTSIDE_REFERENCES: [RegExp, string][] = [
+  [/\bspec\.md\b/i, 'names the external contract file'],
+  [/\.\.\/+shared\b/, 'points at a folder beside the repository'],
+  [/\bthe spec\b|\bspec's\b|\bPart [0-9]+\b/i, "cites the external contract's sections"],
+];
+
+function outsideReferences(root: string): string[] {
+  const git = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' });
+  expect(git.status).toBe(0);
+  const found: string[] = [];
+  for (const file of git.stdout.split('\0').filter(Boolean)) {
+    if (file === 'package-lock.json' || !fs.existsSync(path.join(root, file))) continue;
+    const bytes = fs.readFileSync(path.join(root, file));
+    if (bytes.includes(0)) continue; // binary (the page's screenshot)
+    bytes
+      .toString('utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        for (const [pattern, why] of OUTSIDE_REFERENCES) if (pattern.test(line)) found.push(`${file}:${i + 1}: ${why}`);
+      });
+  }
+  return found;
+}
+
+describe('references outside the repository', () => {
+  it('no tracked file cites the external contract or a folder beside the clone', () => {
+    expect(outsideReferences(ROOT)).toEqual([]);
+  });
+
+  it('the check finds such a reference', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outside-refs-'));
+    try {
+      spawnSync('git', ['init', '-q'], { cwd: dir });
+      const contract = `${'spec'.toUpperCase()}.md`;
+      fs.writeFileSync(path.join(dir, 'a.ts'), `// as ${contract} says\nconst x = 1;\n`);
+      fs.writeFileSync(path.join(dir, 'b.md'), `See [it](${['..', 'shared', 'fixtures'].join('/')}).\n`);
+      fs.writeFileSync(path.join(dir, 'c.md'), `As in ${'Part'} 2 of the contract.\n`);
+      expect(outsideReferences(dir)).toEqual([
+        'a.ts:1: names the external contract file',
+        'b.md:1: points at a folder beside the repository',
+        "c.md:1: cites the external contract's sections",
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -72,7 +126,7 @@ describe('the link checker', () => {
         '# Broken',
         '[gone](ops/missing.md)',
         '[bad anchor](ops/page.md#no-such-heading)',
-        '[contract](../../shared/SPEC.md)',
+        '[contract](../../elsewhere/contract.md)',
         '[outside](../README.md)',
         '[root-relative](/README.md)',
         '[local anchor](#nowhere)',
@@ -84,7 +138,7 @@ describe('the link checker', () => {
     expect(problems('docs/broken.md')).toEqual([
       'docs/broken.md:2: ops/missing.md: no such file: docs/ops/missing.md',
       'docs/broken.md:3: ops/page.md#no-such-heading: no heading makes the anchor #no-such-heading in docs/ops/page.md',
-      'docs/broken.md:4: ../../shared/SPEC.md: points outside the repository',
+      'docs/broken.md:4: ../../elsewhere/contract.md: points outside the repository',
       'docs/broken.md:6: /README.md: absolute path: write it relative to the file, so it works in every checkout and viewer',
       'docs/broken.md:7: #nowhere: no heading makes the anchor #nowhere in docs/broken.md',
       'docs/broken.md:8: ./nope.md: no such file: docs/nope.md',

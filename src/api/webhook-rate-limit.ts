@@ -3,7 +3,7 @@ import { childLogger } from '../logging/logger';
 
 /**
  * The per-address limit on the unauthenticated webhooks. The address is `req.ip`, so it is
- * the client's only when TRUST_PROXY matches the proxies in front (README, TRUST_PROXY).
+ * the client's only when TRUST_PROXY matches the proxies in front (docs/operations/nginx.md, TRUST_PROXY).
  *
  * express-rate-limit's own checks stay on: each runs once, on the first limited request, and
  * logs a misconfiguration it sees, e.g. X-Forwarded-For arriving while TRUST_PROXY is unset

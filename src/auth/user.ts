@@ -1,7 +1,7 @@
 /** A user's role in a room, from the JWT's `rooms` claim. */
 export type RoomRole = 'owner' | 'administrator' | 'member';
 
-/** The caller, as the host application's JWT describes them (SPEC.md, Users and authentication). */
+/** The caller, as the host application's JWT describes them (docs/api.md, Authentication). */
 export interface AuthUser {
   sub: string;
   email: string | null;

@@ -87,7 +87,7 @@ function refuse(reason: MediaAuthReason, recordingId?: string): MediaAuthDecisio
 }
 
 /**
- * The rules of SPEC.md's Downloads section, independent of HTTP. `decide` never throws:
+ * The download rules (docs/api.md, Downloads: media-auth for nginx), independent of HTTP. `decide` never throws:
  * whatever goes wrong (bad input, database down, signer failure) is a 403.
  */
 export class MediaAuthorizer {

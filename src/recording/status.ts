@@ -1,4 +1,4 @@
-/** Recording statuses (SPEC.md, Statuses) and the groups the code reasons about. */
+/** Recording statuses (docs/api.md, Statuses) and the groups the code reasons about. */
 export const RecordingStatus = {
   Initiated: 'initiated',
   Active: 'active',

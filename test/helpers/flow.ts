@@ -1,15 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { Client } from 'pg';
 import { bearer, TEST_STORAGE_TOKEN, type TestUser } from './service';
 
-/**
- * The contract's sample payloads: `../shared/fixtures` beside the clone when it is there (the
- * source of truth), else the copy kept in test/fixtures so the suite also runs on its own.
- */
-const SHARED_FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
-export const FIXTURES = existsSync(path.join(SHARED_FIXTURES, 'minio')) ? SHARED_FIXTURES : path.resolve(__dirname, '../fixtures');
+/** The sample payloads of MinIO and LiveKit the contract describes, kept in test/fixtures. */
+export const FIXTURES = path.resolve(__dirname, '../fixtures');
 export const FIXTURE_ID = '3f2b8c1e-7d4a-4c0b-9a55-2e1f6b7c9d10';
 export const FIXTURE_AUDIO_ID = '9a1c2d3e-4f50-4617-8a9b-0c1d2e3f4a5b';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /**
  * Relative links in the project's Markdown, and what is wrong with them. A link is wrong when it
- * leaves the repository (`../shared/...`), names a file that does not exist, or names an anchor
+ * leaves the repository (`../elsewhere/...`), names a file that does not exist, or names an anchor
  * that no heading of its target file makes. Web and mail links are not followed.
  */
 

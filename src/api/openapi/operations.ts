@@ -17,7 +17,7 @@ export type Security = 'user' | 'storageToken' | 'livekitSignature' | 'jibriToke
 
 export interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  /** As SPEC.md writes it (trailing slash optional in practice). */
+  /** As docs/api.md writes it (trailing slash optional in practice). */
   path: string;
   id: string;
   summary: string;

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The files a recording owns: its composite (the Part 1 object) and one file per recorded
+ * The files a recording owns: its composite (the room's mixed MP4/OGG) and one file per recorded
  * participant track. `relative_key` is the object key under RECORDING_OUTPUT_FOLDER
  * (`{id}.{ext}`, `{id}/{track id}.ogg`), so keys follow that setting the way they always have.
  * `recordings.tracks_pending` counts the track files not yet saved or failed: it is updated in
