@@ -52,6 +52,20 @@ export class ConfigError extends Error {}
 /** What `.env.example` writes in place of every secret; in production it must have been replaced. */
 const PLACEHOLDER = 'change-me';
 
+/** Only these concerns' settings (a command-line tool that needs no more); throws ConfigError like loadConfig. */
+export function loadSettings<K extends keyof Concerns>(source: NodeJS.ProcessEnv, ...names: K[]): Pick<AppConfig, K> {
+  const settings: Record<string, unknown> = {};
+  for (const name of names) {
+    const parsed = (CONCERNS[name].schema as z.ZodType).safeParse(source);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0]!;
+      throw new ConfigError(`${first.path.join('.')}: ${first.message}`);
+    }
+    settings[name] = parsed.data;
+  }
+  return settings as Pick<AppConfig, K>;
+}
+
 /** Parses and checks the environment, concern by concern; throws ConfigError naming the first bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = source.NODE_ENV?.trim().toLowerCase() === 'production';
@@ -60,16 +74,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     const placeholder = SETTING_NAMES.find((name) => source[name]?.toLowerCase().includes(PLACEHOLDER));
     if (placeholder) throw new ConfigError(`${placeholder}: still the ${PLACEHOLDER} placeholder of .env.example; set a real value for production`);
   }
-  const config: Record<string, unknown> = {};
-  for (const [name, c] of Object.entries(CONCERNS)) {
-    const parsed = (c.schema as z.ZodType).safeParse(source);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0]!;
-      throw new ConfigError(`${first.path.join('.')}: ${first.message}`);
-    }
-    config[name] = parsed.data;
-  }
-  const app = config as AppConfig;
+  const app = loadSettings(source, ...(Object.keys(CONCERNS) as (keyof Concerns)[])) as AppConfig;
   // Without it, media-auth cannot tell nginx's subrequest from any caller that reaches the service.
   if (production && app.storage && !app.downloads.mediaAuthSecret) {
     throw new ConfigError('MEDIA_AUTH_SECRET: required in production with storage (the secret nginx sends to media-auth; openssl rand -hex 32)');
