@@ -19,7 +19,7 @@ export function serializerSettings(config: Pick<AppConfig, 'recording'>): Serial
   return { outputFolder: config.recording.outputFolder, expirationDays: config.recording.expirationDays };
 }
 
-/** A recording as SPEC.md shows it, with the caller's abilities. */
+/** A recording as docs/api.md describes it (The recording JSON), with the caller's abilities. */
 export function recordingJson(recording: Recording, role: AccessRole, settings: SerializerSettings, now = new Date()): RecordingJson {
   const expiry = expiredAt(recording, settings.expirationDays);
   const manager = role === 'owner' || role === 'administrator';

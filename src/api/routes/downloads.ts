@@ -18,7 +18,7 @@ export const MEDIA_AUTH_ROUTE = '/api/v1.0/recordings/media-auth';
 export const MEDIA_AUTH_SECRET_HEADER = 'x-media-auth-secret';
 
 /**
- * GET /api/v1.0/recordings/media-auth/: nginx's auth_request (SPEC.md, Downloads). Answers only
+ * GET /api/v1.0/recordings/media-auth/: nginx's auth_request (docs/api.md, Downloads). Answers only
  * 200 (with the S3 headers), 401 or 403 whatever happens, since nginx turns any other status
  * into a 500. Mounted first, on the app itself (`app.all(MEDIA_AUTH_ROUTE, ...)`), before every
  * other middleware (a body is never read), and for every method: nginx always asks with GET,

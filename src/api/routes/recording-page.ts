@@ -14,7 +14,7 @@ const log = childLogger('page');
 const FORM_LIMIT = '8kb';
 
 /**
- * The recording page, GET /recordings/{id} (SPEC.md, Share links and the recording page), and
+ * The recording page, GET /recordings/{id} (docs/api.md, Share links), and
  * the forms a signed-in owner posts from it (share link, revoke, delete). A viewer with a
  * host-app token does the same through the JSON API from the page's script instead.
  */
