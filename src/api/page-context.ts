@@ -6,7 +6,7 @@ import { pageTranslator } from '../notifications/i18n';
 import { resolveTimezone } from '../notifications/locale';
 import { messageMain, pageDocument, type PageContext, type PageMessage } from '../pages/page-html';
 import { pageLocale } from '../pages/page-locale';
-import type { ApiDeps } from './app';
+import type { ApiDeps } from './api-deps';
 import { cspNonce } from './page-headers';
 
 /** Who is asking for a page, before any recording is looked at. */
@@ -22,7 +22,7 @@ export type PageViewer =
  * script sends after reading `#access_token=`), a share token (`?share=`), a sign-in session
  * cookie (only when OIDC is configured).
  */
-export async function pageViewer(deps: ApiDeps, req: Request, session: PageSession | null): Promise<PageViewer> {
+export async function pageViewer(deps: Pick<ApiDeps, 'verifier'>, req: Request, session: PageSession | null): Promise<PageViewer> {
   const header = req.get('authorization');
   // Only a Bearer credential is ours (a proxy in front may add Basic authentication of its own).
   if (header !== undefined && /^bearer\s/i.test(header.trim())) {
@@ -36,13 +36,13 @@ export async function pageViewer(deps: ApiDeps, req: Request, session: PageSessi
   return { kind: 'none' };
 }
 
-export async function readSession(deps: ApiDeps, req: Request): Promise<PageSession | null> {
+export async function readSession(deps: Pick<ApiDeps, 'pageSessions'>, req: Request): Promise<PageSession | null> {
   return deps.pageSessions ? deps.pageSessions.readSession(req.get('cookie')) : null;
 }
 
 /** Language (Accept-Language), time zone (the user's, else DEFAULT_TIMEZONE) and the header's session. */
 export function pageContext(
-  deps: ApiDeps,
+  deps: Pick<ApiDeps, 'config'>,
   req: Request,
   res: Response,
   opts: { recordingId: string | null; user?: AuthUser | null; session?: PageSession | null },
@@ -71,7 +71,7 @@ export function sendMessage(res: Response, status: number, ctx: PageContext, mes
 }
 
 /** The sign-in link for a recording page, when OIDC is configured. */
-export function signInUrl(deps: ApiDeps, recordingId: string | null): string | undefined {
+export function signInUrl(deps: Pick<ApiDeps, 'oidc'>, recordingId: string | null): string | undefined {
   if (!deps.oidc) return undefined;
   return recordingId ? `/auth/oidc/login?next=${encodeURIComponent(`/recordings/${recordingId}`)}` : '/auth/oidc/login';
 }

@@ -1,4 +1,4 @@
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/api-deps';
 import { OidcSignIn } from '../auth/oidc-sign-in';
 import { PageSessions } from '../auth/page-session';
 import { PageSessionStore } from '../auth/page-session-store';

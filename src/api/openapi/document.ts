@@ -1,5 +1,37 @@
 import { z } from 'zod';
-import { OPERATIONS, type Operation, type Security } from './operations';
+import { downloadsOperations } from '../routes/downloads.openapi';
+import { healthOperations } from '../routes/health.openapi';
+import { jibriUploadUrlOperations } from '../routes/jibri-upload-url.openapi';
+import { jibriWebhookOperations } from '../routes/jibri-webhook.openapi';
+import { livekitWebhookOperations } from '../routes/livekit-webhook.openapi';
+import { metricsOperations } from '../routes/metrics.openapi';
+import { oidcOperations } from '../routes/oidc.openapi';
+import { openapiOperations } from '../routes/openapi.openapi';
+import { recordingPageOperations } from '../routes/recording-page.openapi';
+import { recordingsOperations } from '../routes/recordings.openapi';
+import { roomActivityOperations } from '../routes/room-activity.openapi';
+import { roomsOperations } from '../routes/rooms.openapi';
+import { shareLinksOperations } from '../routes/share-links.openapi';
+import { storageHookOperations } from '../routes/storage-hook.openapi';
+import type { Operation, Security } from './operation';
+
+/** Every route the service answers, each listed beside its router, in the document's order. */
+export const OPERATIONS: Operation[] = [
+  ...roomsOperations,
+  ...roomActivityOperations,
+  ...recordingsOperations,
+  ...downloadsOperations,
+  ...storageHookOperations,
+  ...livekitWebhookOperations,
+  ...jibriWebhookOperations,
+  ...jibriUploadUrlOperations,
+  ...shareLinksOperations,
+  ...recordingPageOperations,
+  ...oidcOperations,
+  ...healthOperations,
+  ...metricsOperations,
+  ...openapiOperations,
+];
 
 const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, object> = {
   user: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User JWT issued by the host application; `exp` is required, `iat`/`nbf` must not be in the future.' },

@@ -6,7 +6,7 @@ import { childLogger } from '../../logging/logger';
 import type { Metrics } from '../../metrics/metrics';
 import { isExpired } from '../../recording/expiry';
 import { DOWNLOADABLE_STATUSES } from '../../recording/status';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { authenticate, currentUser } from '../authenticate';
 import { HttpError } from '../http-errors';
 
@@ -113,7 +113,7 @@ export function mediaAuthHandler(authorizer: MediaAuthorizer, metrics: Metrics, 
 }
 
 /** POST /api/v1.0/recordings/{id}/download-link/: a short-lived link a browser can open without a header. */
-export function downloadLinkRouter({ config, verifier, recordings, downloadSecret }: ApiDeps): Router {
+export function downloadLinkRouter({ config, verifier, recordings, downloadSecret }: Pick<ApiDeps, 'config' | 'verifier' | 'recordings' | 'downloadSecret'>): Router {
   const router = Router();
   router.post('/api/v1.0/recordings/:id/download-link', authenticate(verifier), async (req: Request, res: Response) => {
     const user = currentUser(res);

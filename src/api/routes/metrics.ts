@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Metrics } from '../../metrics/metrics';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 
 /** GET /metrics in Prometheus text format; recordings by status are read from the database at scrape time;
  * process and Node.js runtime metrics follow the service's own. */

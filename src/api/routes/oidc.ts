@@ -3,7 +3,7 @@ import { OidcRejectedError, OidcUnavailableError } from '../../auth/oidc-sign-in
 import { csrfMatches, LOGIN_TTL_SECONDS, SESSION_COOKIE, SESSION_TTL_SECONDS } from '../../auth/page-session';
 import { childLogger } from '../../logging/logger';
 import { UUID_PATTERN } from '../../util/uuid';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { pageContext, readSession, sendMessage } from '../page-context';
 import { pageHeaders } from '../page-headers';
 
@@ -17,7 +17,7 @@ const LOGIN_PATH = '/auth/oidc';
  * GET /auth/oidc/callback (back from it: a session cookie), POST /auth/logout. Without
  * OIDC_* settings they answer 404.
  */
-export function oidcRouter(deps: ApiDeps): Router {
+export function oidcRouter(deps: Pick<ApiDeps, 'config' | 'oidc' | 'pageSessions'>): Router {
   const router = Router();
   const { config } = deps;
   const headers = pageHeaders({ frameAncestors: config.pages.frameAncestors, mediaOrigins: [] });

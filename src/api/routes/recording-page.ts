@@ -6,7 +6,7 @@ import type { PageContext } from '../../pages/page-html';
 import { recordingMain } from '../../pages/page-html';
 import type { PageCredential, RecordingPageView } from '../../pages/recording-page';
 import { isUuid } from '../../util/uuid';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { pageContext, pageViewer, readSession, sendMessage, sendPage, signInUrl } from '../page-context';
 import { pageHeaders } from '../page-headers';
 
@@ -18,7 +18,13 @@ const FORM_LIMIT = '8kb';
  * the forms a signed-in owner posts from it (share link, revoke, delete). A viewer with a
  * host-app token does the same through the JSON API from the page's script instead.
  */
-export function recordingPageRouter(deps: ApiDeps): Router {
+/** The page's own services, and what the page context reads (tokens, sessions, sign-in). */
+export type RecordingPageDeps = Pick<
+  ApiDeps,
+  'config' | 'verifier' | 'recordings' | 'shareLinks' | 'recordingPages' | 'pageSessions' | 'oidc'
+>;
+
+export function recordingPageRouter(deps: RecordingPageDeps): Router {
   const router = Router();
   const { config } = deps;
   const headers = pageHeaders({

@@ -1,11 +1,11 @@
 import { Router, type Request } from 'express';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { authenticate, currentUser } from '../authenticate';
 import { recordingJson, serializerSettings } from '../recording-json';
 import { parseRecordingListQuery } from '../recording-list-query';
 
 /** GET /api/v1.0/recordings/ and GET/PATCH/DELETE /recordings/{id}/. */
-export function recordingsRouter({ config, verifier, recordings, permanence }: ApiDeps): Router {
+export function recordingsRouter({ config, verifier, recordings, permanence }: Pick<ApiDeps, 'config' | 'verifier' | 'recordings' | 'permanence'>): Router {
   const router = Router();
   const auth = authenticate(verifier);
   const settings = serializerSettings(config);

@@ -2,13 +2,13 @@ import { Router } from 'express';
 import type { z } from 'zod';
 import type { RecordingPolicy } from '../../rooms/policy';
 import type { RoomView } from '../../rooms/rooms-service';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { authenticate, currentUser } from '../authenticate';
 import type { policyBody, roomBody } from '../openapi/room-schemas';
 import { recordingJson, serializerSettings, type SerializerSettings } from '../recording-json';
 
 /** GET /api/v1.0/rooms/{room}/ and PUT/DELETE /api/v1.0/rooms/{room}/recording-policy/. */
-export function roomActivityRouter({ config, verifier, rooms }: ApiDeps): Router {
+export function roomActivityRouter({ config, verifier, rooms }: Pick<ApiDeps, 'config' | 'verifier' | 'rooms'>): Router {
   const router = Router();
   const auth = authenticate(verifier);
   const settings = serializerSettings(config);

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { RecordingError } from '../../recording/errors';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { authenticate, currentUser } from '../authenticate';
 import { recordingJson, serializerSettings } from '../recording-json';
 
 /** POST /api/v1.0/rooms/{room}/start-recording/ and /stop-recording/. */
-export function roomsRouter({ config, verifier, recordings, metrics }: ApiDeps): Router {
+export function roomsRouter({ config, verifier, recordings, metrics }: Pick<ApiDeps, 'config' | 'verifier' | 'recordings' | 'metrics'>): Router {
   const router = Router();
   const auth = authenticate(verifier);
   const settings = serializerSettings(config);

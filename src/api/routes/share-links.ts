@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { isActiveLink } from '../../recording/share-links';
 import type { ShareLink } from '../../recording/store/share-link-store';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { authenticate, currentUser } from '../authenticate';
 
 /** A share link in JSON, as listed (never with its token). */
@@ -17,7 +17,7 @@ export function shareLinkJson(link: ShareLink, now = new Date()) {
 }
 
 /** POST/GET /api/v1.0/recordings/{id}/share-links/ and DELETE .../share-links/{link id}/ (recording owner/admin). */
-export function shareLinksRouter({ verifier, shareLinks }: ApiDeps): Router {
+export function shareLinksRouter({ verifier, shareLinks }: Pick<ApiDeps, 'verifier' | 'shareLinks'>): Router {
   const router = Router();
   const auth = authenticate(verifier);
 

@@ -1,0 +1,43 @@
+import type { OidcSignIn } from '../auth/oidc-sign-in';
+import type { PageSessions } from '../auth/page-session';
+import type { TokenVerifier } from '../auth/token-verifier';
+import type { AppConfig } from '../config/config';
+import type { DownloadSecret } from '../downloads/download-secret';
+import type { MediaAuthorizer } from '../downloads/media-authorizer';
+import type { Metrics } from '../metrics/metrics';
+import type { JibriStatusWebhook } from '../recording/events/jibri-status';
+import type { LivekitEventHandler } from '../recording/events/livekit-events';
+import type { StorageEvents } from '../recording/events/storage-events';
+import type { JibriUploadUrls } from '../recording/jibri-uploads';
+import type { RecordingPages } from '../pages/recording-page';
+import type { RecordingService } from '../recording/recording-service';
+import type { RecordingPermanence } from '../recording/retention/permanence';
+import type { ShareLinkService } from '../recording/share-links';
+import type { RecordingStatus } from '../recording/status';
+import type { RoomsService } from '../rooms/rooms-service';
+import type { ReadinessCheck } from './routes/health';
+
+/** What the HTTP layer needs from the rest of the service; src/server/compose.ts builds it. */
+export interface ApiDeps {
+  config: AppConfig;
+  verifier: TokenVerifier;
+  metrics: Metrics;
+  recordings: RecordingService;
+  /** Room activity, live recording and recording policy (src/rooms). */
+  rooms: RoomsService;
+  permanence: RecordingPermanence;
+  mediaAuthorizer: MediaAuthorizer;
+  downloadSecret: DownloadSecret;
+  storageEvents: StorageEvents;
+  livekitEvents: LivekitEventHandler;
+  jibriWebhook: JibriStatusWebhook;
+  jibriUploads: JibriUploadUrls;
+  shareLinks: ShareLinkService;
+  recordingPages: RecordingPages;
+  /** Sign-in sessions of the recording page; absent without OIDC_* settings. */
+  pageSessions?: PageSessions;
+  oidc?: OidcSignIn;
+  readinessChecks: ReadinessCheck[];
+  /** Recordings by status, read at scrape time for /metrics. */
+  countByStatus(): Promise<{ status: RecordingStatus; n: number }[]>;
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { errorBody } from './response-schemas';
+
+export type Security = 'user' | 'storageToken' | 'livekitSignature' | 'jibriToken' | 'jibriUploadToken' | 'pageSession' | 'shareToken' | 'none';
+
+/** One route's OpenAPI operation; each router's `<router>.openapi.ts` lists its own. */
+export interface Operation {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** As the contract writes it (trailing slash optional in practice). */
+  path: string;
+  id: string;
+  summary: string;
+  tag: string;
+  security: Security[];
+  body?: z.ZodType;
+  bodyContentType?: string;
+  bodyOptional?: boolean; // the body may be left out
+  /** The query parameters, each a field of this object. */
+  query?: z.ZodObject;
+  /** status -> schema of the JSON answer, or null for an answer without a JSON body. */
+  responses: Record<number, { description: string; schema: z.ZodType | null; contentType?: string }>;
+}
+
+export const err = (description: string) => ({ description, schema: errorBody });
+export const html = (description: string) => ({ description, schema: null, contentType: 'text/html' });
+export const redirect = (description: string) => ({ description, schema: null });
+/** The page's forms (a signed-in session; csrf is the session's token). */
+export const pageForm = (fields: z.ZodRawShape) => z.object({ csrf: z.string(), ...fields });
+export const ROOM_PATH = '/api/v1.0/rooms/{room}';
+export const RECORDING_PATH = '/api/v1.0/recordings/{id}';
