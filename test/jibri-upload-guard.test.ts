@@ -1,13 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../src/config/config';
-import { FakeJibri } from './fakes/jibri-server';
+import { FakeJibri, jibriMetadataJson, sessionOf, uploadCapabilityOf } from './fakes/jibri-server';
 import { runFinalizeScript } from './helpers/finalize-script';
-import { eventually, minioFixture, postStorageEvent, statusOf } from './helpers/flow';
+import { eventually, minioFixture, postStorageEvent, queryDb, statusOf } from './helpers/flow';
 import { createTestDatabase, type TestDatabase } from './helpers/pg';
 import { checkPresignedRequest, startS3PresignGate, type S3PresignGate } from './helpers/s3-presign-gate';
 import { startS3Server, type TestS3 } from './helpers/s3';
@@ -23,7 +23,7 @@ import { bearer, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './he
 
 const UPLOAD_TOKEN = 'jibri-upload-token-for-guard-tests-0123';
 const BUCKET = 'meet-media-storage';
-const ROOMS = ['g-url', 'g-file', 'g-race', 'g-stale', 'g-once'];
+const ROOMS = ['g-url', 'g-file', 'g-race', 'g-stale', 'g-once', 'g-cap', 'g-cap2'];
 const owner: TestUser = { sub: 'guard-owner', email: 'owner@example.org', rooms: Object.fromEntries(ROOMS.map((r) => [r, 'owner'])) };
 
 let s3: TestS3;
@@ -87,8 +87,18 @@ async function stoppedJibriRecording(room: string): Promise<string> {
   return started.body.id as string;
 }
 
-async function askUploadUrl(id: string) {
-  const res = await request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Authorization', `Bearer ${UPLOAD_TOKEN}`).send({});
+/** The upload capability the service handed the fake Jibri in this recording's startService request. */
+function capabilityOf(id: string): string {
+  const capability = uploadCapabilityOf(sessionOf([jibri], id));
+  if (!capability) throw new Error(`no upload capability in the start request of ${id}`);
+  return capability;
+}
+
+/** As finalize.sh asks: the pool's token and, unless told otherwise, the recording's own capability. */
+async function askUploadUrl(id: string, capability: string | null = capabilityOf(id)) {
+  let req = request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Authorization', `Bearer ${UPLOAD_TOKEN}`);
+  if (capability !== null) req = req.set('X-Recorder-Upload-Capability', capability);
+  const res = await req.send({});
   if (res.status === 200) issuedUrls.push(res.body.url as string);
   return res;
 }
@@ -98,10 +108,12 @@ function putWithUrl(url: string, bytes: Buffer, headers: Record<string, string> 
   return fetch(url, { method: 'PUT', body: bytes, headers: { 'Content-Type': 'video/mp4', ...headers }, signal: AbortSignal.timeout(10_000) });
 }
 
-async function sessionDir(id: string, bytes: Buffer): Promise<string> {
+/** The directory as Jibri leaves it: the MP4 and the metadata.json Jibri writes from the start request. */
+async function sessionDir(id: string, bytes: Buffer, metadata = jibriMetadataJson(sessionOf([jibri], id))): Promise<string> {
   const dir = path.join(workDir, `${id}-${randomBytes(3).toString('hex')}`, id);
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'meeting_2026-05-04-09-27-27.mp4'), bytes);
+  await writeFile(path.join(dir, 'metadata.json'), metadata);
   return dir;
 }
 
@@ -250,6 +262,37 @@ describe('a URL handed out before the file landed', () => {
   });
 });
 
+describe('the upload capability binds the URL to the recording and its Jibri', () => {
+  it('refuses the pool token without this recording\'s capability (none, another recording\'s, a forged one): 403 and an alert, and the one URL is still there for its own Jibri', async () => {
+    const id = await stoppedJibriRecording('g-cap');
+    const other = await stoppedJibriRecording('g-cap2');
+    const own = capabilityOf(id);
+    expect(own).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(capabilityOf(other)).not.toBe(own);
+
+    for (const capability of [null, capabilityOf(other), randomBytes(32).toString('base64url'), `${own}x`, '']) {
+      const res = await askUploadUrl(id, capability);
+      expect(res.status).toBe(403);
+      expect(res.body.detail).toMatch(/upload capability/);
+      expect(res.body.url).toBeUndefined();
+    }
+    await eventually(async () => svc.output().includes('jibri_upload_capability_mismatch'), 5000, 'the alert in the service log');
+
+    // Only the hash is kept on the row.
+    const [row] = await queryDb<{ hash: Buffer; whole: string }>(db.url, 'SELECT jibri_upload_capability_hash AS hash, row_to_json(r)::text AS whole FROM recordings r WHERE id = $1', [id]);
+    expect(row!.hash.equals(createHash('sha256').update(own).digest())).toBe(true);
+    expect(row!.whole).not.toContain(own);
+
+    // finalize.sh without the capability in metadata.json asks nothing; with it, it uploads.
+    const bare = await finalize(await sessionDir(id, mp4(), JSON.stringify({ meeting_url: 'https://meet.example.org/g-cap', participants: [] })));
+    expect(bare.code).toBe(3);
+    expect(bare.stderr).toMatch(/no upload capability for recording/);
+    const run = await finalize(await sessionDir(id, mp4()));
+    expect(run.code).toBe(0);
+    expect(await s3.hasObject(keyOf(id))).toBe(true);
+  });
+});
+
 describe('credentials stay out of logs', () => {
   it('neither the service (at debug level) nor finalize.sh prints the token or an upload URL', () => {
     expect(issuedUrls.length).toBeGreaterThanOrEqual(2);
@@ -258,6 +301,7 @@ describe('credentials stay out of logs', () => {
     expect(serviceLogs).toMatch(/upload URL refused: the file is already in storage/);
     const printed = [serviceLogs, ...finalizeOutput].join('\n');
     expect(printed).not.toContain(UPLOAD_TOKEN);
+    for (const session of jibri.startedSessions) expect(printed).not.toContain(capabilityOf(session.sessionId as string));
     expect(printed).not.toMatch(/X-Amz-Signature|X-Amz-Credential/i);
     for (const url of issuedUrls) {
       expect(printed).not.toContain(new URL(url).searchParams.get('X-Amz-Signature')!);

@@ -1,0 +1,18 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * `recordings.jibri_upload_capability_hash`: SHA-256 of the upload capability handed to the
+ * Jibri that records it (never the capability itself). POST /recordings/{id}/upload-url/ needs
+ * the capability whose hash this is, besides the pool's upload token.
+ */
+export class JibriUploadCapability1766700000000 implements MigrationInterface {
+  name = 'JibriUploadCapability1766700000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE recordings ADD COLUMN jibri_upload_capability_hash bytea`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE recordings DROP COLUMN jibri_upload_capability_hash`);
+  }
+}
