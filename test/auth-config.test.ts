@@ -13,7 +13,8 @@ import { ConfigError, loadConfig } from '../src/config/config';
  */
 
 const ROOT = path.resolve(__dirname, '..');
-const BASE = { RECORDING_STORAGE_EVENT_TOKEN: 'storage-token-for-tests' };
+// DATABASE_URL=embedded: production refuses the embedded database unless asked for it.
+const BASE = { RECORDING_STORAGE_EVENT_TOKEN: 'storage-token-for-tests', DATABASE_URL: 'embedded' };
 const SECRET = 'user-jwt-secret-0123456789abcdef-0123456789';
 
 const spki = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();

@@ -241,7 +241,10 @@ describe('docker-compose.yml', () => {
     const env = rawEnvironment('recorder');
     expect(Object.keys(env).filter((k) => !SCHEMA_KEYS.has(k))).toEqual([]);
     expect([...SCHEMA_KEYS].filter((k) => !(k in env) && k !== 'HOST' && k !== 'DATA_DIR')).toEqual([]);
-    expect(() => loadConfig(environment('recorder'))).not.toThrow();
+    // Production refuses .env.example's placeholders; with them replaced the settings load.
+    expect(() => loadConfig(environment('recorder'))).toThrow(/change-me placeholder/);
+    const replaced = Object.fromEntries(Object.entries(environment('recorder')).map(([k, v]) => [k, v.split('change-me').join('rotated-1')]));
+    expect(() => loadConfig(replaced)).not.toThrow();
   });
 
   it('runs the recorder from the Dockerfile on the service port', () => {

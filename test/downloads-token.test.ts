@@ -2,8 +2,11 @@ import jwt from 'jsonwebtoken';
 import {
   DOWNLOAD_TOKEN_AUDIENCE,
   deriveDownloadTokenSecret,
+  SHARE_MEDIA_TOKEN_AUDIENCE,
   signDownloadToken,
+  signShareMediaToken,
   verifyDownloadToken,
+  verifyShareMediaToken,
 } from '../src/downloads/download-token';
 
 const secret = 'download-secret-0123456789abcdef';
@@ -110,5 +113,41 @@ describe('download-link tokens', () => {
     expect(verifyDownloadToken(token, { secret: derived, key })).not.toBeNull();
     expect(verifyDownloadToken(token, { secret: master, key })).toBeNull();
     expect(() => deriveDownloadTokenSecret('short')).toThrow();
+  });
+});
+
+describe('share-media tokens', () => {
+  const shareLinkId = '0b6f4a2e-1c3d-4e5f-8a9b-7c6d5e4f3a2b';
+
+  it("name the recording and the share link, for that key only, until they expire", () => {
+    const now = new Date('2024-05-17T08:00:00Z');
+    const { token, expiresAt } = signShareMediaToken({ secret, recordingId, key, shareLinkId, ttlSeconds: 600, now });
+    expect(expiresAt.toISOString()).toBe('2024-05-17T08:10:00.000Z');
+    expect(verifyShareMediaToken(token, { secret, key, now: new Date('2024-05-17T08:09:59Z') })).toEqual({ recordingId, shareLinkId });
+    expect(verifyShareMediaToken(token, { secret, key, now: new Date('2024-05-17T08:10:01Z') })).toBeNull();
+    const fresh = signShareMediaToken({ secret, recordingId, key, shareLinkId, ttlSeconds: 600 }).token;
+    expect(verifyShareMediaToken(fresh, { secret, key })).toEqual({ recordingId, shareLinkId });
+    expect(verifyShareMediaToken(fresh, { secret, key: `recordings/${recordingId}.ogg` })).toBeNull();
+    expect(verifyShareMediaToken(fresh, { secret: 'another-secret-0123456789abcdef', key })).toBeNull();
+  });
+
+  it('never pass for a download link, nor a download link for them (also once remembered)', () => {
+    const shared = signShareMediaToken({ secret, recordingId, key, shareLinkId, ttlSeconds: 600 }).token;
+    const link = signDownloadToken({ secret, recordingId, key, userSub, ttlSeconds: 600 }).token;
+    for (let round = 0; round < 2; round++) {
+      expect(verifyShareMediaToken(shared, { secret, key })).not.toBeNull();
+      expect(verifyDownloadToken(link, { secret, key })).not.toBeNull();
+      expect(verifyDownloadToken(shared, { secret, key })).toBeNull();
+      expect(verifyShareMediaToken(link, { secret, key })).toBeNull();
+    }
+    expect(SHARE_MEDIA_TOKEN_AUDIENCE).not.toBe(DOWNLOAD_TOKEN_AUDIENCE);
+    // A token listing both audiences is neither.
+    const both = jwt.sign({ rid: recordingId, key, sub: shareLinkId, aud: [SHARE_MEDIA_TOKEN_AUDIENCE, DOWNLOAD_TOKEN_AUDIENCE], exp: Math.floor(Date.now() / 1000) + 60 }, secret);
+    expect(verifyShareMediaToken(both, { secret, key })).toBeNull();
+    expect(verifyDownloadToken(both, { secret, key })).toBeNull();
+  });
+
+  it('refuse to be signed without a share link id', () => {
+    expect(() => signShareMediaToken({ secret, recordingId, key, shareLinkId: '', ttlSeconds: 600 })).toThrow();
   });
 });

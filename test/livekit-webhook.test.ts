@@ -34,6 +34,11 @@ async function activeRecording(room: string): Promise<{ id: string; egressId: st
   return { id: res.body.id, egressId: row!.worker_id };
 }
 
+async function compositeStatus(id: string): Promise<string | undefined> {
+  const [row] = await queryDb<{ status: string }>(svc.db.url, "SELECT status FROM recording_files WHERE recording_id = $1 AND kind = 'composite'", [id]);
+  return row?.status;
+}
+
 describe('signatures', () => {
   it('refuses unsigned, wrongly signed and tampered deliveries with 401', async () => {
     const { id, egressId } = await activeRecording('room-0');
@@ -88,6 +93,23 @@ describe('egress events keep the recording true', () => {
     await queryDb(svc.db.url, "UPDATE recordings SET status = 'initiated' WHERE id = $1", [id]);
     await postLivekitWebhook(hookUrl, livekit.endEgress(egressId, 'EGRESS_FAILED', 'no publisher'), creds);
     expect(await statusOf(svc.db.url, id)).toBe('failed_to_start');
+    expect(await compositeStatus(id)).toBe('failed');
+  });
+
+  it('an aborted recording has its composite file failed, in the JSON too', async () => {
+    const { id, egressId } = await activeRecording('room-9');
+    expect(await compositeStatus(id)).toBe('pending');
+    expect((await postLivekitWebhook(hookUrl, livekit.endEgress(egressId, 'EGRESS_ABORTED'), creds)).status).toBe(200);
+    expect(await statusOf(svc.db.url, id)).toBe('aborted');
+    const one = await request(svc.url).get(`/api/v1.0/recordings/${id}/`).set(bearer(owner));
+    expect(one.body.files).toEqual([expect.objectContaining({ kind: 'composite', status: 'failed' })]);
+  });
+
+  it('a stop or a limit leaves the composite pending: its file still comes', async () => {
+    const { id, egressId } = await activeRecording('room-10');
+    await postLivekitWebhook(hookUrl, livekit.endEgress(egressId, 'EGRESS_LIMIT_REACHED'), creds);
+    expect(await statusOf(svc.db.url, id)).toBe('stopped');
+    expect(await compositeStatus(id)).toBe('pending');
   });
 
   it('room_finished stops what is still active in the room', async () => {

@@ -27,7 +27,8 @@ type Samples = Map<string, number>;
 function parseExposition(text: string): Samples {
   const samples: Samples = new Map();
   const families = new Map<string, string>();
-  const sampleLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/;
+  // prom-client writes a NaN gauge (event-loop lag before its first sample) as "Nan", which Prometheus reads.
+  const sampleLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|Nan|\+Inf|-Inf)$/;
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line);

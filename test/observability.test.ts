@@ -42,9 +42,10 @@ it('passes promtool check rules', () => {
 describe('against the service', () => {
   let svc: TestService;
   let exposed: Set<string>;
+  let text: string;
   beforeAll(async () => {
     svc = await startTestService();
-    const text = (await request(svc.url).get('/metrics')).text;
+    text = (await request(svc.url).get('/metrics')).text;
     exposed = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
   });
   afterAll(() => svc?.close());
@@ -53,6 +54,22 @@ describe('against the service', () => {
     const named = metricNames([...ruleExpressions(), ...dashboardExpressions()]);
     expect(named.size).toBeGreaterThan(8);
     expect([...named].filter((n) => !exposed.has(n))).toEqual([]);
+  });
+
+  it('exposes process and Node.js runtime metrics under their usual names, once even with two apps in one process', async () => {
+    const second = await startTestService();
+    try {
+      const again = (await request(second.url).get('/metrics')).text;
+      for (const exposition of [text, again]) {
+        for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+          expect(exposition.match(new RegExp(`^# TYPE ${name} `, 'gm'))).toHaveLength(1);
+          expect(exposition).toMatch(new RegExp(`^${name}(\\{[^}]*\\})? \\S`, 'm'));
+        }
+        expect(exposition).not.toMatch(/^recorder_process_|^recorder_nodejs_/m);
+      }
+    } finally {
+      await second.close();
+    }
   });
 
   it('covers what operators watch: stuck recordings, give-ups, corrections, Jibri, media-auth', () => {

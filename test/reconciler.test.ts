@@ -109,6 +109,12 @@ it('marks a stopped recording failed when the worker failed and no file exists',
   await queryDb(svc.db.url, "UPDATE recordings SET status = 'stopped' WHERE id = $1", [id]);
   livekit.endEgress(egressId, 'EGRESS_FAILED', 'upload failed');
   await eventually(async () => (await statusOf(svc.db.url, id)) === 'failed_to_stop', 10_000, 'failed');
+  // Its next look finds the egress failed and gives up: the composite will not come.
+  const compositeOf = async () =>
+    (await queryDb<{ status: string }>(svc.db.url, "SELECT status FROM recording_files WHERE recording_id = $1 AND kind = 'composite'", [id]))[0]?.status;
+  await eventually(async () => (await compositeOf()) === 'failed', 10_000, 'composite failed');
+  const [row] = await queryDb<{ reconcile_at: Date | null }>(svc.db.url, 'SELECT reconcile_at FROM recordings WHERE id = $1', [id]);
+  expect(row!.reconcile_at).toBeNull();
 });
 
 it('stops recordings that run past RECORDING_MAX_DURATION', async () => {

@@ -162,7 +162,10 @@ describe('a share link', () => {
       expect(await page.title()).toBe('Recording of “weekly-review”');
       await waitForReady(page);
       const state = await videoState(page);
-      expect(state.src).toBe(`${publicUrl}${review.mediaPath}?share=${new URL(url).searchParams.get('share')}`);
+      // A share-media token, never the share token itself, in the media URL.
+      expect(state.src).toMatch(new RegExp(`^${publicUrl}${review.mediaPath}\\?token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`));
+      expect(state.src).not.toContain(new URL(url).searchParams.get('share')!);
+      secrets.push(new URL(state.src).searchParams.get('token')!);
       expect(state.duration).toBeGreaterThan(5.9);
       const played = await seekAndPlay(page, 3);
       expect(played.error).toBeNull();

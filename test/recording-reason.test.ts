@@ -43,6 +43,12 @@ describe('reason in the recording JSON', () => {
     expect(one.body.reason).toEqual(failed.reason);
   });
 
+  it('comes with its composite file failed, not pending', async () => {
+    const failed = await failedIn('refused');
+    const one = await request(svc.url).get(`/api/v1.0/recordings/${failed.id}/`).set(bearer(owner));
+    expect(one.body.files).toEqual([expect.objectContaining({ kind: 'composite', status: 'failed', size: null })]);
+  });
+
   it('is start_failed when LiveKit cannot be reached', async () => {
     await livekit.close();
     const res = await start('down');

@@ -207,6 +207,13 @@ describe('starting and stopping with participant tracks', () => {
     expect(started).toHaveLength(1);
     expect(started[0]!.status).toBe('EGRESS_COMPLETE');
     expect(livekit.requestsFor('StopEgress').some((r) => r.body.egressId === started[0]!.egressId)).toBe(true);
+
+    // Its composite failed with the start; its stopped track's file is settled by the reconciler's look.
+    const [row] = await queryDb<{ id: string }>(svc.db.url, "SELECT id FROM recordings WHERE room = $1 AND status = 'failed_to_start'", [failing]);
+    const json = await recordingJson(row!.id);
+    expect(json.files.map((f) => [f.kind, f.status])).toEqual([['composite', 'failed'], ['track', 'pending']]);
+    await queryDb(svc.db.url, 'UPDATE recordings SET reconcile_at = now() WHERE id = $1', [row!.id]); // its grace is over
+    await eventually(async () => (await recordingJson(row!.id)).files[1]!.status === 'failed', 15_000, 'track failed');
   });
 
   it('a recording without participant_tracks lists nobody and records only its composite', async () => {
@@ -372,6 +379,29 @@ describe('files land, then the recording is ready', () => {
     }
     expect((await recordingJson(id)).files.find((f) => f.kind === 'track')!.status).toBe('pending');
     await stop(room);
+  });
+
+  it('an aborted recording fails its composite at once; its stopped tracks still land or are failed after their grace', async () => {
+    const room = 'tracks-0';
+    const { tracks } = seedRoom(livekit, room, [{ identity: 'ola' }, { identity: 'pem' }]);
+    const res = await startWithTracks(svc.url, owner, room);
+    expect(res.status).toBe(201);
+    const id = res.body.id as string;
+    const [row] = await queryDb<{ worker_id: string }>(svc.db.url, 'SELECT worker_id FROM recordings WHERE id = $1', [id]);
+    expect((await postWebhook(svc.url, livekit.endEgress(row!.worker_id, 'EGRESS_ABORTED'))).status).toBe(200);
+    const aborted = await recordingJson(id);
+    expect(aborted.status).toBe('aborted');
+    expect(aborted.files[0]).toMatchObject({ kind: 'composite', status: 'failed' });
+    // The composite's end stopped the track egresses: ola's file lands, pem's never does.
+    expect(trackEgressesOf(room).every((e) => e.status === 'EGRESS_COMPLETE')).toBe(true);
+    const landed = `recordings/${id}/${tracks.ola}.ogg`;
+    await s3.putObject(landed, Buffer.alloc(1024, 3), 'audio/ogg');
+    await storeEvent(svc.url, s3.bucket, landed, { size: 1024 });
+    await eventually(async () => (await recordingJson(id)).files.every((f) => f.status !== 'pending'), 15_000, 'tracks settled');
+    const json = await recordingJson(id);
+    expect(json.status).toBe('aborted');
+    expect(Object.fromEntries(json.files.slice(1).map((f) => [f.track_id, f.status]))).toEqual({ [tracks.ola!]: 'saved', [tracks.pem!]: 'failed' });
+    expect(emailsAbout(id)).toHaveLength(0);
   });
 
   it('a track that never lands is failed by the reconciler after its grace, and the email still goes out; DELETE then removes every file', async () => {

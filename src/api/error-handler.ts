@@ -28,6 +28,16 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(msg);
 }
 
+/**
+ * A client error of body-parser: a typed one (charset, encoding, size), or a body that could not
+ * be read, such as a corrupt gzip/br/deflate stream, which it wraps as a 400 (`expose`) untyped.
+ */
+function isBodyParserRefusal(err: unknown): boolean {
+  const e = err as { type?: string; status?: unknown; expose?: unknown };
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500) return false;
+  return typeof e.type === 'string' || e.expose === true;
+}
+
 /** Every error becomes `{"detail": "..."}`; internals never leak to the caller. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) return;
@@ -39,6 +49,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.status(RECORDING_ERROR_STATUS[err.kind]).json({ detail: err.message });
     return;
   }
+  // The router could not decode a percent-escape of a path parameter (`/recordings/%ff`).
+  if (err instanceof URIError) {
+    res.status(400).json({ detail: 'Malformed percent-escape in the URL path.' });
+    return;
+  }
   const type = (err as { type?: string }).type;
   if (type === 'entity.too.large') {
     res.status(400).json({ detail: 'Request body too large.' });
@@ -48,8 +63,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.status(400).json({ detail: 'Malformed JSON body.' });
     return;
   }
-  if (type && typeof (err as { status?: number }).status === 'number' && (err as { status: number }).status < 500) {
-    res.status(400).json({ detail: 'Invalid request body.' });
+  if (isBodyParserRefusal(err)) {
+    res.status(400).json({ detail: type ? 'Invalid request body.' : 'The request body could not be decoded (corrupt Content-Encoding).' });
     return;
   }
   if (isDatabaseUnavailable(err)) {

@@ -4,10 +4,12 @@ import type { AuthUser } from './user';
 
 const ROLES = ['owner', 'administrator', 'member'] as const;
 const emailFormat = z.email();
+/** NUL cannot be stored in PostgreSQL text; other control characters have no place in an identifier. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /** Optional claims: a wrong type, an invalid value or an absurd length is treated as absent, not as an error. */
 function text(v: unknown, max: number): string | null {
-  return typeof v === 'string' && v.trim() !== '' && v.length <= max ? v.trim() : null;
+  return typeof v === 'string' && v.trim() !== '' && v.length <= max && !v.includes('\u0000') ? v.trim() : null;
 }
 
 function email(v: unknown): string | null {
@@ -19,18 +21,18 @@ function rooms(v: unknown): AuthUser['rooms'] {
   const out: AuthUser['rooms'] = {};
   if (!v || typeof v !== 'object' || Array.isArray(v)) return out;
   for (const [room, role] of Object.entries(v as Record<string, unknown>)) {
-    if (room.length > 0 && room.length <= 255 && typeof role === 'string' && (ROLES as readonly string[]).includes(role)) {
+    if (room.length > 0 && room.length <= 255 && !CONTROL_CHARACTER.test(room) && typeof role === 'string' && (ROLES as readonly string[]).includes(role)) {
       out[room] = role as AuthUser['rooms'][string];
     }
   }
   return out;
 }
 
-/** The `sub` of a verified JWT payload; null when missing or unusable. */
+/** The `sub` of a verified JWT payload; null when missing or unusable (too long, a control character). */
 export function subjectFromClaims(payload: unknown): string | null {
   if (!payload || typeof payload !== 'object') return null;
   const sub = (payload as Record<string, unknown>).sub;
-  return typeof sub === 'string' && sub.length > 0 && sub.length <= 255 ? sub : null;
+  return typeof sub === 'string' && sub.length > 0 && sub.length <= 255 && !CONTROL_CHARACTER.test(sub) ? sub : null;
 }
 
 /** The user a verified JWT payload describes; null when `sub` is missing or unusable. */

@@ -49,8 +49,16 @@ export const SETTING_NAMES: readonly string[] = [...new Set(Object.values(CONCER
 /** A bad setting; the message is one line that starts with the variable's name. */
 export class ConfigError extends Error {}
 
+/** What `.env.example` writes in place of every secret; in production it must have been replaced. */
+const PLACEHOLDER = 'change-me';
+
 /** Parses and checks the environment, concern by concern; throws ConfigError naming the first bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  if (source.NODE_ENV?.trim().toLowerCase() === 'production') {
+    // Named, never shown: the value is (or sits next to) a secret.
+    const placeholder = SETTING_NAMES.find((name) => source[name]?.toLowerCase().includes(PLACEHOLDER));
+    if (placeholder) throw new ConfigError(`${placeholder}: still the ${PLACEHOLDER} placeholder of .env.example; set a real value for production`);
+  }
   const config: Record<string, unknown> = {};
   for (const [name, c] of Object.entries(CONCERNS)) {
     const parsed = (c.schema as z.ZodType).safeParse(source);

@@ -36,7 +36,7 @@ function isLocalhost(url: string): boolean {
 /** Lines printed at start-up: what is not configured and what that means; in dev mode, a token and a curl. */
 export function startupNotes(config: AppConfig, baseUrl: string, token: string | undefined): string[] {
   const lines: string[] = [];
-  if (!config.server.databaseUrl) lines.push(`database: DATABASE_URL unset, using the embedded PostgreSQL under ${config.server.dataDir}`);
+  if (!config.server.databaseUrl) lines.push(`database: the embedded PostgreSQL under ${config.server.dataDir} (DATABASE_URL unset or embedded)`);
   if (!config.livekit) lines.push('livekit: LIVEKIT_API_URL/KEY/SECRET unset: LiveKit recordings fail with 502 and LiveKit webhooks are refused');
   if (config.jibri.urls.length === 0) lines.push('jibri: JIBRI_URLS unset: modes mapped to jibri fail with 502');
   if (!config.storage) lines.push('storage: AWS_S3_* unset: workers have nowhere to upload, downloads and deletion of files are unavailable');

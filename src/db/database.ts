@@ -50,9 +50,41 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       idleTimeoutMillis: 30000,
     },
   });
-  await dataSource.initialize();
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    throw new Error(`DATABASE_URL: cannot connect to ${describeDatabaseUrl(options.url)} (${connectFailure(err, options.url)})`);
+  }
   if (!pool) throw new Error('database: the connection pool was not created');
   return { dataSource, sql: new Sql(pool), close: () => dataSource.destroy() };
+}
+
+/** "host:port/database" of a database URL, for messages: no user, no password. */
+export function describeDatabaseUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || '(default database)';
+    return `${url.hostname}:${url.port || '5432'}/${database}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Why a connection failed, in one line: the system error code or the server's words, never the password. */
+function connectFailure(err: unknown, rawUrl: string): string {
+  const e = err as NodeJS.ErrnoException & { errors?: unknown[] };
+  // A host with several addresses fails with an AggregateError whose own message is empty.
+  const first = (e.errors?.[0] ?? e) as NodeJS.ErrnoException;
+  let reason = first.code && /^E[A-Z]+$/.test(first.code) ? first.code : (first.message || e.message || String(err));
+  if (/client password must be a string/.test(reason)) reason = 'the URL has no password';
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(rawUrl).password);
+  } catch {
+    password = '';
+  }
+  if (password) reason = reason.split(password).join('***');
+  return reason.replace(/\s+/g, ' ').trim();
 }
 
 /** Arbitrary constant: serialises migrations when several instances start at once. */

@@ -1,10 +1,11 @@
 import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
 import { shareTokenHash } from '../recording/share-token';
-import type { MediaAccess, RecordingStore } from '../recording/store/recording-store';
+import type { MediaAccess, RecordingStore, ShareLinkRef } from '../recording/store/recording-store';
+import { isUuid } from '../util/uuid';
 import { withTimeout } from '../util/with-timeout';
 import type { DownloadSecret } from './download-secret';
-import { verifyDownloadToken } from './download-token';
+import { verifyDownloadToken, verifyShareMediaToken } from './download-token';
 import { downloadFileName } from './download-name';
 import { MediaAccessCache } from './media-access-cache';
 import { parseMediaPath, readDownloadTokenParam, readShareTokenParam, type MediaPath } from './media-path';
@@ -109,11 +110,12 @@ export class MediaAuthorizer {
   }
 
   /** The access row for this file and these callers, from the cache or from one query. */
-  private access(media: MediaPath, subs: string[], shareHash: Buffer | null): Promise<CachedAccess> {
+  private access(media: MediaPath, subs: string[], share: ShareLinkRef | null): Promise<CachedAccess> {
     // JSON: no sub (any string) can make two different caller lists look alike.
-    const key = JSON.stringify([media.recordingId, media.extension, media.trackId, shareHash?.toString('base64') ?? null, subs]);
+    const shareKey = share === null ? null : 'tokenHash' in share ? `hash:${share.tokenHash.toString('base64')}` : `id:${share.linkId}`;
+    const key = JSON.stringify([media.recordingId, media.extension, media.trackId, shareKey, subs]);
     return this.cache.get(key, media.recordingId, async () => {
-      const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs, shareHash, media.trackId), DB_TIMEOUT_MS, 'media-auth query');
+      const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs, share, media.trackId), DB_TIMEOUT_MS, 'media-auth query');
       const downloadName = row ? downloadFileName(row.room, row.createdAt, media.extension, this.config.email.defaultTimezone) : '';
       return { row, downloadName };
     });
@@ -145,6 +147,8 @@ export class MediaAuthorizer {
       const sub = this.verifier.subject(jwt);
       if (sub !== null) subs.push(sub);
     }
+    // `token` is a download link (a user's) or a share-media token (a share link's, by id).
+    let share: ShareLinkRef | null = null;
     const linkToken = readDownloadTokenParam(url);
     if (linkToken) {
       const secret = this.secret.current ?? (await this.secret.get());
@@ -152,20 +156,25 @@ export class MediaAuthorizer {
       if (link && link.recordingId === media.recordingId) {
         if (subs.length === 0) via = 'link';
         if (!subs.includes(link.userSub)) subs.push(link.userSub);
+      } else if (!link) {
+        const shared = verifyShareMediaToken(linkToken, { secret, key: media.key });
+        if (shared && shared.recordingId === media.recordingId && isUuid(shared.shareLinkId)) share = { linkId: shared.shareLinkId };
       }
     }
     if (sessionSub) {
       if (subs.length === 0) via = 'session';
       if (!subs.includes(sessionSub)) subs.push(sessionSub);
     }
-    const shareToken = readShareTokenParam(url);
-    if (subs.length === 0 && !shareToken) return refuse('bad_credentials', media.recordingId);
+    // `?share=` (the share link's own token) is still accepted; the page no longer puts it in media URLs.
+    const shareToken = share ? null : readShareTokenParam(url);
+    if (shareToken) share = { tokenHash: shareTokenHash(shareToken) };
+    if (subs.length === 0 && !share) return refuse('bad_credentials', media.recordingId);
 
     // Checked on every request, in one query (reused for at most MEDIA_AUTH_CACHE_MS): a
     // download link dies with its recording, its expiry or its owner's access, a share link
-    // also when it is revoked or expires. The expiry itself is judged now, from the row.
-    const shareHash = shareToken ? shareTokenHash(shareToken) : null;
-    const { row, downloadName } = await this.access(media, subs, shareHash);
+    // (by token or through a share-media token) also when it is revoked or expires. The
+    // expiry itself is judged now, from the row.
+    const { row, downloadName } = await this.access(media, subs, share);
     if (!row) return refuse('unknown_recording', media.recordingId);
     if (!row.allowed && !row.shared) return refuse('no_right', media.recordingId);
     if (!row.allowed) via = 'share';

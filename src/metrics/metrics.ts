@@ -1,5 +1,20 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+let processRegistry: Registry | undefined;
+
+/**
+ * prom-client's default metrics (process_*, nodejs_*) under their usual names. They describe the
+ * process, not an app, so they are collected once per process on a registry of their own: a
+ * process running many apps (the tests) would otherwise start one event-loop monitor per app.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /** Every metric the service exposes on /metrics, on a registry of its own (one per app instance). */
 export class Metrics {
   readonly registry = new Registry();
@@ -166,8 +181,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'recorder_' });
+  readonly contentType = this.registry.contentType;
+
+  /** The /metrics text: this app's metrics, then the process and Node.js runtime ones. */
+  async exposition(): Promise<string> {
+    const own = await this.registry.metrics();
+    return `${own.endsWith('\n') ? own : `${own}\n`}${await processMetrics().metrics()}`;
   }
 
   /** One database read for both room gauges of a scrape; a database that is down leaves them as they were. */

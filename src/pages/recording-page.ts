@@ -1,5 +1,5 @@
 import type { AuthUser } from '../auth/user';
-import { signDownloadToken } from '../downloads/download-token';
+import { signDownloadToken, signShareMediaToken } from '../downloads/download-token';
 import { RecordingError } from '../recording/errors';
 import { expiredAt, isExpired } from '../recording/expiry';
 import type { Recording } from '../recording/recording';
@@ -15,6 +15,13 @@ export type PageCredential =
   | { kind: 'share'; token: string }
   | { kind: 'session'; user: AuthUser; csrf: string }
   | { kind: 'bearer'; user: AuthUser };
+
+/**
+ * How long the media URLs of a share viewer's page work: a sitting (the page is not refreshed
+ * meanwhile), never past the link's own expiry. Revoking the link stops them sooner: media-auth
+ * checks the link behind the token on every request.
+ */
+export const SHARE_MEDIA_TOKEN_TTL_SECONDS = 4 * 3600;
 
 export interface PageFile {
   file: RecordingFile;
@@ -80,7 +87,7 @@ export class RecordingPages {
     if (credential.kind === 'share') {
       const shared = await this.deps.shareLinks.resolve(recordingId, credential.token);
       if (shared.result !== 'ok') return { result: shared.result === 'unknown' ? 'not_found' : 'link_invalid' };
-      return { result: 'ok', view: await this.build(shared.recording, credential, null) };
+      return { result: 'ok', view: await this.build(shared.recording, credential, null, shared.link) };
     }
     let recording: Recording;
     try {
@@ -94,14 +101,15 @@ export class RecordingPages {
     return { result: 'ok', view: await this.build(recording, credential, links) };
   }
 
-  private async build(recording: Recording, credential: PageCredential, links: ShareLink[] | null): Promise<RecordingPageView> {
+  /** `viaLink`: the share link a share viewer came with (their media URLs name it, not its token). */
+  private async build(recording: Recording, credential: PageCredential, links: ShareLink[] | null, viaLink?: ShareLink): Promise<RecordingPageView> {
     const { settings } = this.deps;
     const now = new Date();
     const expired = isExpired(recording, settings.expirationDays, now);
     const playable = DOWNLOADABLE_STATUSES.includes(recording.status) && !expired;
     const files: PageFile[] = [];
     for (const file of await this.deps.files.list(recording)) {
-      files.push({ file, mediaUrl: playable && file.status === 'saved' ? await this.mediaUrl(recording, file, credential) : null });
+      files.push({ file, mediaUrl: playable && file.status === 'saved' ? await this.mediaUrl(recording, file, credential, viaLink, now) : null });
     }
     return {
       recording,
@@ -124,12 +132,26 @@ export class RecordingPages {
     };
   }
 
-  /** The file's URL under MEDIA_URL_PREFIX with this viewer's credential (keys need no encoding). */
-  private async mediaUrl(recording: Recording, file: RecordingFile, credential: PageCredential): Promise<string> {
+  /**
+   * The file's URL under MEDIA_URL_PREFIX with what authorises this viewer (keys need no
+   * encoding). Never the share token itself: URLs end up in proxy logs.
+   */
+  private async mediaUrl(recording: Recording, file: RecordingFile, credential: PageCredential, viaLink: ShareLink | undefined, now: Date): Promise<string> {
     const path = `${this.deps.settings.mediaUrlPrefix}${file.key}`;
     switch (credential.kind) {
-      case 'share':
-        return `${path}?share=${credential.token}`;
+      case 'share': {
+        if (!viaLink) throw new Error('recording page: a share viewer without their link');
+        const untilLinkExpiry = Math.floor((viaLink.expiresAt.getTime() - now.getTime()) / 1000);
+        const { token } = signShareMediaToken({
+          secret: await this.deps.downloadSecret.get(),
+          recordingId: recording.id,
+          key: file.key,
+          shareLinkId: viaLink.id,
+          ttlSeconds: Math.max(1, Math.min(SHARE_MEDIA_TOKEN_TTL_SECONDS, untilLinkExpiry)),
+          now,
+        });
+        return `${path}?token=${token}`;
+      }
       case 'session':
         return path; // the session cookie goes along; media-auth reads it
       case 'bearer': {

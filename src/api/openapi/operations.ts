@@ -203,6 +203,7 @@ export const OPERATIONS: Operation[] = [
     summary: "A pre-signed, create-only PUT URL for a Jibri recording's file (deploy/jibri/finalize.sh); the upload must send If-None-Match: *. Besides the token, the X-Recorder-Upload-Capability header must carry the recording's own upload capability, which the service handed its Jibri at start.",
     responses: {
       200: { description: 'The URL.', schema: uploadUrlBody },
+      400: err('A body that cannot be decoded (corrupt Content-Encoding) or parsed.'),
       401: err('Bad or missing token.'),
       403: err("Missing or wrong upload capability for this recording (logged as an alert), not a Jibri recording, or not stopped (saved, failed, aborted)."),
       404: err('Unknown recording.'),
@@ -273,6 +274,7 @@ export const OPERATIONS: Operation[] = [
     body: pageForm({}), bodyContentType: 'application/x-www-form-urlencoded',
     responses: {
       200: html('Deleted.'),
+      400: err('A form body that cannot be decoded (corrupt Content-Encoding).'),
       401: html('Not signed in.'),
       403: html('Bad CSRF token, cross-site post, or not in a final status.'),
       404: html('Unknown recording, or no access.'),
@@ -304,7 +306,10 @@ export const OPERATIONS: Operation[] = [
     method: 'post', path: '/auth/logout', id: 'logout', tag: 'pages', security: ['pageSession', 'none'],
     summary: 'Sign out of the recording page (CSRF token).',
     body: z.object({ csrf: z.string().optional(), next: z.string().optional() }), bodyContentType: 'application/x-www-form-urlencoded',
-    responses: { 200: html('Signed out.'), 303: redirect('Signed out: back to next.'), 403: html('Bad CSRF token or cross-site post.') },
+    responses: {
+      200: html('Signed out.'), 303: redirect('Signed out: back to next.'),
+      400: err('A form body that cannot be decoded (corrupt Content-Encoding).'), 403: html('Bad CSRF token or cross-site post.'),
+    },
   },
   {
     method: 'get', path: '/health', id: 'health', tag: 'operations', security: ['none'], summary: 'Liveness.',

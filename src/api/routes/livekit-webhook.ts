@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { WebhookReceiver } from 'livekit-server-sdk';
+import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 import type { Metrics } from '../../metrics/metrics';
 import type { LivekitEventHandler } from '../../recording/events/livekit-events';
 import { HttpError } from '../http-errors';
@@ -36,11 +36,23 @@ export function livekitWebhookRouter(
       metrics.livekitEvents.inc({ event: 'unknown', outcome: unauthorized ? 'unauthorized' : 'malformed' });
       throw unauthorized ? new HttpError(401, 'Invalid webhook signature.') : new HttpError(400, 'Malformed webhook body.');
     }
+    if (roomNamesOf(event).some((name) => CONTROL_CHARACTER.test(name))) {
+      // No room is named so (PostgreSQL cannot even store a NUL): refuse it before any lookup.
+      metrics.livekitEvents.inc({ event: event.event || 'unknown', outcome: 'malformed' });
+      throw new HttpError(400, 'Malformed webhook body: a room name holds a control character.');
+    }
     const outcome = await handler.handle(event);
     metrics.livekitEvents.inc({ event: event.event || 'unknown', outcome });
     res.status(200).json({ message: outcome === 'updated' ? 'Event processed.' : 'Event received.' });
   });
   return router;
+}
+
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** Every room name an event carries: its room, and the room of its egress or ingress. */
+function roomNamesOf(event: WebhookEvent): string[] {
+  return [event.room?.name, event.egressInfo?.roomName, event.ingressInfo?.roomName].filter((n): n is string => typeof n === 'string');
 }
 
 /** JWT verification errors (jose's `ERR_J...` codes) and the SDK's body-hash mismatch. */

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import type { Metrics } from '../../metrics/metrics';
 import type { ApiDeps } from '../app';
 
-/** GET /metrics in Prometheus text format; recordings by status are read from the database at scrape time. */
+/** GET /metrics in Prometheus text format; recordings by status are read from the database at scrape time;
+ * process and Node.js runtime metrics follow the service's own. */
 export function metricsRouter(metrics: Metrics, countByStatus: ApiDeps['countByStatus']): Router {
   const router = Router();
   router.get('/metrics', async (_req, res) => {
@@ -13,8 +14,8 @@ export function metricsRouter(metrics: Metrics, countByStatus: ApiDeps['countByS
     } catch {
       // The database being down must not hide the other metrics.
     }
-    res.set('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.set('Content-Type', metrics.contentType);
+    res.send(await metrics.exposition());
   });
   return router;
 }

@@ -14,8 +14,9 @@ export function recordingsRouter({ config, verifier, recordings, permanence }: A
     const user = currentUser(res);
     const { page, pageSize, filter, filterParams } = parseRecordingListQuery(req.query as Record<string, unknown>);
     const { count, rows } = await recordings.list(user, filter, pageSize, (page - 1) * pageSize);
+    // On PUBLIC_URL, never on the request's Host header, which the caller chooses.
     const pageUrl = (n: number) => {
-      const url = new URL(`${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}${req.path}`);
+      const url = new URL(`${config.server.publicUrl.replace(/\/+$/, '')}/api/v1.0/recordings/`);
       url.searchParams.set('page', String(n));
       if (req.query.page_size !== undefined) url.searchParams.set('page_size', String(pageSize));
       for (const [name, value] of filterParams) url.searchParams.set(name, value);

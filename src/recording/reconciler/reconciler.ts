@@ -68,7 +68,7 @@ export class Reconciler {
         case 'stopped':
           return await this.stopped(r);
         case 'failed_to_start':
-          return await this.failedToStart(r);
+          return await this.failedToStart(r, tracksPending);
         default:
           // Saved (or over) with track files still pending: look again until they are in or failed.
           return await (tracksPending ? this.later(r) : this.settle(r));
@@ -152,7 +152,7 @@ export class Reconciler {
    * A start that failed (often a timeout) may still have reached the worker, which then records
    * with nobody to stop it: look once after the grace and stop any such job.
    */
-  private async failedToStart(r: ReconcileCandidate): Promise<void> {
+  private async failedToStart(r: ReconcileCandidate, tracksPending: boolean): Promise<void> {
     const worker = this.worker(r);
     let workerId = r.workerId;
     if (workerId) {
@@ -163,7 +163,8 @@ export class Reconciler {
     }
     if (workerId && (await this.deps.mediator.stopUnwanted(r, workerId))) this.corrected(r, 'stopped_late_start', 'worker job found for a failed start');
     else if (workerId) return this.later(r);
-    await this.settle(r);
+    // Track files still pending (their egresses were stopped, their files may come): look again.
+    await (tracksPending ? this.later(r) : this.settle(r));
   }
 
   private async apply(r: ReconcileCandidate, decision: Exclude<Decision, { action: 'none' }>): Promise<void> {
@@ -188,8 +189,9 @@ export class Reconciler {
     return this.deps.store.deferReconcile(r.id, r.status, backoffMs(attempts, this.deps.settings.intervalMs), attempts);
   }
 
-  /** Nothing left to do for this recording. */
+  /** Nothing left to do for this recording (a failed_to_stop one's composite will not come: failed). */
   private settle(r: ReconcileCandidate): Promise<void> {
+    if (r.status === 'failed_to_stop') return this.deps.store.giveUpFailedToStop(r.id, r.reconcileAttempts);
     return this.deps.store.deferReconcile(r.id, r.status, null, r.reconcileAttempts);
   }
 

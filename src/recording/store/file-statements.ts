@@ -89,6 +89,34 @@ export const FILE_SQL = {
        FROM recording_files WHERE recording_id = $1 AND kind = 'track' AND status = 'pending'`,
   ),
 
+  /**
+   * First statement of a change to a status in which the composite never lands (failed_to_start,
+   * aborted): the recording row is locked while still in one of the `from` statuses ($2), so the
+   * transition that follows in the same transaction happens, and its pending composite is failed.
+   * The recording comes first, as when the composite is saved. Track files stay with the tracks
+   * logic: their egresses are stopped and may still write them.
+   */
+  failCompositeOnTransition: statement(
+    'fail_composite_on_transition',
+    `WITH r AS (SELECT id FROM recordings WHERE id = $1 AND status = ANY($2::varchar[]) FOR UPDATE)
+     UPDATE recording_files f SET status = 'failed', updated_at = now()
+       FROM r WHERE f.recording_id = r.id AND f.kind = 'composite' AND f.status = 'pending'`,
+  ),
+
+  /**
+   * The reconciler gives up on a failed_to_stop recording (its worker failed or is gone): no more
+   * looks, and its pending composite failed, in one statement guarded by the status. A file that
+   * lands after all still saves it (mark_saved saves the composite whatever it was).
+   */
+  giveUpFailedToStop: statement(
+    'give_up_failed_to_stop',
+    `WITH r AS (
+       UPDATE recordings SET reconcile_at = NULL, reconcile_attempts = $2 WHERE id = $1 AND status = 'failed_to_stop' RETURNING id
+     )
+     UPDATE recording_files f SET status = 'failed', updated_at = now()
+       FROM r WHERE f.recording_id = r.id AND f.kind = 'composite' AND f.status = 'pending'`,
+  ),
+
   /** The track file an egress writes, for LiveKit's egress webhooks. */
   trackByEgress: statement(
     'track_by_egress',

@@ -8,10 +8,11 @@ import { conflict } from '../errors';
 import type { RecordingReason } from '../reason';
 import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '../recording';
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
-import { SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
+import { NEVER_READY_STATUSES, SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
 import { compositeFile } from '../object-key';
 import { AccessChanges } from './access-changes';
 import { EXPIRY_SQL } from './expiry-statements';
+import { FILE_SQL } from './file-statements';
 import { filterValues, LIST_SQL, type RecordingListFilter } from './list-statements';
 import { SQL } from './statements';
 
@@ -56,6 +57,9 @@ export interface EmailContext {
   isPermanent: boolean;
 }
 
+/** A share link as a media request names it: by its token's hash (`?share=`) or by its id (a share-media token). */
+export type ShareLinkRef = { tokenHash: Buffer } | { linkId: string };
+
 /** What media-auth needs to know about one recording and one or two callers. */
 export interface MediaAccess {
   status: RecordingStatus;
@@ -66,7 +70,7 @@ export interface MediaAccess {
   filesRemovedAt: Date | null;
   /** One of the given users holds an owner/administrator access to it. */
   allowed: boolean;
-  /** The share token given is one of its links, neither revoked nor expired. */
+  /** The share link named is one of its links, neither revoked nor expired. */
   shared: boolean;
   /** For the download's file name. */
   room: string;
@@ -158,6 +162,18 @@ export class RecordingStore {
     patch: TransitionPatch = {},
     runner: SqlRunner = this.sql,
   ): Promise<Recording | null> {
+    if (NEVER_READY_STATUSES.includes(to)) {
+      // Its composite will never land: failed first, so the change's event and answer show it.
+      const failComposite = async (tx: SqlRunner) => {
+        await tx.query(FILE_SQL.failCompositeOnTransition, [id, from]);
+        return this.changeStatus(id, from, to, patch, tx);
+      };
+      return runner === this.sql ? this.sql.transaction(failComposite) : failComposite(runner);
+    }
+    return this.changeStatus(id, from, to, patch, runner);
+  }
+
+  private async changeStatus(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch, runner: SqlRunner): Promise<Recording | null> {
     const [row] = await runner.query<Recording & { priorStatus: string; eventsQueued: number }>(SQL.transition, [
       id,
       from,
@@ -170,6 +186,7 @@ export class RecordingStore {
       this.routes,
       patch.reason !== undefined,
       patch.reason ? JSON.stringify(patch.reason) : null,
+      this.reconcile.stoppedGraceMs,
     ]);
     if (!row) return null;
     const { priorStatus: _prior, eventsQueued, ...recording } = row;
@@ -346,18 +363,25 @@ export class RecordingStore {
 
   /**
    * The recording (and, for a track file, that file) and whether one of `userSubs`, or a share
-   * link's token hash, may have it; null when there is no such recording.
+   * link (by its token's hash or by its id), may have it; null when there is no such recording.
    */
-  async mediaAccess(recordingId: string, userSubs: string[], shareTokenHash: Buffer | null = null, trackId: string | null = null): Promise<MediaAccess | null> {
+  async mediaAccess(recordingId: string, userSubs: string[], share: ShareLinkRef | null = null, trackId: string | null = null): Promise<MediaAccess | null> {
+    const hash = share && 'tokenHash' in share ? share.tokenHash : null;
+    const linkId = share && 'linkId' in share ? share.linkId : null;
     const rows = trackId
-      ? await this.sql.query<MediaAccess>(SQL.mediaAccessTrack, [recordingId, userSubs, shareTokenHash, trackId])
-      : await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs, shareTokenHash]);
+      ? await this.sql.query<MediaAccess>(SQL.mediaAccessTrack, [recordingId, userSubs, hash, linkId, trackId])
+      : await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs, hash, linkId]);
     return rows[0] ?? null;
   }
 
   /** Up to `limit` recordings due for reconciliation, leased to this pass for `leaseMs`. */
   claimForReconcile(limit: number, leaseMs: number): Promise<ReconcileCandidate[]> {
     return this.sql.query<ReconcileCandidate>(SQL.claimForReconcile, [limit, leaseMs]);
+  }
+
+  /** The reconciler settles a failed_to_stop recording for good: no more looks, and its pending composite is failed. */
+  async giveUpFailedToStop(id: string, attempts: number): Promise<void> {
+    await this.sql.query(FILE_SQL.giveUpFailedToStop, [id, attempts]);
   }
 
   /**

@@ -30,9 +30,9 @@ const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "us
 const MEDIA_ACCESS_COLUMNS = `r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent", r.room,
   r.files_removed_at AS "filesRemovedAt",
   EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed,
-  ($3::bytea IS NOT NULL AND EXISTS (
+  (($3::bytea IS NOT NULL OR $4::uuid IS NOT NULL) AND EXISTS (
     SELECT 1 FROM share_links s
-     WHERE s.token_hash = $3::bytea AND s.recording_id = r.id AND s.revoked_at IS NULL AND s.expires_at > now()
+     WHERE (s.token_hash = $3::bytea OR s.id = $4::uuid) AND s.recording_id = r.id AND s.revoked_at IS NULL AND s.expires_at > now()
   )) AS shared`;
 
 /** `now() + $n ms`, or NULL when the parameter is NULL. */
@@ -105,8 +105,9 @@ export const SQL = {
 
   /**
    * The guarded status change: only from the expected statuses; also resets the reconciler's
-   * schedule, and queues the event the change sends ($9: the EventRoutes) in the same
-   * statement. `prior` locks the row first, so the status it reads is the one the change leaves.
+   * schedule (a final status with track files pending gets a look after their grace, $12, so the
+   * tracks logic settles them), and queues the event the change sends ($9: the EventRoutes) in
+   * the same statement. `prior` locks the row first, so the status it reads is the one the change leaves.
    */
   transition: statement(
     'transition',
@@ -117,7 +118,8 @@ export const SQL = {
               worker_id = CASE WHEN $4::boolean THEN $5 ELSE r.worker_id END,
               worker_error = CASE WHEN $6::boolean THEN $7 ELSE r.worker_error END,
               reason = CASE WHEN $10::boolean THEN $11::jsonb ELSE r.reason END,
-              reconcile_at = ${inMs('$8')}, reconcile_attempts = 0
+              reconcile_at = CASE WHEN $8::float8 IS NULL AND r.tracks_pending > 0 THEN ${inMs('$12')} ELSE ${inMs('$8')} END,
+              reconcile_attempts = 0
          FROM prior p
         WHERE r.id = p.id AND r.status = ANY($2::varchar[])
         RETURNING ${COLUMNS}, p.status AS "priorStatus"
@@ -241,7 +243,8 @@ export const SQL = {
   /**
    * What media-auth needs, in one round trip on three indexes (the recordings primary key, the
    * (recording_id, user_sub) unique constraint of recording_accesses and the unique token hash
-   * of share_links). A share link counts only while neither revoked nor expired.
+   * or the primary key of share_links: a share link is named by its token's hash, `$3`, or, for
+   * a share-media token, by its id, `$4`). A share link counts only while neither revoked nor expired.
    */
   mediaAccess: statement('media_access', `SELECT ${MEDIA_ACCESS_COLUMNS} FROM recordings r WHERE r.id = $1`),
 
@@ -249,7 +252,7 @@ export const SQL = {
   mediaAccessTrack: statement(
     'media_access_track',
     `SELECT ${MEDIA_ACCESS_COLUMNS},
-            (SELECT f.status FROM recording_files f WHERE f.recording_id = r.id AND f.track_id = $4) AS "trackStatus"
+            (SELECT f.status FROM recording_files f WHERE f.recording_id = r.id AND f.track_id = $5) AS "trackStatus"
        FROM recordings r WHERE r.id = $1`,
   ),
 
