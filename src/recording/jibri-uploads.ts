@@ -50,9 +50,11 @@ async function refusalByStorage(storage: ObjectStorage, key: string): Promise<Re
  * the service heard of it): ended, the recording is stopped (guarded) and gets its URL; still
  * recording, the answer is "too early" and finalize.sh asks again. A second request for the
  * same recording is refused and logged as an alert: only one finalize.sh run is expected, so
- * another asker holds the upload token. Every request also needs the recording's capability. A URL lives JIBRI_UPLOAD_URL_TTL_SECONDS (minutes) and
- * only creates the object (If-None-Match: * is signed, which relies on the storage honouring
- * it: MinIO and S3 do), so it cannot replace a recording's file once it is there.
+ * another asker holds the upload token. Every request also needs the recording's capability.
+ * After a 409 the recording is kept unsaved: the file that lands is not trusted (see markSaved).
+ * A URL lives JIBRI_UPLOAD_URL_TTL_SECONDS (minutes) and only creates the object (If-None-Match: *
+ * is signed, which relies on the storage honouring it: MinIO and S3 do), so it cannot replace a
+ * recording's file once it is there.
  */
 export class JibriUploadUrls {
   constructor(
@@ -107,10 +109,12 @@ export class JibriUploadUrls {
       return { outcome: 'storage_unavailable' };
     }
     if (byStorage) {
-      log.warn({ recordingId: recording.id, key, status: recording.status }, 'upload URL refused: the file is already in storage');
+      await this.uploads.markRefused(recording.id);
+      log.error({ recordingId: recording.id, key, status: recording.status, alert: 'jibri_upload_file_already_stored' }, 'ALERT: upload URL refused: the file is already in storage, and it will not save the recording');
       return byStorage;
     }
     if (!(await this.uploads.claim(recording.id))) {
+      await this.uploads.markRefused(recording.id);
       // Not the token or the URL (neither is logged): the operator needs to know someone else asked.
       log.error({ recordingId: recording.id, alert: 'jibri_upload_url_requested_twice' }, 'ALERT: a second upload URL was asked for this Jibri recording; refused. The upload token may be leaked: check the file before trusting it');
       return { outcome: 'already_issued', detail: 'An upload URL was already issued for this recording: it gets only one. The recording service logged an alert.' };

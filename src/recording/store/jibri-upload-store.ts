@@ -15,6 +15,13 @@ const SET_CAPABILITY = statement(
    RETURNING id`,
 );
 
+/** A 409 was answered: whatever file lands under the recording's key no longer saves it. */
+const REFUSED = statement(
+  'jibri_upload_refused',
+  `UPDATE recordings SET jibri_upload_refused_at = now()
+   WHERE id = $1 AND worker_kind = 'jibri' AND jibri_upload_refused_at IS NULL`,
+);
+
 const CAPABILITY = statement('jibri_upload_capability_get', `SELECT jibri_upload_capability_hash AS hash FROM recordings WHERE id = $1`);
 
 /** Where the Jibri worker leaves the hash of the capability it handed to the Jibri it started. */
@@ -25,8 +32,8 @@ export interface UploadCapabilityRecorder {
 
 /**
  * The upload side of a Jibri recording on its row: the hash of its upload capability
- * (recordings.jibri_upload_capability_hash) and its once-only upload URL
- * (recordings.jibri_upload_url_issued_at).
+ * (recordings.jibri_upload_capability_hash), its once-only upload URL
+ * (recordings.jibri_upload_url_issued_at) and a 409 answered for it (jibri_upload_refused_at).
  */
 export class JibriUploadStore implements UploadCapabilityRecorder {
   constructor(private readonly sql: Sql) {}
@@ -39,6 +46,11 @@ export class JibriUploadStore implements UploadCapabilityRecorder {
   /** Each start attempt hands its Jibri a new capability: the last one stored is the one that counts. */
   async recordCapability(recordingId: string, hash: Buffer): Promise<boolean> {
     return (await this.sql.query(SET_CAPABILITY, [recordingId, hash])).length === 1;
+  }
+
+  /** After a 409 (file already there, or the URL already issued): the recording is kept unsaved. */
+  async markRefused(recordingId: string): Promise<void> {
+    await this.sql.query(REFUSED, [recordingId]);
   }
 
   async capabilityHash(recordingId: string): Promise<Buffer | null> {
