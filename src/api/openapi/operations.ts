@@ -207,7 +207,7 @@ export const OPERATIONS: Operation[] = [
       401: err('Bad or missing token.'),
       403: err("Missing or wrong upload capability for this recording (logged as an alert), not a Jibri recording, or not stopped (saved, failed, aborted)."),
       404: err('Unknown recording.'),
-      409: err("The recording's file is already in storage, or its one upload URL was already issued (logged as an alert)."),
+      409: err("The recording's file is already in storage, or its one upload URL was already issued (logged as an alert); the recording is kept unsaved."),
       425: err('The recording still runs on its Jibri: asked again once it stopped.'),
       503: err('Storage is not configured or not answering.'),
     },
