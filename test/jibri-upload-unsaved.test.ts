@@ -20,7 +20,7 @@ import { bearer, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './he
 
 const UPLOAD_TOKEN = 'jibri-upload-token-for-unsaved-tests-01';
 const BUCKET = 'meet-media-storage';
-const ROOMS = ['u-cap', 'u-cap2', 'u-bare', 'u-twice', 'u-stored'];
+const ROOMS = ['u-cap', 'u-cap2', 'u-bare', 'u-twice', 'u-stored', 'u-quiet'];
 const owner: TestUser = { sub: 'unsaved-owner', email: 'owner@example.org', rooms: Object.fromEntries(ROOMS.map((r) => [r, 'owner'])) };
 
 let s3: TestS3;
@@ -46,6 +46,9 @@ beforeAll(async () => {
     JIBRI_XMPP_USERNAME: 'recorder',
     JIBRI_XMPP_PASSWORD: 'recorder-secret',
     JIBRI_UPLOAD_TOKEN: UPLOAD_TOKEN,
+    // The reconciler looks for a stopped recording's file soon, as it would after a lost storage event.
+    RECONCILE_INTERVAL_MS: '200',
+    RECONCILE_STOPPED_GRACE_MS: '300',
     ...s3Env(s3),
   });
   await svc.start();
@@ -192,5 +195,13 @@ describe('a file that did not come through the URL issued to its Jibri leaves th
     expect((await storageEventFor(id, landed.length)).body).toEqual({ message: 'Notification ignored.' });
     expect(await statusOf(db.url, id)).toBe('stopped');
     await eventually(async () => svc.output().includes(`"alert":"jibri_file_after_upload_refused","recordingId":"${id}"`), 5000, 'the alert in the service log');
+  });
+
+  it('the reconciler, finding such a file without a storage event, does not save it either', async () => {
+    const id = await stoppedJibriRecording('u-quiet');
+    await s3.putObject(keyOf(id), mp4(), 'video/mp4');
+    await eventually(async () => svc.output().includes(`"alert":"jibri_untrusted_file","recordingId":"${id}"`), 10_000, 'the reconciler\'s alert');
+    expect(await statusOf(db.url, id)).toBe('stopped');
+    expect(await compositeStatusOf(id)).toBe('pending');
   });
 });
