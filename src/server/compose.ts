@@ -157,7 +157,8 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   } else {
     for (const handler of disabledEventJobs((type) => metrics.webhookDeliveries.inc({ event_type: type, outcome: 'cancelled' }))) runner.register(handler);
   }
-  const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql) });
+  const jibriUploadStore = new JibriUploadStore(db.sql);
+  const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql), uploadCapabilities: jibriUploadStore });
   const tracks = new TrackMediator(store, new RecordingFileStore(db.sql, { tagsObjects: storage !== undefined, events }), registry, storage, {
     outputFolder: config.recording.outputFolder,
     graceMs: config.reconcile.stoppedGraceMs,
@@ -291,7 +292,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       store,
       metrics,
     ),
-    jibriUploads: new JibriUploadUrls(config, store, storage, new JibriUploadStore(db.sql), registry),
+    jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, registry),
     shareLinks,
     recordingPages,
     pageSessions,

@@ -140,6 +140,11 @@ export class Reconciler {
         this.corrected(r, 'saved', 'object found in storage without a storage event');
         if (outcome.jobsQueued > 0) this.deps.onQueued();
       }
+      if (outcome.result === 'untrusted_upload') {
+        // A Jibri file that did not come through its one upload URL saves nothing: look less often.
+        log.error({ alert: 'jibri_untrusted_file', recordingId: r.id, why: outcome.why }, 'ALERT: the file of this Jibri recording did not come through its upload URL; left unsaved');
+        return this.later(r);
+      }
       return;
     }
     if (!r.workerId) return this.later(r);

@@ -44,6 +44,8 @@ export type SaveOutcome =
   | { result: 'saved'; ready: boolean; queued: number; jobsQueued: number }
   | { result: 'already_saved' }
   | { result: 'not_savable'; status: string }
+  /** A Jibri recording whose file did not come through its one upload URL, or did after a 409. */
+  | { result: 'untrusted_upload'; why: 'no_upload_url' | 'upload_refused' }
   | { result: 'not_found' };
 
 /** What the email job needs to write to one owner. */
@@ -281,7 +283,8 @@ export class RecordingStore {
    * `kinds` restricts it to recordings of those worker kinds (the file's extension must fit).
    */
   async markSaved(recordingId: string, kinds?: readonly WorkerKind[], size: number | null = null): Promise<SaveOutcome> {
-    const [row] = await this.sql.query<{ saved: number; ready: number; queued: number; others: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
+    type Row = { saved: number; ready: number; queued: number; others: number; prior: string | null; kind: string | null; untrusted: 'no_upload_url' | 'upload_refused' | null };
+    const [row] = await this.sql.query<Row>(SQL.markSaved, [
       recordingId,
       SAVABLE_STATUSES,
       kinds ?? null,
@@ -293,6 +296,7 @@ export class RecordingStore {
     if (!row || row.saved === 0) {
       if (!row || row.prior === null || (kinds && !kinds.includes(row.kind as WorkerKind))) return { result: 'not_found' };
       if (row.prior === 'saved' || row.prior === 'notification_succeeded') return { result: 'already_saved' };
+      if (row.untrusted && SAVABLE_STATUSES.includes(row.prior as RecordingStatus)) return { result: 'untrusted_upload', why: row.untrusted };
       return { result: 'not_savable', status: row.prior };
     }
     // Refused a moment ago as not saved: this instance serves it from now on.

@@ -175,7 +175,8 @@ export const SQL = {
    * guarded UPDATE takes the row lock, so concurrent or repeated events for one recording
    * serialise: only the first saves. With tracks still pending, the reconciler looks again after
    * $4 ms (their grace). A data-modifying CTE's effect is invisible to the rest of the statement,
-   * so `prior` reads the status as it was before.
+   * so `prior` reads the status as it was before. A Jibri recording is saved only by a file that
+   * came through its one upload URL with no 409 answered since (`untrusted` says why not).
    */
   markSaved: statement(
     'mark_saved',
@@ -183,6 +184,7 @@ export const SQL = {
        UPDATE recordings SET status = 'saved', updated_at = now(), reconcile_attempts = 0,
               reconcile_at = CASE WHEN tracks_pending > 0 THEN ${inMs('$4')} ELSE NULL END
         WHERE id = $1 AND status = ANY($2::varchar[]) AND ($3::text[] IS NULL OR worker_kind = ANY($3))
+          AND (worker_kind <> 'jibri' OR (jibri_upload_url_issued_at IS NOT NULL AND jibri_upload_refused_at IS NULL))
         RETURNING id, status, tracks_pending, is_permanent
      ), composite AS (
        UPDATE recording_files SET status = 'saved', size = COALESCE($5::bigint, size), updated_at = now()
@@ -193,7 +195,9 @@ export const SQL = {
             (SELECT count(*) FROM q)::int AS queued,
             (SELECT count(*) FROM t)::int + (SELECT count(*) FROM w)::int AS others,
             (SELECT status FROM recordings WHERE id = $1) AS prior,
-            (SELECT worker_kind FROM recordings WHERE id = $1) AS kind`,
+            (SELECT worker_kind FROM recordings WHERE id = $1) AS kind,
+            (SELECT CASE WHEN worker_kind <> 'jibri' THEN NULL WHEN jibri_upload_url_issued_at IS NULL THEN 'no_upload_url'
+                         WHEN jibri_upload_refused_at IS NOT NULL THEN 'upload_refused' END FROM recordings WHERE id = $1) AS untrusted`,
   ),
 
   /** Nobody to notify: a saved recording has nothing left to wait for. */

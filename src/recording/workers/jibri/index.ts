@@ -13,4 +13,4 @@ export { formatWorkerId, parseWorkerId } from './worker-id';
  * through `registry.forKind('jibri')` (an `instanceof JibriWorker` check).
  */
 export const jibriWorkerFactory: WorkerFactory = (config, deps) =>
-  config.jibri.urls.length > 0 && config.jibri.jitsiBaseUrl ? { jibri: new JibriWorker(config, deps.jibriPool) } : {};
+  config.jibri.urls.length > 0 && config.jibri.jitsiBaseUrl ? { jibri: new JibriWorker(config, deps.jibriPool, deps.uploadCapabilities) } : {};
