@@ -137,6 +137,10 @@ describe("the SDK's fetch failing to exchange is unreachable, with Node's code",
     expect(toWorkerError(error, errorContext)).toMatchObject({ code: 'unreachable', message: 'LiveKit unreachable for ListEgress (ECONNREFUSED)' });
   });
 
+  it("a TypeError that is not fetch's (no Node error under it) is not called unreachable", () => {
+    expect(toWorkerError(new TypeError("Cannot read properties of undefined (reading 'egressId')"), errorContext).code).toBe('invalid_response');
+  });
+
   it('an answer cut in the middle of its body fails at once', async () => {
     const server = await rawServer((req, res) => {
       req.resume();
