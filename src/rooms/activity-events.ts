@@ -1,7 +1,8 @@
 import type { WebhookEvent } from 'livekit-server-sdk';
 import { childLogger } from '../logging/logger';
 import { kindName } from './participant-kind';
-import type { Applied, RoomStore } from './store/room-store';
+import type { Applied } from './store/room-changes';
+import type { RoomStore } from './store/room-store';
 
 const log = childLogger('rooms');
 

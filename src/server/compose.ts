@@ -227,7 +227,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   }
 
   // Rooms: activity from LiveKit's webhooks, recording policies and their automatic recordings.
-  const roomStore = new RoomStore(db.sql, { autoStopGraceMs: config.rooms.autoStopGraceMs, events });
+  const roomStore = new RoomStore({ sql: db.sql, autoStopGraceMs: config.rooms.autoStopGraceMs, events });
   const liveRecording = (room: string) => store.findLiveInRoom(room);
   const autoStartRetry = { maxAttempts: config.rooms.autoStartAttempts, baseMs: config.rooms.autoStartRetryBaseMs, maxMs: 60_000 };
   runner.register(
