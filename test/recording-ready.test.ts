@@ -21,7 +21,7 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   db = await openDatabase({ url: tdb.url, poolSize: 8 });
   await runMigrations(db.dataSource);
-  store = new RecordingStore(db.sql, settings);
+  store = new RecordingStore({ sql: db.sql, reconcile: settings });
   files = new RecordingFileStore(db.sql);
 });
 afterAll(async () => {

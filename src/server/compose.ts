@@ -142,7 +142,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   // Events to the host application: queued by the statements that change state, delivered by jobs.
   const { webhooks } = config;
   const events = new EventRoutes(webhooks.endpoints, webhooks.events);
-  const store = new RecordingStore(db.sql, config.reconcile, { tagsObjects: storage !== undefined, events, onEventsQueued: kick });
+  const store = new RecordingStore({ sql: db.sql, reconcile: config.reconcile, tagsObjects: storage !== undefined, events, onEventsQueued: kick });
   if (events.enabled && webhooks.secret) {
     const serialize = serializerSettings(config);
     const bodies = new EventBodies({

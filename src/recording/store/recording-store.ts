@@ -78,9 +78,12 @@ export interface MediaAccess {
   trackStatus?: FileStatus | null;
 }
 
-export interface StoreOptions {
-  /** The storage is configured: saves and permanence changes queue retention-tag jobs. */
-  tagsObjects: boolean;
+export interface RecordingStoreOptions {
+  sql: Sql;
+  /** When the reconciler next looks at a recording after each status change. */
+  reconcile: ReconcileSettings;
+  /** The storage is configured: saves and permanence changes queue retention-tag jobs (default false). */
+  tagsObjects?: boolean;
   /** Who receives which event (unset: no events are queued). */
   events?: EventRoutes;
   /** A change queued events: the job runner should look at once. */
@@ -101,18 +104,23 @@ export class RecordingStore {
   /** Told after each committed change to who may have a recording's files (media-auth's cache listens). */
   readonly accessChanges = new AccessChanges();
 
-  constructor(
-    private readonly sql: Sql,
-    private readonly reconcile: ReconcileSettings,
-    private readonly options: StoreOptions = { tagsObjects: false },
-  ) {}
+  private readonly sql: Sql;
+  private readonly reconcile: ReconcileSettings;
+  private readonly tagsObjects: boolean;
+  /** The EventRoutes parameter of the statements that queue events. */
+  private readonly routes: string;
+  private readonly onEventsQueued: (() => void) | undefined;
 
-  private get routes(): string {
-    return this.options.events?.param ?? '{}';
+  constructor(options: RecordingStoreOptions) {
+    this.sql = options.sql;
+    this.reconcile = options.reconcile;
+    this.tagsObjects = options.tagsObjects ?? false;
+    this.routes = options.events?.param ?? '{}';
+    this.onEventsQueued = options.onEventsQueued;
   }
 
   private eventsQueued(n: number | undefined): void {
-    if (n && n > 0) this.options.onEventsQueued?.();
+    if (n && n > 0) this.onEventsQueued?.();
   }
 
   /**
@@ -287,7 +295,7 @@ export class RecordingStore {
       kinds ?? null,
       this.reconcile.stoppedGraceMs,
       size,
-      this.options.tagsObjects,
+      this.tagsObjects,
       this.routes,
     ]);
     if (!row || row.saved === 0) {
@@ -325,7 +333,7 @@ export class RecordingStore {
       if (!current) return null;
       if (current.isPermanent === isPermanent) return { recording: current, tagJobs: 0 };
       await beforeChange(current);
-      const [row] = await tx.query<Recording & { tagJobs: number }>(SQL.setPermanent, [id, isPermanent, this.options.tagsObjects]);
+      const [row] = await tx.query<Recording & { tagJobs: number }>(SQL.setPermanent, [id, isPermanent, this.tagsObjects]);
       // A permanent recording gets no reminder before expiry; the sweep queues it again if it is made non-permanent.
       await tx.query(EXPIRY_SQL.remindersOnPermanence, [id, isPermanent]);
       const { tagJobs, ...recording } = row!;
