@@ -281,7 +281,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       onQueued: kick,
     }),
     permanence,
-    mediaAuthorizer: new MediaAuthorizer(config, store, verifier, downloadSecret, pageSessions),
+    mediaAuthorizer: new MediaAuthorizer({ config, sql: db.sql, accessChanges: store.accessChanges, verifier, secret: downloadSecret, sessions: pageSessions }),
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
     livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick), tracks),

@@ -6,7 +6,7 @@ import type { RecordingSnapshot } from '../../events/delivery';
 import type { EventRoutes } from '../../events/routes';
 import { conflict } from '../errors';
 import type { RecordingReason } from '../reason';
-import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '../recording';
+import type { Recording, RecordingAccess, RecordingOptions } from '../recording';
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
 import { NEVER_READY_STATUSES, SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
 import { compositeFile } from '../object-key';
@@ -55,27 +55,6 @@ export interface EmailContext {
   room: string;
   createdAt: Date;
   isPermanent: boolean;
-}
-
-/** A share link as a media request names it: by its token's hash (`?share=`) or by its id (a share-media token). */
-export type ShareLinkRef = { tokenHash: Buffer } | { linkId: string };
-
-/** What media-auth needs to know about one recording and one or two callers. */
-export interface MediaAccess {
-  status: RecordingStatus;
-  workerKind: WorkerKind;
-  createdAt: Date;
-  isPermanent: boolean;
-  /** Its files were removed at expiry (the sweep). */
-  filesRemovedAt: Date | null;
-  /** One of the given users holds an owner/administrator access to it. */
-  allowed: boolean;
-  /** The share link named is one of its links, neither revoked nor expired. */
-  shared: boolean;
-  /** For the download's file name. */
-  room: string;
-  /** Asked about a participant track file: its status, or null when the recording has no such track. */
-  trackStatus?: FileStatus | null;
 }
 
 export interface RecordingStoreOptions {
@@ -367,19 +346,6 @@ export class RecordingStore {
   async markNotifiedIfComplete(recordingId: string, tx: SqlRunner): Promise<void> {
     await tx.query(SQL.lockRecording, [recordingId]);
     await tx.query(SQL.notifiedIfComplete, [recordingId]);
-  }
-
-  /**
-   * The recording (and, for a track file, that file) and whether one of `userSubs`, or a share
-   * link (by its token's hash or by its id), may have it; null when there is no such recording.
-   */
-  async mediaAccess(recordingId: string, userSubs: string[], share: ShareLinkRef | null = null, trackId: string | null = null): Promise<MediaAccess | null> {
-    const hash = share && 'tokenHash' in share ? share.tokenHash : null;
-    const linkId = share && 'linkId' in share ? share.linkId : null;
-    const rows = trackId
-      ? await this.sql.query<MediaAccess>(SQL.mediaAccessTrack, [recordingId, userSubs, hash, linkId, trackId])
-      : await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs, hash, linkId]);
-    return rows[0] ?? null;
   }
 
   /** Up to `limit` recordings due for reconciliation, leased to this pass for `leaseMs`. */
