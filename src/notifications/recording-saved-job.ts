@@ -1,10 +1,12 @@
 import type { AppConfig } from '../config/config';
+import type { SqlRunner } from '../db/sql';
 import type { Job, JobHandler, JobOutcome } from '../jobs/job';
 import { childLogger } from '../logging/logger';
 import { expiredAt } from '../recording/expiry';
 import type { RecordingStore } from '../recording/store/recording-store';
 import { EMAIL_SAVED_KIND } from '../recording/store/statements';
 import { renderRecordingSavedEmail } from './email-content';
+import { findEmailContext } from './email-context';
 import { emailJobPolicy, jobEmailSender } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
 
@@ -19,7 +21,7 @@ type Payload = { accessId: string };
  * clients (delivery is at least once). The last owner's email completes the recording
  * (`notification_succeeded`) in the transaction that marks the job done.
  */
-export function recordingSavedEmailJob(config: AppConfig, store: RecordingStore, transport: SmtpTransporter): JobHandler<Payload> {
+export function recordingSavedEmailJob(config: AppConfig, sql: SqlRunner, store: RecordingStore, transport: SmtpTransporter): JobHandler<Payload> {
   const { email } = config;
   const send = jobEmailSender(transport, email);
   return {
@@ -28,7 +30,7 @@ export function recordingSavedEmailJob(config: AppConfig, store: RecordingStore,
 
     async run(job: Job<Payload>): Promise<JobOutcome> {
       const recordingId = job.recordingId!;
-      const ctx = await store.emailContext(recordingId, job.payload.accessId);
+      const ctx = await findEmailContext(sql, recordingId, job.payload.accessId);
       if (!ctx?.email) return { status: 'cancelled', reason: 'the recording or its owner is gone' };
       const content = renderRecordingSavedEmail(
         {

@@ -208,7 +208,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   const oidc = config.pages.oidc ? new OidcSignIn(config.pages.oidc, `${config.server.publicUrl}/auth/oidc/callback`) : undefined;
 
   const transport = createSmtpTransport(config.email);
-  if (transport) runner.register(recordingSavedEmailJob(config, store, transport));
+  if (transport) runner.register(recordingSavedEmailJob(config, db.sql, store, transport));
   composeExpiry(config, db, runner, metrics, storage, transport, events);
   if (config.reconcile.intervalMs > 0) {
     const reconciler = new Reconciler({

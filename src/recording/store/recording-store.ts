@@ -46,17 +46,6 @@ export type SaveOutcome =
   | { result: 'not_savable'; status: string }
   | { result: 'not_found' };
 
-/** What the email job needs to write to one owner. */
-export interface EmailContext {
-  email: string | null;
-  name: string | null;
-  locale: string | null;
-  zoneinfo: string | null;
-  room: string;
-  createdAt: Date;
-  isPermanent: boolean;
-}
-
 export interface RecordingStoreOptions {
   sql: Sql;
   /** When the reconciler next looks at a recording after each status change. */
@@ -335,11 +324,6 @@ export class RecordingStore {
       await work(current);
       return true;
     });
-  }
-
-  /** The owner and recording an email job writes about; null once either is gone. */
-  async emailContext(recordingId: string, accessId: string): Promise<EmailContext | null> {
-    return (await this.sql.query<EmailContext>(SQL.emailContext, [accessId, recordingId]))[0] ?? null;
   }
 
   /** After an email was sent (in the transaction that marks its job done): the last one completes the recording. */

@@ -220,13 +220,6 @@ export const SQL = {
         AND NOT EXISTS (SELECT 1 FROM jobs WHERE recording_id = $1 AND kind = '${EMAIL_SAVED_KIND}' AND status <> 'done')`,
   ),
 
-  emailContext: statement(
-    'email_context',
-    `SELECT a.email, a.name, a.locale, a.zoneinfo, r.room, r.created_at AS "createdAt", r.is_permanent AS "isPermanent"
-       FROM recording_accesses a JOIN recordings r ON r.id = a.recording_id
-      WHERE a.id = $1 AND r.id = $2`,
-  ),
-
   /**
    * The recordings due for the reconciler, oldest due first; each claimed one is pushed back by
    * a lease so a concurrent pass (another instance) takes other rows. Rows the pass cannot settle
