@@ -175,7 +175,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     },
     tracks,
   );
-  const recordings = new RecordingService(store, mediator, registry, storage, config.recording, tracks);
+  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, tracks });
   const tagger = storage && new RetentionTagger(storage);
   if (storage && tagger) {
     runner.register(retentionTagJob(store, tagger, { outputFolder: config.recording.outputFolder, storageTimeoutMs: storage.settings.timeoutMs }));

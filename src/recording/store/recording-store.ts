@@ -1,50 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkerKind } from '../../config/config';
-import type { AuthUser } from '../../auth/user';
-import type { Sql, SqlRunner } from '../../db/sql';
+import { isUniqueViolation, type Sql, type SqlRunner } from '../../db/sql';
 import type { RecordingSnapshot } from '../../events/delivery';
 import type { EventRoutes } from '../../events/routes';
 import { conflict } from '../errors';
-import type { RecordingReason } from '../reason';
-import type { Recording, RecordingAccess, RecordingOptions } from '../recording';
+import type { Recording, RecordingAccess } from '../recording';
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
 import { NEVER_READY_STATUSES, SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
 import { compositeFile } from '../object-key';
 import { AccessChanges } from './access-changes';
 import { EXPIRY_SQL } from './expiry-statements';
 import { FILE_SQL } from './file-statements';
-import { filterValues, LIST_SQL, type RecordingListFilter } from './list-statements';
+import type { NewRecording, SaveOutcome, TransitionPatch } from './recording-changes';
 import { SQL } from './statements';
-
-export interface NewRecording {
-  room: string;
-  mode: string;
-  workerKind: WorkerKind;
-  options: RecordingOptions;
-  isPermanent: boolean;
-  /** Started by a room's recording policy. */
-  automatic?: boolean;
-  owner: AuthUser;
-  /** How long the start may take before the reconciler may judge the recording (its lease). */
-  startLeaseMs: number;
-}
-
-export interface TransitionPatch {
-  workerId?: string | null;
-  workerError?: string | null;
-  /** Why the status changed when no user asked (see reason.ts); null clears it. */
-  reason?: RecordingReason | null;
-}
-
-export type SaveOutcome =
-  /**
-   * `ready`: no track file was pending, so readiness was reached too; `queued`: its emails;
-   * `jobsQueued`: every job the save queued (emails and retention tagging).
-   */
-  | { result: 'saved'; ready: boolean; queued: number; jobsQueued: number }
-  | { result: 'already_saved' }
-  | { result: 'not_savable'; status: string }
-  | { result: 'not_found' };
 
 export interface RecordingStoreOptions {
   sql: Sql;
@@ -60,13 +28,12 @@ export interface RecordingStoreOptions {
 
 export type ReconcileCandidate = Recording & { reconcileAttempts: number };
 
-const UNIQUE_VIOLATION = '23505';
-
 /**
- * The one home of recording state: every read and write of the recordings tables, each a
- * named operation over one prepared statement (or a short transaction). Status changes are
- * guarded updates — they only happen from the expected statuses — and whatever a change
- * queues (emails) is written by the same statement.
+ * The one home of recording state: every write of the recordings tables and the reads its
+ * lifecycle and the workers' side need, each a named operation over one prepared statement (or
+ * a short transaction). Status changes are guarded updates — they only happen from the expected
+ * statuses — and whatever a change queues (emails) is written by the same statement. The read
+ * models of other consumers live beside them (media-auth's, the emails', the list's).
  */
 export class RecordingStore {
   /** Told after each committed change to who may have a recording's files (media-auth's cache listens). */
@@ -209,29 +176,6 @@ export class RecordingStore {
     return (await this.sql.query<RecordingAccess>(SQL.access, [recordingId, userSub]))[0] ?? null;
   }
 
-  /** The user's recordings under the filter, newest first, with their role on each. */
-  async listForUser(userSub: string, filter: RecordingListFilter, limit: number, offset: number): Promise<{ count: number; rows: { recording: Recording; role: AccessRole }[] }> {
-    const values = [userSub, ...filterValues(filter)];
-    const [counted] = await this.sql.query<{ n: number }>(LIST_SQL.countForUser, values);
-    const page = await this.sql.query<Recording & { accessRole: AccessRole }>(LIST_SQL.pageForUser, [...values, limit, offset]);
-    return {
-      count: counted?.n ?? 0,
-      rows: page.map(({ accessRole, ...recording }) => ({ recording, role: accessRole })),
-    };
-  }
-
-  /** How the recording's notification emails stand (failed: given up after EMAIL_MAX_ATTEMPTS). */
-  async notificationSummary(recordingId: string): Promise<{ pending: number; sent: number; failed: number }> {
-    const rows = await this.sql.query<{ status: string; n: number }>(SQL.notificationSummary, [recordingId]);
-    const summary = { pending: 0, sent: 0, failed: 0 };
-    for (const row of rows) {
-      if (row.status === 'done') summary.sent += row.n;
-      else if (row.status === 'pending') summary.pending += row.n;
-      else if (row.status === 'failed') summary.failed += row.n;
-    }
-    return summary;
-  }
-
   /**
    * Removes the recording and its accesses; its queued emails are cancelled and recording.deleted
    * is queued in the same transaction.
@@ -350,9 +294,4 @@ export class RecordingStore {
   async deferReconcile(id: string, status: RecordingStatus, delayMs: number | null, attempts: number): Promise<void> {
     await this.sql.query(SQL.deferReconcile, [id, delayMs, status, attempts]);
   }
-}
-
-export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  const e = err as { code?: string; constraint?: string };
-  return e?.code === UNIQUE_VIOLATION && (constraint === undefined || e.constraint === constraint);
 }

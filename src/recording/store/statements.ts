@@ -2,8 +2,9 @@ import { statement } from '../../db/sql';
 import { queueReadyEvent, queueRecordingEvents } from '../../events/outbox-sql';
 
 /**
- * Every SQL statement on the recordings tables (recordings, recording_accesses) and on the
- * jobs they queue. Only src/recording/store/ runs them.
+ * The recording store's SQL statements on the recordings tables (recordings,
+ * recording_accesses) and on the jobs they queue. Only src/recording/store/ runs them; the read
+ * models of other consumers (media-auth, the emails, the list) keep theirs beside them.
  */
 
 /** The recording `r`'s files as a JSON array of RecordingFile (one index lookup on recording_files). */
@@ -130,11 +131,6 @@ export const SQL = {
   countByStatus: statement('count_by_status', `SELECT status, count(*)::int AS n FROM recordings GROUP BY status`),
 
   access: statement('access', `SELECT ${ACCESS_COLUMNS} FROM recording_accesses a WHERE a.recording_id = $1 AND a.user_sub = $2`),
-
-  notificationSummary: statement(
-    'notification_summary',
-    `SELECT status, count(*)::int AS n FROM jobs WHERE recording_id = $1 AND kind = '${EMAIL_SAVED_KIND}' GROUP BY status`,
-  ),
 
   cancelJobsOf: statement('cancel_jobs_of', `UPDATE jobs SET status = 'cancelled', finished_at = now() WHERE recording_id = $1 AND status = 'pending' AND kind LIKE 'email.%'`),
   /** Deletes the recording (its accesses and files go with it) and queues recording.deleted with its last state ($2: the EventRoutes). */
