@@ -1,5 +1,5 @@
 import { statement, type SqlRunner } from '../db/sql';
-import { EMAIL_SAVED_KIND } from '../recording/store/statements';
+import { EMAIL_SAVED_KIND } from './recording-saved-job';
 
 /** How a recording's "recording saved" emails stand (failed: given up after EMAIL_MAX_ATTEMPTS). */
 export interface NotificationSummary {

@@ -1,5 +1,7 @@
 import { statement } from '../../db/sql';
 import { queueReadyEvent, queueRecordingEvents } from '../../events/outbox-sql';
+import { EMAIL_SAVED_KIND } from '../../notifications/recording-saved-job';
+import { RETENTION_TAG_KIND } from '../retention/retention-tag-job';
 
 /**
  * The recording store's SQL statements on the recordings tables (recordings,
@@ -25,10 +27,6 @@ const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "us
 
 /** `now() + $n ms`, or NULL when the parameter is NULL. */
 const inMs = (param: string) => `CASE WHEN ${param}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${param}::float8 / 1000) END`;
-
-export const EMAIL_SAVED_KIND = 'email.recording-saved';
-/** Sets or removes the retention tag on a recording's files to match its permanence (src/recording/retention/). */
-export const RETENTION_TAG_KIND = 'storage.retention-tag';
 
 /**
  * THE moment a recording is ready: saved (its composite landed) and no track file pending any

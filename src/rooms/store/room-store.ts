@@ -4,14 +4,13 @@ import type { EventRoutes } from '../../events/routes';
 import { enqueue } from '../../jobs/job-runner';
 import type { StartOptions } from '../../recording/start-request';
 import { settle } from '../activity-rules';
+import { AUTO_START_KIND, type AutoStartPayload } from '../auto-start-job';
+import { AUTO_STOP_KIND, type AutoStopPayload } from '../auto-stop-job';
 import { countsAsPerson } from '../participant-kind';
 import { actingTrigger, conditionHolds, type PolicyAuthor, type RecordingPolicy, type Trigger } from '../policy';
 import { toPolicy, type PolicyRow } from './policy-row';
 import type { Applied, ParticipantChange, ParticipantSnapshot, RoomActivity, RoomChange } from './room-changes';
 import { ROOM_SQL } from './statements';
-
-export const AUTO_START_KIND = 'room.auto-start';
-export const AUTO_STOP_KIND = 'room.auto-stop';
 
 export interface RoomStoreOptions {
   sql: Sql;
@@ -245,11 +244,11 @@ export class RoomStore {
       ]);
       let queued = false;
       if (next.start) {
-        queued = await enqueue(tx, { kind: AUTO_START_KIND, key: `${AUTO_START_KIND}:${room}:${next.autoEpoch}`, payload: { room } });
+        queued = await enqueue<AutoStartPayload>(tx, { kind: AUTO_START_KIND, key: `${AUTO_START_KIND}:${room}:${next.autoEpoch}`, payload: { room } });
       }
       if (next.stop && row?.emptySince) {
         // Due when the grace is over, in the database's clock (the job compares with it again).
-        const stopQueued = await enqueue(tx, {
+        const stopQueued = await enqueue<AutoStopPayload>(tx, {
           kind: AUTO_STOP_KIND,
           key: `${AUTO_STOP_KIND}:${room}:${next.vacancies}`,
           payload: { room, vacancy: next.vacancies },
