@@ -22,7 +22,7 @@ beforeAll(async () => {
   db = await openDatabase({ url: tdb.url, poolSize: 8 });
   await runMigrations(db.dataSource);
   store = new RecordingStore({ sql: db.sql, reconcile: settings });
-  files = new RecordingFileStore(db.sql);
+  files = new RecordingFileStore({ sql: db.sql });
 });
 afterAll(async () => {
   await db?.close();

@@ -81,7 +81,7 @@ function composeExpiry(
     log.warn(`RECORDING_EXPIRY_REMINDER_DAYS is set but ${expirationDays ? 'no SMTP server is configured' : 'RECORDING_EXPIRATION_DAYS is not'}: no reminder will be sent`);
   }
   if (!expirationDays) return;
-  const store = new ExpiryStore(db.sql, { events, onEventsQueued: () => runner.kick() });
+  const store = new ExpiryStore({ sql: db.sql, events, onEventsQueued: () => runner.kick() });
   if (storage) {
     runner.register(
       expireFilesJob({
@@ -158,7 +158,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     for (const handler of disabledEventJobs((type) => metrics.webhookDeliveries.inc({ event_type: type, outcome: 'cancelled' }))) runner.register(handler);
   }
   const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql) });
-  const tracks = new TrackMediator(store, new RecordingFileStore(db.sql, { tagsObjects: storage !== undefined, events }), registry, storage, {
+  const tracks = new TrackMediator(store, new RecordingFileStore({ sql: db.sql, tagsObjects: storage !== undefined, events }), registry, storage, {
     outputFolder: config.recording.outputFolder,
     graceMs: config.reconcile.stoppedGraceMs,
     savedOnEgressEnd: !config.storageEvents.enabled,
@@ -182,7 +182,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   }
   const permanence = new RecordingPermanence({ store, get: (user, id) => recordings.get(user, id), tagger, settings: config.recording, onQueued: kick });
   const downloadSecret = new DownloadSecret(config, db.sql);
-  const shareLinks = new ShareLinkService(recordings, store, new ShareLinkStore(db.sql, store.accessChanges), {
+  const shareLinks = new ShareLinkService(recordings, store, new ShareLinkStore({ sql: db.sql, changes: store.accessChanges }), {
     ...config.pages.shareLinks,
     expirationDays: config.recording.expirationDays,
     publicUrl: config.server.publicUrl,
@@ -291,7 +291,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       store,
       metrics,
     ),
-    jibriUploads: new JibriUploadUrls(config, store, storage, new JibriUploadStore(db.sql), registry),
+    jibriUploads: new JibriUploadUrls(config, store, storage, new JibriUploadStore({ sql: db.sql }), registry),
     shareLinks,
     recordingPages,
     pageSessions,

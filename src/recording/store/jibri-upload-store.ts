@@ -9,7 +9,11 @@ const CLAIM = statement(
 
 /** The once-per-recording upload URL of a Jibri recording (recordings.jibri_upload_url_issued_at). */
 export class JibriUploadStore {
-  constructor(private readonly sql: Sql) {}
+  private readonly sql: Sql;
+
+  constructor(options: { sql: Sql }) {
+    this.sql = options.sql;
+  }
 
   /** True for the one caller that may issue this recording's upload URL; guarded, so any process asking later gets false. */
   async claim(recordingId: string): Promise<boolean> {
