@@ -1,8 +1,7 @@
 import type { WebhookEvent } from 'livekit-server-sdk';
 import { childLogger } from '../logging/logger';
 import { kindName } from './participant-kind';
-import type { Applied } from './store/room-changes';
-import type { RoomStore } from './store/room-store';
+import type { Applied, RoomStore } from './store/room-store';
 
 const log = childLogger('rooms');
 

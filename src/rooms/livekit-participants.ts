@@ -2,7 +2,7 @@ import { LivekitRoomServiceClient } from '../recording/workers/livekit/livekit-c
 import { twirpCode } from '../recording/workers/livekit/livekit-errors';
 import { withTimeout } from '../util/with-timeout';
 import { kindName } from './participant-kind';
-import type { ParticipantSnapshot } from './store/room-changes';
+import type { ParticipantSnapshot } from './store/room-store';
 
 /** Who is in a room right now, as LiveKit's RoomService says; null when LiveKit does not know the room. */
 export interface ParticipantLister {

@@ -8,8 +8,7 @@ import type { RoomRole } from '../auth/user';
 import type { AccessRole } from '../recording/status';
 import type { WorkerKind } from '../config/config';
 import { recordingPolicyBody, type RecordingPolicy } from './policy';
-import type { RoomActivity } from './store/room-changes';
-import type { RoomStore } from './store/room-store';
+import type { RoomActivity, RoomStore } from './store/room-store';
 
 const log = childLogger('rooms');
 

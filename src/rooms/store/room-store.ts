@@ -12,6 +12,9 @@ import { toPolicy, type PolicyRow } from './policy-row';
 import type { Applied, ParticipantChange, ParticipantSnapshot, RoomActivity, RoomChange } from './room-changes';
 import { ROOM_SQL } from './statements';
 
+// The store's own types live in room-changes.ts (this file stays short); its users import them from here.
+export type { Applied, ChangeResult, ParticipantChange, ParticipantSnapshot, RoomActivity, RoomChange } from './room-changes';
+
 export interface RoomStoreOptions {
   sql: Sql;
   /** How long a room stays empty before the policy's recording is stopped. */
