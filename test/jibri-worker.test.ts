@@ -74,7 +74,7 @@ function makeWorker(
     WORKER_TIMEOUT_MS: String(TIMEOUT_MS),
     ...env,
   });
-  return new JibriWorker(config, new JibriPoolStore(db.sql), new JibriUploadStore(db.sql), options);
+  return new JibriWorker(config, new JibriPoolStore(db.sql), new JibriUploadStore({ sql: db.sql }), options);
 }
 
 function request(room = 'weekly-sync'): StartRequest {

@@ -36,7 +36,7 @@ it('gives every existing recording its composite file, saved when the recording 
         { recording_id: '33333333-3333-4333-8333-333333333333', relative_key: '33333333-3333-4333-8333-333333333333.mp4', kind: 'composite', content_type: 'video/mp4', status: 'saved' },
       ]);
       // The old stopped recording saves as before, and is ready at once: it has no tracks.
-      const store = new RecordingStore(db.sql, { intervalMs: 1000, stoppedGraceMs: 1000, initiatedGraceMs: 1000 });
+      const store = new RecordingStore({ sql: db.sql, reconcile: { intervalMs: 1000, stoppedGraceMs: 1000, initiatedGraceMs: 1000 } });
       expect(await store.markSaved('22222222-2222-4222-8222-222222222222')).toEqual({ result: 'saved', ready: true, queued: 0, jobsQueued: 0 });
       const saved = await store.findById('22222222-2222-4222-8222-222222222222');
       expect(saved).toMatchObject({ status: 'notification_succeeded', files: [{ kind: 'composite', status: 'saved', relativeKey: '22222222-2222-4222-8222-222222222222.ogg' }] });

@@ -1,15 +1,17 @@
 import type { AuthUser } from '../auth/user';
 import { canManageRoom } from '../auth/user';
+import type { SqlRunner } from '../db/sql';
 import type { RetryPolicy } from '../jobs/retry';
+import { notificationSummary } from '../notifications/notification-summary';
 import { isUuid } from '../util/uuid';
 import { badRequest, conflict, forbidden, notFound, RecordingError } from './errors';
 import type { RecordingMediator } from './mediator';
 import type { Recording } from './recording';
+import { listRecordingsForUser, type RecordingListFilter } from './recording-list';
 import { parseStart, roomName, startRecordingBody, zodDetail } from './start-request';
 import type { AccessRole } from './status';
 import { FINAL_STATUSES } from './status';
 import type { RecordingStore } from './store/recording-store';
-import type { RecordingListFilter } from './store/list-statements';
 import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { WorkerRegistry } from './workers/registry';
 
@@ -18,16 +20,37 @@ export interface ObjectRemover {
 }
 
 
+export interface RecordingServiceOptions {
+  store: RecordingStore;
+  /** Where the read models of the list and of the notification summary are queried. */
+  sql: SqlRunner;
+  mediator: RecordingMediator;
+  registry: WorkerRegistry;
+  /** Unset without a configured storage. */
+  storage?: ObjectRemover;
+  settings?: { allowPermanent: boolean };
+  tracks?: TrackMediator;
+}
+
 /** What the API asks of recordings: the rules of the endpoints, independent of HTTP. */
 export class RecordingService {
-  constructor(
-    private readonly store: RecordingStore,
-    private readonly mediator: RecordingMediator,
-    private readonly registry: WorkerRegistry,
-    private readonly storage: ObjectRemover | undefined,
-    private readonly settings: { allowPermanent: boolean } = { allowPermanent: false },
-    private readonly tracks?: TrackMediator,
-  ) {}
+  private readonly store: RecordingStore;
+  private readonly sql: SqlRunner;
+  private readonly mediator: RecordingMediator;
+  private readonly registry: WorkerRegistry;
+  private readonly storage: ObjectRemover | undefined;
+  private readonly settings: { allowPermanent: boolean };
+  private readonly tracks: TrackMediator | undefined;
+
+  constructor(options: RecordingServiceOptions) {
+    this.store = options.store;
+    this.sql = options.sql;
+    this.mediator = options.mediator;
+    this.registry = options.registry;
+    this.storage = options.storage;
+    this.settings = options.settings ?? { allowPermanent: false };
+    this.tracks = options.tracks;
+  }
 
   /**
    * `automatic`: a room's recording policy starts it (src/rooms), so it also stops when the room
@@ -77,11 +100,11 @@ export class RecordingService {
   /** `get` plus how the owners' notification emails stand. */
   async retrieve(user: AuthUser, id: string) {
     const { recording, role } = await this.get(user, id);
-    return { recording, role, notifications: await this.store.notificationSummary(recording.id) };
+    return { recording, role, notifications: await notificationSummary(this.sql, recording.id) };
   }
 
   list(user: AuthUser, filter: RecordingListFilter, limit: number, offset: number) {
-    return this.store.listForUser(user.sub, filter, limit, offset);
+    return listRecordingsForUser(this.sql, user.sub, filter, limit, offset);
   }
 
   /**

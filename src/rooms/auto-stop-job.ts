@@ -4,9 +4,14 @@ import { childLogger } from '../logging/logger';
 import { RecordingError } from '../recording/errors';
 import type { Recording } from '../recording/recording';
 import { reasonOf, type RecordingReason } from '../recording/reason';
-import { AUTO_STOP_KIND, type RoomStore } from './store/room-store';
+import type { RoomStore } from './store/room-store';
 
 const log = childLogger('rooms');
+
+/** Queued by a room change when the room emptied (RoomStore), keyed by the vacancy. */
+export const AUTO_STOP_KIND = 'room.auto-stop';
+/** `vacancy`: which emptying of the room the job is for (a later one has its own job). */
+export type AutoStopPayload = { room: string; vacancy: number };
 
 export type AutoStopOutcome = 'stopped' | 'failed';
 
@@ -22,21 +27,19 @@ export interface AutoStopDeps {
 /** Timestamps come back from PostgreSQL to the millisecond: a job due "at" the grace may look a hair early. */
 const CLOCK_TOLERANCE_MS = 1000;
 
-type Payload = { room: string; vacancy: number };
-
 /**
  * Due when a room has been empty for AUTO_STOP_GRACE_SECONDS (queued with the vacancy, at
  * room_finished due at once). It looks again: a participant back, or a later vacancy, leaves
  * the recording running (that later vacancy has its own job). Only a recording the policy
  * started is stopped. The fill is over either way, so the next one may start a recording.
  */
-export function autoStopJob(deps: AutoStopDeps): JobHandler<Payload> {
+export function autoStopJob(deps: AutoStopDeps): JobHandler<AutoStopPayload> {
   return {
     kind: AUTO_STOP_KIND,
     leaseMs: 5 * 60_000,
     retry: { maxAttempts: 20, baseMs: 1000, maxMs: 60_000 },
 
-    async run(job: Job<Payload>): Promise<JobOutcome> {
+    async run(job: Job<AutoStopPayload>): Promise<JobOutcome> {
       const { room, vacancy } = job.payload;
       const activity = await deps.rooms.activity(room);
       if (!activity || activity.vacancies !== vacancy || activity.participants > 0) {

@@ -81,7 +81,7 @@ function composeExpiry(
     log.warn(`RECORDING_EXPIRY_REMINDER_DAYS is set but ${expirationDays ? 'no SMTP server is configured' : 'RECORDING_EXPIRATION_DAYS is not'}: no reminder will be sent`);
   }
   if (!expirationDays) return;
-  const store = new ExpiryStore(db.sql, { events, onEventsQueued: () => runner.kick() });
+  const store = new ExpiryStore({ sql: db.sql, events, onEventsQueued: () => runner.kick() });
   if (storage) {
     runner.register(
       expireFilesJob({
@@ -142,7 +142,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   // Events to the host application: queued by the statements that change state, delivered by jobs.
   const { webhooks } = config;
   const events = new EventRoutes(webhooks.endpoints, webhooks.events);
-  const store = new RecordingStore(db.sql, config.reconcile, { tagsObjects: storage !== undefined, events, onEventsQueued: kick });
+  const store = new RecordingStore({ sql: db.sql, reconcile: config.reconcile, tagsObjects: storage !== undefined, events, onEventsQueued: kick });
   if (events.enabled && webhooks.secret) {
     const serialize = serializerSettings(config);
     const bodies = new EventBodies({
@@ -157,9 +157,9 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   } else {
     for (const handler of disabledEventJobs((type) => metrics.webhookDeliveries.inc({ event_type: type, outcome: 'cancelled' }))) runner.register(handler);
   }
-  const jibriUploadStore = new JibriUploadStore(db.sql);
+  const jibriUploadStore = new JibriUploadStore({ sql: db.sql });
   const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql), uploadCapabilities: jibriUploadStore });
-  const tracks = new TrackMediator(store, new RecordingFileStore(db.sql, { tagsObjects: storage !== undefined, events }), registry, storage, {
+  const tracks = new TrackMediator(store, new RecordingFileStore({ sql: db.sql, tagsObjects: storage !== undefined, events }), registry, storage, {
     outputFolder: config.recording.outputFolder,
     graceMs: config.reconcile.stoppedGraceMs,
     savedOnEgressEnd: !config.storageEvents.enabled,
@@ -176,14 +176,14 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     },
     tracks,
   );
-  const recordings = new RecordingService(store, mediator, registry, storage, config.recording, tracks);
+  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, tracks });
   const tagger = storage && new RetentionTagger(storage);
   if (storage && tagger) {
     runner.register(retentionTagJob(store, tagger, { outputFolder: config.recording.outputFolder, storageTimeoutMs: storage.settings.timeoutMs }));
   }
   const permanence = new RecordingPermanence({ store, get: (user, id) => recordings.get(user, id), tagger, settings: config.recording, onQueued: kick });
   const downloadSecret = new DownloadSecret(config, db.sql);
-  const shareLinks = new ShareLinkService(recordings, store, new ShareLinkStore(db.sql, store.accessChanges), {
+  const shareLinks = new ShareLinkService(recordings, store, new ShareLinkStore({ sql: db.sql, changes: store.accessChanges }), {
     ...config.pages.shareLinks,
     expirationDays: config.recording.expirationDays,
     publicUrl: config.server.publicUrl,
@@ -209,7 +209,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   const oidc = config.pages.oidc ? new OidcSignIn(config.pages.oidc, `${config.server.publicUrl}/auth/oidc/callback`) : undefined;
 
   const transport = createSmtpTransport(config.email);
-  if (transport) runner.register(recordingSavedEmailJob(config, store, transport));
+  if (transport) runner.register(recordingSavedEmailJob(config, db.sql, store, transport));
   composeExpiry(config, db, runner, metrics, storage, transport, events);
   if (config.reconcile.intervalMs > 0) {
     const reconciler = new Reconciler({
@@ -228,7 +228,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   }
 
   // Rooms: activity from LiveKit's webhooks, recording policies and their automatic recordings.
-  const roomStore = new RoomStore(db.sql, { autoStopGraceMs: config.rooms.autoStopGraceMs, events });
+  const roomStore = new RoomStore({ sql: db.sql, autoStopGraceMs: config.rooms.autoStopGraceMs, events });
   const liveRecording = (room: string) => store.findLiveInRoom(room);
   const autoStartRetry = { maxAttempts: config.rooms.autoStartAttempts, baseMs: config.rooms.autoStartRetryBaseMs, maxMs: 60_000 };
   runner.register(
@@ -282,7 +282,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       onQueued: kick,
     }),
     permanence,
-    mediaAuthorizer: new MediaAuthorizer(config, store, verifier, downloadSecret, pageSessions),
+    mediaAuthorizer: new MediaAuthorizer({ config, sql: db.sql, accessChanges: store.accessChanges, verifier, secret: downloadSecret, sessions: pageSessions }),
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
     livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick), tracks),

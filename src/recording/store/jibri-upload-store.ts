@@ -36,7 +36,11 @@ export interface UploadCapabilityRecorder {
  * (recordings.jibri_upload_url_issued_at) and a 409 answered for it (jibri_upload_refused_at).
  */
 export class JibriUploadStore implements UploadCapabilityRecorder {
-  constructor(private readonly sql: Sql) {}
+  private readonly sql: Sql;
+
+  constructor(options: { sql: Sql }) {
+    this.sql = options.sql;
+  }
 
   /** True for the one caller that may issue this recording's upload URL; guarded, so any process asking later gets false. */
   async claim(recordingId: string): Promise<boolean> {
