@@ -1,7 +1,7 @@
 import type { EgressInfo, ParticipantInfo, TrackInfo } from 'livekit-server-sdk';
 import { childLogger } from '../../logging/logger';
 import type { ObjectStorage } from '../../storage/object-storage';
-import { describe } from '../mediator';
+import { describe } from '../worker-failure';
 import { fileKey, trackRelativeKey } from '../object-key';
 import type { Recording } from '../recording';
 import type { RecordingFileStore, TrackSettleOutcome, TrackToRecord } from '../store/file-store';

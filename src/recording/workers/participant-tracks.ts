@@ -1,4 +1,4 @@
-import type { StopOutcome, WorkerState } from './worker-service';
+import type { StopOutcome, WorkerState } from './worker-states';
 
 /** A participant's published audio track, as the worker found it in the room. */
 export interface PublishedAudioTrack {
