@@ -9,7 +9,7 @@ import type { Recording } from './recording';
 import type { RecordingStatus } from './status';
 import type { JibriUploadStore } from './store/jibri-upload-store';
 import type { RecordingStore } from './store/recording-store';
-import type { WorkerRegistry } from './workers/registry';
+import type { RecordingMediator } from './mediator';
 
 const log = childLogger('jibri-upload');
 
@@ -62,13 +62,14 @@ export class JibriUploadUrls {
     private readonly store: RecordingStore,
     private readonly storage: ObjectStorage | undefined,
     private readonly uploads: JibriUploadStore,
-    private readonly registry: WorkerRegistry,
+    /** Asks the recording's Jibri whether its session is over. */
+    private readonly mediator: Pick<RecordingMediator, 'inspect'>,
   ) {}
 
   /** An active Jibri recording whose session its Jibri says is over is stopped now (guarded); otherwise it stays as it is. */
   private async stoppedIfEnded(recording: Recording): Promise<Recording> {
     if (recording.status !== 'active' || recording.workerKind !== 'jibri' || !recording.workerId) return recording;
-    const state = await this.registry.forKind('jibri').inspect(recording.workerId).catch(() => ({ state: 'unknown' as const }));
+    const state = await this.mediator.inspect(recording).catch(() => ({ state: 'unknown' as const }));
     if (state.state !== 'ended') return recording;
     await this.store.transition(recording.id, ['active'], 'stopped');
     return (await this.store.findById(recording.id)) ?? recording;

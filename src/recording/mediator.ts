@@ -10,7 +10,7 @@ import type { RecordingStore } from './store/recording-store';
 import type { TrackMediator } from './tracks/track-mediator';
 import type { WorkerRegistry } from './workers/registry';
 import { describe, startFailure, workerDetail } from './worker-failure';
-import { WorkerError, type StartRequest, type StopOutcome } from './workers/worker-service';
+import { WorkerError, type StartRequest, type StopOutcome, type WorkerState } from './workers/worker-service';
 
 const log = childLogger('mediator');
 
@@ -155,6 +155,17 @@ export class RecordingMediator {
     const next = await this.store.transition(recording.id, from, outcome, why ? { reason: why } : {});
     log.info({ recordingId: recording.id, worker: recording.workerKind, outcome }, 'recording stopped');
     return next ?? (await this.store.findById(recording.id)) ?? recording;
+  }
+
+  /** What the recording's worker says of one of its jobs (the recording's own, unless `workerId` names another). */
+  inspect(recording: Pick<Recording, 'workerKind' | 'workerId'>, workerId = recording.workerId): Promise<WorkerState> {
+    if (!workerId) return Promise.resolve({ state: 'unknown' });
+    return this.registry.forKind(recording.workerKind).inspect(workerId);
+  }
+
+  /** A job the recording's worker runs for it although its id was never stored; null when none. */
+  findJob(recording: Pick<Recording, 'id' | 'room' | 'workerKind' | 'options'>): Promise<string | null> {
+    return this.registry.forKind(recording.workerKind).findByRecording(this.startRequest(recording));
   }
 
   /** Stops a worker job that no live recording stands for; the recording's status stays as it is. Never throws. */

@@ -137,7 +137,7 @@ export class RecordingService {
   private async stopBeforeDelete(recording: Recording): Promise<void> {
     let state;
     try {
-      state = await this.registry.forKind(recording.workerKind).inspect(recording.workerId!);
+      state = await this.mediator.inspect(recording);
     } catch {
       throw conflict('The recorder of this recording could not be reached to make sure it stopped; the recording was not deleted. Retry later.');
     }

@@ -214,7 +214,6 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   if (config.reconcile.intervalMs > 0) {
     const reconciler = new Reconciler({
       store,
-      registry,
       mediator,
       storage,
       settings: { ...config.reconcile, maxDurationMs: config.recording.maxDurationMs },
@@ -292,7 +291,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       store,
       metrics,
     ),
-    jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, registry),
+    jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator),
     shareLinks,
     recordingPages,
     pageSessions,
