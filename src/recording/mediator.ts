@@ -7,7 +7,9 @@ import { reasonOf, type RecordingReason } from './reason';
 import type { Recording } from './recording';
 import type { RecordingStatus } from './status';
 import type { RecordingStore } from './store/recording-store';
-import type { TrackMediator } from './tracks/track-mediator';
+import type { TrackWorkerCalls } from './tracks/track-calls';
+import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
+import type { PublishedAudioTrack, TrackEgressState } from './workers/participant-tracks';
 import type { WorkerRegistry } from './workers/registry';
 import { describe, startFailure, workerDetail } from './worker-failure';
 import { WorkerError, type StartRequest, type StopOutcome, type WorkerState } from './workers/worker-service';
@@ -29,14 +31,18 @@ export interface MediatorOptions {
  * that says truly what the worker did, and workers never see the database. A failed start frees
  * the room at once (`failed_to_start` is outside the one-live-recording-per-room index).
  */
-export class RecordingMediator {
+export class RecordingMediator implements TrackWorkerCalls {
+  /** Participant track egresses: started and stopped with the composite, their worker calls made here. */
+  readonly tracks?: TrackMediator;
+
   constructor(
     private readonly store: RecordingStore,
     private readonly registry: WorkerRegistry,
     private readonly options: MediatorOptions,
-    /** Participant track egresses, stopped with the composite. */
-    private readonly tracks?: TrackMediator,
-  ) {}
+    tracks?: (calls: TrackWorkerCalls) => TrackMediator,
+  ) {
+    this.tracks = tracks?.(this);
+  }
 
   objectKey(recording: Pick<Recording, 'id' | 'workerKind'>): string {
     return objectKeyFor(this.options.outputFolder, recording.id, recording.workerKind);
@@ -73,7 +79,13 @@ export class RecordingMediator {
    * `retry`: the worker is asked again, with backoff, before the start counts as failed (the
    * recording stays `initiated` meanwhile; its start lease must cover them, see startLeaseMs).
    */
-  async start(recording: Recording, retry?: RetryPolicy): Promise<Recording> {
+  start(recording: Recording, retry?: RetryPolicy): Promise<Recording> {
+    // A recording of tracks lists the room while its composite starts, then starts the tracks.
+    if (this.tracks && recordsTracks(recording)) return this.tracks.startWith(recording, () => this.startComposite(recording, retry));
+    return this.startComposite(recording, retry);
+  }
+
+  private async startComposite(recording: Recording, retry?: RetryPolicy): Promise<Recording> {
     const worker = this.registry.forKind(recording.workerKind);
     const attempts = Math.max(1, retry?.maxAttempts ?? 1);
     let workerId: string;
@@ -166,6 +178,37 @@ export class RecordingMediator {
   /** A job the recording's worker runs for it although its id was never stored; null when none. */
   findJob(recording: Pick<Recording, 'id' | 'room' | 'workerKind' | 'options'>): Promise<string | null> {
     return this.registry.forKind(recording.workerKind).findByRecording(this.startRequest(recording));
+  }
+
+  /** Stops every track egress of the recording that may still run (see TrackMediator.stopAll); never throws. */
+  async stopTracks(recording: Recording): Promise<{ failed: number }> {
+    return this.tracks ? this.tracks.stopAll(recording) : { failed: 0 };
+  }
+
+  canRecordTracks(recording: Pick<Recording, 'workerKind'>): boolean {
+    return this.registry.forKind(recording.workerKind).participantTracks !== undefined;
+  }
+
+  listAudioTracks(recording: Pick<Recording, 'workerKind' | 'room'>): Promise<PublishedAudioTrack[]> {
+    return this.trackWorker(recording).listAudioTracks(recording.room);
+  }
+
+  startTrack(recording: Pick<Recording, 'workerKind' | 'room'>, trackId: string, objectKey: string): Promise<string> {
+    return this.trackWorker(recording).startTrack(recording.room, trackId, objectKey);
+  }
+
+  stopTrack(recording: Pick<Recording, 'workerKind'>, egressId: string): Promise<StopOutcome> {
+    return this.trackWorker(recording).stopTrack(egressId);
+  }
+
+  roomEgresses(recording: Pick<Recording, 'workerKind' | 'room'>): Promise<Map<string, TrackEgressState>> {
+    return this.trackWorker(recording).roomEgresses(recording.room);
+  }
+
+  private trackWorker(recording: Pick<Recording, 'workerKind'>) {
+    const tracks = this.registry.forKind(recording.workerKind).participantTracks;
+    if (!tracks) throw new WorkerError('not_configured', `The ${recording.workerKind} worker cannot record participant tracks.`, recording.workerKind);
+    return tracks;
   }
 
   /** Stops a worker job that no live recording stands for; the recording's status stays as it is. Never throws. */

@@ -12,7 +12,6 @@ import { parseStart, roomName, startRecordingBody, zodDetail } from './start-req
 import type { AccessRole } from './status';
 import { FINAL_STATUSES } from './status';
 import type { RecordingStore } from './store/recording-store';
-import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { WorkerRegistry } from './workers/registry';
 
 export interface ObjectRemover {
@@ -29,7 +28,6 @@ export interface RecordingServiceOptions {
   /** Unset without a configured storage. */
   storage?: ObjectRemover;
   settings?: { allowPermanent: boolean };
-  tracks?: TrackMediator;
 }
 
 /** What the API asks of recordings: the rules of the endpoints, independent of HTTP. */
@@ -40,7 +38,6 @@ export class RecordingService {
   private readonly registry: WorkerRegistry;
   private readonly storage: ObjectRemover | undefined;
   private readonly settings: { allowPermanent: boolean };
-  private readonly tracks: TrackMediator | undefined;
 
   constructor(options: RecordingServiceOptions) {
     this.store = options.store;
@@ -49,7 +46,6 @@ export class RecordingService {
     this.registry = options.registry;
     this.storage = options.storage;
     this.settings = options.settings ?? { allowPermanent: false };
-    this.tracks = options.tracks;
   }
 
   /**
@@ -72,7 +68,6 @@ export class RecordingService {
       owner: user,
       startLeaseMs: this.mediator.startLeaseMs(kind, how.retry),
     });
-    if (this.tracks && recordsTracks(recording)) return this.tracks.startWith(recording, () => this.mediator.start(recording, how.retry));
     return this.mediator.start(recording, how.retry);
   }
 
@@ -119,7 +114,7 @@ export class RecordingService {
       throw forbidden(`A recording in status "${recording.status}" cannot be deleted yet.`);
     }
     if (recording.status === 'failed_to_stop' && recording.workerId) await this.stopBeforeDelete(recording);
-    if (this.tracks && (await this.tracks.stopAll(recording)).failed > 0) {
+    if ((await this.mediator.stopTracks(recording)).failed > 0) {
       throw conflict('A participant track recorder of this recording could not be stopped; the recording was not deleted. Retry later.');
     }
     if (this.storage) {

@@ -159,13 +159,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   }
   const jibriUploadStore = new JibriUploadStore({ sql: db.sql });
   const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql), uploadCapabilities: jibriUploadStore });
-  const tracks = new TrackMediator(store, new RecordingFileStore({ sql: db.sql, tagsObjects: storage !== undefined, events }), registry, storage, {
-    outputFolder: config.recording.outputFolder,
-    graceMs: config.reconcile.stoppedGraceMs,
-    savedOnEgressEnd: !config.storageEvents.enabled,
-    onTrackEgress: (outcome) => metrics.trackEgresses.inc({ outcome }),
-    onQueued: kick,
-  });
+  const trackFiles = new RecordingFileStore({ sql: db.sql, tagsObjects: storage !== undefined, events });
   const mediator = new RecordingMediator(
     store,
     registry,
@@ -174,9 +168,17 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       initiatedGraceMs: config.reconcile.initiatedGraceMs,
       onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
     },
-    tracks,
+    (calls) =>
+      new TrackMediator(store, trackFiles, calls, storage, {
+        outputFolder: config.recording.outputFolder,
+        graceMs: config.reconcile.stoppedGraceMs,
+        savedOnEgressEnd: !config.storageEvents.enabled,
+        onTrackEgress: (outcome) => metrics.trackEgresses.inc({ outcome }),
+        onQueued: kick,
+      }),
   );
-  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, tracks });
+  const { tracks } = mediator;
+  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording });
   const tagger = storage && new RetentionTagger(storage);
   if (storage && tagger) {
     runner.register(retentionTagJob(store, tagger, { outputFolder: config.recording.outputFolder, storageTimeoutMs: storage.settings.timeoutMs }));
