@@ -1,3 +1,4 @@
+import type { WorkerKind } from '../config/config';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry';
 import { childLogger } from '../logging/logger';
 import { withTimeout } from '../util/with-timeout';
@@ -11,10 +12,17 @@ import type { TrackWorkerCalls } from './tracks/track-calls';
 import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { PublishedAudioTrack, TrackEgressState } from './workers/participant-tracks';
 import type { WorkerRegistry } from './workers/registry';
+import type { ReportReceipt, ReportSender } from './workers/status-reports';
 import { describe, startFailure, workerDetail } from './worker-failure';
 import { WorkerError, type StartRequest, type StopOutcome, type WorkerState } from './workers/worker-service';
 
 const log = childLogger('mediator');
+
+/** What became of a worker's status report: the worker's receipt, with the recordings it ended. */
+export type StatusReport =
+  | Exclude<ReportReceipt, { outcome: 'recorded' }>
+  | { outcome: 'not_configured' }
+  | { outcome: 'recorded'; instance: string; status: string; ended: Recording[] };
 
 /** Added to a worker's own start deadline: the time our bookkeeping around it may take. */
 const START_MARGIN_MS = 5000;
@@ -178,6 +186,24 @@ export class RecordingMediator implements TrackWorkerCalls {
   /** A job the recording's worker runs for it although its id was never stored; null when none. */
   findJob(recording: Pick<Recording, 'id' | 'room' | 'workerKind' | 'options'>): Promise<string | null> {
     return this.registry.forKind(recording.workerKind).findByRecording(this.startRequest(recording));
+  }
+
+  /**
+   * A status report an instance of a `kind` worker pushed (Jibri's status webhook), for the worker
+   * to record; with the live recordings of that kind it shows over. `not_configured`: the kind
+   * has no worker taking reports.
+   */
+  async statusReport(kind: WorkerKind, body: unknown, sender: ReportSender): Promise<StatusReport> {
+    const reports = this.registry.forKind(kind).statusReports;
+    if (!reports) return { outcome: 'not_configured' };
+    let live: Recording[] = [];
+    const receipt = await reports.receive(body, sender, async () => {
+      live = (await this.store.findActiveOfKind(kind)).filter((r) => r.workerId);
+      return live.map((r) => ({ recordingId: r.id, workerId: r.workerId!, activeSince: r.updatedAt }));
+    });
+    if (receipt.outcome !== 'recorded') return receipt;
+    const ended = new Set(receipt.ended);
+    return { ...receipt, ended: live.filter((r) => ended.has(r.workerId!)) };
   }
 
   /** Stops every track egress of the recording that may still run (see TrackMediator.stopAll); never throws. */

@@ -289,7 +289,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick), tracks),
     jibriWebhook: new JibriStatusWebhook(
       new JibriWebhookAuth({ token: config.jibri.webhookToken, instanceTokens: config.jibri.webhookTokens, jwt: config.jibri.webhookJwt }),
-      registry,
+      mediator,
       store,
       metrics,
     ),

@@ -1,5 +1,6 @@
 import type { WorkerKind } from '../../config/config';
 import type { ParticipantTrackWorker } from './participant-tracks';
+import type { InstanceStatusReports } from './status-reports';
 import type { StopOutcome, WorkerState } from './worker-states';
 
 export { WorkerError, type StopOutcome, type WorkerErrorCode, type WorkerState } from './worker-states';
@@ -38,4 +39,6 @@ export interface WorkerService {
   findByRecording(request: StartRequest): Promise<string | null>;
   /** Per-participant audio tracks (LiveKit Track Egress); undefined for workers that cannot record them. */
   readonly participantTracks?: ParticipantTrackWorker;
+  /** Status reports its instances push (Jibri's status webhook); undefined for workers without them. */
+  readonly statusReports?: InstanceStatusReports;
 }

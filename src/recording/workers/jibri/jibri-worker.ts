@@ -14,6 +14,7 @@ import { inCompletionOrder } from './in-completion-order';
 import type { JibriPoolStore, PoolRow } from './pool-store';
 import { newUploadCapability } from '../../upload-capability';
 import type { UploadCapabilityRecorder } from '../../store/jibri-upload-store';
+import { JibriStatusReports } from './status-reports';
 import { formatWorkerId, parseWorkerId } from './worker-id';
 
 const log = childLogger('jibri-worker');
@@ -34,6 +35,8 @@ export class JibriWorker implements WorkerService {
   readonly kind = 'jibri' as const;
   readonly startDeadlineMs: number;
   readonly pool: JibriPool;
+  /** Its status webhook: the pool's view kept current, sessions found over. */
+  readonly statusReports = new JibriStatusReports(this);
   private readonly missing: string | undefined;
 
   constructor(
