@@ -1,7 +1,7 @@
 import { LivekitRoomServiceClient } from '../recording/workers/livekit/livekit-clients';
 import { twirpCode } from '../recording/workers/livekit/livekit-errors';
 import { withTimeout } from '../util/with-timeout';
-import { kindName } from './participant-kind';
+import { kindName } from '../recording/workers/livekit/participant-kind';
 import type { ParticipantSnapshot } from './store/room-store';
 
 /** Who is in a room right now, as LiveKit's RoomService says; null when LiveKit does not know the room. */

@@ -16,7 +16,7 @@ import { expiryReminderJob } from '../notifications/expiry-reminder-job';
 import { createSmtpTransport, type SmtpTransporter } from '../notifications/smtp-transport';
 import { RecordingPages } from '../pages/recording-page';
 import { JibriStatusWebhook } from '../recording/events/jibri-status';
-import { LivekitEventHandler } from '../recording/events/livekit-events';
+import { WorkerEventHandler } from '../recording/events/worker-event-handler';
 import { StorageEvents } from '../recording/events/storage-events';
 import { JibriUploadUrls } from '../recording/jibri-uploads';
 import { JibriUploadStore } from '../recording/store/jibri-upload-store';
@@ -36,8 +36,9 @@ import { RecordingFileStore } from '../recording/store/file-store';
 import { TrackMediator } from '../recording/tracks/track-mediator';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { JibriPoolStore } from '../recording/workers/jibri/pool-store';
+import { LivekitWebhookAdapter } from '../recording/workers/livekit/webhook-adapter';
 import { createWorkerRegistry } from '../recording/workers/registry';
-import { RoomActivityEvents } from '../rooms/activity-events';
+import { RoomActivityDispatcher } from '../rooms/activity-dispatcher';
 import { autoStartJob } from '../rooms/auto-start-job';
 import { autoStopJob } from '../rooms/auto-stop-job';
 import { livekitParticipants } from '../rooms/livekit-participants';
@@ -286,7 +287,10 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     mediaAuthorizer: new MediaAuthorizer({ config, sql: db.sql, accessChanges: store.accessChanges, verifier, secret: downloadSecret, sessions: pageSessions }),
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
-    livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick), tracks),
+    livekitEvents: new LivekitWebhookAdapter({
+      rooms: new RoomActivityDispatcher(roomStore, kick),
+      recordings: new WorkerEventHandler(config, store, kick, tracks),
+    }),
     jibriWebhook: new JibriStatusWebhook(
       new JibriWebhookAuth({ token: config.jibri.webhookToken, instanceTokens: config.jibri.webhookTokens, jwt: config.jibri.webhookJwt }),
       mediator,

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 import type { Metrics } from '../../metrics/metrics';
-import type { LivekitEventHandler } from '../../recording/events/livekit-events';
+import type { LivekitWebhookAdapter } from '../../recording/workers/livekit/webhook-adapter';
 import { HttpError } from '../http-errors';
 
 /**
@@ -10,7 +10,7 @@ import { HttpError } from '../http-errors';
  */
 export function livekitWebhookRouter(
   credentials: { apiKey: string; apiSecret: string } | undefined,
-  handler: LivekitEventHandler,
+  handler: LivekitWebhookAdapter,
   metrics: Metrics,
 ): Router {
   const router = Router();

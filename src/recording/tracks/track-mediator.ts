@@ -1,4 +1,3 @@
-import type { EgressInfo, ParticipantInfo, TrackInfo } from 'livekit-server-sdk';
 import { childLogger } from '../../logging/logger';
 import type { ObjectStorage } from '../../storage/object-storage';
 import { describe } from '../worker-failure';
@@ -6,8 +5,8 @@ import { fileKey, trackRelativeKey } from '../object-key';
 import type { Recording } from '../recording';
 import type { RecordingFileStore, TrackSettleOutcome, TrackToRecord } from '../store/file-store';
 import type { RecordingStore } from '../store/recording-store';
-import { toWorkerState } from '../workers/livekit/egress-status';
-import { isMicrophoneTrack, isRecordableParticipant } from '../workers/livekit/livekit-track-worker';
+import type { PublishedAudioTrack } from '../workers/participant-tracks';
+import type { EgressReport } from '../workers/worker-events';
 import type { TrackWorkerCalls } from './track-calls';
 import { decideForTrack } from './track-rules';
 
@@ -75,16 +74,15 @@ export class TrackMediator {
     return (await this.store.findById(active.id)) ?? active;
   }
 
-  /** LiveKit's `track_published`: a new microphone in a room whose active recording records tracks. */
-  async onTrackPublished(room: string, participant: ParticipantInfo | undefined, track: TrackInfo | undefined): Promise<TrackEventOutcome> {
-    if (!participant || !track?.sid || !isRecordableParticipant(participant) || !isMicrophoneTrack(track)) return 'ignored';
+  /** A new microphone in a room (LiveKit's `track_published`): recorded when the room's live recording records tracks. */
+  async onTrackPublished(room: string, track: PublishedAudioTrack): Promise<TrackEventOutcome> {
     // Initiated too: the start's listing may have been answered before this track was published.
     const found = await this.store.findLiveInRoom(room);
     const live = found && recordsTracks(found) && this.calls.canRecordTracks(found) ? [found] : [];
     if (live.length === 0) return 'ignored';
     let started = false;
     for (const recording of live) {
-      const outcomes = await this.record(recording, [{ trackId: track.sid, identity: participant.identity, name: participant.name }]);
+      const outcomes = await this.record(recording, [track]);
       if (outcomes.includes('started')) started = true;
     }
     return started ? 'updated' : 'unchanged';
@@ -120,26 +118,25 @@ export class TrackMediator {
     return { asked, failed };
   }
 
-  /** LiveKit's egress webhooks about a track egress: its start time, and its end when it wrote nothing (or storage events are off). */
-  async onTrackEgress(info: EgressInfo): Promise<TrackEventOutcome> {
-    const file = info.egressId ? await this.files.trackByEgress(info.egressId) : null;
+  /** What the worker reports of a track egress: its start time, and its end when it wrote nothing (or storage events are off). */
+  async onTrackEgress(egress: EgressReport): Promise<TrackEventOutcome> {
+    const file = egress.egressId ? await this.files.trackByEgress(egress.egressId) : null;
     if (!file) return 'unknown_recording';
-    if (info.startedAt > 0n) await this.files.noteTrackStarted(info.egressId, nanosToDate(info.startedAt));
-    const state = toWorkerState(info);
+    if (egress.startedAt) await this.files.noteTrackStarted(egress.egressId, egress.startedAt);
+    const { state } = egress;
     if (state.state === 'failed' || state.state === 'aborted') {
       log.warn({ recordingId: file.recordingId, trackId: file.trackId, state: state.state }, 'track egress ended without a file');
       return this.settled(await this.files.settleTrack(file.recordingId, file.trackId, 'failed'), 'failed');
     }
     if (state.state === 'ended' && this.options.savedOnEgressEnd) {
-      const size = info.fileResults[0]?.size;
-      return this.settled(await this.files.settleTrack(file.recordingId, file.trackId, 'saved', size !== undefined ? Number(size) : null));
+      return this.settled(await this.files.settleTrack(file.recordingId, file.trackId, 'saved', egress.fileSize));
     }
     return 'unchanged';
   }
 
-  /** When the composite's egress began, as LiveKit reports it (for aligning the tracks with it). */
-  async noteCompositeStarted(recordingId: string, startedAtNanos: bigint): Promise<void> {
-    await this.files.noteCompositeStarted(recordingId, nanosToDate(startedAtNanos));
+  /** When the composite's egress began, as the worker reports it (for aligning the tracks with it). */
+  async noteCompositeStarted(recordingId: string, startedAt: Date): Promise<void> {
+    await this.files.noteCompositeStarted(recordingId, startedAt);
   }
 
   /** A storage event for a track key: the file landed. */
@@ -237,8 +234,4 @@ export class TrackMediator {
     if (outcome.jobsQueued > 0) this.options.onQueued?.();
     return 'updated';
   }
-}
-
-function nanosToDate(nanos: bigint): Date {
-  return new Date(Number(nanos / 1_000_000n));
 }
