@@ -287,7 +287,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     mediaAuthorizer: new MediaAuthorizer({ config, sql: db.sql, accessChanges: store.accessChanges, verifier, secret: downloadSecret, sessions: pageSessions }),
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
-    livekitEvents: new LivekitWebhookAdapter({
+    livekitEvents: new LivekitWebhookAdapter(config.livekit, {
       rooms: new RoomActivityDispatcher(roomStore, kick),
       recordings: new WorkerEventHandler(config, store, kick, tracks),
     }),
