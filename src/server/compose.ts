@@ -160,7 +160,6 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   }
   const jibriUploadStore = new JibriUploadStore({ sql: db.sql });
   const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql), uploadCapabilities: jibriUploadStore });
-  const trackFiles = new RecordingFileStore({ sql: db.sql, tagsObjects: storage !== undefined, events });
   const mediator = new RecordingMediator(
     store,
     registry,
@@ -169,14 +168,13 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       initiatedGraceMs: config.reconcile.initiatedGraceMs,
       onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
     },
-    (calls) =>
-      new TrackMediator(store, trackFiles, calls, storage, {
-        outputFolder: config.recording.outputFolder,
-        graceMs: config.reconcile.stoppedGraceMs,
-        savedOnEgressEnd: !config.storageEvents.enabled,
-        onTrackEgress: (outcome) => metrics.trackEgresses.inc({ outcome }),
-        onQueued: kick,
-      }),
+    (calls) => new TrackMediator(store, new RecordingFileStore({ sql: db.sql, tagsObjects: storage !== undefined, events }), calls, storage, {
+      outputFolder: config.recording.outputFolder,
+      graceMs: config.reconcile.stoppedGraceMs,
+      savedOnEgressEnd: !config.storageEvents.enabled,
+      onTrackEgress: (outcome) => metrics.trackEgresses.inc({ outcome }),
+      onQueued: kick,
+    }),
   );
   const { tracks } = mediator;
   const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording });
@@ -287,10 +285,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     mediaAuthorizer: new MediaAuthorizer({ config, sql: db.sql, accessChanges: store.accessChanges, verifier, secret: downloadSecret, sessions: pageSessions }),
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
-    livekitEvents: new LivekitWebhookAdapter(config.livekit, {
-      rooms: new RoomActivityDispatcher(roomStore, kick),
-      recordings: new WorkerEventHandler(config, store, kick, tracks),
-    }),
+    livekitEvents: new LivekitWebhookAdapter(config.livekit, { rooms: new RoomActivityDispatcher(roomStore, kick), recordings: new WorkerEventHandler(config, store, kick, tracks) }),
     jibriWebhook: new JibriStatusWebhook(
       new JibriWebhookAuth({ token: config.jibri.webhookToken, instanceTokens: config.jibri.webhookTokens, jwt: config.jibri.webhookJwt }),
       mediator,
