@@ -35,9 +35,11 @@ export interface MediatorOptions {
 }
 
 /**
- * Sits between workers and the database: every worker call is followed by the status change
- * that says truly what the worker did, and workers never see the database. A failed start frees
- * the room at once (`failed_to_start` is outside the one-live-recording-per-room index).
+ * Sits between workers and the database, and is the one caller of workers: it decides which
+ * worker a recording's call goes to (the reconciler, deletion, the Jibri webhooks and the track
+ * mediator ask it). Every start and stop is followed by the status change that says truly what
+ * the worker did, and workers never see the database. A failed start frees the room at once
+ * (`failed_to_start` is outside the one-live-recording-per-room index).
  */
 export class RecordingMediator implements TrackWorkerCalls {
   /** Participant track egresses: started and stopped with the composite, their worker calls made here. */
@@ -177,10 +179,10 @@ export class RecordingMediator implements TrackWorkerCalls {
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }
 
-  /** What the recording's worker says of one of its jobs (the recording's own, unless `workerId` names another). */
-  inspect(recording: Pick<Recording, 'workerKind' | 'workerId'>, workerId = recording.workerId): Promise<WorkerState> {
-    if (!workerId) return Promise.resolve({ state: 'unknown' });
-    return this.registry.forKind(recording.workerKind).inspect(workerId);
+  /** What the recording's worker says of its job; unknown when the recording has no worker id. */
+  inspect(recording: Pick<Recording, 'workerKind' | 'workerId'>): Promise<WorkerState> {
+    if (!recording.workerId) return Promise.resolve({ state: 'unknown' });
+    return this.registry.forKind(recording.workerKind).inspect(recording.workerId);
   }
 
   /** A job the recording's worker runs for it although its id was never stored; null when none. */
