@@ -7,13 +7,9 @@ import type { ExpiryStore, ReminderContext } from '../recording/store/expiry-sto
 import { renderExpiryReminderEmail } from './expiry-reminder-email';
 import { emailJobPolicy, jobEmailSender } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
+import { EMAIL_EXPIRY_REMINDER_KIND, type ExpiryReminderPayload } from './email-job-kinds';
 
 const log = childLogger('notifications');
-
-/** The reminder email before expiry, one job per owner access, queued by the expiry sweep (src/recording/store/expiry-statements.ts). */
-export const EMAIL_EXPIRY_REMINDER_KIND = 'email.expiry-reminder';
-/** The owner's access, by its id. */
-export type ExpiryReminderPayload = { accessId: string };
 
 /** Why a reminder is not sent after all, read when it is about to be; null when it must be sent. */
 function staleReason(ctx: ReminderContext | null, expiresAt: Date | null, now: Date): string | null {

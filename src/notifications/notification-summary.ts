@@ -1,5 +1,5 @@
 import { statement, type SqlRunner } from '../db/sql';
-import { EMAIL_SAVED_KIND } from './recording-saved-job';
+import { EMAIL_SAVED_KIND } from './email-job-kinds';
 
 /** How a recording's "recording saved" emails stand (failed: given up after EMAIL_MAX_ATTEMPTS). */
 export interface NotificationSummary {

@@ -8,13 +8,9 @@ import { renderRecordingSavedEmail } from './email-content';
 import { findEmailContext } from './email-context';
 import { emailJobPolicy, jobEmailSender } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
+import { EMAIL_SAVED_KIND, type RecordingSavedPayload } from './email-job-kinds';
 
 const log = childLogger('notifications');
-
-/** Queued with readiness, one per owner with an address (whenReady in src/recording/store/statements.ts). */
-export const EMAIL_SAVED_KIND = 'email.recording-saved';
-/** The owner's access, by its id. */
-export type RecordingSavedPayload = { accessId: string };
 
 /**
  * The "your recording is ready" email to one owner, as a job queued with the save (see

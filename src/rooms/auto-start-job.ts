@@ -5,12 +5,9 @@ import { RecordingError } from '../recording/errors';
 import type { Recording } from '../recording/recording';
 import { authorAsUser, conditionHolds } from './policy';
 import type { RoomStore } from './store/room-store';
+import { AUTO_START_KIND, type AutoStartPayload } from './room-job-kinds';
 
 const log = childLogger('rooms');
-
-/** Queued by a room change when the policy's condition became true (RoomStore), keyed by the room's fill. */
-export const AUTO_START_KIND = 'room.auto-start';
-export type AutoStartPayload = { room: string };
 
 export type AutoStartOutcome = 'started' | 'failed' | 'already_recording' | 'skipped' | 'invalid';
 

@@ -5,13 +5,9 @@ import { RecordingError } from '../recording/errors';
 import type { Recording } from '../recording/recording';
 import { reasonOf, type RecordingReason } from '../recording/reason';
 import type { RoomStore } from './store/room-store';
+import { AUTO_STOP_KIND, type AutoStopPayload } from './room-job-kinds';
 
 const log = childLogger('rooms');
-
-/** Queued by a room change when the room emptied (RoomStore), keyed by the vacancy. */
-export const AUTO_STOP_KIND = 'room.auto-stop';
-/** `vacancy`: which emptying of the room the job is for (a later one has its own job). */
-export type AutoStopPayload = { room: string; vacancy: number };
 
 export type AutoStopOutcome = 'stopped' | 'failed';
 

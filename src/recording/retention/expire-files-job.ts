@@ -4,11 +4,9 @@ import { childLogger } from '../../logging/logger';
 import { fileKey } from '../object-key';
 import type { Recording } from '../recording';
 import type { ExpiryStore } from '../store/expiry-store';
+import { EXPIRE_FILES_KIND } from './retention-job-kinds';
 
 const log = childLogger('expiry');
-
-/** One job per expired recording, queued by the expiry sweep (src/recording/store/expiry-statements.ts); no payload. */
-export const EXPIRE_FILES_KIND = 'storage.expire-files';
 
 export interface ExpireFilesDeps {
   store: ExpiryStore;

@@ -4,9 +4,7 @@ import { isNotImplemented } from '../../storage/object-storage';
 import type { RetentionTagger } from '../../storage/retention-tag';
 import type { RecordingStore } from '../store/recording-store';
 import { recordingObjectKeys } from '../object-key';
-
-/** Queued with readiness and when a recording is made non-permanent (src/recording/store/statements.ts); no payload. */
-export const RETENTION_TAG_KIND = 'storage.retention-tag';
+import { RETENTION_TAG_KIND } from './retention-job-kinds';
 
 /**
  * Makes the retention tag on a recording's files match its permanence: set for a non-permanent

@@ -1,7 +1,7 @@
 import { statement } from '../../db/sql';
 import { queueRecordingEvents } from '../../events/outbox-sql';
-import { EMAIL_EXPIRY_REMINDER_KIND } from '../../notifications/expiry-reminder-job';
-import { EXPIRE_FILES_KIND } from '../retention/expire-files-job';
+import { EMAIL_EXPIRY_REMINDER_KIND } from '../../notifications/email-job-kinds';
+import { EXPIRE_FILES_KIND } from '../retention/retention-job-kinds';
 import { COLUMNS } from './statements';
 
 /**

@@ -1,7 +1,7 @@
 import { statement } from '../../db/sql';
 import { queueReadyEvent, queueRecordingEvents } from '../../events/outbox-sql';
-import { EMAIL_SAVED_KIND } from '../../notifications/recording-saved-job';
-import { RETENTION_TAG_KIND } from '../retention/retention-tag-job';
+import { EMAIL_SAVED_KIND } from '../../notifications/email-job-kinds';
+import { RETENTION_TAG_KIND } from '../retention/retention-job-kinds';
 
 /**
  * The recording store's SQL statements on the recordings tables (recordings,
