@@ -1,0 +1,75 @@
+import { JibriWebhookAuth } from '../auth/jibri-webhook-auth';
+import { JibriStatusWebhook } from '../recording/events/jibri-status';
+import { StorageEvents } from '../recording/events/storage-events';
+import { WorkerEventHandler } from '../recording/events/worker-event-handler';
+import { JibriUploadUrls } from '../recording/jibri-uploads';
+import { RecordingMediator } from '../recording/mediator';
+import { Reconciler } from '../recording/reconciler/reconciler';
+import { RecordingService } from '../recording/recording-service';
+import { RecordingFileStore } from '../recording/store/file-store';
+import { JibriUploadStore } from '../recording/store/jibri-upload-store';
+import { RecordingStore } from '../recording/store/recording-store';
+import { TrackMediator } from '../recording/tracks/track-mediator';
+import { WORKER_FACTORIES } from '../recording/workers/factories';
+import { JibriPoolStore } from '../recording/workers/jibri/pool-store';
+import { createWorkerRegistry } from '../recording/workers/registry';
+import { RECURRING_LEASE_MS, type Shared } from './compose-shared';
+
+/**
+ * Recordings: their store (the lifecycle), the workers behind the mediator, participant tracks,
+ * the reconciler, and the handlers of what storage, LiveKit and Jibri report.
+ */
+export function composeRecording(shared: Shared) {
+  const { config, db, metrics, runner, jobsQueued, storage, events } = shared;
+  const store = new RecordingStore({ sql: db.sql, reconcile: config.reconcile, tagsObjects: storage !== undefined, events, onEventsQueued: jobsQueued });
+  const jibriUploadStore = new JibriUploadStore({ sql: db.sql });
+  const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql), uploadCapabilities: jibriUploadStore });
+  const mediator = new RecordingMediator(
+    store,
+    registry,
+    {
+      outputFolder: config.recording.outputFolder,
+      initiatedGraceMs: config.reconcile.initiatedGraceMs,
+      onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
+    },
+    (calls) =>
+      new TrackMediator(store, new RecordingFileStore({ sql: db.sql, tagsObjects: storage !== undefined, events }), calls, storage, {
+        outputFolder: config.recording.outputFolder,
+        graceMs: config.reconcile.stoppedGraceMs,
+        savedOnEgressEnd: !config.storageEvents.enabled,
+        onTrackEgress: (outcome) => metrics.trackEgresses.inc({ outcome }),
+        onQueued: jobsQueued,
+      }),
+  );
+  const { tracks } = mediator;
+  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording });
+
+  if (config.reconcile.intervalMs > 0) {
+    const reconciler = new Reconciler({
+      store,
+      mediator,
+      storage,
+      settings: { ...config.reconcile, maxDurationMs: config.recording.maxDurationMs },
+      onCorrection: (action) => metrics.reconcilerCorrections.inc({ action }),
+      onQueued: jobsQueued,
+      tracks,
+    });
+    // A pass that outlived its lease anyway (a stalled instance) overlapping another is harmless:
+    // each recording is claimed by one pass at a time (claim_for_reconcile).
+    runner.every({ kind: 'reconcile', intervalMs: config.reconcile.intervalMs, leaseMs: RECURRING_LEASE_MS, run: () => reconciler.run() });
+  }
+
+  const jibriAuth = new JibriWebhookAuth({ token: config.jibri.webhookToken, instanceTokens: config.jibri.webhookTokens, jwt: config.jibri.webhookJwt });
+  return {
+    store,
+    registry,
+    mediator,
+    recordings,
+    storageEvents: new StorageEvents(config, store, metrics, jobsQueued, tracks),
+    workerEvents: new WorkerEventHandler(config, store, jobsQueued, tracks),
+    jibriWebhook: new JibriStatusWebhook(jibriAuth, mediator, store, metrics),
+    jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator),
+  };
+}
+
+export type ComposedRecording = ReturnType<typeof composeRecording>;
