@@ -61,14 +61,14 @@ function signFor(input: Omit<SignDownloadTokenInput, 'userSub'>, subject: string
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
+/** What a token is checked against: the secret, the object key asked for, the time. */
+type VerifyOptions = { secret: string; key: string; now?: Date };
+
 /**
  * The recording and user a token was issued for, or null when the token is malformed,
  * not HS256, expired, signed with another secret, for another audience or for another key.
  */
-export function verifyDownloadToken(
-  token: string,
-  opts: { secret: string; key: string; now?: Date },
-): VerifiedDownloadToken | null {
+export function verifyDownloadToken(token: string, opts: VerifyOptions): VerifiedDownloadToken | null {
   const found = verifyMemoized(token, opts, DOWNLOAD_TOKEN_AUDIENCE);
   return found && { recordingId: found.recordingId, userSub: found.holder };
 }
@@ -94,10 +94,7 @@ export function signShareMediaToken(input: Omit<SignDownloadTokenInput, 'userSub
 }
 
 /** The recording and share link a share-media token names, or null (same refusals as verifyDownloadToken). */
-export function verifyShareMediaToken(
-  token: string,
-  opts: { secret: string; key: string; now?: Date },
-): VerifiedShareMediaToken | null {
+export function verifyShareMediaToken(token: string, opts: VerifyOptions): VerifiedShareMediaToken | null {
   const found = verifyMemoized(token, opts, SHARE_MEDIA_TOKEN_AUDIENCE);
   return found && { recordingId: found.recordingId, shareLinkId: found.holder };
 }

@@ -26,5 +26,11 @@ export const html = (description: string) => ({ description, schema: null, conte
 export const redirect = (description: string) => ({ description, schema: null });
 /** The page's forms (a signed-in session; csrf is the session's token). */
 export const pageForm = (fields: z.ZodRawShape) => z.object({ csrf: z.string(), ...fields });
+/** Answers several routes give in the same words. */
+export const USER_TOKEN_REFUSED = { 401: err('No or invalid user token.') };
+export const NOT_THE_CALLERS = { 404: err("Unknown, or not the caller's.") };
+export const DATABASE_DOWN = { 503: err('The database is unavailable.') };
+/** A room route for its owners and administrators: a bad name, no token, or not theirs to manage. */
+export const ROOM_MANAGERS_ONLY = { 400: err('Invalid room name.'), ...USER_TOKEN_REFUSED, 403: err('The caller may not manage this room.') };
 export const ROOM_PATH = '/api/v1.0/rooms/{room}';
 export const RECORDING_PATH = '/api/v1.0/recordings/{id}';

@@ -1,6 +1,6 @@
 import { downloadLinkRequest } from '../../downloads/download-link';
 import { downloadLinkBody } from '../openapi/response-schemas';
-import { type Operation, err, RECORDING_PATH } from '../openapi/operation';
+import { type Operation, err, RECORDING_PATH, USER_TOKEN_REFUSED } from '../openapi/operation';
 
 /** Download links and nginx's media check (downloadLinkRouter, mediaAuthHandler). */
 export const downloadsOperations: Operation[] = [
@@ -11,7 +11,7 @@ export const downloadsOperations: Operation[] = [
     responses: {
       200: { description: 'The link.', schema: downloadLinkBody },
       400: err('Malformed body.'),
-      401: err('No or invalid user token.'),
+      ...USER_TOKEN_REFUSED,
       403: err('Not downloadable (not saved, or expired; or that track file is not saved).'),
       404: err('Unknown, or not the caller\'s; or the recording has no file with that key.'),
       503: err('Storage is not configured.'),

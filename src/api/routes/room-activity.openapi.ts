@@ -1,6 +1,6 @@
 import { recordingPolicyBody } from '../../rooms/policy';
 import { policyBody, roomBody } from '../openapi/room-schemas';
-import { type Operation, err, ROOM_PATH } from '../openapi/operation';
+import { type Operation, err, ROOM_PATH, ROOM_MANAGERS_ONLY, USER_TOKEN_REFUSED, DATABASE_DOWN } from '../openapi/operation';
 
 /** A room and its recording policy (roomActivityRouter). */
 export const roomActivityOperations: Operation[] = [
@@ -10,9 +10,9 @@ export const roomActivityOperations: Operation[] = [
     responses: {
       200: { description: 'The room.', schema: roomBody },
       400: err('Invalid room name.'),
-      401: err('No or invalid user token.'),
+      ...USER_TOKEN_REFUSED,
       403: err('The caller has no role in this room.'),
-      503: err('The database is unavailable.'),
+      ...DATABASE_DOWN,
     },
   },
   {
@@ -21,9 +21,9 @@ export const roomActivityOperations: Operation[] = [
     responses: {
       200: { description: 'The policy.', schema: policyBody },
       400: err('Bad body: unknown trigger or mode, an option the mode does not take, a Jibri mode.'),
-      401: err('No or invalid user token.'),
+      ...USER_TOKEN_REFUSED,
       403: err('The caller may not manage this room.'),
-      503: err('The database is unavailable.'),
+      ...DATABASE_DOWN,
     },
   },
   {
@@ -31,9 +31,7 @@ export const roomActivityOperations: Operation[] = [
     summary: "Remove the room's recording policy: the trigger is back to none.",
     responses: {
       204: { description: 'Removed (or there was none).', schema: null },
-      400: err('Invalid room name.'),
-      401: err('No or invalid user token.'),
-      403: err('The caller may not manage this room.'),
+      ...ROOM_MANAGERS_ONLY,
     },
   },
 ];

@@ -1,6 +1,6 @@
 import { startRecordingBody } from '../../recording/start-request';
 import { recordingBody } from '../openapi/response-schemas';
-import { type Operation, err, ROOM_PATH } from '../openapi/operation';
+import { type Operation, err, ROOM_PATH, ROOM_MANAGERS_ONLY, USER_TOKEN_REFUSED, DATABASE_DOWN } from '../openapi/operation';
 
 /** Starting and stopping a room's recording (roomsRouter). */
 export const roomsOperations: Operation[] = [
@@ -10,11 +10,11 @@ export const roomsOperations: Operation[] = [
     responses: {
       201: { description: 'The recording, active.', schema: recordingBody },
       400: err('Bad body, unknown mode, invalid room name, or options.permanent while RECORDING_ALLOW_PERMANENT is off.'),
-      401: err('No or invalid user token.'),
+      ...USER_TOKEN_REFUSED,
       403: err('The caller may not manage this room.'),
       409: err('A recording is already initiated or active in this room.'),
       502: err('The worker failed, or the recording did not end active (its worker job is then stopped); the recording is kept as failed_to_start.'),
-      503: err('The database is unavailable.'),
+      ...DATABASE_DOWN,
     },
   },
   {
@@ -22,9 +22,7 @@ export const roomsOperations: Operation[] = [
     summary: "Stop the room's active recording.",
     responses: {
       200: { description: 'The recording, stopped or aborted.', schema: recordingBody },
-      400: err('Invalid room name.'),
-      401: err('No or invalid user token.'),
-      403: err('The caller may not manage this room.'),
+      ...ROOM_MANAGERS_ONLY,
       404: err('No active recording in this room.'),
       502: err('The worker failed; the recording is kept as failed_to_stop.'),
     },

@@ -1,6 +1,6 @@
 import { createShareLinkBody } from '../../recording/share-links';
 import { shareLinkCreatedBody, shareLinkList } from '../openapi/response-schemas';
-import { type Operation, err, RECORDING_PATH } from '../openapi/operation';
+import { type Operation, err, RECORDING_PATH, USER_TOKEN_REFUSED, NOT_THE_CALLERS } from '../openapi/operation';
 
 /** A recording's share links (shareLinksRouter). */
 export const shareLinksOperations: Operation[] = [
@@ -11,20 +11,20 @@ export const shareLinksOperations: Operation[] = [
     responses: {
       201: { description: 'The link, with its token in url.', schema: shareLinkCreatedBody },
       400: err('Bad body, or expires_in_days out of bounds.'),
-      401: err('No or invalid user token.'),
+      ...USER_TOKEN_REFUSED,
       403: err('Not downloadable (not saved, or expired).'),
-      404: err('Unknown, or not the caller\'s.'),
+      ...NOT_THE_CALLERS,
       409: err('The recording already has SHARE_LINK_MAX_PER_RECORDING active links.'),
     },
   },
   {
     method: 'get', path: `${RECORDING_PATH}/share-links/`, id: 'listShareLinks', tag: 'share links', security: ['user'],
     summary: "The recording's share links, newest first, revoked and expired ones included; never their tokens.",
-    responses: { 200: { description: 'The links.', schema: shareLinkList }, 401: err('No or invalid user token.'), 404: err('Unknown, or not the caller\'s.') },
+    responses: { 200: { description: 'The links.', schema: shareLinkList }, ...USER_TOKEN_REFUSED, ...NOT_THE_CALLERS },
   },
   {
     method: 'delete', path: `${RECORDING_PATH}/share-links/{link_id}/`, id: 'revokeShareLink', tag: 'share links', security: ['user'],
     summary: 'Revoke a share link: it stops working at once (page and media). Revoking twice is fine.',
-    responses: { 204: { description: 'Revoked.', schema: null }, 401: err('No or invalid user token.'), 404: err('Unknown recording or link, or not the caller\'s.') },
+    responses: { 204: { description: 'Revoked.', schema: null }, ...USER_TOKEN_REFUSED, 404: err('Unknown recording or link, or not the caller\'s.') },
   },
 ];
