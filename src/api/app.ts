@@ -1,8 +1,11 @@
 import express, { type Express } from 'express';
+import type { DevTools } from '../devmode/dev-stack';
 import type { ApiDeps } from './api-deps';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-errors';
 import { httpMetrics } from './http-metrics';
+import { devMediaRouter } from './routes/dev-media';
+import { devPagesRouter } from './routes/dev-pages';
 import { downloadLinkRouter, MEDIA_AUTH_ROUTE, mediaAuthHandler } from './routes/downloads';
 import { healthRouter } from './routes/health';
 import { jibriUploadUrlRouter } from './routes/jibri-upload-url';
@@ -14,6 +17,7 @@ import { openapiRouter } from './routes/openapi';
 import { recordingPageRouter } from './routes/recording-page';
 import { recordingsRouter } from './routes/recordings';
 import { roomActivityRouter } from './routes/room-activity';
+import { rootNoticeRouter } from './routes/root-notice';
 import { notePolicyAuthors } from './note-policy-authors';
 import { roomsRouter } from './routes/rooms';
 import { shareLinksRouter } from './routes/share-links';
@@ -30,7 +34,7 @@ const UNAUTHENTICATED_WEBHOOKS = [
 ];
 
 /** The HTTP application. Routes match with or without a trailing slash (Express's non-strict routing). */
-export function createApp(deps: ApiDeps): Express {
+export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -63,6 +67,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(recordingsRouter(deps));
   app.use(recordingPageRouter(deps));
   app.use(oidcRouter(deps));
+  // Development mode only (src/devmode): the start page, captured emails, media without nginx.
+  app.use(dev ? devPagesRouter(dev) : rootNoticeRouter());
+  if (dev?.media) app.use(devMediaRouter(deps, dev.media));
 
   app.use((_req, _res) => {
     throw new HttpError(404, 'Not found.');

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Router, type RequestHandler, type Response } from 'express';
+import helmet from 'helmet';
+import { apiReferencePage, DEV_PATHS, landingPage, mailListPage, mailPage } from '../../devmode/dev-pages';
+import type { DevTools } from '../../devmode/dev-stack';
+import { HttpError } from '../http-errors';
+
+/** Swagger UI's files, from the swagger-ui-dist package (nothing comes from a CDN). */
+const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+/** The only files under DEV_PATHS.assets. */
+const ASSETS: Record<string, string> = {
+  'landing.js': path.join(__dirname, '../../devmode/landing.browser.js'),
+  'api-reference.js': path.join(__dirname, '../../devmode/api-reference.browser.js'),
+  'swagger-ui-bundle.js': path.join(SWAGGER_DIR, 'swagger-ui-bundle.js'),
+  'swagger-ui.css': path.join(SWAGGER_DIR, 'swagger-ui.css'),
+};
+
+/**
+ * Headers of the development pages: scripts only from this origin with the response's nonce,
+ * styles the same (Swagger UI also sets style attributes), frames only from this origin (the
+ * captured email), no plugins, not framed by anyone, no caching (the start page holds a token).
+ */
+function devHeaders(options: { inlineStyles?: boolean } = {}): RequestHandler[] {
+  const nonce = (_req: unknown, res: unknown) => `'nonce-${String((res as Response).locals.devNonce)}'`;
+  const secure = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'", nonce],
+        styleSrc: options.inlineStyles ? ["'self'", "'unsafe-inline'"] : ["'self'", nonce],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameSrc: ["'self'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: false,
+  });
+  const setNonce: RequestHandler = (_req, res, next) => {
+    res.locals.devNonce = randomBytes(16).toString('base64');
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
+  return [setNonce, secure];
+}
+
+/** The captured email's own HTML, shown in a sandboxed frame of /dev/mail/{n}: no script ever runs. */
+const EMAIL_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'";
+
+function nonceOf(res: Response): string {
+  return String(res.locals.devNonce);
+}
+
+/**
+ * Development mode only (src/api/app.ts mounts it then): the start page `GET /`, the captured
+ * emails under /dev/mail, the API reference at /dev/api and their scripts and styles.
+ */
+export function devPagesRouter(tools: DevTools): Router {
+  const router = Router();
+  const headers = devHeaders();
+
+  router.get(DEV_PATHS.landing, ...headers, (_req, res) => {
+    res.type('html').send(landingPage(tools, nonceOf(res)));
+  });
+  router.get(DEV_PATHS.apiReference, ...devHeaders({ inlineStyles: true }), (_req, res) => {
+    res.type('html').send(apiReferencePage(nonceOf(res)));
+  });
+  router.get(`${DEV_PATHS.assets}/:name`, (req, res) => {
+    const file = ASSETS[String(req.params.name)];
+    if (!file || !Object.hasOwn(ASSETS, String(req.params.name))) throw new HttpError(404, 'Not found.');
+    res.set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+    res.sendFile(file);
+  });
+
+  router.get(DEV_PATHS.mail, ...headers, (_req, res) => {
+    res.type('html').send(mailListPage(tools.mail?.list() ?? [], nonceOf(res)));
+  });
+  const message = (n: string) => {
+    const found = /^[1-9][0-9]{0,9}$/.test(n) ? tools.mail?.get(Number(n)) : undefined;
+    if (!found) throw new HttpError(404, 'No such captured email (only the last 100 are kept).');
+    return found;
+  };
+  router.get(`${DEV_PATHS.mail}/:n`, ...headers, (req, res) => {
+    res.type('html').send(mailPage(message(String(req.params.n)), nonceOf(res)));
+  });
+  router.get(`${DEV_PATHS.mail}/:n/html`, (req, res) => {
+    const found = message(String(req.params.n));
+    res.set({ 'Content-Security-Policy': EMAIL_HTML_CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
+    res.type('html').send(found.html);
+  });
+  return router;
+}
