@@ -2,5 +2,5 @@
 (function () {
   'use strict';
   var root = document.getElementById('swagger-ui');
-  window.SwaggerUIBundle({ url: root.getAttribute('data-url'), domNode: root, deepLinking: true });
+  window.SwaggerUIBundle({ url: root.getAttribute('data-url'), domNode: root, deepLinking: false });
 })();

@@ -135,6 +135,7 @@ export function apiReferencePage(nonce: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>API reference: recording orchestrator</title>
 <link rel="stylesheet" href="${DEV_PATHS.assets}/swagger-ui.css">
+<link rel="stylesheet" href="${DEV_PATHS.assets}/api-reference.css">
 </head>
 <body>
 <main id="swagger-ui" data-url="/api/v1.0/openapi.json"><h1>API reference</h1><p>Loading the OpenAPI document…</p></main>

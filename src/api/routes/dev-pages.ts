@@ -12,16 +12,17 @@ const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json')
 const ASSETS: Record<string, string> = {
   'landing.js': path.join(__dirname, '../../devmode/landing.browser.js'),
   'api-reference.js': path.join(__dirname, '../../devmode/api-reference.browser.js'),
+  'api-reference.css': path.join(__dirname, '../../devmode/api-reference.browser.css'),
   'swagger-ui-bundle.js': path.join(SWAGGER_DIR, 'swagger-ui-bundle.js'),
   'swagger-ui.css': path.join(SWAGGER_DIR, 'swagger-ui.css'),
 };
 
 /**
  * Headers of the development pages: scripts only from this origin with the response's nonce,
- * styles the same (Swagger UI also sets style attributes), frames only from this origin (the
+ * styles the same (Swagger UI's style attributes are set from script, which CSP allows), frames only from this origin (the
  * captured email), no plugins, not framed by anyone, no caching (the start page holds a token).
  */
-function devHeaders(options: { inlineStyles?: boolean } = {}): RequestHandler[] {
+function devHeaders(): RequestHandler[] {
   const nonce = (_req: unknown, res: unknown) => `'nonce-${String((res as Response).locals.devNonce)}'`;
   const secure = helmet({
     contentSecurityPolicy: {
@@ -29,7 +30,7 @@ function devHeaders(options: { inlineStyles?: boolean } = {}): RequestHandler[] 
       directives: {
         defaultSrc: ["'none'"],
         scriptSrc: ["'self'", nonce],
-        styleSrc: options.inlineStyles ? ["'self'", "'unsafe-inline'"] : ["'self'", nonce],
+        styleSrc: ["'self'", nonce],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         frameSrc: ["'self'"],
@@ -68,7 +69,7 @@ export function devPagesRouter(tools: DevTools): Router {
   router.get(DEV_PATHS.landing, ...headers, (_req, res) => {
     res.type('html').send(landingPage(tools, nonceOf(res)));
   });
-  router.get(DEV_PATHS.apiReference, ...devHeaders({ inlineStyles: true }), (_req, res) => {
+  router.get(DEV_PATHS.apiReference, ...headers, (_req, res) => {
     res.type('html').send(apiReferencePage(nonceOf(res)));
   });
   router.get(`${DEV_PATHS.assets}/:name`, (req, res) => {
