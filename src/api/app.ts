@@ -17,7 +17,6 @@ import { openapiRouter } from './routes/openapi';
 import { recordingPageRouter } from './routes/recording-page';
 import { recordingsRouter } from './routes/recordings';
 import { roomActivityRouter } from './routes/room-activity';
-import { rootNoticeRouter } from './routes/root-notice';
 import { notePolicyAuthors } from './note-policy-authors';
 import { roomsRouter } from './routes/rooms';
 import { shareLinksRouter } from './routes/share-links';
@@ -68,11 +67,12 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(recordingPageRouter(deps));
   app.use(oidcRouter(deps));
   // Development mode only (src/devmode): the start page, captured emails, media without nginx.
-  app.use(dev ? devPagesRouter(dev) : rootNoticeRouter());
+  if (dev) app.use(devPagesRouter(dev));
   if (dev?.media) app.use(devMediaRouter(deps, dev.media));
 
-  app.use((_req, _res) => {
-    throw new HttpError(404, 'Not found.');
+  app.use((req, _res) => {
+    // Outside development mode nothing answers `/`: say where the API is.
+    throw new HttpError(404, req.path === '/' ? 'Not found. This service answers under /api/v1.0/ (described at /api/v1.0/openapi.json).' : 'Not found.');
   });
   app.use(errorHandler);
   return app;
