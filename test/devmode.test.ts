@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import http from 'node:http';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import * as Minio from 'minio';
 import request from 'supertest';
+import { isLoopbackAddress } from '../src/api/routes/dev-pages';
 import { devSecret } from '../src/config/dev-mode';
 import { eventually, statusOf } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
@@ -23,6 +25,23 @@ function devEnv(dataDir: string, livekitEnv: Record<string, string>): Record<str
     WORKER_TIMEOUT_MS: livekitEnv.WORKER_TIMEOUT_MS,
     LOG_LEVEL: process.env.DEBUG_LOG ?? 'silent',
   };
+}
+
+/** One of this machine's own addresses that is not loopback, if it has one. */
+const OUTSIDE_ADDRESS = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+
+/** A GET to the service from `localAddress` (the socket's source address); its status. */
+function statusFrom(localAddress: string, url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { localAddress, headers, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
 }
 
 const owner: TestUser = { sub: 'dev-owner', email: 'owner@example.org', locale: 'en', zoneinfo: 'UTC', rooms: { 'demo-room': 'owner' } };
@@ -122,6 +141,19 @@ describe('development mode: embedded storage, captured email, media without ngin
     expect((await request(service.url).get(`${media}?token=not-a-token`)).status).toBe(403);
     expect((await request(service.url).get(media).set('Authorization', `Bearer ${tokenFor(owner)}`)).status).toBe(403);
   }, 30_000);
+
+  (OUTSIDE_ADDRESS ? it : it.skip)('answers the pages to this machine only; media keeps its own rules from anywhere', async () => {
+    for (const p of ['/', '/dev/mail', '/dev/mail/1', '/dev/mail/1/html', '/dev/api', '/dev/assets/landing.js']) {
+      expect([p, await statusFrom(OUTSIDE_ADDRESS!, `${service.url}${p}`)]).toEqual([p, 403]);
+      expect([p, await statusFrom('127.0.0.1', `${service.url}${p}`)]).toEqual([p, 200]);
+    }
+    expect(await statusFrom(OUTSIDE_ADDRESS!, `${service.url}/media/${key}`, auth(owner))).toBe(200);
+  });
+
+  it('knows loopback addresses', () => {
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopbackAddress(a)).toBe(true);
+    for (const a of [undefined, '', '10.0.0.1', '::ffff:10.0.0.1', '128.0.0.1', 'fe80::1', '::', '0.0.0.0']) expect(isLoopbackAddress(a)).toBe(false);
+  });
 
   it('answers the start page with the owner token, and the API reference from local files', async () => {
     const page = await request(service.url).get('/');

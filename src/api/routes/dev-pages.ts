@@ -54,6 +54,23 @@ function devHeaders(): RequestHandler[] {
 /** The captured email's own HTML, shown in a sandboxed frame of /dev/mail/{n}: no script ever runs. */
 const EMAIL_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'";
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (what a dual-stack socket reports). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/**
+ * The pages hold the owner token and other people's emails, and HOST is 0.0.0.0 by default:
+ * they answer connections from this machine only (the socket's address, never a forwarded
+ * header). Everything else in development mode keeps its own checks (tokens, media-auth).
+ */
+const fromThisMachine: RequestHandler = (req, _res, next) => {
+  if (!isLoopbackAddress(req.socket.remoteAddress)) throw new HttpError(403, 'The development pages answer requests from this machine only.');
+  next();
+};
+
 function nonceOf(res: Response): string {
   return String(res.locals.devNonce);
 }
@@ -64,7 +81,7 @@ function nonceOf(res: Response): string {
  */
 export function devPagesRouter(tools: DevTools): Router {
   const router = Router();
-  const headers = devHeaders();
+  const headers = [fromThisMachine, ...devHeaders()];
 
   router.get(DEV_PATHS.landing, ...headers, (_req, res) => {
     res.type('html').send(landingPage(tools, nonceOf(res)));
@@ -72,11 +89,11 @@ export function devPagesRouter(tools: DevTools): Router {
   router.get(DEV_PATHS.apiReference, ...headers, (_req, res) => {
     res.type('html').send(apiReferencePage(nonceOf(res)));
   });
-  router.get(`${DEV_PATHS.assets}/:name`, (req, res) => {
-    const file = ASSETS[String(req.params.name)];
-    if (!file || !Object.hasOwn(ASSETS, String(req.params.name))) throw new HttpError(404, 'Not found.');
+  router.get(`${DEV_PATHS.assets}/:name`, fromThisMachine, (req, res) => {
+    const name = String(req.params.name);
+    if (!Object.hasOwn(ASSETS, name)) throw new HttpError(404, 'Not found.');
     res.set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
-    res.sendFile(file);
+    res.sendFile(ASSETS[name]!);
   });
 
   router.get(DEV_PATHS.mail, ...headers, (_req, res) => {
@@ -90,7 +107,7 @@ export function devPagesRouter(tools: DevTools): Router {
   router.get(`${DEV_PATHS.mail}/:n`, ...headers, (req, res) => {
     res.type('html').send(mailPage(message(String(req.params.n)), nonceOf(res)));
   });
-  router.get(`${DEV_PATHS.mail}/:n/html`, (req, res) => {
+  router.get(`${DEV_PATHS.mail}/:n/html`, fromThisMachine, (req, res) => {
     const found = message(String(req.params.n));
     res.set({ 'Content-Security-Policy': EMAIL_HTML_CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
     res.type('html').send(found.html);
