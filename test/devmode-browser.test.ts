@@ -1,10 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as Minio from 'minio';
 import type { Page } from 'puppeteer-core';
+import request from 'supertest';
+import { devSecret } from '../src/config/dev-mode';
 import { launchBrowser, seriousAxeViolations, type TestBrowser, type TestBrowserContext } from './helpers/browser';
+import { eventually, statusOf } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
-import { startTestService, type TestService } from './helpers/service';
+import { testVideoMp4 } from './helpers/media';
+import { startTestService, tokenFor, type TestService } from './helpers/service';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 
 let dataDir: string;
@@ -93,6 +98,31 @@ describe('the development start page in Chromium', () => {
       await page.keyboard.press('Enter');
       await waitForText(page, '#action-result', /^Stop: 200/);
       expect(await violations()).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
+
+  it('plays a recording saved through the embedded store on its page, the media served without nginx', async () => {
+    const token = tokenFor({ sub: 'dev-owner', rooms: { 'demo-room': 'owner' } }, {}, devSecret(dataDir));
+    const auth = { Authorization: `Bearer ${token}` };
+    const start = await request(service.url).post('/api/v1.0/rooms/demo-room/start-recording/').set(auth).send({ mode: 'screen_recording' });
+    expect(start.status).toBe(201);
+    expect((await request(service.url).post('/api/v1.0/rooms/demo-room/stop-recording/').set(auth).send()).status).toBe(200);
+    const storage = service.running.parts.api.config.storage!;
+    const url = new URL(storage.endpointUrl);
+    const client = new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: storage.accessKeyId, secretKey: storage.secretAccessKey, region: storage.region, pathStyle: true });
+    const video = await testVideoMp4();
+    await client.putObject(storage.bucket, start.body.key as string, video.bytes, video.bytes.length, { 'Content-Type': 'video/mp4' });
+    await eventually(async () => ['saved', 'notification_succeeded'].includes((await statusOf(service.db.url, start.body.id as string)) ?? ''), 10_000, 'saved');
+
+    const ctx = await browser.newContext();
+    try {
+      const { page } = await openPage(ctx, `/recordings/${start.body.id as string}#access_token=${token}`);
+      await page.waitForFunction(() => {
+        const v = (globalThis as unknown as { document: { getElementById(id: string): { readyState: number } | null } }).document.getElementById('player');
+        return v !== null && v.readyState >= 2;
+      }, { timeout: 20_000 });
     } finally {
       await ctx.close();
     }
