@@ -103,8 +103,8 @@ describe('the development start page in Chromium', () => {
     }
   }, 60_000);
 
-  it('plays a recording saved through the embedded store on its page, the media served without nginx', async () => {
-    const token = tokenFor({ sub: 'dev-owner', rooms: { 'demo-room': 'owner' } }, {}, devSecret(dataDir));
+  it('plays a recording saved through the embedded store on its page, the media served without nginx; its email is captured', async () => {
+    const token = tokenFor({ sub: 'dev-owner', email: 'dev-owner@example.org', rooms: { 'demo-room': 'owner' } }, {}, devSecret(dataDir));
     const auth = { Authorization: `Bearer ${token}` };
     const start = await request(service.url).post('/api/v1.0/rooms/demo-room/start-recording/').set(auth).send({ mode: 'screen_recording' });
     expect(start.status).toBe(201);
@@ -123,6 +123,16 @@ describe('the development start page in Chromium', () => {
         const v = (globalThis as unknown as { document: { getElementById(id: string): { readyState: number } | null } }).document.getElementById('player');
         return v !== null && v.readyState >= 2;
       }, { timeout: 20_000 });
+
+      // The owner's email, captured: its HTML part in a sandboxed frame, its text part below.
+      await eventually(async () => (await statusOf(service.db.url, start.body.id as string)) === 'notification_succeeded', 10_000, 'email sent');
+      const mail = await openPage(ctx, '/dev/mail/1');
+      const frame = await (await mail.page.waitForSelector('iframe'))!.contentFrame();
+      await frame.waitForFunction(() => ((globalThis as unknown as { document: { body: { textContent: string } | null } }).document.body?.textContent ?? '').length > 20, { timeout: 10_000 });
+      expect(await frame.evaluate(() => (globalThis as unknown as { document: { body: { innerHTML: string } } }).document.body.innerHTML)).toContain(`/recordings/${start.body.id as string}`);
+      expect(await mail.page.$eval('pre', (el) => el.textContent)).toContain(start.body.id as string);
+      expect(await seriousAxeViolations(mail.page)).toEqual([]);
+      expect(await mail.violations()).toEqual([]);
     } finally {
       await ctx.close();
     }

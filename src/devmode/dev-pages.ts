@@ -1,7 +1,7 @@
 import { escapeHtml } from '../notifications/html-escape';
 import { PAGE_CSS } from '../pages/page-style';
 import type { DevTools } from './dev-stack';
-import type { CapturedMail } from './mail-capture';
+import { KEPT_MESSAGES, type CapturedMail } from './mail-capture';
 
 /** The development pages' paths (the routes live in src/api/routes/dev-*.ts). */
 export const DEV_PATHS = {
@@ -87,7 +87,11 @@ function formatDate(date: Date): string {
 }
 
 /** GET /dev/mail: the captured messages, newest first. */
-export function mailListPage(messages: readonly CapturedMail[], nonce: string): string {
+export function mailListPage(messages: readonly CapturedMail[] | undefined, nonce: string): string {
+  if (!messages) {
+    return layout('Captured emails', nonce, `<h1>Captured emails</h1>
+<p>EMAIL_URL or EMAIL_HOST is set: the service sends its emails to that server, and none is captured here.</p>`);
+  }
   const rows = messages
     .map(
       (m) =>
@@ -95,7 +99,7 @@ export function mailListPage(messages: readonly CapturedMail[], nonce: string): 
     )
     .join('\n');
   const body = `<h1>Captured emails</h1>
-<p>Every email the service sends in development mode lands here instead of an inbox (the last 100, kept in memory until the service stops).</p>
+<p>Every email the service sends in development mode lands here instead of an inbox (the last ${KEPT_MESSAGES}, kept in memory until the service stops).</p>
 ${
   messages.length === 0
     ? '<p class="muted">No email yet. A saved recording sends one to each owner who has an email address in their token.</p>'

@@ -23,7 +23,7 @@ export interface CapturedMail {
 /** The most recent messages kept; older ones are forgotten. */
 export const KEPT_MESSAGES = 100;
 /** A notification is a few dozen KB; anything larger is refused. */
-const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 const CLOSE_TIMEOUT_MS = 5_000;
 
 function addresses(value: AddressObject | AddressObject[] | undefined): string[] {

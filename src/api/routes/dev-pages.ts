@@ -97,7 +97,7 @@ export function devPagesRouter(tools: DevTools): Router {
   });
 
   router.get(DEV_PATHS.mail, ...headers, (_req, res) => {
-    res.type('html').send(mailListPage(tools.mail?.list() ?? [], nonceOf(res)));
+    res.type('html').send(mailListPage(tools.mail?.list(), nonceOf(res)));
   });
   const message = (n: string) => {
     const found = /^[1-9][0-9]{0,9}$/.test(n) ? tools.mail?.get(Number(n)) : undefined;
