@@ -63,8 +63,9 @@ export function devMediaRouter(deps: Pick<ApiDeps, 'config'> & { mediaAuthorizer
       if (!res.headersSent) {
         for (const name of ['Content-Range', 'Content-Disposition', 'Content-Length']) res.removeHeader(name);
         res.status(502).json({ detail: 'The storage did not answer.' });
+      } else {
+        res.destroy();
       }
-      else res.destroy();
     }
   });
   return router;
