@@ -1,8 +1,11 @@
 import express, { type Express } from 'express';
+import type { DevTools } from '../devmode/dev-stack';
 import type { ApiDeps } from './api-deps';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-errors';
 import { httpMetrics } from './http-metrics';
+import { devMediaRouter } from './routes/dev-media';
+import { devPagesRouter } from './routes/dev-pages';
 import { downloadLinkRouter, MEDIA_AUTH_ROUTE, mediaAuthHandler } from './routes/downloads';
 import { healthRouter } from './routes/health';
 import { jibriUploadUrlRouter } from './routes/jibri-upload-url';
@@ -30,7 +33,7 @@ const UNAUTHENTICATED_WEBHOOKS = [
 ];
 
 /** The HTTP application. Routes match with or without a trailing slash (Express's non-strict routing). */
-export function createApp(deps: ApiDeps): Express {
+export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -63,9 +66,13 @@ export function createApp(deps: ApiDeps): Express {
   app.use(recordingsRouter(deps));
   app.use(recordingPageRouter(deps));
   app.use(oidcRouter(deps));
+  // Development mode only (src/devmode): the start page, captured emails, media without nginx.
+  if (dev) app.use(devPagesRouter(dev));
+  if (dev?.media) app.use(devMediaRouter(deps, dev.media));
 
-  app.use((_req, _res) => {
-    throw new HttpError(404, 'Not found.');
+  app.use((req, _res) => {
+    // Outside development mode nothing answers `/`: say where the API is.
+    throw new HttpError(404, req.path === '/' ? 'Not found. This service answers under /api/v1.0/ (described at /api/v1.0/openapi.json).' : 'Not found.');
   });
   app.use(errorHandler);
   return app;

@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createApp } from '../api/app';
 import type { AppConfig } from '../config/config';
 import { devOwnerToken, devSecret, startupNotes } from '../config/dev-mode';
 import { openDatabase, runMigrations } from '../db/database';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres';
+import { startDevStack } from '../devmode/dev-stack';
 import { childLogger } from '../logging/logger';
 import { compose, type Composed } from './compose';
 
@@ -17,6 +19,13 @@ export interface RunningServer {
   url: string;
   /** Stops accepting connections, finishes in-flight requests, stops background work, closes the pool. */
   shutdown(): Promise<void>;
+}
+
+/** How this process reaches its own server (the embedded store posts its events there). */
+function ownAddress(address: AddressInfo): string {
+  const any = address.address === '0.0.0.0' || address.address === '::';
+  const host = any ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 /** Starts everything: database (embedded when DATABASE_URL is unset), migrations, HTTP server, background work. */
@@ -33,8 +42,14 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
   if (applied.length) log.info({ migrations: applied }, 'database migrations applied');
 
   const secret = config.auth.devMode ? devSecret(config.server.dataDir) : undefined;
-  const parts = compose(config, db, { devSecret: secret });
-  const app = createApp(parts.api);
+  // Development mode: an embedded store and a mail capture stand in for what is not configured.
+  const dev = secret ? await startDevStack(config, devOwnerToken(secret)).catch(async (err: unknown) => {
+    await db.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw err;
+  }) : undefined;
+  const parts = compose(dev?.config ?? config, db, { devSecret: secret });
+  const app = createApp(parts.api, dev?.tools);
 
   const server = await new Promise<Server>((resolve, reject) => {
     // Express 5 hands a listen error (port taken) to this callback instead of throwing.
@@ -44,6 +59,7 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
     });
   }).catch(async (err: unknown) => {
     // Nothing else has started yet: close the database before the process exits.
+    await dev?.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw err;
@@ -52,11 +68,12 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = `http://localhost:${port}`;
+  if (dev && typeof address === 'object' && address) dev.listening(ownAddress(address));
 
   await parts.start();
 
   log.info({ port, devMode: config.auth.devMode }, 'recording orchestrator listening');
-  for (const line of startupNotes(config, url, secret ? devOwnerToken(secret) : undefined)) print(line);
+  for (const line of [...startupNotes(dev?.config ?? config, url, dev?.tools.ownerToken), ...(dev?.notes(url) ?? [])]) print(line);
 
   let closing: Promise<void> | null = null;
   const shutdown = () => {
@@ -69,6 +86,7 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
       await closed;
       clearTimeout(force);
       await parts.stop();
+      await dev?.stop();
       await db.close();
       await embedded?.stop();
       log.info('shut down');
