@@ -16,8 +16,8 @@ export const startOptions = z
   })
   .strict();
 
-/** The worker kinds that can record participant tracks (LiveKit Track Egress). */
-const TRACK_KINDS: readonly WorkerKind[] = ['livekit-video', 'livekit-audio'];
+/** The worker kinds that can record participant tracks (LiveKit Track Egress, the sandbox's pretend participants). */
+const TRACK_KINDS: readonly WorkerKind[] = ['livekit-video', 'livekit-audio', 'sandbox', 'sandbox-audio'];
 
 /** Body of POST /rooms/{room}/start-recording/. */
 export const startRecordingBody = z

@@ -28,7 +28,12 @@ class UnconfiguredWorker implements WorkerService {
   readonly startDeadlineMs = 0;
   constructor(readonly kind: WorkerKind) {}
   private fail(): never {
-    const what = this.kind === 'jibri' ? 'JIBRI_URLS and JITSI_BASE_URL' : 'LIVEKIT_API_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and the AWS_S3_* storage settings';
+    const what =
+      this.kind === 'jibri'
+        ? 'JIBRI_URLS and JITSI_BASE_URL'
+        : this.kind.startsWith('sandbox')
+          ? 'the AWS_S3_* storage settings'
+          : 'LIVEKIT_API_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and the AWS_S3_* storage settings';
     throw new WorkerError('not_configured', `The ${this.kind} worker is not configured: set ${what}.`, this.kind);
   }
   start(): Promise<string> {
