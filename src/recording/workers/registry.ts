@@ -21,6 +21,12 @@ export class WorkerRegistry {
   forKind(kind: WorkerKind): WorkerService {
     return this.workers[kind] ?? new UnconfiguredWorker(kind);
   }
+
+  /** Service shutdown: workers that run processes of their own (the sandbox) end them. */
+  async close(): Promise<void> {
+    const closable = Object.values(this.workers).filter((w): w is WorkerService & { close(): Promise<void> } => typeof (w as { close?: unknown }).close === 'function');
+    await Promise.all(closable.map((worker) => worker.close()));
+  }
 }
 
 /** Stands in for a worker kind whose settings are missing, so the API answers a clear 502. */
