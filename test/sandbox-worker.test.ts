@@ -1,12 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { loadConfig } from '../src/config/config';
+import { SandboxJobs, SandboxWorker } from '../src/recording/workers/sandbox/sandbox-worker';
+import { WorkerError } from '../src/recording/workers/worker-service';
 import { eventually, statusOf } from './helpers/flow';
 import { probeMedia } from './helpers/media';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
-import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
+import { bearer, startTestService, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestService, type TestUser } from './helpers/service';
 import { storeEvent } from './helpers/tracks';
 
 /**
@@ -103,4 +108,64 @@ it('uploads the bundled clip when ffmpeg cannot be run', async () => {
   expect(bytes.equals(readFileSync(path.resolve(__dirname, '../src/recording/workers/sandbox/clip.mp4')))).toBe(true);
   expect(await storeEvent(noFfmpeg.url, s3.bucket, key, { contentType: 'video/mp4' })).toBe('Event processed.');
   expect(await statusOf(noFfmpeg.db.url, id)).toBe('saved');
+});
+
+/** The ffmpeg processes this test process has started (the sandbox's, none of anyone else's). */
+function ffmpegChildren(): string[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  } catch {
+    // ps exits 1 when the process has no children at all.
+  }
+  return out.split('\n').filter((line) => line.includes('ffmpeg'));
+}
+
+describe('the worker itself (as the mediator and the reconciler call it)', () => {
+  let worker: SandboxWorker;
+
+  beforeAll(() => {
+    const config = loadConfig({
+      ...s3Env(s3),
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN,
+      DATABASE_URL: svc.db.url,
+      LOG_LEVEL: 'silent',
+      RECORDING_WORKERS: SANDBOX_MODES,
+      SANDBOX_FFMPEG_PATH: FFMPEG,
+      RECORDING_MAX_DURATION: '1500',
+    });
+    worker = new SandboxWorker('sandbox-audio', new SandboxJobs(config));
+  });
+
+  afterAll(() => worker?.close());
+
+  it('reports its jobs as a recorder does and ends one by itself at the time limit', async () => {
+    const request = { recordingId: randomUUID(), room: 'sb-limit', objectKey: `recordings/${randomUUID()}.ogg` };
+    const id = await worker.start(request);
+    expect(await worker.inspect(id)).toEqual({ state: 'active' });
+    expect(await worker.findByRecording(request)).toBe(id);
+    expect(await worker.findByRecording({ ...request, recordingId: randomUUID() })).toBeNull();
+    // RECORDING_MAX_DURATION (1.5 s): ffmpeg ends the file itself and it is uploaded unasked.
+    await eventually(async () => (await worker.inspect(id)).state === 'ended', 10_000, 'the job to end at its limit');
+    expect(await worker.inspect(id)).toEqual({ state: 'ended', outcome: 'limit_reached' });
+    expect(await worker.findByRecording(request)).toBeNull();
+    expect(await worker.stop(id)).toBe('stopped');
+    const probe = await probeMedia((await landed(request.objectKey)).file);
+    expect(Math.abs(probe.durationSeconds - 1.5)).toBeLessThan(0.5);
+    expect(await worker.inspect('SB_unknown')).toEqual({ state: 'unknown' });
+    const unknownStop = worker.stop('SB_unknown');
+    await expect(unknownStop).rejects.toBeInstanceOf(WorkerError);
+    await expect(unknownStop).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('kills its processes and uploads nothing when the service shuts down', async () => {
+    const request = { recordingId: randomUUID(), room: 'sb-shutdown', objectKey: `recordings/${randomUUID()}.ogg` };
+    const id = await worker.start(request);
+    expect(ffmpegChildren()).toHaveLength(1);
+    await worker.close();
+    expect(ffmpegChildren()).toEqual([]);
+    expect((await worker.inspect(id)).state).toBe('unknown');
+    expect(await s3.hasObject(request.objectKey)).toBe(false);
+  });
 });
