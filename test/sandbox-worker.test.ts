@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import { loadConfig } from '../src/config/config';
 import { SandboxJobs, SandboxWorker } from '../src/recording/workers/sandbox/sandbox-worker';
@@ -20,6 +21,7 @@ import { storeEvent } from './helpers/tracks';
  */
 
 const FFMPEG = process.env.TEST_FFMPEG_BIN || 'ffmpeg';
+const run = promisify(execFile);
 const SANDBOX_MODES = JSON.stringify({ screen_recording: 'sandbox', transcript: 'sandbox-audio' });
 /** How long each recording runs: long enough that a wrong duration cannot pass as right. */
 const RECORD_MS = 3000;
@@ -33,6 +35,7 @@ const owner: TestUser = {
 let s3: TestS3;
 let svc: TestService;
 let noFfmpeg: TestService;
+let svcClosed = false;
 let workDir: string;
 
 beforeAll(async () => {
@@ -46,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([svc?.close(), noFfmpeg?.close()]);
+  await Promise.all([svcClosed ? undefined : svc?.close(), noFfmpeg?.close()]);
   await s3?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
@@ -55,16 +58,24 @@ afterAll(async () => {
  * Starts a recording, lets it run RECORD_MS, stops it; the recording's own length is the time
  * between the start's answer and the stop's request.
  */
-async function record(url: string, room: string, body: object): Promise<{ id: string; key: string; seconds: number }> {
+async function record(url: string, room: string, body: object, recordMs = RECORD_MS): Promise<{ id: string; key: string; seconds: number }> {
   const start = await request(url).post(`/api/v1.0/rooms/${encodeURIComponent(room)}/start-recording/`).set(bearer(owner)).send(body);
   expect(start.status).toBe(201);
   const startedAt = Date.now();
-  await new Promise((resolve) => setTimeout(resolve, RECORD_MS)); // the recording itself, not a wait for a condition
+  await new Promise((resolve) => setTimeout(resolve, recordMs)); // the recording itself, not a wait for a condition
   const stoppedAt = Date.now();
   const stop = await request(url).post(`/api/v1.0/rooms/${encodeURIComponent(room)}/stop-recording/`).set(bearer(owner)).send();
   expect(stop.status).toBe(200);
   expect(stop.body.status).toBe('stopped');
   return { id: start.body.id as string, key: start.body.key as string, seconds: (stoppedAt - startedAt) / 1000 };
+}
+
+/** The mean loudness of `seconds` of a file from `from`, in dB (ffmpeg's volumedetect: -91 is silence). */
+async function meanVolumeDb(file: string, from: number, seconds: number): Promise<number> {
+  const { stderr } = await run(FFMPEG, ['-hide_banner', '-nostdin', '-ss', String(from), '-t', String(seconds), '-i', file, '-af', 'volumedetect', '-f', 'null', '-'], { timeout: 30_000 });
+  const mean = /mean_volume: (-?[\d.]+|-inf) dB/.exec(stderr)?.[1];
+  if (mean === undefined) throw new Error(`no mean volume for ${file}: ${stderr.slice(-300)}`);
+  return mean === '-inf' ? -Infinity : Number(mean);
 }
 
 /** Waits for the object to land, then writes it to a file for ffprobe. */
@@ -97,13 +108,23 @@ it('records a tone as OGG and, with participant tracks, one OGG per pretend part
     expect(probe.streams).toEqual([{ codecType: 'audio', codecName: 'opus' }]);
     expect(Math.abs(probe.durationSeconds - seconds)).toBeLessThan(1);
   }
+  // Each talks and is silent in turn (every 4 s: Alice 0-2 s, Bob 1.5-3.5 s).
+  const [alice, bob] = [tracks[0]!, tracks[1]!].map((k) => path.join(workDir, k.replace(/\//g, '_')));
+  const [aliceTalks, aliceSilent, bobSilent, bobTalks] = await Promise.all([
+    meanVolumeDb(alice!, 0.2, 1),
+    meanVolumeDb(alice!, 2.2, 0.6),
+    meanVolumeDb(bob!, 0.2, 1),
+    meanVolumeDb(bob!, 2.1, 0.7),
+  ]);
+  expect([aliceTalks, bobTalks].every((db) => db > -40)).toBe(true);
+  expect([aliceSilent, bobSilent].every((db) => db < -80)).toBe(true);
   const files = await request(svc.url).get(`/api/v1.0/recordings/${id}/`).set(bearer(owner));
   expect(files.status).toBe(200);
   expect(JSON.stringify(files.body)).toContain('sandbox-alice');
 });
 
 it('uploads the bundled clip when ffmpeg cannot be run', async () => {
-  const { id, key } = await record(noFfmpeg.url, 'sb-clip', { mode: 'screen_recording' });
+  const { id, key } = await record(noFfmpeg.url, 'sb-clip', { mode: 'screen_recording' }, 0); // the clip is 5 s whatever the length
   const { bytes } = await landed(key);
   expect(bytes.equals(readFileSync(path.resolve(__dirname, '../src/recording/workers/sandbox/clip.mp4')))).toBe(true);
   expect(await storeEvent(noFfmpeg.url, s3.bucket, key, { contentType: 'video/mp4' })).toBe('Event processed.');
@@ -129,7 +150,7 @@ describe('the worker itself (as the mediator and the reconciler call it)', () =>
       ...s3Env(s3),
       AUTH_JWT_SECRET: TEST_JWT_SECRET,
       RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN,
-      DATABASE_URL: svc.db.url,
+      DATABASE_URL: 'postgres://unused@127.0.0.1:5432/unused', // the worker has no database
       LOG_LEVEL: 'silent',
       RECORDING_WORKERS: SANDBOX_MODES,
       SANDBOX_FFMPEG_PATH: FFMPEG,
@@ -168,4 +189,14 @@ describe('the worker itself (as the mediator and the reconciler call it)', () =>
     expect((await worker.inspect(id)).state).toBe('unknown');
     expect(await s3.hasObject(request.objectKey)).toBe(false);
   });
+});
+
+// Last: it shuts this file's service down.
+it("ends the sandbox's processes when the service shuts down", async () => {
+  const start = await request(svc.url).post('/api/v1.0/rooms/sb-video/start-recording/').set(bearer(owner)).send({ mode: 'transcript', options: { participant_tracks: 'audio' } });
+  expect(start.status).toBe(201);
+  expect(ffmpegChildren()).toHaveLength(3); // the composite and two tracks
+  svcClosed = true;
+  await svc.close();
+  expect(ffmpegChildren()).toEqual([]);
 });

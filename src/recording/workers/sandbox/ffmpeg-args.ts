@@ -4,7 +4,14 @@
  */
 
 /** What the sandbox records: the composite's picture and tone, its tone alone, or one pretend participant. */
-export type SandboxMedia = { type: 'video' } | { type: 'audio' } | { type: 'voice'; frequency: number; talksFirst: boolean };
+export type SandboxMedia = { type: 'video' } | { type: 'audio' } | { type: 'voice'; voice: PretendVoice };
+
+/** A pretend participant's microphone: a tone heard from `talksFromS` to `talksToS` of every 4 s, silence otherwise. */
+export interface PretendVoice {
+  frequency: number;
+  talksFromS: number;
+  talksToS: number;
+}
 
 /** How the picture gets its text: drawtext with a font file, drawtext with fontconfig's default, or no text. */
 export type TextSupport = { fontFile: string | null } | null;
@@ -25,8 +32,8 @@ const HEIGHT = 360;
 const FRAME_RATE = 25;
 /** The composite's tone; the pretend participants have tones of their own. */
 const TONE_HZ = 440;
-/** A pretend participant talks for this long, then is silent as long while the other talks. */
-const TURN_SECONDS = 3;
+/** The pretend participants' talk-and-silence pattern repeats every this many seconds. */
+export const VOICE_CYCLE_SECONDS = 4;
 
 /** Arguments common to every job: quiet, progress on stdout (the sign it is running), `q` on stdin stops it. */
 function prelude(): string[] {
@@ -37,10 +44,10 @@ function tone(frequency: number): string {
   return `sine=frequency=${frequency}:sample_rate=48000`;
 }
 
-/** A participant's voice: its tone for one turn, silence for the next (the other one's turn). */
-function voice(frequency: number, talksFirst: boolean): string {
-  const talking = `${talksFirst ? 'lt' : 'gte'}(mod(t\\,${2 * TURN_SECONDS})\\,${TURN_SECONDS})`;
-  return `${tone(frequency)},volume=volume=if(${talking}\\,1\\,0):eval=frame`;
+/** A participant's voice: its tone while it talks, silence otherwise (commas escaped for the filter graph). */
+function voice({ frequency, talksFromS, talksToS }: PretendVoice): string {
+  const phase = `mod(t\\,${VOICE_CYCLE_SECONDS})`;
+  return `${tone(frequency)},volume=volume=between(${phase}\\,${talksFromS}\\,${talksToS}):eval=frame`;
 }
 
 /**
@@ -78,7 +85,7 @@ export function ffmpegArgs(job: FfmpegJob): string[] {
       ...output,
     ];
   }
-  const source = media.type === 'voice' ? voice(media.frequency, media.talksFirst) : tone(TONE_HZ);
+  const source = media.type === 'voice' ? voice(media.voice) : tone(TONE_HZ);
   return [...prelude(), '-re', '-f', 'lavfi', '-i', source, ...limit, '-c:a', 'libopus', '-b:a', '48k', ...output];
 }
 

@@ -4,7 +4,7 @@ import { childLogger } from '../../../logging/logger';
 import { ObjectStorage } from '../../../storage/object-storage';
 import type { ParticipantTrackWorker, PublishedAudioTrack, TrackEgressState } from '../participant-tracks';
 import { WorkerError, type StartRequest, type StopOutcome, type WorkerService, type WorkerState } from '../worker-service';
-import type { SandboxMedia } from './ffmpeg-args';
+import type { PretendVoice, SandboxMedia } from './ffmpeg-args';
 import { probeFfmpeg, type FfmpegSupport } from './ffmpeg-probe';
 import { SandboxJob, type JobSpec } from './sandbox-job';
 
@@ -15,10 +15,14 @@ export type SandboxKind = 'sandbox' | 'sandbox-audio';
 /** Without RECORDING_MAX_DURATION, no sandbox process runs longer than this. */
 export const SAFETY_LIMIT_MS = 6 * 3600_000;
 
-/** The two people the sandbox pretends are in every room, each with a tone of their own, taking turns. */
-export const SANDBOX_PARTICIPANTS: readonly (PublishedAudioTrack & { frequency: number; talksFirst: boolean })[] = [
-  { trackId: 'TR_SandboxAlice', identity: 'sandbox-alice', name: 'Alice (sandbox)', frequency: 330, talksFirst: true },
-  { trackId: 'TR_SandboxBob', identity: 'sandbox-bob', name: 'Bob (sandbox)', frequency: 550, talksFirst: false },
+/**
+ * The two people the sandbox pretends are in every room, each with a tone of their own: in every
+ * 4 s, Alice talks for the first 2 s, Bob from 1.5 s to 3.5 s (half a second over her), and both
+ * are silent for the last half second.
+ */
+export const SANDBOX_PARTICIPANTS: readonly (PublishedAudioTrack & { voice: PretendVoice })[] = [
+  { trackId: 'TR_SandboxAlice', identity: 'sandbox-alice', name: 'Alice (sandbox)', voice: { frequency: 330, talksFromS: 0, talksToS: 2 } },
+  { trackId: 'TR_SandboxBob', identity: 'sandbox-bob', name: 'Bob (sandbox)', voice: { frequency: 550, talksFromS: 1.5, talksToS: 3.5 } },
 ];
 
 /**
@@ -107,7 +111,7 @@ class SandboxTrackWorker implements ParticipantTrackWorker {
   startTrack(room: string, trackId: string, objectKey: string): Promise<string> {
     const participant = SANDBOX_PARTICIPANTS.find((p) => p.trackId === trackId);
     if (!participant) return Promise.reject(new WorkerError('not_found', `the sandbox has no track ${trackId}`, this.kind));
-    const media: SandboxMedia = { type: 'voice', frequency: participant.frequency, talksFirst: participant.talksFirst };
+    const media: SandboxMedia = { type: 'voice', voice: participant.voice };
     return this.jobs.start(this.kind, { room, recordingId: null, objectKey, media });
   }
 
