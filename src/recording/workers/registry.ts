@@ -38,7 +38,7 @@ class UnconfiguredWorker implements WorkerService {
       this.kind === 'jibri'
         ? 'JIBRI_URLS and JITSI_BASE_URL'
         : this.kind.startsWith('sandbox')
-          ? 'the AWS_S3_* storage settings'
+          ? 'the AWS_S3_* storage settings and map a mode to it in RECORDING_WORKERS'
           : 'LIVEKIT_API_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and the AWS_S3_* storage settings';
     throw new WorkerError('not_configured', `The ${this.kind} worker is not configured: set ${what}.`, this.kind);
   }

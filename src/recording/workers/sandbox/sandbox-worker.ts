@@ -68,7 +68,11 @@ export class SandboxJobs {
   async stop(kind: SandboxKind, jobId: string): Promise<StopOutcome> {
     const job = this.jobs.get(jobId);
     if (!job) throw new WorkerError('not_found', `the sandbox worker has no job ${jobId}`, kind);
-    return job.stop();
+    try {
+      return await job.stop();
+    } catch (err) {
+      throw new WorkerError('rejected', `sandbox recording did not stop: ${err instanceof Error ? err.message : String(err)}`, kind);
+    }
   }
 
   inspect(jobId: string): WorkerState {
