@@ -50,6 +50,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([svcClosed ? undefined : svc?.close(), noFfmpeg?.close()]);
+  // Only when a shutdown test failed: its leftover ffmpeg would keep jest from exiting.
+  for (const line of ffmpegChildren()) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
   await s3?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
