@@ -14,6 +14,8 @@ export type SandboxKind = 'sandbox' | 'sandbox-audio';
 
 /** Without RECORDING_MAX_DURATION, no sandbox process runs longer than this. */
 export const SAFETY_LIMIT_MS = 6 * 3600_000;
+/** The longest a Node timer waits (about 24 days, less the watchdog's margin): a longer limit would fire at once. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1 - 60_000;
 
 /**
  * The two people the sandbox pretends are in every room, each with a tone of their own: in every
@@ -52,7 +54,7 @@ export class SandboxJobs {
     const id = `SB_${randomUUID()}`;
     try {
       const support = await this.support;
-      const limitMs = this.config.recording.maxDurationMs ?? SAFETY_LIMIT_MS;
+      const limitMs = Math.min(this.config.recording.maxDurationMs ?? SAFETY_LIMIT_MS, LONGEST_TIMER_MS);
       const job = await SandboxJob.start(
         { ...spec, id, limitMs },
         { storage: this.storage, ffmpegPath: this.config.workers.sandbox.ffmpegPath, support, startTimeoutMs: this.startTimeoutMs },
