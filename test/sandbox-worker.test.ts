@@ -183,6 +183,17 @@ describe('the worker itself (as the mediator and the reconciler call it)', () =>
     await expect(unknownStop).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('reports a job whose ffmpeg died as failed, and its stop as aborted', async () => {
+    const request = { recordingId: randomUUID(), room: 'sb-crash', objectKey: `recordings/${randomUUID()}.ogg` };
+    const id = await worker.start(request);
+    const [child] = ffmpegChildren();
+    process.kill(Number(child!.trim().split(/\s+/)[0]), 'SIGKILL');
+    await eventually(async () => (await worker.inspect(id)).state === 'failed', 5000, 'the job to fail');
+    expect(await worker.inspect(id)).toEqual({ state: 'failed', error: expect.stringContaining('ffmpeg stopped') });
+    expect(await worker.stop(id)).toBe('aborted');
+    expect(await s3.hasObject(request.objectKey)).toBe(false);
+  });
+
   it('kills its processes and uploads nothing when the service shuts down', async () => {
     const request = { recordingId: randomUUID(), room: 'sb-shutdown', objectKey: `recordings/${randomUUID()}.ogg` };
     const id = await worker.start(request);
