@@ -31,7 +31,6 @@ export interface JobSpec {
 
 export interface JobDeps {
   storage: ObjectStorage;
-  ffmpegPath: string;
   support: FfmpegSupport;
   /** How long ffmpeg may take to begin recording. */
   startTimeoutMs: number;
@@ -74,7 +73,8 @@ export class SandboxJob {
       await writeFile(roomTextPath, spec.room);
       const file = path.join(dir, `recording.${ext}`);
       const args = ffmpegArgs({ media: spec.media, outputPath: file, roomTextPath, limitSeconds: spec.limitMs / 1000, text: deps.support.text });
-      const process = await FfmpegProcess.start(deps.ffmpegPath, args, deps.startTimeoutMs);
+      const [command, ...prefix] = deps.support.command;
+      const process = await FfmpegProcess.start(command, [...prefix, ...args], deps.startTimeoutMs);
       const job = new SandboxJob(spec, deps, { type: 'ffmpeg', process, dir, file });
       void process.exited.then((exit) => job.exitedByItself(exit));
       job.later(spec.limitMs + WATCHDOG_MARGIN_MS, () => process.kill());

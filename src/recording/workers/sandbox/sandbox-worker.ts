@@ -41,7 +41,7 @@ export class SandboxJobs {
     const ffmpegPath = config.workers.sandbox.ffmpegPath;
     this.support = probeFfmpeg(ffmpegPath).then((support) => {
       if (!support.available) log.warn({ ffmpeg: ffmpegPath, reason: support.reason }, 'sandbox worker: ffmpeg cannot be run; every sandbox recording will be the bundled 5 s clip');
-      else log.info({ ffmpeg: ffmpegPath, text: support.text !== null }, support.text ? 'sandbox worker records with ffmpeg' : 'sandbox worker records with ffmpeg, without text (drawtext or a font is missing)');
+      else log.info({ ffmpeg: ffmpegPath, text: support.text !== null, diesWithService: support.command.length > 1 }, support.text ? 'sandbox worker records with ffmpeg' : 'sandbox worker records with ffmpeg, without text (drawtext or a font is missing)');
       return support;
     });
   }
@@ -57,7 +57,7 @@ export class SandboxJobs {
       const limitMs = Math.min(this.config.recording.maxDurationMs ?? SAFETY_LIMIT_MS, LONGEST_TIMER_MS);
       const job = await SandboxJob.start(
         { ...spec, id, limitMs },
-        { storage: this.storage, ffmpegPath: this.config.workers.sandbox.ffmpegPath, support, startTimeoutMs: this.startTimeoutMs },
+        { storage: this.storage, support, startTimeoutMs: this.startTimeoutMs },
       );
       this.jobs.set(id, job);
       log.info({ kind, jobId: id, room: spec.room, media: spec.media.type }, 'sandbox recording started');
