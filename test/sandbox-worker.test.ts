@@ -159,7 +159,7 @@ describe('the worker itself (as the mediator and the reconciler call it)', () =>
       SANDBOX_FFMPEG_PATH: FFMPEG,
       RECORDING_MAX_DURATION: '1500',
     });
-    worker = new SandboxWorker('sandbox-audio', new SandboxJobs(config));
+    worker = new SandboxWorker('sandbox-audio', new SandboxJobs(config, config.storage!));
   });
 
   afterAll(() => worker?.close());

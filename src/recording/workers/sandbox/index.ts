@@ -10,6 +10,6 @@ export { SandboxWorker, SANDBOX_PARTICIPANTS } from './sandbox-worker';
 export const sandboxWorkerFactory: WorkerFactory = (config) => {
   const used = Object.values(config.workers.modes).some((kind) => kind === 'sandbox' || kind === 'sandbox-audio');
   if (!config.storage || !used) return {};
-  const jobs = new SandboxJobs(config);
+  const jobs = new SandboxJobs(config, config.storage);
   return { sandbox: new SandboxWorker('sandbox', jobs), 'sandbox-audio': new SandboxWorker('sandbox-audio', jobs) };
 };

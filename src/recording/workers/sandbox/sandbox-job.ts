@@ -74,10 +74,10 @@ export class SandboxJob {
       const file = path.join(dir, `recording.${ext}`);
       const args = ffmpegArgs({ media: spec.media, outputPath: file, roomTextPath, limitSeconds: spec.limitMs / 1000, text: deps.support.text });
       const [command, ...prefix] = deps.support.command;
-      const process = await FfmpegProcess.start(command, [...prefix, ...args], deps.startTimeoutMs);
-      const job = new SandboxJob(spec, deps, { type: 'ffmpeg', process, dir, file });
-      void process.exited.then((exit) => job.exitedByItself(exit));
-      job.later(spec.limitMs + WATCHDOG_MARGIN_MS, () => process.kill());
+      const ffmpeg = await FfmpegProcess.start(command, [...prefix, ...args], deps.startTimeoutMs);
+      const job = new SandboxJob(spec, deps, { type: 'ffmpeg', process: ffmpeg, dir, file });
+      void ffmpeg.exited.then((exit) => job.exitedByItself(exit));
+      job.later(spec.limitMs + WATCHDOG_MARGIN_MS, () => ffmpeg.kill());
       return job;
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
@@ -110,7 +110,10 @@ export class SandboxJob {
     return this.phase === 'failed' ? 'aborted' : 'stopped';
   }
 
-  /** Service shutdown: the process is killed and its files removed; nothing is uploaded. */
+  /**
+   * Service shutdown: a job still recording is killed, uploads nothing and fails; an upload
+   * already under way is waited for (bounded by its timeout). Temporary files are removed.
+   */
   async kill(): Promise<void> {
     this.clearTimers();
     const wasRecording = this.phase === 'recording';

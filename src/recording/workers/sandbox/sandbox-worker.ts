@@ -16,6 +16,8 @@ export type SandboxKind = 'sandbox' | 'sandbox-audio';
 export const SAFETY_LIMIT_MS = 6 * 3600_000;
 /** The longest a Node timer waits (about 24 days, less the watchdog's margin): a longer limit would fire at once. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1 - 60_000;
+/** How long a job that is over is still known by its id (the reconciler asks about stopped recordings). */
+const KEEP_ENDED_JOBS_MS = 24 * 3600_000;
 
 /**
  * The two people the sandbox pretends are in every room, each with a tone of their own: in every
@@ -36,10 +38,14 @@ export class SandboxJobs {
   readonly support: Promise<FfmpegSupport>;
   private readonly storage: ObjectStorage;
 
-  constructor(private readonly config: AppConfig) {
-    this.storage = new ObjectStorage(config.storage!);
+  constructor(
+    private readonly config: AppConfig,
+    storage: NonNullable<AppConfig['storage']>,
+  ) {
+    this.storage = new ObjectStorage(storage);
     const ffmpegPath = config.workers.sandbox.ffmpegPath;
-    this.support = probeFfmpeg(ffmpegPath).then((support) => {
+    const probed = probeFfmpeg(ffmpegPath).catch((err: unknown): FfmpegSupport => ({ available: false, reason: err instanceof Error ? err.message : String(err) }));
+    this.support = probed.then((support) => {
       if (!support.available) log.warn({ ffmpeg: ffmpegPath, reason: support.reason }, 'sandbox worker: ffmpeg cannot be run; every sandbox recording will be the bundled 5 s clip');
       else log.info({ ffmpeg: ffmpegPath, text: support.text !== null, diesWithService: support.command.length > 1 }, support.text ? 'sandbox worker records with ffmpeg' : 'sandbox worker records with ffmpeg, without text (drawtext or a font is missing)');
       return support;
@@ -52,6 +58,7 @@ export class SandboxJobs {
 
   async start(kind: SandboxKind, spec: Omit<JobSpec, 'id' | 'limitMs'>): Promise<string> {
     const id = `SB_${randomUUID()}`;
+    this.forgetOldJobs();
     try {
       const support = await this.support;
       const limitMs = Math.min(this.config.recording.maxDurationMs ?? SAFETY_LIMIT_MS, LONGEST_TIMER_MS);
@@ -75,6 +82,12 @@ export class SandboxJobs {
     } catch (err) {
       throw new WorkerError('rejected', `sandbox recording did not stop: ${err instanceof Error ? err.message : String(err)}`, kind);
     }
+  }
+
+  /** Jobs over for a day are forgotten (then they read as unknown, as a purged egress does). */
+  private forgetOldJobs(): void {
+    const before = Date.now() - KEEP_ENDED_JOBS_MS;
+    for (const [id, job] of this.jobs) if (job.endedAtMs !== null && job.endedAtMs < before) this.jobs.delete(id);
   }
 
   inspect(jobId: string): WorkerState {
