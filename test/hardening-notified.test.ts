@@ -75,7 +75,7 @@ describe('two emails finishing at the same moment', () => {
   }
 
   it('completes the recording when both checks run before either commits', async () => {
-    const store = new RecordingStore(database.sql, loadConfig({}).reconcile);
+    const store = new RecordingStore({ sql: database.sql, reconcile: loadConfig({}).reconcile });
     const { id } = await insertSavedWithOwners(db.url, 2);
     expect((await store.markSaved(id)).result).toBe('saved');
     const jobs = await queryDb<{ id: string }>(db.url, 'SELECT id FROM jobs WHERE recording_id = $1 ORDER BY id', [id]);

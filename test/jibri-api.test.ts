@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { FakeJibri } from './fakes/jibri-server';
+import { FakeJibri, sessionOf as startRequestOf, uploadCapabilityOf } from './fakes/jibri-server';
 import { queryDb, statusOf } from './helpers/flow';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
@@ -96,7 +96,7 @@ describe('starting and stopping Jitsi recordings through the Jibri pool', () => 
     expect(jibris.indexOf(recorder)).toBeGreaterThanOrEqual(3);
     expect(recorder.session).toEqual({
       sessionId: res.body.id,
-      callParams: { callUrlInfo: { baseUrl: 'https://meet.example.org', callName: 'pick' } },
+      callParams: { callUrlInfo: { baseUrl: 'https://meet.example.org', callName: 'pick', urlParams: [expect.stringMatching(/^recorderUploadCapability=[A-Za-z0-9_-]{43}$/)] } },
       callLoginParams: XMPP,
       sinkType: 'file',
     });
@@ -258,9 +258,10 @@ describe('the Jibri status webhook', () => {
 });
 
 describe('upload URLs without storage', () => {
-  const uploadUrl = (id: string, token: string | null = UPLOAD_TOKEN) => {
+  const uploadUrl = (id: string, token: string | null = UPLOAD_TOKEN, capability?: string) => {
     const req = request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Content-Type', 'application/json');
     if (token !== null) req.set('Authorization', `Bearer ${token}`);
+    if (capability !== undefined) req.set('X-Recorder-Upload-Capability', capability);
     return req.send('{}');
   };
 
@@ -285,7 +286,7 @@ describe('upload URLs without storage', () => {
     const res = await start('other');
     expect(res.status).toBe(201);
     expect((await stop('other')).status).toBe(200);
-    const answer = await uploadUrl(res.body.id);
+    const answer = await uploadUrl(res.body.id, UPLOAD_TOKEN, uploadCapabilityOf(startRequestOf(jibris, res.body.id)));
     expect(answer.status).toBe(503);
     expect(answer.body.detail).toMatch(/storage is not configured/i);
   });

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { FakeJibri } from './fakes/jibri-server';
+import { FakeJibri, jibriMetadataJson, sessionOf, uploadCapabilityOf } from './fakes/jibri-server';
 import { runFinalizeScript, type FinalizeRun } from './helpers/finalize-script';
 import { minioFixture, postStorageEvent, queryDb, statusOf } from './helpers/flow';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
@@ -33,6 +33,7 @@ let workDir: string;
 beforeAll(async () => {
   s3 = await startS3Server({ bucket: BUCKET });
   jibris = await Promise.all([FakeJibri.start({ jibriId: 'jibri-a' }), FakeJibri.start({ jibriId: 'jibri-b' })]);
+  knownJibris.push(...jibris);
   svc = await startTestService({
     ...XMPP_ENV,
     RECORDING_WORKERS: '{"screen_recording":"jibri"}',
@@ -58,12 +59,25 @@ function runFinalize(dir: string, env: Record<string, string> = {}, serviceUrl =
   return runFinalizeScript(dir, { RECORDER_SERVICE_URL: serviceUrl, JIBRI_UPLOAD_TOKEN: UPLOAD_TOKEN, ...env });
 }
 
+/** Every fake Jibri of this file, so a recording's start request can be found. */
+const knownJibris: FakeJibri[] = [];
+
+/**
+ * The metadata.json Jibri writes for the session `name` started (with its upload capability);
+ * for a session no fake took, one with a well-formed capability nobody issued.
+ */
+function metadataOf(name: string): string {
+  const session = knownJibris.flatMap((j) => j.startedSessions).find((s) => s.sessionId === name);
+  if (session) return jibriMetadataJson(session);
+  return JSON.stringify({ meeting_url: `https://meet.example.org/room#recorderUploadCapability=${randomBytes(32).toString('base64url')}`, participants: [] });
+}
+
 /** A session directory as Jibri leaves it: `<recordings dir>/<name>/` with one MP4 and metadata.json. */
-async function sessionDir(name: string, bytes: Buffer, metadata: Record<string, unknown> = { meeting_url: 'https://meet.example.org/room' }): Promise<string> {
+async function sessionDir(name: string, bytes: Buffer, metadata: string = metadataOf(name)): Promise<string> {
   const dir = path.join(workDir, 'recordings', name);
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, `room_2026-05-04-09-27-27.mp4`), bytes);
-  await writeFile(path.join(dir, 'metadata.json'), JSON.stringify(metadata));
+  await writeFile(path.join(dir, 'metadata.json'), metadata);
   return dir;
 }
 
@@ -125,7 +139,9 @@ describe('finalize.sh uploads through a pre-signed URL', () => {
 
   it('hands out no URL while the recording runs (425), and, once its Jibri says the session ended, one signed PUT URL for exactly its object key', async () => {
     const id = await startRecording('f-active');
-    const ask = () => request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Authorization', `Bearer ${UPLOAD_TOKEN}`).send({});
+    const capability = uploadCapabilityOf(sessionOf(jibris, id))!;
+    const ask = () =>
+      request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Authorization', `Bearer ${UPLOAD_TOKEN}`).set('X-Recorder-Upload-Capability', capability).send({});
     const early = await ask();
     expect(early.status).toBe(425);
     expect(early.body.detail).toMatch(/still running/);
@@ -137,6 +153,7 @@ describe('finalize.sh uploads through a pre-signed URL', () => {
     const res = await request(svc.url)
       .post(`/api/v1.0/recordings/${id.toUpperCase()}/upload-url/`)
       .set('Authorization', `Bearer ${UPLOAD_TOKEN}`)
+      .set('X-Recorder-Upload-Capability', capability)
       .set('Content-Type', 'application/json')
       .send('{}');
     const after = Date.now();
@@ -217,7 +234,7 @@ describe('finalize.sh is refused, uploads nothing and exits non-zero', () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/no recording id/);
 
-    const idless = await sessionDir('not-a-session', mp4(), { meeting_url: 'https://meet.example.org/x', sessionId: 'nope' });
+    const idless = await sessionDir('not-a-session', mp4(), JSON.stringify({ meeting_url: 'https://meet.example.org/x', sessionId: 'nope' }));
     const run2 = await runFinalize(idless);
     expect(run2.code).toBe(3);
     expect(run2.stderr).toMatch(/no recording id/);
@@ -231,6 +248,7 @@ describe('finalize.sh retries', () => {
   let jibri: FakeJibri;
   beforeAll(async () => {
     jibri = await FakeJibri.start();
+    knownJibris.push(jibri);
     noStorage = await startTestService({
       ...XMPP_ENV,
       RECORDING_WORKERS: '{"screen_recording":"jibri"}',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../src/config/config';
-import { FakeJibri } from './fakes/jibri-server';
+import { FakeJibri, jibriMetadataJson, sessionOf, uploadCapabilityOf } from './fakes/jibri-server';
 import { runFinalizeScript } from './helpers/finalize-script';
 import { eventually, minioFixture, postStorageEvent, statusOf } from './helpers/flow';
 import { createTestDatabase, type TestDatabase } from './helpers/pg';
@@ -23,7 +23,7 @@ import { bearer, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './he
 
 const UPLOAD_TOKEN = 'jibri-upload-token-for-guard-tests-0123';
 const BUCKET = 'meet-media-storage';
-const ROOMS = ['g-url', 'g-file', 'g-race', 'g-stale', 'g-once'];
+const ROOMS = ['g-url', 'g-file', 'g-saved', 'g-race', 'g-stale', 'g-once'];
 const owner: TestUser = { sub: 'guard-owner', email: 'owner@example.org', rooms: Object.fromEntries(ROOMS.map((r) => [r, 'owner'])) };
 
 let s3: TestS3;
@@ -87,8 +87,18 @@ async function stoppedJibriRecording(room: string): Promise<string> {
   return started.body.id as string;
 }
 
-async function askUploadUrl(id: string) {
-  const res = await request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Authorization', `Bearer ${UPLOAD_TOKEN}`).send({});
+/** The upload capability the service handed the fake Jibri in this recording's startService request. */
+function capabilityOf(id: string): string {
+  const capability = uploadCapabilityOf(sessionOf([jibri], id));
+  if (!capability) throw new Error(`no upload capability in the start request of ${id}`);
+  return capability;
+}
+
+/** As finalize.sh asks: the pool's token and, unless told otherwise, the recording's own capability. */
+async function askUploadUrl(id: string, capability: string | null = capabilityOf(id)) {
+  let req = request(svc.url).post(`/api/v1.0/recordings/${id}/upload-url/`).set('Authorization', `Bearer ${UPLOAD_TOKEN}`);
+  if (capability !== null) req = req.set('X-Recorder-Upload-Capability', capability);
+  const res = await req.send({});
   if (res.status === 200) issuedUrls.push(res.body.url as string);
   return res;
 }
@@ -98,10 +108,12 @@ function putWithUrl(url: string, bytes: Buffer, headers: Record<string, string> 
   return fetch(url, { method: 'PUT', body: bytes, headers: { 'Content-Type': 'video/mp4', ...headers }, signal: AbortSignal.timeout(10_000) });
 }
 
-async function sessionDir(id: string, bytes: Buffer): Promise<string> {
+/** The directory as Jibri leaves it: the MP4 and the metadata.json Jibri writes from the start request. */
+async function sessionDir(id: string, bytes: Buffer, metadata = jibriMetadataJson(sessionOf([jibri], id))): Promise<string> {
   const dir = path.join(workDir, `${id}-${randomBytes(3).toString('hex')}`, id);
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'meeting_2026-05-04-09-27-27.mp4'), bytes);
+  await writeFile(path.join(dir, 'metadata.json'), metadata);
   return dir;
 }
 
@@ -183,6 +195,8 @@ describe('an upload URL can create the file, never replace it', () => {
   });
 
   it('is refused with 403 once the recording is saved', async () => {
+    id = await stoppedJibriRecording('g-saved'); // g-file's 409 keeps it unsaved
+    expect((await finalize(await sessionDir(id, mp4()))).code).toBe(0);
     const stat = await s3.client.statObject(BUCKET, keyOf(id));
     const event = minioFixture('put-recording.json', id) as { Records: { s3: { object: { size: number; eTag: string } } }[] };
     event.Records[0]!.s3.object.size = stat.size;
@@ -258,6 +272,7 @@ describe('credentials stay out of logs', () => {
     expect(serviceLogs).toMatch(/upload URL refused: the file is already in storage/);
     const printed = [serviceLogs, ...finalizeOutput].join('\n');
     expect(printed).not.toContain(UPLOAD_TOKEN);
+    for (const session of jibri.startedSessions) expect(printed).not.toContain(capabilityOf(session.sessionId as string));
     expect(printed).not.toMatch(/X-Amz-Signature|X-Amz-Credential/i);
     for (const url of issuedUrls) {
       expect(printed).not.toContain(new URL(url).searchParams.get('X-Amz-Signature')!);

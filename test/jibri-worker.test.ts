@@ -7,6 +7,7 @@ import { WorkerError, type StartRequest } from '../src/recording/workers/worker-
 import { JibriWorker } from '../src/recording/workers/jibri/jibri-worker';
 import { parseJibriStatusEvent } from '../src/recording/workers/jibri/jibri-api';
 import { JibriPoolStore } from '../src/recording/workers/jibri/pool-store';
+import { JibriUploadStore } from '../src/recording/store/jibri-upload-store';
 import { parseWorkerId } from '../src/recording/workers/jibri/worker-id';
 import { FakeJibri } from './fakes/jibri-server';
 import { createTestDatabase, type TestDatabase } from './helpers/pg';
@@ -60,7 +61,7 @@ async function startFakes(n: number, options: { ids?: boolean } = {}): Promise<F
 function makeWorker(
   jibris: FakeJibri[],
   env: Record<string, string> = {},
-  options: ConstructorParameters<typeof JibriWorker>[2] = {},
+  options: ConstructorParameters<typeof JibriWorker>[3] = {},
   db: Database = database,
 ): JibriWorker {
   const config = loadConfig({
@@ -73,7 +74,7 @@ function makeWorker(
     WORKER_TIMEOUT_MS: String(TIMEOUT_MS),
     ...env,
   });
-  return new JibriWorker(config, new JibriPoolStore(db.sql), options);
+  return new JibriWorker(config, new JibriPoolStore(db.sql), new JibriUploadStore({ sql: db.sql }), options);
 }
 
 function request(room = 'weekly-sync'): StartRequest {
@@ -118,7 +119,7 @@ describe('JibriWorker start', () => {
     expect(call!.headers['content-type']).toBe('application/json');
     expect(call!.body).toEqual({
       sessionId: req.recordingId,
-      callParams: { callUrlInfo: { baseUrl: JITSI, callName: 'weekly-sync' } },
+      callParams: { callUrlInfo: { baseUrl: JITSI, callName: 'weekly-sync', urlParams: [expect.stringMatching(/^recorderUploadCapability=[A-Za-z0-9_-]{43}$/)] } },
       callLoginParams: XMPP,
       sinkType: 'file',
     });

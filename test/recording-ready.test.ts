@@ -21,8 +21,8 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   db = await openDatabase({ url: tdb.url, poolSize: 8 });
   await runMigrations(db.dataSource);
-  store = new RecordingStore(db.sql, settings);
-  files = new RecordingFileStore(db.sql);
+  store = new RecordingStore({ sql: db.sql, reconcile: settings });
+  files = new RecordingFileStore({ sql: db.sql });
 });
 afterAll(async () => {
   await db?.close();

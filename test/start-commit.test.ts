@@ -19,7 +19,7 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   db = await openDatabase({ url: tdb.url, poolSize: POOL });
   await runMigrations(db.dataSource);
-  store = new RecordingStore(db.sql, settings, { tagsObjects: false });
+  store = new RecordingStore({ sql: db.sql, reconcile: settings, tagsObjects: false });
 });
 afterAll(async () => {
   await db?.close();

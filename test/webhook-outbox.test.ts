@@ -21,7 +21,7 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   db = await openDatabase({ url: tdb.url, poolSize: 4 });
   await runMigrations(db.dataSource);
-  store = new RecordingStore(db.sql, settings, { tagsObjects: false, events: new EventRoutes(ENDPOINTS, ['recording.started', 'recording.stopped', 'recording.ready', 'recording.failed', 'recording.deleted']) });
+  store = new RecordingStore({ sql: db.sql, reconcile: settings, tagsObjects: false, events: new EventRoutes(ENDPOINTS, ['recording.started', 'recording.stopped', 'recording.ready', 'recording.failed', 'recording.deleted']) });
 });
 afterAll(async () => {
   await db?.close();
@@ -99,7 +99,7 @@ it('queues recording.deleted with the last state in the delete, and failed with 
 });
 
 it('queues nothing at all without endpoints', async () => {
-  const quiet = new RecordingStore(db.sql, settings, { tagsObjects: false, events: EventRoutes.none() });
+  const quiet = new RecordingStore({ sql: db.sql, reconcile: settings, tagsObjects: false, events: EventRoutes.none() });
   const r = await initiated();
   await quiet.transition(r.id, ['initiated'], 'active', { workerId: 'EG_6' });
   expect(await deliveries(r.id)).toEqual([]);

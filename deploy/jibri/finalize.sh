@@ -9,9 +9,14 @@
 #               directory name is the recording id. When it is not a UUID, the id is read from
 #               metadata.json in that directory: a "recording_id", "sessionId" or "session_id"
 #               string field (first found, in that order).
-#   Input       exactly one *.mp4 file directly in that directory.
+#   Input       exactly one *.mp4 file directly in that directory, and metadata.json there
+#               with the recording's upload capability: the service starts Jibri with
+#               urlParams ["recorderUploadCapability=<43 characters>"], which Jibri writes into
+#               metadata.json as the fragment of "meeting_url" (it never opens that URL).
 #   Service     POST $RECORDER_SERVICE_URL/api/v1.0/recordings/<id>/upload-url/
-#               headers: Authorization: Bearer $JIBRI_UPLOAD_TOKEN, Content-Type: application/json
+#               headers: Authorization: Bearer $JIBRI_UPLOAD_TOKEN,
+#                        X-Recorder-Upload-Capability: <the capability>,
+#                        Content-Type: application/json
 #               body: {}
 #               200/201 -> {"url": "<pre-signed PUT URL>", "key": "...", "expires_at": "..."}
 #               The service issues the URL only once the recording stopped, once per recording.
@@ -37,12 +42,12 @@
 #   Settings    from the environment, after reading the file $JIBRI_FINALIZE_ENV_FILE
 #               (default /etc/jitsi/jibri/finalize.env) when it exists: plain VAR=value lines.
 #               RECORDER_SERVICE_URL and JIBRI_UPLOAD_TOKEN are required.
-#   Exit codes  0 uploaded; 2 usage or settings; 3 no single MP4 or no recording id;
+#   Exit codes  0 uploaded; 2 usage or settings; 3 no single MP4, no recording id or no capability;
 #               4 the service refused; 5 gave up after the last attempt; 6 ALERT: the file is
 #               already in storage or the URL went to another asker (409 or 412): nothing
 #               uploaded, the local file kept for the operator to compare.
-#               Messages go to stderr. The token and the pre-signed URL are never printed, nor
-#               passed on a command line (both reach curl through a config on stdin).
+#               Messages go to stderr. The token, the capability and the pre-signed URL are never printed, nor
+#               passed on a command line (they reach curl through a config on stdin).
 
 set -u
 
@@ -129,11 +134,15 @@ is_uuid() {
   esac
 }
 
+metadata=
+if [ -r "$dir/metadata.json" ]; then
+  metadata=$(tr -d '\r\n' <"$dir/metadata.json")
+fi
+
 recording_id=${dir##*/}
 if ! is_uuid "$recording_id"; then
   recording_id=
-  if [ -r "$dir/metadata.json" ]; then
-    metadata=$(tr -d '\r\n' <"$dir/metadata.json")
+  if [ -n "$metadata" ]; then
     for field in recording_id sessionId session_id; do
       candidate=$(printf '%s\n' "$metadata" | sed -n "s/.*\"$field\"[[:space:]]*:[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p")
       if is_uuid "$candidate"; then
@@ -144,6 +153,12 @@ if ! is_uuid "$recording_id"; then
   fi
   [ -n "$recording_id" ] || die 3 "no recording id: the directory name is not one and metadata.json names none ($dir)"
 fi
+
+# The service handed this recording's upload capability to Jibri in the meeting URL's fragment,
+# which Jibri writes into metadata.json as meeting_url (and does not open in its browser).
+capability=$(printf '%s\n' "$metadata" | sed -n 's/.*"meeting_url"[[:space:]]*:[[:space:]]*"[^"]*[#&]recorderUploadCapability=\([A-Za-z0-9_-]*\).*/\1/p')
+[ "${#capability}" -eq 43 ] ||
+  die 3 "no upload capability for recording $recording_id: $dir/metadata.json has no meeting_url with recorderUploadCapability (was the recording started by this service?)"
 
 count=0
 file=
@@ -174,9 +189,9 @@ already_stored() {
 }
 
 attempt_upload() {
-  # The Authorization header travels in a curl config read from stdin, so the token does not
-  # appear in the process list; printf is a shell builtin.
-  answer=$(printf 'header = "Authorization: Bearer %s"\n' "$token" |
+  # The token and the capability travel in a curl config read from stdin, so neither appears
+  # in the process list; printf is a shell builtin.
+  answer=$(printf 'header = "Authorization: Bearer %s"\nheader = "X-Recorder-Upload-Capability: %s"\n' "$token" "$capability" |
     curl -sS -K - -X POST \
       -H 'Accept: application/json' -H 'Content-Type: application/json' --data '{}' \
       --connect-timeout "$connect_timeout" --max-time "$request_timeout" \

@@ -6,7 +6,7 @@ import type { DownloadSecret } from '../downloads/download-secret';
 import type { MediaAuthorizer } from '../downloads/media-authorizer';
 import type { Metrics } from '../metrics/metrics';
 import type { JibriStatusWebhook } from '../recording/events/jibri-status';
-import type { LivekitEventHandler } from '../recording/events/livekit-events';
+import type { LivekitWebhookAdapter } from '../recording/workers/livekit/webhook-adapter';
 import type { StorageEvents } from '../recording/events/storage-events';
 import type { JibriUploadUrls } from '../recording/jibri-uploads';
 import type { RecordingPages } from '../pages/recording-page';
@@ -29,7 +29,7 @@ export interface ApiDeps {
   mediaAuthorizer: MediaAuthorizer;
   downloadSecret: DownloadSecret;
   storageEvents: StorageEvents;
-  livekitEvents: LivekitEventHandler;
+  livekitEvents: LivekitWebhookAdapter;
   jibriWebhook: JibriStatusWebhook;
   jibriUploads: JibriUploadUrls;
   shareLinks: ShareLinkService;

@@ -50,7 +50,7 @@ export function createApp(deps: ApiDeps): Express {
   // Routes that read their body raw (signatures over the exact bytes, their own error answers),
   // before the JSON parser.
   app.use(storageHookRouter(deps.storageEvents));
-  app.use(livekitWebhookRouter(config.livekit, deps.livekitEvents, deps.metrics));
+  app.use(livekitWebhookRouter(deps.livekitEvents, deps.metrics));
   app.use(jibriUploadUrlRouter(deps.jibriUploads));
   app.use(jibriWebhookRouter(deps.jibriWebhook));
 

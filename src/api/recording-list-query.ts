@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RecordingStatus } from '../recording/status';
-import type { RecordingListFilter } from '../recording/store/list-statements';
+import type { RecordingListFilter } from '../recording/recording-list';
 import { HttpError } from './http-errors';
 
 export const DEFAULT_PAGE_SIZE = 20;

@@ -55,3 +55,11 @@ function clientRunner(client: PoolClient): SqlRunner {
     },
   };
 }
+
+const UNIQUE_VIOLATION = '23505';
+
+/** The error is PostgreSQL's unique_violation (of `constraint`, when given). */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === UNIQUE_VIOLATION && (constraint === undefined || e.constraint === constraint);
+}

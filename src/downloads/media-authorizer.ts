@@ -1,12 +1,14 @@
 import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import type { AppConfig } from '../config/config';
+import type { SqlRunner } from '../db/sql';
 import { shareTokenHash } from '../recording/share-token';
-import type { MediaAccess, RecordingStore, ShareLinkRef } from '../recording/store/recording-store';
+import type { AccessChanges } from '../recording/store/access-changes';
 import { isUuid } from '../util/uuid';
 import { withTimeout } from '../util/with-timeout';
 import type { DownloadSecret } from './download-secret';
 import { verifyDownloadToken, verifyShareMediaToken } from './download-token';
 import { downloadFileName } from './download-name';
+import { findMediaAccess, type MediaAccess, type ShareLinkRef } from './media-access';
 import { MediaAccessCache } from './media-access-cache';
 import { parseMediaPath, readDownloadTokenParam, readShareTokenParam, type MediaPath } from './media-path';
 import { S3GetSigner } from './s3-request-signer';
@@ -63,6 +65,18 @@ export interface SessionSubReader {
   subFromCookie(cookieHeader: string | undefined): Promise<string | null>;
 }
 
+export interface MediaAuthorizerOptions {
+  config: Pick<AppConfig, 'downloads' | 'recording' | 'storage' | 'email'>;
+  /** Where the access rows are read (see media-access.ts). */
+  sql: SqlRunner;
+  /** The recording store's: a change to who may have a recording's files empties its cache entries. */
+  accessChanges: AccessChanges;
+  verifier: TokenVerifier;
+  secret: DownloadSecret;
+  /** Absent without OIDC sign-in. */
+  sessions?: SessionSubReader;
+}
+
 const DB_TIMEOUT_MS = 3000;
 /**
  * Bound of the access cache. An entry is a key of at most ~1 KB (two subs of ≤ 255 characters,
@@ -97,16 +111,22 @@ export class MediaAuthorizer {
   /** Made on first use: a storage endpoint it cannot sign for refuses with 403 ('error'), as before. */
   private signer: S3GetSigner | undefined;
 
-  constructor(
-    private readonly config: Pick<AppConfig, 'downloads' | 'recording' | 'storage' | 'email'>,
-    private readonly store: RecordingStore,
-    private readonly verifier: TokenVerifier,
-    private readonly secret: DownloadSecret,
-    private readonly sessions?: SessionSubReader,
-  ) {
+  private readonly config: MediaAuthorizerOptions['config'];
+  private readonly sql: SqlRunner;
+  private readonly verifier: TokenVerifier;
+  private readonly secret: DownloadSecret;
+  private readonly sessions: SessionSubReader | undefined;
+
+  constructor(options: MediaAuthorizerOptions) {
+    const { config } = options;
+    this.config = config;
+    this.sql = options.sql;
+    this.verifier = options.verifier;
+    this.secret = options.secret;
+    this.sessions = options.sessions;
     this.media = { mediaUrlPrefix: config.downloads.mediaUrlPrefix, outputFolder: config.recording.outputFolder };
     this.cache = new MediaAccessCache({ ttlMs: config.downloads.mediaAuthCacheMs, maxEntries: MEDIA_ACCESS_CACHE_MAX_ENTRIES });
-    store.accessChanges.subscribe((recordingId) => this.cache.forget(recordingId));
+    options.accessChanges.subscribe((recordingId) => this.cache.forget(recordingId));
   }
 
   /** The access row for this file and these callers, from the cache or from one query. */
@@ -115,7 +135,7 @@ export class MediaAuthorizer {
     const shareKey = share === null ? null : 'tokenHash' in share ? `hash:${share.tokenHash.toString('base64')}` : `id:${share.linkId}`;
     const key = JSON.stringify([media.recordingId, media.extension, media.trackId, shareKey, subs]);
     return this.cache.get(key, media.recordingId, async () => {
-      const row = await withTimeout(this.store.mediaAccess(media.recordingId, subs, share, media.trackId), DB_TIMEOUT_MS, 'media-auth query');
+      const row = await withTimeout(findMediaAccess(this.sql, media.recordingId, subs, share, media.trackId), DB_TIMEOUT_MS, 'media-auth query');
       const downloadName = row ? downloadFileName(row.room, row.createdAt, media.extension, this.config.email.defaultTimezone) : '';
       return { row, downloadName };
     });

@@ -1,7 +1,7 @@
 import { isExpired } from '../recording/expiry';
 import { extensionForKind } from '../recording/object-key';
 import { DOWNLOADABLE_STATUSES } from '../recording/status';
-import type { MediaAccess } from '../recording/store/recording-store';
+import type { MediaAccess } from './media-access';
 import type { MediaPath } from './media-path';
 
 export type FileRefusal = 'not_saved' | 'wrong_extension' | 'unknown_file' | 'expired';

@@ -18,7 +18,7 @@ export interface JobRunnerOptions {
 }
 
 /** Queues a job, inside the caller's transaction when given one; false when its key was already queued. */
-export async function enqueue(runner: SqlRunner, job: NewJob): Promise<boolean> {
+export async function enqueue<P extends Record<string, unknown>>(runner: SqlRunner, job: NewJob<P>): Promise<boolean> {
   const rows = await runner.query(JOB_SQL.enqueue, [job.kind, job.key ?? null, job.recordingId ?? null, job.payload ?? {}, job.runAt ?? null]);
   return rows.length > 0;
 }

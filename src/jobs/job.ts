@@ -48,12 +48,15 @@ export interface RecurringTask {
   run(): Promise<void>;
 }
 
-/** What to queue: `key` makes it idempotent (a second job with the same key is not added). */
-export interface NewJob {
+/**
+ * What to queue: `key` makes it idempotent (a second job with the same key is not added). `P`
+ * is the payload its kind's handler reads (each kind is defined beside its handler).
+ */
+export interface NewJob<P extends Record<string, unknown> = Record<string, unknown>> {
   kind: string;
   key?: string;
   recordingId?: string | null;
-  payload?: Record<string, unknown>;
+  payload?: P;
   /** Not before this; default now. */
   runAt?: Date;
 }

@@ -4,14 +4,12 @@ import { childLogger } from '../logging/logger';
 import { expiredAt } from '../recording/expiry';
 import { DOWNLOADABLE_STATUSES } from '../recording/status';
 import type { ExpiryStore, ReminderContext } from '../recording/store/expiry-store';
-import { EMAIL_EXPIRY_REMINDER_KIND } from '../recording/store/expiry-statements';
 import { renderExpiryReminderEmail } from './expiry-reminder-email';
 import { emailJobPolicy, jobEmailSender } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
+import { EMAIL_EXPIRY_REMINDER_KIND, type ExpiryReminderPayload } from './email-job-kinds';
 
 const log = childLogger('notifications');
-
-type Payload = { accessId: string };
 
 /** Why a reminder is not sent after all, read when it is about to be; null when it must be sent. */
 function staleReason(ctx: ReminderContext | null, expiresAt: Date | null, now: Date): string | null {
@@ -30,14 +28,14 @@ function staleReason(ctx: ReminderContext | null, expiresAt: Date | null, now: D
  * "recording saved" email, with the job's id as Message-ID, and it has no part in that
  * email's bookkeeping (`notification_succeeded` counts the saved emails only).
  */
-export function expiryReminderJob(config: AppConfig, store: ExpiryStore, transport: SmtpTransporter, onSent?: () => void): JobHandler<Payload> {
+export function expiryReminderJob(config: AppConfig, store: ExpiryStore, transport: SmtpTransporter, onSent?: () => void): JobHandler<ExpiryReminderPayload> {
   const { email } = config;
   const send = jobEmailSender(transport, email);
   return {
     kind: EMAIL_EXPIRY_REMINDER_KIND,
     ...emailJobPolicy(email),
 
-    async run(job: Job<Payload>): Promise<JobOutcome> {
+    async run(job: Job<ExpiryReminderPayload>): Promise<JobOutcome> {
       const recordingId = job.recordingId!;
       const ctx = await store.reminderContext(recordingId, job.payload.accessId);
       const expiresAt = ctx && expiredAt(ctx, config.recording.expirationDays);

@@ -1,16 +1,16 @@
 import type { AppConfig } from '../config/config';
+import type { SqlRunner } from '../db/sql';
 import type { Job, JobHandler, JobOutcome } from '../jobs/job';
 import { childLogger } from '../logging/logger';
 import { expiredAt } from '../recording/expiry';
 import type { RecordingStore } from '../recording/store/recording-store';
-import { EMAIL_SAVED_KIND } from '../recording/store/statements';
 import { renderRecordingSavedEmail } from './email-content';
+import { findEmailContext } from './email-context';
 import { emailJobPolicy, jobEmailSender } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
+import { EMAIL_SAVED_KIND, type RecordingSavedPayload } from './email-job-kinds';
 
 const log = childLogger('notifications');
-
-type Payload = { accessId: string };
 
 /**
  * The "your recording is ready" email to one owner, as a job queued with the save (see
@@ -19,16 +19,16 @@ type Payload = { accessId: string };
  * clients (delivery is at least once). The last owner's email completes the recording
  * (`notification_succeeded`) in the transaction that marks the job done.
  */
-export function recordingSavedEmailJob(config: AppConfig, store: RecordingStore, transport: SmtpTransporter): JobHandler<Payload> {
+export function recordingSavedEmailJob(config: AppConfig, sql: SqlRunner, store: RecordingStore, transport: SmtpTransporter): JobHandler<RecordingSavedPayload> {
   const { email } = config;
   const send = jobEmailSender(transport, email);
   return {
     kind: EMAIL_SAVED_KIND,
     ...emailJobPolicy(email),
 
-    async run(job: Job<Payload>): Promise<JobOutcome> {
+    async run(job: Job<RecordingSavedPayload>): Promise<JobOutcome> {
       const recordingId = job.recordingId!;
-      const ctx = await store.emailContext(recordingId, job.payload.accessId);
+      const ctx = await findEmailContext(sql, recordingId, job.payload.accessId);
       if (!ctx?.email) return { status: 'cancelled', reason: 'the recording or its owner is gone' };
       const content = renderRecordingSavedEmail(
         {

@@ -4,11 +4,12 @@ import { childLogger } from '../logging/logger';
 import type { ObjectStorage } from '../storage/object-storage';
 import { isUuid } from '../util/uuid';
 import { objectKeyFor } from './object-key';
+import { capabilityMatches } from './upload-capability';
 import type { Recording } from './recording';
 import type { RecordingStatus } from './status';
 import type { JibriUploadStore } from './store/jibri-upload-store';
 import type { RecordingStore } from './store/recording-store';
-import type { WorkerRegistry } from './workers/registry';
+import type { RecordingMediator } from './mediator';
 
 const log = childLogger('jibri-upload');
 
@@ -18,7 +19,7 @@ const UPLOADABLE: readonly RecordingStatus[] = ['stopped'];
 /** What an upload-URL request got; src/api/routes/jibri-upload-url.ts answers it over HTTP. */
 export type UploadUrlResult =
   | { outcome: 'issued'; url: string; key: string; expiresAt: Date }
-  | { outcome: 'token_not_set' | 'bad_token' | 'not_found' | 'storage_not_configured' | 'storage_unavailable' | 'signing_failed' | 'still_recording' }
+  | { outcome: 'token_not_set' | 'bad_token' | 'not_found' | 'bad_capability' | 'storage_not_configured' | 'storage_unavailable' | 'signing_failed' | 'still_recording' }
   | { outcome: 'not_jibri' | 'not_uploadable' | 'already_stored' | 'already_issued'; detail: string };
 
 type Refusal = Extract<UploadUrlResult, { detail: string }>;
@@ -49,9 +50,11 @@ async function refusalByStorage(storage: ObjectStorage, key: string): Promise<Re
  * the service heard of it): ended, the recording is stopped (guarded) and gets its URL; still
  * recording, the answer is "too early" and finalize.sh asks again. A second request for the
  * same recording is refused and logged as an alert: only one finalize.sh run is expected, so
- * another asker holds the upload token. A URL lives JIBRI_UPLOAD_URL_TTL_SECONDS (minutes) and
- * only creates the object (If-None-Match: * is signed, which relies on the storage honouring
- * it: MinIO and S3 do), so it cannot replace a recording's file once it is there.
+ * another asker holds the upload token. Every request also needs the recording's capability.
+ * After a 409 the recording is kept unsaved: the file that lands is not trusted (see markSaved).
+ * A URL lives JIBRI_UPLOAD_URL_TTL_SECONDS (minutes) and only creates the object (If-None-Match: *
+ * is signed, which relies on the storage honouring it: MinIO and S3 do), so it cannot replace a
+ * recording's file once it is there.
  */
 export class JibriUploadUrls {
   constructor(
@@ -59,19 +62,25 @@ export class JibriUploadUrls {
     private readonly store: RecordingStore,
     private readonly storage: ObjectStorage | undefined,
     private readonly uploads: JibriUploadStore,
-    private readonly registry: WorkerRegistry,
+    /** Asks the recording's Jibri whether its session is over. */
+    private readonly mediator: Pick<RecordingMediator, 'inspect'>,
   ) {}
 
   /** An active Jibri recording whose session its Jibri says is over is stopped now (guarded); otherwise it stays as it is. */
   private async stoppedIfEnded(recording: Recording): Promise<Recording> {
     if (recording.status !== 'active' || recording.workerKind !== 'jibri' || !recording.workerId) return recording;
-    const state = await this.registry.forKind('jibri').inspect(recording.workerId).catch(() => ({ state: 'unknown' as const }));
+    const state = await this.mediator.inspect(recording).catch(() => ({ state: 'unknown' as const }));
     if (state.state !== 'ended') return recording;
     await this.store.transition(recording.id, ['active'], 'stopped');
     return (await this.store.findById(recording.id)) ?? recording;
   }
 
-  async issue(rawId: string, authorization: string | undefined): Promise<UploadUrlResult> {
+  /**
+   * `authorization` must carry the pool's JIBRI_UPLOAD_TOKEN and `capability` the recording's own
+   * upload capability (handed to its Jibri at start, see workers/jibri/jibri-api.ts): the token
+   * alone, e.g. leaked from another Jibri, gets no URL for a recording that Jibri does not run.
+   */
+  async issue(rawId: string, authorization: string | undefined, capability: string | undefined): Promise<UploadUrlResult> {
     const { uploadToken, uploadUrlTtlSeconds } = this.config.jibri;
     if (!uploadToken) return { outcome: 'token_not_set' };
     if (!presentsToken(uploadToken, bearerOf(authorization))) return { outcome: 'bad_token' };
@@ -80,6 +89,12 @@ export class JibriUploadUrls {
     const id = rawId.toLowerCase();
     const found = isUuid(id) ? await this.store.findById(id) : null;
     if (!found) return { outcome: 'not_found' };
+    if (found.workerKind !== 'jibri') return refusalByRecording(found)!;
+    // Before anything else about the recording (not even its Jibri is asked) and before its one URL.
+    if (!capabilityMatches(capability, await this.uploads.capabilityHash(found.id))) {
+      log.error({ recordingId: found.id, alert: 'jibri_upload_capability_mismatch', presented: capability ? 'wrong' : 'none' }, 'ALERT: an upload URL was asked with the upload token but without this recording\'s capability; refused. The upload token may be leaked');
+      return { outcome: 'bad_capability' };
+    }
     const recording = await this.stoppedIfEnded(found);
     if (recording.status === 'active' && recording.workerKind === 'jibri') return { outcome: 'still_recording' };
     const byRecording = refusalByRecording(recording);
@@ -95,10 +110,12 @@ export class JibriUploadUrls {
       return { outcome: 'storage_unavailable' };
     }
     if (byStorage) {
-      log.warn({ recordingId: recording.id, key, status: recording.status }, 'upload URL refused: the file is already in storage');
+      await this.uploads.markRefused(recording.id);
+      log.error({ recordingId: recording.id, key, status: recording.status, alert: 'jibri_upload_file_already_stored' }, 'ALERT: upload URL refused: the file is already in storage, and it will not save the recording');
       return byStorage;
     }
     if (!(await this.uploads.claim(recording.id))) {
+      await this.uploads.markRefused(recording.id);
       // Not the token or the URL (neither is logged): the operator needs to know someone else asked.
       log.error({ recordingId: recording.id, alert: 'jibri_upload_url_requested_twice' }, 'ALERT: a second upload URL was asked for this Jibri recording; refused. The upload token may be leaked: check the file before trusting it');
       return { outcome: 'already_issued', detail: 'An upload URL was already issued for this recording: it gets only one. The recording service logged an alert.' };

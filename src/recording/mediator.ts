@@ -1,3 +1,4 @@
+import type { WorkerKind } from '../config/config';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry';
 import { childLogger } from '../logging/logger';
 import { withTimeout } from '../util/with-timeout';
@@ -7,11 +8,21 @@ import { reasonOf, type RecordingReason } from './reason';
 import type { Recording } from './recording';
 import type { RecordingStatus } from './status';
 import type { RecordingStore } from './store/recording-store';
-import type { TrackMediator } from './tracks/track-mediator';
+import type { TrackWorkerCalls } from './tracks/track-calls';
+import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
+import type { PublishedAudioTrack, TrackEgressState } from './workers/participant-tracks';
 import type { WorkerRegistry } from './workers/registry';
-import { WorkerError, type StartRequest, type StopOutcome } from './workers/worker-service';
+import type { ReportReceipt, ReportSender } from './workers/status-reports';
+import { describe, startFailure, workerDetail } from './worker-failure';
+import { WorkerError, type StartRequest, type StopOutcome, type WorkerState } from './workers/worker-service';
 
 const log = childLogger('mediator');
+
+/** What became of a worker's status report: the worker's receipt, with the recordings it ended. */
+export type StatusReport =
+  | Exclude<ReportReceipt, { outcome: 'recorded' }>
+  | { outcome: 'not_configured' }
+  | { outcome: 'recorded'; instance: string; status: string; ended: Recording[] };
 
 /** Added to a worker's own start deadline: the time our bookkeeping around it may take. */
 const START_MARGIN_MS = 5000;
@@ -24,18 +35,24 @@ export interface MediatorOptions {
 }
 
 /**
- * Sits between workers and the database: every worker call is followed by the status change
- * that says truly what the worker did, and workers never see the database. A failed start frees
- * the room at once (`failed_to_start` is outside the one-live-recording-per-room index).
+ * Sits between workers and the database, and is the one caller of workers: it decides which
+ * worker a recording's call goes to (the reconciler, deletion, the Jibri webhooks and the track
+ * mediator ask it). Every start and stop is followed by the status change that says truly what
+ * the worker did, and workers never see the database. A failed start frees the room at once
+ * (`failed_to_start` is outside the one-live-recording-per-room index).
  */
-export class RecordingMediator {
+export class RecordingMediator implements TrackWorkerCalls {
+  /** Participant track egresses: started and stopped with the composite, their worker calls made here. */
+  readonly tracks?: TrackMediator;
+
   constructor(
     private readonly store: RecordingStore,
     private readonly registry: WorkerRegistry,
     private readonly options: MediatorOptions,
-    /** Participant track egresses, stopped with the composite. */
-    private readonly tracks?: TrackMediator,
-  ) {}
+    tracks?: (calls: TrackWorkerCalls) => TrackMediator,
+  ) {
+    this.tracks = tracks?.(this);
+  }
 
   objectKey(recording: Pick<Recording, 'id' | 'workerKind'>): string {
     return objectKeyFor(this.options.outputFolder, recording.id, recording.workerKind);
@@ -72,7 +89,13 @@ export class RecordingMediator {
    * `retry`: the worker is asked again, with backoff, before the start counts as failed (the
    * recording stays `initiated` meanwhile; its start lease must cover them, see startLeaseMs).
    */
-  async start(recording: Recording, retry?: RetryPolicy): Promise<Recording> {
+  start(recording: Recording, retry?: RetryPolicy): Promise<Recording> {
+    // A recording of tracks lists the room while its composite starts, then starts the tracks.
+    if (this.tracks && recordsTracks(recording)) return this.tracks.startWith(recording, () => this.startComposite(recording, retry));
+    return this.startComposite(recording, retry);
+  }
+
+  private async startComposite(recording: Recording, retry?: RetryPolicy): Promise<Recording> {
     const worker = this.registry.forKind(recording.workerKind);
     const attempts = Math.max(1, retry?.maxAttempts ?? 1);
     let workerId: string;
@@ -156,6 +179,66 @@ export class RecordingMediator {
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }
 
+  /** What the recording's worker says of its job; unknown when the recording has no worker id. */
+  inspect(recording: Pick<Recording, 'workerKind' | 'workerId'>): Promise<WorkerState> {
+    if (!recording.workerId) return Promise.resolve({ state: 'unknown' });
+    return this.registry.forKind(recording.workerKind).inspect(recording.workerId);
+  }
+
+  /** A job the recording's worker runs for it although its id was never stored; null when none. */
+  findJob(recording: Pick<Recording, 'id' | 'room' | 'workerKind' | 'options'>): Promise<string | null> {
+    return this.registry.forKind(recording.workerKind).findByRecording(this.startRequest(recording));
+  }
+
+  /**
+   * A status report an instance of a `kind` worker pushed (Jibri's status webhook), for the worker
+   * to record; with the live recordings of that kind it shows over. `not_configured`: the kind
+   * has no worker taking reports.
+   */
+  async statusReport(kind: WorkerKind, body: unknown, sender: ReportSender): Promise<StatusReport> {
+    const reports = this.registry.forKind(kind).statusReports;
+    if (!reports) return { outcome: 'not_configured' };
+    let live: Recording[] = [];
+    const receipt = await reports.receive(body, sender, async () => {
+      live = (await this.store.findActiveOfKind(kind)).filter((r) => r.workerId);
+      return live.map((r) => ({ recordingId: r.id, workerId: r.workerId!, activeSince: r.updatedAt }));
+    });
+    if (receipt.outcome !== 'recorded') return receipt;
+    const ended = new Set(receipt.ended);
+    return { ...receipt, ended: live.filter((r) => ended.has(r.workerId!)) };
+  }
+
+  /** Stops every track egress of the recording that may still run (see TrackMediator.stopAll); never throws. */
+  async stopTracks(recording: Recording): Promise<{ failed: number }> {
+    return this.tracks ? this.tracks.stopAll(recording) : { failed: 0 };
+  }
+
+  canRecordTracks(recording: Pick<Recording, 'workerKind'>): boolean {
+    return this.registry.forKind(recording.workerKind).participantTracks !== undefined;
+  }
+
+  listAudioTracks(recording: Pick<Recording, 'workerKind' | 'room'>): Promise<PublishedAudioTrack[]> {
+    return this.trackWorker(recording).listAudioTracks(recording.room);
+  }
+
+  startTrack(recording: Pick<Recording, 'workerKind' | 'room'>, trackId: string, objectKey: string): Promise<string> {
+    return this.trackWorker(recording).startTrack(recording.room, trackId, objectKey);
+  }
+
+  stopTrack(recording: Pick<Recording, 'workerKind'>, egressId: string): Promise<StopOutcome> {
+    return this.trackWorker(recording).stopTrack(egressId);
+  }
+
+  roomEgresses(recording: Pick<Recording, 'workerKind' | 'room'>): Promise<Map<string, TrackEgressState>> {
+    return this.trackWorker(recording).roomEgresses(recording.room);
+  }
+
+  private trackWorker(recording: Pick<Recording, 'workerKind'>) {
+    const tracks = this.registry.forKind(recording.workerKind).participantTracks;
+    if (!tracks) throw new WorkerError('not_configured', `The ${recording.workerKind} worker cannot record participant tracks.`, recording.workerKind);
+    return tracks;
+  }
+
   /** Stops a worker job that no live recording stands for; the recording's status stays as it is. Never throws. */
   async stopUnwanted(recording: Pick<Recording, 'id' | 'workerKind'>, workerId: string): Promise<boolean> {
     try {
@@ -180,29 +263,4 @@ export class RecordingMediator {
       throw err;
     }
   }
-}
-
-export function describe(err: unknown): string {
-  if (err instanceof WorkerError) return `${err.code}: ${err.message}`.slice(0, 500);
-  if (err instanceof Error && err.name === 'TimeoutError') return `timeout: ${err.message}`.slice(0, 500);
-  return `unexpected: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
-}
-
-/** Why a start failed: no recorder free, no answer in time, or the worker's refusal or failure. */
-function startFailure(err: unknown, described: string): RecordingReason {
-  if (err instanceof WorkerError && err.code === 'unavailable') return reasonOf('no_recorder_available', described);
-  if ((err instanceof WorkerError && err.code === 'timeout') || (err instanceof Error && err.name === 'TimeoutError')) return reasonOf('start_timeout', described);
-  return reasonOf('start_failed', described);
-}
-
-function workerDetail(op: 'start' | 'stop', err: unknown): string {
-  if (err instanceof WorkerError) {
-    if (err.code === 'unavailable') return `The recording could not ${op}: no recorder available.`;
-    if (err.code === 'not_configured') return `The recording could not ${op}: ${err.message}`;
-    if (err.code === 'timeout') return `The recording could not ${op}: the recording worker did not answer in time.`;
-    if (err.code === 'unreachable') return `The recording could not ${op}: the recording worker is unreachable.`;
-    return `The recording could not ${op}: the recording worker refused (${err.code}).`;
-  }
-  if (err instanceof Error && err.name === 'TimeoutError') return `The recording could not ${op}: the recording worker did not answer in time.`;
-  return `The recording could not ${op}: the recording worker failed.`;
 }

@@ -1,16 +1,17 @@
 import type { AuthUser } from '../auth/user';
 import { canManageRoom } from '../auth/user';
+import type { SqlRunner } from '../db/sql';
 import type { RetryPolicy } from '../jobs/retry';
+import { notificationSummary } from '../notifications/notification-summary';
 import { isUuid } from '../util/uuid';
 import { badRequest, conflict, forbidden, notFound, RecordingError } from './errors';
 import type { RecordingMediator } from './mediator';
 import type { Recording } from './recording';
+import { listRecordingsForUser, type RecordingListFilter } from './recording-list';
 import { parseStart, roomName, startRecordingBody, zodDetail } from './start-request';
 import type { AccessRole } from './status';
 import { FINAL_STATUSES } from './status';
 import type { RecordingStore } from './store/recording-store';
-import type { RecordingListFilter } from './store/list-statements';
-import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { WorkerRegistry } from './workers/registry';
 
 export interface ObjectRemover {
@@ -18,16 +19,34 @@ export interface ObjectRemover {
 }
 
 
+export interface RecordingServiceOptions {
+  store: RecordingStore;
+  /** Where the read models of the list and of the notification summary are queried. */
+  sql: SqlRunner;
+  mediator: RecordingMediator;
+  registry: WorkerRegistry;
+  /** Unset without a configured storage. */
+  storage?: ObjectRemover;
+  settings?: { allowPermanent: boolean };
+}
+
 /** What the API asks of recordings: the rules of the endpoints, independent of HTTP. */
 export class RecordingService {
-  constructor(
-    private readonly store: RecordingStore,
-    private readonly mediator: RecordingMediator,
-    private readonly registry: WorkerRegistry,
-    private readonly storage: ObjectRemover | undefined,
-    private readonly settings: { allowPermanent: boolean } = { allowPermanent: false },
-    private readonly tracks?: TrackMediator,
-  ) {}
+  private readonly store: RecordingStore;
+  private readonly sql: SqlRunner;
+  private readonly mediator: RecordingMediator;
+  private readonly registry: WorkerRegistry;
+  private readonly storage: ObjectRemover | undefined;
+  private readonly settings: { allowPermanent: boolean };
+
+  constructor(options: RecordingServiceOptions) {
+    this.store = options.store;
+    this.sql = options.sql;
+    this.mediator = options.mediator;
+    this.registry = options.registry;
+    this.storage = options.storage;
+    this.settings = options.settings ?? { allowPermanent: false };
+  }
 
   /**
    * `automatic`: a room's recording policy starts it (src/rooms), so it also stops when the room
@@ -49,7 +68,6 @@ export class RecordingService {
       owner: user,
       startLeaseMs: this.mediator.startLeaseMs(kind, how.retry),
     });
-    if (this.tracks && recordsTracks(recording)) return this.tracks.startWith(recording, () => this.mediator.start(recording, how.retry));
     return this.mediator.start(recording, how.retry);
   }
 
@@ -77,11 +95,11 @@ export class RecordingService {
   /** `get` plus how the owners' notification emails stand. */
   async retrieve(user: AuthUser, id: string) {
     const { recording, role } = await this.get(user, id);
-    return { recording, role, notifications: await this.store.notificationSummary(recording.id) };
+    return { recording, role, notifications: await notificationSummary(this.sql, recording.id) };
   }
 
   list(user: AuthUser, filter: RecordingListFilter, limit: number, offset: number) {
-    return this.store.listForUser(user.sub, filter, limit, offset);
+    return listRecordingsForUser(this.sql, user.sub, filter, limit, offset);
   }
 
   /**
@@ -96,7 +114,7 @@ export class RecordingService {
       throw forbidden(`A recording in status "${recording.status}" cannot be deleted yet.`);
     }
     if (recording.status === 'failed_to_stop' && recording.workerId) await this.stopBeforeDelete(recording);
-    if (this.tracks && (await this.tracks.stopAll(recording)).failed > 0) {
+    if ((await this.mediator.stopTracks(recording)).failed > 0) {
       throw conflict('A participant track recorder of this recording could not be stopped; the recording was not deleted. Retry later.');
     }
     if (this.storage) {
@@ -114,7 +132,7 @@ export class RecordingService {
   private async stopBeforeDelete(recording: Recording): Promise<void> {
     let state;
     try {
-      state = await this.registry.forKind(recording.workerKind).inspect(recording.workerId!);
+      state = await this.mediator.inspect(recording);
     } catch {
       throw conflict('The recorder of this recording could not be reached to make sure it stopped; the recording was not deleted. Retry later.');
     }

@@ -4,7 +4,8 @@ import { childLogger } from '../logging/logger';
 import { RecordingError } from '../recording/errors';
 import type { Recording } from '../recording/recording';
 import { authorAsUser, conditionHolds } from './policy';
-import { AUTO_START_KIND, type RoomStore } from './store/room-store';
+import type { RoomStore } from './store/room-store';
+import { AUTO_START_KIND, type AutoStartPayload } from './room-job-kinds';
 
 const log = childLogger('rooms');
 
@@ -35,7 +36,7 @@ export interface AutoStartDeps {
  * One live recording per room, by the database, keeps concurrent starts (other instances, an
  * API call) to one.
  */
-export function autoStartJob(deps: AutoStartDeps): JobHandler<{ room: string }> {
+export function autoStartJob(deps: AutoStartDeps): JobHandler<AutoStartPayload> {
   const outcome = (o: AutoStartOutcome, recording?: Recording) => deps.onOutcome?.(o, recording);
   return {
     kind: AUTO_START_KIND,
@@ -44,7 +45,7 @@ export function autoStartJob(deps: AutoStartDeps): JobHandler<{ room: string }> 
     // Only for what is not the worker's answer (the database): the worker is retried within the start.
     retry: { maxAttempts: 5, baseMs: deps.workerRetry.baseMs, maxMs: Math.max(deps.workerRetry.baseMs, 60_000) },
 
-    async run(job: Job<{ room: string }>): Promise<JobOutcome> {
+    async run(job: Job<AutoStartPayload>): Promise<JobOutcome> {
       const { room } = job.payload;
       const [activity, policy] = await Promise.all([deps.rooms.activity(room), deps.rooms.policy(room)]);
       if (!policy || !activity || !conditionHolds(policy.trigger, activity.participants)) {

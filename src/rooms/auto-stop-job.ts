@@ -4,7 +4,8 @@ import { childLogger } from '../logging/logger';
 import { RecordingError } from '../recording/errors';
 import type { Recording } from '../recording/recording';
 import { reasonOf, type RecordingReason } from '../recording/reason';
-import { AUTO_STOP_KIND, type RoomStore } from './store/room-store';
+import type { RoomStore } from './store/room-store';
+import { AUTO_STOP_KIND, type AutoStopPayload } from './room-job-kinds';
 
 const log = childLogger('rooms');
 
@@ -22,21 +23,19 @@ export interface AutoStopDeps {
 /** Timestamps come back from PostgreSQL to the millisecond: a job due "at" the grace may look a hair early. */
 const CLOCK_TOLERANCE_MS = 1000;
 
-type Payload = { room: string; vacancy: number };
-
 /**
  * Due when a room has been empty for AUTO_STOP_GRACE_SECONDS (queued with the vacancy, at
  * room_finished due at once). It looks again: a participant back, or a later vacancy, leaves
  * the recording running (that later vacancy has its own job). Only a recording the policy
  * started is stopped. The fill is over either way, so the next one may start a recording.
  */
-export function autoStopJob(deps: AutoStopDeps): JobHandler<Payload> {
+export function autoStopJob(deps: AutoStopDeps): JobHandler<AutoStopPayload> {
   return {
     kind: AUTO_STOP_KIND,
     leaseMs: 5 * 60_000,
     retry: { maxAttempts: 20, baseMs: 1000, maxMs: 60_000 },
 
-    async run(job: Job<Payload>): Promise<JobOutcome> {
+    async run(job: Job<AutoStopPayload>): Promise<JobOutcome> {
       const { room, vacancy } = job.payload;
       const activity = await deps.rooms.activity(room);
       if (!activity || activity.vacancies !== vacancy || activity.participants > 0) {

@@ -1,6 +1,13 @@
 import { childLogger } from '../logging/logger';
-import type { ParticipantLister } from './livekit-participants';
-import type { RoomStore } from './store/room-store';
+import type { ParticipantSnapshot, RoomStore } from './store/room-store';
+
+/**
+ * Who is in a room right now, as its meeting platform says (LiveKit's RoomService, see
+ * recording/workers/livekit/participant-lister.ts); null when it does not know the room.
+ */
+export interface ParticipantLister {
+  list(room: string): Promise<ParticipantSnapshot>;
+}
 
 const log = childLogger('rooms');
 

@@ -16,7 +16,7 @@ import { expiryReminderJob } from '../notifications/expiry-reminder-job';
 import { createSmtpTransport, type SmtpTransporter } from '../notifications/smtp-transport';
 import { RecordingPages } from '../pages/recording-page';
 import { JibriStatusWebhook } from '../recording/events/jibri-status';
-import { LivekitEventHandler } from '../recording/events/livekit-events';
+import { WorkerEventHandler } from '../recording/events/worker-event-handler';
 import { StorageEvents } from '../recording/events/storage-events';
 import { JibriUploadUrls } from '../recording/jibri-uploads';
 import { JibriUploadStore } from '../recording/store/jibri-upload-store';
@@ -36,11 +36,12 @@ import { RecordingFileStore } from '../recording/store/file-store';
 import { TrackMediator } from '../recording/tracks/track-mediator';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { JibriPoolStore } from '../recording/workers/jibri/pool-store';
+import { livekitParticipants } from '../recording/workers/livekit/participant-lister';
+import { LivekitWebhookAdapter } from '../recording/workers/livekit/webhook-adapter';
 import { createWorkerRegistry } from '../recording/workers/registry';
-import { RoomActivityEvents } from '../rooms/activity-events';
+import { RoomActivityDispatcher } from '../rooms/activity-dispatcher';
 import { autoStartJob } from '../rooms/auto-start-job';
 import { autoStopJob } from '../rooms/auto-stop-job';
-import { livekitParticipants } from '../rooms/livekit-participants';
 import { RoomReconciler } from '../rooms/room-reconciler';
 import { RoomsService } from '../rooms/rooms-service';
 import { RoomStore } from '../rooms/store/room-store';
@@ -81,7 +82,7 @@ function composeExpiry(
     log.warn(`RECORDING_EXPIRY_REMINDER_DAYS is set but ${expirationDays ? 'no SMTP server is configured' : 'RECORDING_EXPIRATION_DAYS is not'}: no reminder will be sent`);
   }
   if (!expirationDays) return;
-  const store = new ExpiryStore(db.sql, { events, onEventsQueued: () => runner.kick() });
+  const store = new ExpiryStore({ sql: db.sql, events, onEventsQueued: () => runner.kick() });
   if (storage) {
     runner.register(
       expireFilesJob({
@@ -142,7 +143,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   // Events to the host application: queued by the statements that change state, delivered by jobs.
   const { webhooks } = config;
   const events = new EventRoutes(webhooks.endpoints, webhooks.events);
-  const store = new RecordingStore(db.sql, config.reconcile, { tagsObjects: storage !== undefined, events, onEventsQueued: kick });
+  const store = new RecordingStore({ sql: db.sql, reconcile: config.reconcile, tagsObjects: storage !== undefined, events, onEventsQueued: kick });
   if (events.enabled && webhooks.secret) {
     const serialize = serializerSettings(config);
     const bodies = new EventBodies({
@@ -157,14 +158,8 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   } else {
     for (const handler of disabledEventJobs((type) => metrics.webhookDeliveries.inc({ event_type: type, outcome: 'cancelled' }))) runner.register(handler);
   }
-  const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql) });
-  const tracks = new TrackMediator(store, new RecordingFileStore(db.sql, { tagsObjects: storage !== undefined, events }), registry, storage, {
-    outputFolder: config.recording.outputFolder,
-    graceMs: config.reconcile.stoppedGraceMs,
-    savedOnEgressEnd: !config.storageEvents.enabled,
-    onTrackEgress: (outcome) => metrics.trackEgresses.inc({ outcome }),
-    onQueued: kick,
-  });
+  const jibriUploadStore = new JibriUploadStore({ sql: db.sql });
+  const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql), uploadCapabilities: jibriUploadStore });
   const mediator = new RecordingMediator(
     store,
     registry,
@@ -173,16 +168,23 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       initiatedGraceMs: config.reconcile.initiatedGraceMs,
       onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
     },
-    tracks,
+    (calls) => new TrackMediator(store, new RecordingFileStore({ sql: db.sql, tagsObjects: storage !== undefined, events }), calls, storage, {
+      outputFolder: config.recording.outputFolder,
+      graceMs: config.reconcile.stoppedGraceMs,
+      savedOnEgressEnd: !config.storageEvents.enabled,
+      onTrackEgress: (outcome) => metrics.trackEgresses.inc({ outcome }),
+      onQueued: kick,
+    }),
   );
-  const recordings = new RecordingService(store, mediator, registry, storage, config.recording, tracks);
+  const { tracks } = mediator;
+  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording });
   const tagger = storage && new RetentionTagger(storage);
   if (storage && tagger) {
     runner.register(retentionTagJob(store, tagger, { outputFolder: config.recording.outputFolder, storageTimeoutMs: storage.settings.timeoutMs }));
   }
   const permanence = new RecordingPermanence({ store, get: (user, id) => recordings.get(user, id), tagger, settings: config.recording, onQueued: kick });
   const downloadSecret = new DownloadSecret(config, db.sql);
-  const shareLinks = new ShareLinkService(recordings, store, new ShareLinkStore(db.sql, store.accessChanges), {
+  const shareLinks = new ShareLinkService(recordings, store, new ShareLinkStore({ sql: db.sql, changes: store.accessChanges }), {
     ...config.pages.shareLinks,
     expirationDays: config.recording.expirationDays,
     publicUrl: config.server.publicUrl,
@@ -208,12 +210,11 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   const oidc = config.pages.oidc ? new OidcSignIn(config.pages.oidc, `${config.server.publicUrl}/auth/oidc/callback`) : undefined;
 
   const transport = createSmtpTransport(config.email);
-  if (transport) runner.register(recordingSavedEmailJob(config, store, transport));
+  if (transport) runner.register(recordingSavedEmailJob(config, db.sql, store, transport));
   composeExpiry(config, db, runner, metrics, storage, transport, events);
   if (config.reconcile.intervalMs > 0) {
     const reconciler = new Reconciler({
       store,
-      registry,
       mediator,
       storage,
       settings: { ...config.reconcile, maxDurationMs: config.recording.maxDurationMs },
@@ -227,7 +228,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   }
 
   // Rooms: activity from LiveKit's webhooks, recording policies and their automatic recordings.
-  const roomStore = new RoomStore(db.sql, { autoStopGraceMs: config.rooms.autoStopGraceMs, events });
+  const roomStore = new RoomStore({ sql: db.sql, autoStopGraceMs: config.rooms.autoStopGraceMs, events });
   const liveRecording = (room: string) => store.findLiveInRoom(room);
   const autoStartRetry = { maxAttempts: config.rooms.autoStartAttempts, baseMs: config.rooms.autoStartRetryBaseMs, maxMs: 60_000 };
   runner.register(
@@ -281,17 +282,17 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
       onQueued: kick,
     }),
     permanence,
-    mediaAuthorizer: new MediaAuthorizer(config, store, verifier, downloadSecret, pageSessions),
+    mediaAuthorizer: new MediaAuthorizer({ config, sql: db.sql, accessChanges: store.accessChanges, verifier, secret: downloadSecret, sessions: pageSessions }),
     downloadSecret,
     storageEvents: new StorageEvents(config, store, metrics, kick, tracks),
-    livekitEvents: new LivekitEventHandler(config, store, kick, new RoomActivityEvents(roomStore, kick), tracks),
+    livekitEvents: new LivekitWebhookAdapter(config.livekit, { rooms: new RoomActivityDispatcher(roomStore, kick), recordings: new WorkerEventHandler(config, store, kick, tracks) }),
     jibriWebhook: new JibriStatusWebhook(
       new JibriWebhookAuth({ token: config.jibri.webhookToken, instanceTokens: config.jibri.webhookTokens, jwt: config.jibri.webhookJwt }),
-      registry,
+      mediator,
       store,
       metrics,
     ),
-    jibriUploads: new JibriUploadUrls(config, store, storage, new JibriUploadStore(db.sql), registry),
+    jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator),
     shareLinks,
     recordingPages,
     pageSessions,

@@ -7,8 +7,9 @@ export class TimeoutError extends Error {
 
 /**
  * Rejects with TimeoutError when `promise` takes longer than `ms`; otherwise settles as it does,
- * with its own rejection untouched (callers classify errors by name and cause, and errors from
- * fetch may come from another realm, so they must not be rewrapped).
+ * with its own rejection untouched: callers classify it by name and cause (livekit-errors.ts
+ * reads fetch's TypeError and the Node error under it), so it is not rewrapped. The work behind
+ * `promise` is not cancelled; a caller that needs it stopped gives it its own signal or timeout.
  */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'operation'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -33,6 +33,35 @@ export interface FakeJibriOptions {
 
 const PREFIX = '/jibri/api/v1.0/';
 
+/**
+ * The metadata.json Jibri writes into a session's directory before running its finalize script
+ * (FileRecordingJibriService's RecordingMetadata): `meeting_url` is callUrlInfo's callUrl,
+ * `{baseUrl}/{callName}`, followed by `#` and the request's urlParams joined with `&` when it
+ * has any; then the participants.
+ */
+export function jibriMetadataJson(session: Record<string, unknown>, participants: unknown[] = []): string {
+  const info = (session.callParams as { callUrlInfo: { baseUrl: string; callName: string; urlParams?: string[] } }).callUrlInfo;
+  const params = info.urlParams ?? [];
+  const meetingUrl = `${info.baseUrl}/${info.callName}${params.length > 0 ? `#${params.join('&')}` : ''}`;
+  return JSON.stringify({ meeting_url: meetingUrl, participants });
+}
+
+/** The upload capability the service put into a startService body's urlParams, if any. */
+export function uploadCapabilityOf(session: Record<string, unknown>): string | undefined {
+  const info = (session.callParams as { callUrlInfo: { urlParams?: string[] } }).callUrlInfo;
+  const param = (info.urlParams ?? []).find((p) => p.startsWith('recorderUploadCapability='));
+  return param?.slice('recorderUploadCapability='.length);
+}
+
+/** The startService body one of these fakes took for `sessionId`; throws when none took it. */
+export function sessionOf(jibris: FakeJibri[], sessionId: string): Record<string, unknown> {
+  for (const jibri of jibris) {
+    const found = jibri.startedSessions.find((s) => s.sessionId === sessionId);
+    if (found) return found;
+  }
+  throw new Error(`no fake Jibri took session ${sessionId}`);
+}
+
 export class FakeJibri {
   readonly jibriId: string;
   readonly requests: FakeJibriRequest[] = [];
@@ -40,6 +69,8 @@ export class FakeJibri {
   healthStatus: HealthStatus = 'HEALTHY';
   /** The startService body of the running session. */
   session: Record<string, unknown> | null = null;
+  /** Every startService body this fake took, the ended sessions' too. */
+  readonly startedSessions: Record<string, unknown>[] = [];
   /**
    * Runs before each health answer, which waits for it and then reports the state as it is
    * (e.g. a start made meanwhile by another client). Unset: answer at once.
@@ -257,6 +288,7 @@ export class FakeJibri {
     if (typeof params.sessionId !== 'string') return answer(500);
     this.busyStatus = 'BUSY';
     this.session = params;
+    this.startedSessions.push(params);
     if (this.startAnswerDelayMs > 0) setTimeout(() => answer(200), this.startAnswerDelayMs);
     else answer(200);
   }

@@ -86,6 +86,11 @@ export class StorageEvents {
       return true;
     }
     if (outcome.result === 'already_saved') return true;
+    if (outcome.result === 'untrusted_upload') {
+      const alert = outcome.why === 'no_upload_url' ? 'jibri_file_without_upload_url' : 'jibri_file_after_upload_refused';
+      log.error({ alert, recordingId }, `ALERT: a file landed under Jibri recording ${recordingId}'s key, but not through the one upload URL issued to its Jibri (${outcome.why}); the recording stays unsaved: check the file`);
+      return false;
+    }
     if (outcome.result === 'not_savable') {
       log.warn({ recordingId, status: outcome.status }, 'storage event for a recording that cannot be saved');
     }

@@ -6,7 +6,6 @@ import type { Recording } from '../recording';
 import { reasonOf } from '../reason';
 import type { RecordingStore, ReconcileCandidate } from '../store/recording-store';
 import type { TrackMediator } from '../tracks/track-mediator';
-import type { WorkerRegistry } from '../workers/registry';
 import { decideForLive, decideForMissingFile, type Decision } from './reconcile-rules';
 import { backoffMs, type ReconcileSettings } from './schedule';
 
@@ -25,7 +24,6 @@ const LOST_JOB_ATTEMPTS = 3;
 
 export interface ReconcilerDeps {
   store: RecordingStore;
-  registry: WorkerRegistry;
   mediator: RecordingMediator;
   storage: ObjectStorage | undefined;
   settings: ReconcileSettings & { maxDurationMs: number | undefined };
@@ -88,7 +86,7 @@ export class Reconciler {
 
   /** The start's lease ran out and it never wrote its outcome (the service died): adopt the job or fail it. */
   private async initiated(r: ReconcileCandidate): Promise<void> {
-    const workerId = await this.worker(r).findByRecording(this.deps.mediator.startRequest(r));
+    const workerId = await this.deps.mediator.findJob(r);
     if (workerId) {
       if (await this.deps.store.transition(r.id, ['initiated'], 'active', { workerId })) this.corrected(r, 'adopted', 'worker job found for an initiated recording');
       return;
@@ -103,7 +101,7 @@ export class Reconciler {
 
   private async live(r: ReconcileCandidate): Promise<void> {
     if (!r.workerId) return this.withoutWorkerId(r);
-    const state = await this.worker(r).inspect(r.workerId);
+    const state = await this.deps.mediator.inspect(r);
     const max = this.deps.settings.maxDurationMs;
     const over = r.status === 'active' && max !== undefined && Date.now() - r.createdAt.getTime() > max;
     const decision = decideForLive(r.status as 'active' | 'failed_to_stop', state, over);
@@ -115,7 +113,7 @@ export class Reconciler {
 
   /** A live recording that never got its worker id: find its job, else give it up after a few looks. */
   private async withoutWorkerId(r: ReconcileCandidate): Promise<void> {
-    const workerId = await this.worker(r).findByRecording(this.deps.mediator.startRequest(r));
+    const workerId = await this.deps.mediator.findJob(r);
     if (workerId) {
       if (await this.deps.store.transition(r.id, [r.status], r.status, { workerId })) this.corrected(r, 'worker_id', 'worker job found');
       return;
@@ -140,10 +138,15 @@ export class Reconciler {
         this.corrected(r, 'saved', 'object found in storage without a storage event');
         if (outcome.jobsQueued > 0) this.deps.onQueued();
       }
+      if (outcome.result === 'untrusted_upload') {
+        // A Jibri file that did not come through its one upload URL saves nothing: look less often.
+        log.error({ alert: 'jibri_untrusted_file', recordingId: r.id, why: outcome.why }, 'ALERT: the file of this Jibri recording did not come through its upload URL; left unsaved');
+        return this.later(r);
+      }
       return;
     }
     if (!r.workerId) return this.later(r);
-    const decision = decideForMissingFile(await this.worker(r).inspect(r.workerId));
+    const decision = decideForMissingFile(await this.deps.mediator.inspect(r));
     if (decision.action === 'none') return this.later(r);
     await this.apply(r, decision);
   }
@@ -153,13 +156,13 @@ export class Reconciler {
    * with nobody to stop it: look once after the grace and stop any such job.
    */
   private async failedToStart(r: ReconcileCandidate, tracksPending: boolean): Promise<void> {
-    const worker = this.worker(r);
+    const { mediator } = this.deps;
     let workerId = r.workerId;
     if (workerId) {
-      const state = await worker.inspect(workerId);
+      const state = await mediator.inspect(r);
       if (state.state !== 'starting' && state.state !== 'active') workerId = null;
     } else {
-      workerId = await worker.findByRecording(this.deps.mediator.startRequest(r));
+      workerId = await mediator.findJob(r);
     }
     if (workerId && (await this.deps.mediator.stopUnwanted(r, workerId))) this.corrected(r, 'stopped_late_start', 'worker job found for a failed start');
     else if (workerId) return this.later(r);
@@ -193,10 +196,6 @@ export class Reconciler {
   private settle(r: ReconcileCandidate): Promise<void> {
     if (r.status === 'failed_to_stop') return this.deps.store.giveUpFailedToStop(r.id, r.reconcileAttempts);
     return this.deps.store.deferReconcile(r.id, r.status, null, r.reconcileAttempts);
-  }
-
-  private worker(r: Recording) {
-    return this.deps.registry.forKind(r.workerKind);
   }
 
   private corrected(r: Recording, action: string, reason: string): void {

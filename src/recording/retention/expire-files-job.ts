@@ -4,7 +4,7 @@ import { childLogger } from '../../logging/logger';
 import { fileKey } from '../object-key';
 import type { Recording } from '../recording';
 import type { ExpiryStore } from '../store/expiry-store';
-import { EXPIRE_FILES_KIND } from '../store/expiry-statements';
+import { EXPIRE_FILES_KIND } from './retention-job-kinds';
 
 const log = childLogger('expiry');
 

@@ -3,8 +3,8 @@ import { scrubError } from '../../jobs/retry';
 import { isNotImplemented } from '../../storage/object-storage';
 import type { RetentionTagger } from '../../storage/retention-tag';
 import type { RecordingStore } from '../store/recording-store';
-import { RETENTION_TAG_KIND } from '../store/statements';
 import { recordingObjectKeys } from '../object-key';
+import { RETENTION_TAG_KIND } from './retention-job-kinds';
 
 /**
  * Makes the retention tag on a recording's files match its permanence: set for a non-permanent

@@ -1,5 +1,7 @@
 import { statement } from '../../db/sql';
 import { queueRecordingEvents } from '../../events/outbox-sql';
+import { EMAIL_EXPIRY_REMINDER_KIND } from '../../notifications/email-job-kinds';
+import { EXPIRE_FILES_KIND } from '../retention/retention-job-kinds';
 import { COLUMNS } from './statements';
 
 /**
@@ -11,11 +13,6 @@ import { COLUMNS } from './statements';
  * shows, src/recording/expiry.ts), for a recording that is not permanent and whose files are
  * still there (`files_removed_at IS NULL`: the partial index recordings_expiry_due).
  */
-
-/** Removes an expired recording's files from storage, one job per recording (src/recording/retention/expire-files-job.ts). */
-export const EXPIRE_FILES_KIND = 'storage.expire-files';
-/** The reminder email before expiry, one job per owner access (src/notifications/expiry-reminder-job.ts). */
-export const EMAIL_EXPIRY_REMINDER_KIND = 'email.expiry-reminder';
 
 const expiredSince = (days: string) => `r.created_at <= now() - make_interval(days => ${days}::int)`;
 

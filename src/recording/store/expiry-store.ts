@@ -37,11 +37,14 @@ export interface ReminderContext {
  * with EXPIRY_SQL.cancelReminders).
  */
 export class ExpiryStore {
-  constructor(
-    private readonly sql: Sql,
-    /** Who receives recording.expired (unset: nobody); `onEventsQueued` wakes the job runner. */
-    private readonly options: { events?: EventRoutes; onEventsQueued?: () => void } = {},
-  ) {}
+  private readonly sql: Sql;
+  /** Who receives recording.expired (unset: nobody); `onEventsQueued` wakes the job runner. */
+  private readonly options: { events?: EventRoutes; onEventsQueued?: () => void };
+
+  constructor({ sql, ...options }: { sql: Sql; events?: EventRoutes; onEventsQueued?: () => void }) {
+    this.sql = sql;
+    this.options = options;
+  }
 
   /** Queues removal jobs for expired recordings; at most `batch` pending at once. How many were queued. */
   async queueExpiredFiles(expirationDays: number, batch: number): Promise<number> {

@@ -39,11 +39,14 @@ export interface PendingTrack {
  * pending count exact, and the one that makes the recording ready queues what readiness sends.
  */
 export class RecordingFileStore {
-  constructor(
-    private readonly sql: Sql,
-    /** The storage is configured: readiness also queues the retention-tag job (see whenReady). */
-    private readonly options: { tagsObjects: boolean; events?: EventRoutes } = { tagsObjects: false },
-  ) {}
+  private readonly sql: Sql;
+  /** `tagsObjects`: the storage is configured, so readiness also queues the retention-tag job (see whenReady). */
+  private readonly options: { tagsObjects: boolean; events?: EventRoutes };
+
+  constructor({ sql, tagsObjects = false, events }: { sql: Sql; tagsObjects?: boolean; events?: EventRoutes }) {
+    this.sql = sql;
+    this.options = { tagsObjects, events };
+  }
 
   /**
    * Adds the pending files of tracks to a recording that records tracks and is live (initiated or active), in one

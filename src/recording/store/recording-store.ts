@@ -1,86 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkerKind } from '../../config/config';
-import type { AuthUser } from '../../auth/user';
-import type { Sql, SqlRunner } from '../../db/sql';
+import { isUniqueViolation, type Sql, type SqlRunner } from '../../db/sql';
 import type { RecordingSnapshot } from '../../events/delivery';
 import type { EventRoutes } from '../../events/routes';
 import { conflict } from '../errors';
-import type { RecordingReason } from '../reason';
-import type { FileStatus, Recording, RecordingAccess, RecordingOptions } from '../recording';
+import type { Recording, RecordingAccess } from '../recording';
 import { reconcileDelayMs, type ReconcileSettings } from '../reconciler/schedule';
 import { NEVER_READY_STATUSES, SAVABLE_STATUSES, type AccessRole, type RecordingStatus } from '../status';
 import { compositeFile } from '../object-key';
 import { AccessChanges } from './access-changes';
 import { EXPIRY_SQL } from './expiry-statements';
 import { FILE_SQL } from './file-statements';
-import { filterValues, LIST_SQL, type RecordingListFilter } from './list-statements';
+import type { NewRecording, SaveOutcome, TransitionPatch } from './recording-changes';
 import { SQL } from './statements';
 
-export interface NewRecording {
-  room: string;
-  mode: string;
-  workerKind: WorkerKind;
-  options: RecordingOptions;
-  isPermanent: boolean;
-  /** Started by a room's recording policy. */
-  automatic?: boolean;
-  owner: AuthUser;
-  /** How long the start may take before the reconciler may judge the recording (its lease). */
-  startLeaseMs: number;
-}
-
-export interface TransitionPatch {
-  workerId?: string | null;
-  workerError?: string | null;
-  /** Why the status changed when no user asked (see reason.ts); null clears it. */
-  reason?: RecordingReason | null;
-}
-
-export type SaveOutcome =
-  /**
-   * `ready`: no track file was pending, so readiness was reached too; `queued`: its emails;
-   * `jobsQueued`: every job the save queued (emails and retention tagging).
-   */
-  | { result: 'saved'; ready: boolean; queued: number; jobsQueued: number }
-  | { result: 'already_saved' }
-  | { result: 'not_savable'; status: string }
-  | { result: 'not_found' };
-
-/** What the email job needs to write to one owner. */
-export interface EmailContext {
-  email: string | null;
-  name: string | null;
-  locale: string | null;
-  zoneinfo: string | null;
-  room: string;
-  createdAt: Date;
-  isPermanent: boolean;
-}
-
-/** A share link as a media request names it: by its token's hash (`?share=`) or by its id (a share-media token). */
-export type ShareLinkRef = { tokenHash: Buffer } | { linkId: string };
-
-/** What media-auth needs to know about one recording and one or two callers. */
-export interface MediaAccess {
-  status: RecordingStatus;
-  workerKind: WorkerKind;
-  createdAt: Date;
-  isPermanent: boolean;
-  /** Its files were removed at expiry (the sweep). */
-  filesRemovedAt: Date | null;
-  /** One of the given users holds an owner/administrator access to it. */
-  allowed: boolean;
-  /** The share link named is one of its links, neither revoked nor expired. */
-  shared: boolean;
-  /** For the download's file name. */
-  room: string;
-  /** Asked about a participant track file: its status, or null when the recording has no such track. */
-  trackStatus?: FileStatus | null;
-}
-
-export interface StoreOptions {
-  /** The storage is configured: saves and permanence changes queue retention-tag jobs. */
-  tagsObjects: boolean;
+export interface RecordingStoreOptions {
+  sql: Sql;
+  /** When the reconciler next looks at a recording after each status change. */
+  reconcile: ReconcileSettings;
+  /** The storage is configured: saves and permanence changes queue retention-tag jobs (default false). */
+  tagsObjects?: boolean;
   /** Who receives which event (unset: no events are queued). */
   events?: EventRoutes;
   /** A change queued events: the job runner should look at once. */
@@ -89,30 +28,34 @@ export interface StoreOptions {
 
 export type ReconcileCandidate = Recording & { reconcileAttempts: number };
 
-const UNIQUE_VIOLATION = '23505';
-
 /**
- * The one home of recording state: every read and write of the recordings tables, each a
- * named operation over one prepared statement (or a short transaction). Status changes are
- * guarded updates — they only happen from the expected statuses — and whatever a change
- * queues (emails) is written by the same statement.
+ * The one home of recording state: every write of the recordings tables and the reads its
+ * lifecycle and the workers' side need, each a named operation over one prepared statement (or
+ * a short transaction). Status changes are guarded updates — they only happen from the expected
+ * statuses — and whatever a change queues (emails) is written by the same statement. The read
+ * models of other consumers live beside them (media-auth's, the emails', the list's).
  */
 export class RecordingStore {
   /** Told after each committed change to who may have a recording's files (media-auth's cache listens). */
   readonly accessChanges = new AccessChanges();
 
-  constructor(
-    private readonly sql: Sql,
-    private readonly reconcile: ReconcileSettings,
-    private readonly options: StoreOptions = { tagsObjects: false },
-  ) {}
+  private readonly sql: Sql;
+  private readonly reconcile: ReconcileSettings;
+  private readonly tagsObjects: boolean;
+  /** The EventRoutes parameter of the statements that queue events. */
+  private readonly routes: string;
+  private readonly onEventsQueued: (() => void) | undefined;
 
-  private get routes(): string {
-    return this.options.events?.param ?? '{}';
+  constructor(options: RecordingStoreOptions) {
+    this.sql = options.sql;
+    this.reconcile = options.reconcile;
+    this.tagsObjects = options.tagsObjects ?? false;
+    this.routes = options.events?.param ?? '{}';
+    this.onEventsQueued = options.onEventsQueued;
   }
 
   private eventsQueued(n: number | undefined): void {
-    if (n && n > 0) this.options.onEventsQueued?.();
+    if (n && n > 0) this.onEventsQueued?.();
   }
 
   /**
@@ -233,29 +176,6 @@ export class RecordingStore {
     return (await this.sql.query<RecordingAccess>(SQL.access, [recordingId, userSub]))[0] ?? null;
   }
 
-  /** The user's recordings under the filter, newest first, with their role on each. */
-  async listForUser(userSub: string, filter: RecordingListFilter, limit: number, offset: number): Promise<{ count: number; rows: { recording: Recording; role: AccessRole }[] }> {
-    const values = [userSub, ...filterValues(filter)];
-    const [counted] = await this.sql.query<{ n: number }>(LIST_SQL.countForUser, values);
-    const page = await this.sql.query<Recording & { accessRole: AccessRole }>(LIST_SQL.pageForUser, [...values, limit, offset]);
-    return {
-      count: counted?.n ?? 0,
-      rows: page.map(({ accessRole, ...recording }) => ({ recording, role: accessRole })),
-    };
-  }
-
-  /** How the recording's notification emails stand (failed: given up after EMAIL_MAX_ATTEMPTS). */
-  async notificationSummary(recordingId: string): Promise<{ pending: number; sent: number; failed: number }> {
-    const rows = await this.sql.query<{ status: string; n: number }>(SQL.notificationSummary, [recordingId]);
-    const summary = { pending: 0, sent: 0, failed: 0 };
-    for (const row of rows) {
-      if (row.status === 'done') summary.sent += row.n;
-      else if (row.status === 'pending') summary.pending += row.n;
-      else if (row.status === 'failed') summary.failed += row.n;
-    }
-    return summary;
-  }
-
   /**
    * Removes the recording and its accesses; its queued emails are cancelled and recording.deleted
    * is queued in the same transaction.
@@ -281,18 +201,20 @@ export class RecordingStore {
    * `kinds` restricts it to recordings of those worker kinds (the file's extension must fit).
    */
   async markSaved(recordingId: string, kinds?: readonly WorkerKind[], size: number | null = null): Promise<SaveOutcome> {
-    const [row] = await this.sql.query<{ saved: number; ready: number; queued: number; others: number; prior: string | null; kind: string | null }>(SQL.markSaved, [
+    type Row = { saved: number; ready: number; queued: number; others: number; prior: string | null; kind: string | null; untrusted: 'no_upload_url' | 'upload_refused' | null };
+    const [row] = await this.sql.query<Row>(SQL.markSaved, [
       recordingId,
       SAVABLE_STATUSES,
       kinds ?? null,
       this.reconcile.stoppedGraceMs,
       size,
-      this.options.tagsObjects,
+      this.tagsObjects,
       this.routes,
     ]);
     if (!row || row.saved === 0) {
       if (!row || row.prior === null || (kinds && !kinds.includes(row.kind as WorkerKind))) return { result: 'not_found' };
       if (row.prior === 'saved' || row.prior === 'notification_succeeded') return { result: 'already_saved' };
+      if (row.untrusted && SAVABLE_STATUSES.includes(row.prior as RecordingStatus)) return { result: 'untrusted_upload', why: row.untrusted };
       return { result: 'not_savable', status: row.prior };
     }
     // Refused a moment ago as not saved: this instance serves it from now on.
@@ -325,7 +247,7 @@ export class RecordingStore {
       if (!current) return null;
       if (current.isPermanent === isPermanent) return { recording: current, tagJobs: 0 };
       await beforeChange(current);
-      const [row] = await tx.query<Recording & { tagJobs: number }>(SQL.setPermanent, [id, isPermanent, this.options.tagsObjects]);
+      const [row] = await tx.query<Recording & { tagJobs: number }>(SQL.setPermanent, [id, isPermanent, this.tagsObjects]);
       // A permanent recording gets no reminder before expiry; the sweep queues it again if it is made non-permanent.
       await tx.query(EXPIRY_SQL.remindersOnPermanence, [id, isPermanent]);
       const { tagJobs, ...recording } = row!;
@@ -350,28 +272,10 @@ export class RecordingStore {
     });
   }
 
-  /** The owner and recording an email job writes about; null once either is gone. */
-  async emailContext(recordingId: string, accessId: string): Promise<EmailContext | null> {
-    return (await this.sql.query<EmailContext>(SQL.emailContext, [accessId, recordingId]))[0] ?? null;
-  }
-
   /** After an email was sent (in the transaction that marks its job done): the last one completes the recording. */
   async markNotifiedIfComplete(recordingId: string, tx: SqlRunner): Promise<void> {
     await tx.query(SQL.lockRecording, [recordingId]);
     await tx.query(SQL.notifiedIfComplete, [recordingId]);
-  }
-
-  /**
-   * The recording (and, for a track file, that file) and whether one of `userSubs`, or a share
-   * link (by its token's hash or by its id), may have it; null when there is no such recording.
-   */
-  async mediaAccess(recordingId: string, userSubs: string[], share: ShareLinkRef | null = null, trackId: string | null = null): Promise<MediaAccess | null> {
-    const hash = share && 'tokenHash' in share ? share.tokenHash : null;
-    const linkId = share && 'linkId' in share ? share.linkId : null;
-    const rows = trackId
-      ? await this.sql.query<MediaAccess>(SQL.mediaAccessTrack, [recordingId, userSubs, hash, linkId, trackId])
-      : await this.sql.query<MediaAccess>(SQL.mediaAccess, [recordingId, userSubs, hash, linkId]);
-    return rows[0] ?? null;
   }
 
   /** Up to `limit` recordings due for reconciliation, leased to this pass for `leaseMs`. */
@@ -392,9 +296,4 @@ export class RecordingStore {
   async deferReconcile(id: string, status: RecordingStatus, delayMs: number | null, attempts: number): Promise<void> {
     await this.sql.query(SQL.deferReconcile, [id, delayMs, status, attempts]);
   }
-}
-
-export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  const e = err as { code?: string; constraint?: string };
-  return e?.code === UNIQUE_VIOLATION && (constraint === undefined || e.constraint === constraint);
 }

@@ -23,11 +23,14 @@ export interface NewShareLink {
 
 /** Every read and write of `share_links`, each a named operation over one prepared statement. */
 export class ShareLinkStore {
-  constructor(
-    private readonly sql: Sql,
-    /** Told of each revocation (the recording store's, so media-auth's cache forgets the link at once). */
-    private readonly changes: AccessChanges,
-  ) {}
+  private readonly sql: Sql;
+  /** Told of each revocation (the recording store's, so media-auth's cache forgets the link at once). */
+  private readonly changes: AccessChanges;
+
+  constructor(options: { sql: Sql; changes: AccessChanges }) {
+    this.sql = options.sql;
+    this.changes = options.changes;
+  }
 
   /**
    * Inserts the link unless its recording already has `maxActive` active links (then null), under

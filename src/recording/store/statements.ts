@@ -1,9 +1,12 @@
 import { statement } from '../../db/sql';
 import { queueReadyEvent, queueRecordingEvents } from '../../events/outbox-sql';
+import { EMAIL_SAVED_KIND } from '../../notifications/email-job-kinds';
+import { RETENTION_TAG_KIND } from '../retention/retention-job-kinds';
 
 /**
- * Every SQL statement on the recordings tables (recordings, recording_accesses) and on the
- * jobs they queue. Only src/recording/store/ runs them.
+ * The recording store's SQL statements on the recordings tables (recordings,
+ * recording_accesses) and on the jobs they queue. Only src/recording/store/ runs them; the read
+ * models of other consumers (media-auth, the emails, the list) keep theirs beside them.
  */
 
 /** The recording `r`'s files as a JSON array of RecordingFile (one index lookup on recording_files). */
@@ -22,25 +25,8 @@ export const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "worker
 
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
 
-/**
- * What media-auth needs of recording `r`, in one round trip on indexes (the recordings primary
- * key, the (recording_id, user_sub) unique constraint of recording_accesses, the share links'
- * token hash): `$2` the callers' subs, `$3` a share link's token hash or NULL.
- */
-const MEDIA_ACCESS_COLUMNS = `r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent", r.room,
-  r.files_removed_at AS "filesRemovedAt",
-  EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed,
-  (($3::bytea IS NOT NULL OR $4::uuid IS NOT NULL) AND EXISTS (
-    SELECT 1 FROM share_links s
-     WHERE (s.token_hash = $3::bytea OR s.id = $4::uuid) AND s.recording_id = r.id AND s.revoked_at IS NULL AND s.expires_at > now()
-  )) AS shared`;
-
 /** `now() + $n ms`, or NULL when the parameter is NULL. */
 const inMs = (param: string) => `CASE WHEN ${param}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${param}::float8 / 1000) END`;
-
-export const EMAIL_SAVED_KIND = 'email.recording-saved';
-/** Sets or removes the retention tag on a recording's files to match its permanence (src/recording/retention/). */
-export const RETENTION_TAG_KIND = 'storage.retention-tag';
 
 /**
  * THE moment a recording is ready: saved (its composite landed) and no track file pending any
@@ -144,11 +130,6 @@ export const SQL = {
 
   access: statement('access', `SELECT ${ACCESS_COLUMNS} FROM recording_accesses a WHERE a.recording_id = $1 AND a.user_sub = $2`),
 
-  notificationSummary: statement(
-    'notification_summary',
-    `SELECT status, count(*)::int AS n FROM jobs WHERE recording_id = $1 AND kind = '${EMAIL_SAVED_KIND}' GROUP BY status`,
-  ),
-
   cancelJobsOf: statement('cancel_jobs_of', `UPDATE jobs SET status = 'cancelled', finished_at = now() WHERE recording_id = $1 AND status = 'pending' AND kind LIKE 'email.%'`),
   /** Deletes the recording (its accesses and files go with it) and queues recording.deleted with its last state ($2: the EventRoutes). */
   delete: statement(
@@ -175,7 +156,8 @@ export const SQL = {
    * guarded UPDATE takes the row lock, so concurrent or repeated events for one recording
    * serialise: only the first saves. With tracks still pending, the reconciler looks again after
    * $4 ms (their grace). A data-modifying CTE's effect is invisible to the rest of the statement,
-   * so `prior` reads the status as it was before.
+   * so `prior` reads the status as it was before. A Jibri recording is saved only by a file that
+   * came through its one upload URL with no 409 answered since (`untrusted` says why not).
    */
   markSaved: statement(
     'mark_saved',
@@ -183,6 +165,7 @@ export const SQL = {
        UPDATE recordings SET status = 'saved', updated_at = now(), reconcile_attempts = 0,
               reconcile_at = CASE WHEN tracks_pending > 0 THEN ${inMs('$4')} ELSE NULL END
         WHERE id = $1 AND status = ANY($2::varchar[]) AND ($3::text[] IS NULL OR worker_kind = ANY($3))
+          AND (worker_kind <> 'jibri' OR (jibri_upload_url_issued_at IS NOT NULL AND jibri_upload_refused_at IS NULL))
         RETURNING id, status, tracks_pending, is_permanent
      ), composite AS (
        UPDATE recording_files SET status = 'saved', size = COALESCE($5::bigint, size), updated_at = now()
@@ -193,7 +176,9 @@ export const SQL = {
             (SELECT count(*) FROM q)::int AS queued,
             (SELECT count(*) FROM t)::int + (SELECT count(*) FROM w)::int AS others,
             (SELECT status FROM recordings WHERE id = $1) AS prior,
-            (SELECT worker_kind FROM recordings WHERE id = $1) AS kind`,
+            (SELECT worker_kind FROM recordings WHERE id = $1) AS kind,
+            (SELECT CASE WHEN worker_kind <> 'jibri' THEN NULL WHEN jibri_upload_url_issued_at IS NULL THEN 'no_upload_url'
+                         WHEN jibri_upload_refused_at IS NOT NULL THEN 'upload_refused' END FROM recordings WHERE id = $1) AS untrusted`,
   ),
 
   /** Nobody to notify: a saved recording has nothing left to wait for. */
@@ -231,29 +216,6 @@ export const SQL = {
     `UPDATE recordings SET status = 'notification_succeeded', updated_at = now()
       WHERE id = $1 AND status = 'saved'
         AND NOT EXISTS (SELECT 1 FROM jobs WHERE recording_id = $1 AND kind = '${EMAIL_SAVED_KIND}' AND status <> 'done')`,
-  ),
-
-  emailContext: statement(
-    'email_context',
-    `SELECT a.email, a.name, a.locale, a.zoneinfo, r.room, r.created_at AS "createdAt", r.is_permanent AS "isPermanent"
-       FROM recording_accesses a JOIN recordings r ON r.id = a.recording_id
-      WHERE a.id = $1 AND r.id = $2`,
-  ),
-
-  /**
-   * What media-auth needs, in one round trip on three indexes (the recordings primary key, the
-   * (recording_id, user_sub) unique constraint of recording_accesses and the unique token hash
-   * or the primary key of share_links: a share link is named by its token's hash, `$3`, or, for
-   * a share-media token, by its id, `$4`). A share link counts only while neither revoked nor expired.
-   */
-  mediaAccess: statement('media_access', `SELECT ${MEDIA_ACCESS_COLUMNS} FROM recordings r WHERE r.id = $1`),
-
-  /** mediaAccess for one participant track file: also that file's status (null when the recording has no such track). */
-  mediaAccessTrack: statement(
-    'media_access_track',
-    `SELECT ${MEDIA_ACCESS_COLUMNS},
-            (SELECT f.status FROM recording_files f WHERE f.recording_id = r.id AND f.track_id = $5) AS "trackStatus"
-       FROM recordings r WHERE r.id = $1`,
   ),
 
   /**

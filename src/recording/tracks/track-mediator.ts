@@ -1,15 +1,13 @@
-import type { EgressInfo, ParticipantInfo, TrackInfo } from 'livekit-server-sdk';
 import { childLogger } from '../../logging/logger';
 import type { ObjectStorage } from '../../storage/object-storage';
-import { describe } from '../mediator';
+import { describe } from '../worker-failure';
 import { fileKey, trackRelativeKey } from '../object-key';
 import type { Recording } from '../recording';
 import type { RecordingFileStore, TrackSettleOutcome, TrackToRecord } from '../store/file-store';
 import type { RecordingStore } from '../store/recording-store';
-import { toWorkerState } from '../workers/livekit/egress-status';
-import { isMicrophoneTrack, isRecordableParticipant } from '../workers/livekit/livekit-track-worker';
-import type { ParticipantTrackWorker } from '../workers/participant-tracks';
-import type { WorkerRegistry } from '../workers/registry';
+import type { PublishedAudioTrack } from '../workers/participant-tracks';
+import type { EgressReport } from '../workers/worker-events';
+import type { TrackWorkerCalls } from './track-calls';
 import { decideForTrack } from './track-rules';
 
 const log = childLogger('tracks');
@@ -44,7 +42,8 @@ export class TrackMediator {
   constructor(
     private readonly store: RecordingStore,
     private readonly files: RecordingFileStore,
-    private readonly registry: WorkerRegistry,
+    /** The worker calls, made by the recording mediator. */
+    private readonly calls: TrackWorkerCalls,
     private readonly storage: ObjectStorage | undefined,
     private readonly options: TrackMediatorOptions,
   ) {}
@@ -58,9 +57,8 @@ export class TrackMediator {
    * recording with its files.
    */
   async startWith(recording: Recording, startComposite: () => Promise<Recording>): Promise<Recording> {
-    const worker = this.worker(recording);
-    if (!worker || !recordsTracks(recording)) return startComposite();
-    const listing = worker.listAudioTracks(recording.room).catch((err: unknown) => {
+    if (!this.calls.canRecordTracks(recording) || !recordsTracks(recording)) return startComposite();
+    const listing = this.calls.listAudioTracks(recording).catch((err: unknown) => {
       // Tracks published later still come through track_published webhooks.
       log.warn({ recordingId: recording.id, reason: describe(err) }, 'could not list the room participants; recording without the tracks published so far');
       return [] as TrackToRecord[];
@@ -72,20 +70,19 @@ export class TrackMediator {
       await this.stopAll(recording);
       throw err;
     }
-    await this.record(active, await listing, worker);
+    await this.record(active, await listing);
     return (await this.store.findById(active.id)) ?? active;
   }
 
-  /** LiveKit's `track_published`: a new microphone in a room whose active recording records tracks. */
-  async onTrackPublished(room: string, participant: ParticipantInfo | undefined, track: TrackInfo | undefined): Promise<TrackEventOutcome> {
-    if (!participant || !track?.sid || !isRecordableParticipant(participant) || !isMicrophoneTrack(track)) return 'ignored';
+  /** A new microphone in a room (LiveKit's `track_published`): recorded when the room's live recording records tracks. */
+  async onTrackPublished(room: string, track: PublishedAudioTrack): Promise<TrackEventOutcome> {
     // Initiated too: the start's listing may have been answered before this track was published.
     const found = await this.store.findLiveInRoom(room);
-    const live = found && recordsTracks(found) && this.worker(found) ? [found] : [];
+    const live = found && recordsTracks(found) && this.calls.canRecordTracks(found) ? [found] : [];
     if (live.length === 0) return 'ignored';
     let started = false;
     for (const recording of live) {
-      const outcomes = await this.record(recording, [{ trackId: track.sid, identity: participant.identity, name: participant.name }], this.worker(recording)!);
+      const outcomes = await this.record(recording, [track]);
       if (outcomes.includes('started')) started = true;
     }
     return started ? 'updated' : 'unchanged';
@@ -99,8 +96,7 @@ export class TrackMediator {
   async stopAll(recording: Recording, skip: ReadonlySet<string> = new Set()): Promise<{ asked: Set<string>; failed: number }> {
     const asked = new Set<string>(skip);
     let failed = 0;
-    const worker = this.worker(recording);
-    if (!worker || !recordsTracks(recording)) return { asked, failed };
+    if (!this.calls.canRecordTracks(recording) || !recordsTracks(recording)) return { asked, failed };
     let pending: { trackId: string; egressId: string }[];
     try {
       pending = (await this.files.pendingTrackEgresses(recording.id)).filter((t) => !skip.has(t.egressId));
@@ -112,7 +108,7 @@ export class TrackMediator {
       pending.map(async ({ trackId, egressId }) => {
         asked.add(egressId);
         try {
-          await worker.stopTrack(egressId);
+          await this.calls.stopTrack(recording, egressId);
         } catch (err) {
           failed += 1;
           log.warn({ recordingId: recording.id, trackId, reason: describe(err) }, 'track egress did not stop; the reconciler will try again');
@@ -122,26 +118,25 @@ export class TrackMediator {
     return { asked, failed };
   }
 
-  /** LiveKit's egress webhooks about a track egress: its start time, and its end when it wrote nothing (or storage events are off). */
-  async onTrackEgress(info: EgressInfo): Promise<TrackEventOutcome> {
-    const file = info.egressId ? await this.files.trackByEgress(info.egressId) : null;
+  /** What the worker reports of a track egress: its start time, and its end when it wrote nothing (or storage events are off). */
+  async onTrackEgress(egress: EgressReport): Promise<TrackEventOutcome> {
+    const file = egress.egressId ? await this.files.trackByEgress(egress.egressId) : null;
     if (!file) return 'unknown_recording';
-    if (info.startedAt > 0n) await this.files.noteTrackStarted(info.egressId, nanosToDate(info.startedAt));
-    const state = toWorkerState(info);
+    if (egress.startedAt) await this.files.noteTrackStarted(egress.egressId, egress.startedAt);
+    const { state } = egress;
     if (state.state === 'failed' || state.state === 'aborted') {
       log.warn({ recordingId: file.recordingId, trackId: file.trackId, state: state.state }, 'track egress ended without a file');
       return this.settled(await this.files.settleTrack(file.recordingId, file.trackId, 'failed'), 'failed');
     }
     if (state.state === 'ended' && this.options.savedOnEgressEnd) {
-      const size = info.fileResults[0]?.size;
-      return this.settled(await this.files.settleTrack(file.recordingId, file.trackId, 'saved', size !== undefined ? Number(size) : null));
+      return this.settled(await this.files.settleTrack(file.recordingId, file.trackId, 'saved', egress.fileSize));
     }
     return 'unchanged';
   }
 
-  /** When the composite's egress began, as LiveKit reports it (for aligning the tracks with it). */
-  async noteCompositeStarted(recordingId: string, startedAtNanos: bigint): Promise<void> {
-    await this.files.noteCompositeStarted(recordingId, nanosToDate(startedAtNanos));
+  /** When the composite's egress began, as the worker reports it (for aligning the tracks with it). */
+  async noteCompositeStarted(recordingId: string, startedAt: Date): Promise<void> {
+    await this.files.noteCompositeStarted(recordingId, startedAt);
   }
 
   /** A storage event for a track key: the file landed. */
@@ -159,9 +154,8 @@ export class TrackMediator {
   async reconcile(recording: Recording): Promise<boolean> {
     const pending = await this.files.pendingTracks(recording.id);
     if (pending.length === 0) return false;
-    const worker = this.worker(recording);
-    if (!worker || !this.storage) return true;
-    const egresses = await worker.roomEgresses(recording.room);
+    if (!this.calls.canRecordTracks(recording) || !this.storage) return true;
+    const egresses = await this.calls.roomEgresses(recording);
     let left = 0;
     for (const track of pending) {
       const stat = await this.storage.statObject(fileKey(this.options.outputFolder, track.relativeKey));
@@ -186,7 +180,7 @@ export class TrackMediator {
       left += 1;
       if (decision === 'stop') {
         try {
-          await worker.stopTrack(track.egressId!);
+          await this.calls.stopTrack(recording, track.egressId!);
         } catch (err) {
           log.warn({ recordingId: recording.id, trackId: track.trackId, reason: describe(err) }, 'could not stop a track egress');
         }
@@ -199,11 +193,11 @@ export class TrackMediator {
    * Claims the tracks (one transaction), starts the egresses of those claimed all at once, and
    * notes their ids (one transaction); a failed start fails its file only.
    */
-  private async record(recording: Recording, tracks: TrackToRecord[], worker: ParticipantTrackWorker): Promise<('started' | 'failed')[]> {
+  private async record(recording: Recording, tracks: TrackToRecord[]): Promise<('started' | 'failed')[]> {
     if (tracks.length === 0) return [];
     const { claimed } = await this.files.claimTracks(recording.id, tracks);
     if (claimed.size === 0) return [];
-    const results = await Promise.all([...claimed].map((trackId) => this.startEgress(recording, trackId, worker)));
+    const results = await Promise.all([...claimed].map((trackId) => this.startEgress(recording, trackId)));
     const started = results.filter((r): r is { trackId: string; egressId: string } => r !== null);
     if (started.length > 0) {
       const status = await this.files.recordTrackEgresses(recording.id, started);
@@ -212,7 +206,7 @@ export class TrackMediator {
         log.info({ recordingId: recording.id, status }, 'recording stopped while track egresses started; stopping them');
         await Promise.all(
           started.map(({ egressId }) =>
-            worker.stopTrack(egressId).catch((err: unknown) => log.warn({ recordingId: recording.id, reason: describe(err) }, 'could not stop a late track egress')),
+            this.calls.stopTrack(recording, egressId).catch((err: unknown) => log.warn({ recordingId: recording.id, reason: describe(err) }, 'could not stop a late track egress')),
           ),
         );
       }
@@ -221,10 +215,10 @@ export class TrackMediator {
   }
 
   /** One StartTrackEgress; null (and the file failed) when it did not start. */
-  private async startEgress(recording: Recording, trackId: string, worker: ParticipantTrackWorker): Promise<{ trackId: string; egressId: string } | null> {
+  private async startEgress(recording: Recording, trackId: string): Promise<{ trackId: string; egressId: string } | null> {
     const key = fileKey(this.options.outputFolder, trackRelativeKey(recording.id, trackId));
     try {
-      const egressId = await worker.startTrack(recording.room, trackId, key);
+      const egressId = await this.calls.startTrack(recording, trackId, key);
       this.options.onTrackEgress?.('started');
       return { trackId, egressId };
     } catch (err) {
@@ -240,12 +234,4 @@ export class TrackMediator {
     if (outcome.jobsQueued > 0) this.options.onQueued?.();
     return 'updated';
   }
-
-  private worker(recording: Pick<Recording, 'workerKind'>): ParticipantTrackWorker | undefined {
-    return this.registry.forKind(recording.workerKind).participantTracks;
-  }
-}
-
-function nanosToDate(nanos: bigint): Date {
-  return new Date(Number(nanos / 1_000_000n));
 }

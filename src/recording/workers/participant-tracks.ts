@@ -1,4 +1,4 @@
-import type { StopOutcome, WorkerState } from './worker-service';
+import type { StopOutcome, WorkerState } from './worker-states';
 
 /** A participant's published audio track, as the worker found it in the room. */
 export interface PublishedAudioTrack {
@@ -18,7 +18,7 @@ export interface TrackEgressState {
  * Per-participant audio tracks, a capability only LiveKit workers have (Track Egress); a worker
  * without it leaves `WorkerService.participantTracks` undefined. Like every worker call, these
  * throw only WorkerError, each bounded by the worker's timeout, and never touch the database:
- * the track mediator writes what they did.
+ * the mediator makes them for the track mediator, which writes what they did.
  */
 export interface ParticipantTrackWorker {
   /** The room's published microphone tracks, without egress and ingress participants. */

@@ -1,3 +1,4 @@
+import type { UploadCapabilityRecorder } from '../store/jibri-upload-store';
 import type { AppConfig, WorkerKind } from '../../config/config';
 import type { JibriPoolStore } from './jibri/pool-store';
 import { WorkerError, type WorkerService } from './worker-service';
@@ -60,6 +61,8 @@ class UnconfiguredWorker implements WorkerService {
 export interface WorkerDeps {
   /** The Jibri pool's shared state (its own table, not the recordings'). */
   jibriPool: JibriPoolStore;
+  /** Where a Jibri start leaves the hash of the upload capability it hands that Jibri. */
+  uploadCapabilities: UploadCapabilityRecorder;
 }
 
 export type WorkerFactory = (config: AppConfig, deps: WorkerDeps) => Partial<Record<WorkerKind, WorkerService>>;

@@ -1,36 +1,9 @@
 import type { WorkerKind } from '../../config/config';
 import type { ParticipantTrackWorker } from './participant-tracks';
+import type { InstanceStatusReports } from './status-reports';
+import type { StopOutcome, WorkerState } from './worker-states';
 
-/** What a worker's stop did: the recording was stopped cleanly, or the worker had already given up on it. */
-export type StopOutcome = 'stopped' | 'aborted';
-
-/** What a worker says about a recording it was asked about later (used by reconciliation). */
-export type WorkerState =
-  | { state: 'starting' | 'active' }
-  | { state: 'ended'; outcome: 'complete' | 'limit_reached' }
-  | { state: 'failed' | 'aborted'; error?: string }
-  | { state: 'unknown' };
-
-export type WorkerErrorCode =
-  | 'not_configured' // the worker kind has no settings
-  | 'unreachable' // connection refused / DNS / reset
-  | 'timeout' // no answer in time
-  | 'rejected' // the worker answered with an error (Twirp error, HTTP 4xx/5xx)
-  | 'invalid_response' // the answer did not carry what we need (e.g. no egress id)
-  | 'unavailable' // no instance free to take the job (Jibri pool exhausted)
-  | 'not_found'; // the worker does not know this job
-
-/** The only error a WorkerService may throw: callers map it to 502 and a failed status. */
-export class WorkerError extends Error {
-  constructor(
-    readonly code: WorkerErrorCode,
-    message: string,
-    readonly kind?: WorkerKind,
-  ) {
-    super(message);
-    this.name = 'WorkerError';
-  }
-}
+export { WorkerError, type StopOutcome, type WorkerErrorCode, type WorkerState } from './worker-states';
 
 /** Identifies the job a worker is asked to record. */
 export interface StartRequest {
@@ -66,4 +39,6 @@ export interface WorkerService {
   findByRecording(request: StartRequest): Promise<string | null>;
   /** Per-participant audio tracks (LiveKit Track Egress); undefined for workers that cannot record them. */
   readonly participantTracks?: ParticipantTrackWorker;
+  /** Status reports its instances push (Jibri's status webhook); undefined for workers without them. */
+  readonly statusReports?: InstanceStatusReports;
 }

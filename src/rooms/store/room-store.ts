@@ -3,62 +3,34 @@ import { queueEvent } from '../../events/outbox';
 import type { EventRoutes } from '../../events/routes';
 import { enqueue } from '../../jobs/job-runner';
 import type { StartOptions } from '../../recording/start-request';
-import { settle, type ActivityBefore } from '../activity-rules';
+import { settle } from '../activity-rules';
+import { AUTO_START_KIND, type AutoStartPayload } from '../room-job-kinds';
+import { AUTO_STOP_KIND, type AutoStopPayload } from '../room-job-kinds';
 import { countsAsPerson } from '../participant-kind';
 import { actingTrigger, conditionHolds, type PolicyAuthor, type RecordingPolicy, type Trigger } from '../policy';
 import { toPolicy, type PolicyRow } from './policy-row';
+import type { Applied, ParticipantChange, ParticipantSnapshot, RoomActivity, RoomChange } from './room-changes';
 import { ROOM_SQL } from './statements';
 
-export const AUTO_START_KIND = 'room.auto-start';
-export const AUTO_STOP_KIND = 'room.auto-stop';
+// The store's own types live in room-changes.ts (this file stays short); its users import them from here.
+export type { Applied, ChangeResult, ParticipantChange, ParticipantSnapshot, RoomActivity, RoomChange } from './room-changes';
 
-/** A room's activity as the service knows it. */
-export interface RoomActivity extends ActivityBefore {
-  room: string;
-  roomSid: string | null;
-  isActive: boolean;
-  /** The last room_finished: its createdAt (Unix s, 0: none) and the room session it ended. */
-  finishedAt: number;
-  finishedSid: string | null;
-  startedAt: Date | null;
-  emptySince: Date | null;
-  updatedAt: Date;
+export interface RoomStoreOptions {
+  sql: Sql;
+  /** How long a room stays empty before the policy's recording is stopped. */
+  autoStopGraceMs: number;
+  /** Who receives room.started / room.finished (unset: nobody). */
+  events?: EventRoutes;
 }
 
-/** One participant_joined / participant_left webhook. */
-export interface ParticipantChange {
+/** How one change to a room settles what follows it (see RoomStore.change). */
+interface ChangeOptions {
+  /** The webhook's id (a repeat changes nothing); null for changes that are no webhook. */
   eventId: string | null;
-  /** The webhook's createdAt, Unix seconds. */
-  at: number;
-  room: string;
-  roomSid: string;
-  /** Room.creationTime, Unix seconds, when the event carries it. */
-  roomCreatedAt: number | null;
-  identity: string;
-  sid: string;
-  kind: string;
-  joined: boolean;
-}
-
-/** One room_started / room_finished webhook. */
-export interface RoomChange {
-  eventId: string | null;
-  at: number;
-  room: string;
-  roomSid: string;
-  roomCreatedAt: number | null;
-  started: boolean;
-}
-
-/** Who ListParticipants lists, or null when LiveKit does not know the room. */
-export type ParticipantSnapshot = { identity: string; sid: string; kind: string }[] | null;
-
-export type ChangeResult = 'duplicate' | 'stale' | 'applied';
-
-export interface Applied {
-  result: ChangeResult;
-  /** A job was queued (the runner should look at once). */
-  queued: boolean;
+  /** The grace before an emptied room's recording stops (default: the store's autoStopGraceMs). */
+  graceMs?: number;
+  /** Also queue a start when the condition holds and none is queued, not only when it has just become true. */
+  recheck?: boolean;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -76,13 +48,18 @@ function joinsFinishedSession(change: ParticipantChange, before: RoomActivity): 
  * the jobs a change queues are written with it (outbox).
  */
 export class RoomStore {
-  constructor(
-    private readonly sql: Sql,
-    private readonly options: { autoStopGraceMs: number; events?: EventRoutes },
-  ) {}
+  private readonly sql: Sql;
+  private readonly autoStopGraceMs: number;
+  private readonly events: EventRoutes | undefined;
+
+  constructor(options: RoomStoreOptions) {
+    this.sql = options.sql;
+    this.autoStopGraceMs = options.autoStopGraceMs;
+    this.events = options.events;
+  }
 
   applyParticipant(change: ParticipantChange): Promise<Applied> {
-    return this.change(change.room, change.eventId, async (tx, before) => {
+    return this.change(change.room, { eventId: change.eventId }, async (tx, before) => {
       // Nobody joins a room session that has finished: a late join of it is stale.
       if (change.joined && joinsFinishedSession(change, before)) return false;
       const statement = change.joined ? ROOM_SQL.joined : ROOM_SQL.left;
@@ -101,34 +78,30 @@ export class RoomStore {
    */
   async applyRoom(change: RoomChange): Promise<Applied> {
     let announced = false;
-    const applied = await this.change(
-      change.room,
-      change.eventId,
-      async (tx, before) => {
-        if (change.started) {
-          if ((await tx.query(ROOM_SQL.roomStarted, [change.room, change.roomSid, change.at, change.roomCreatedAt])).length === 0) return false;
-          const again = before.isActive && (change.roomSid === '' || change.roomSid === before.roomSid);
-          if (!again) announced = await this.queueRoomEvent(tx, 'room.started', change);
-          return true;
-        }
-        const finished = await tx.query(ROOM_SQL.roomFinished, [change.room, change.roomSid, change.at]);
-        if (finished.length === 0) return false;
-        await tx.query(ROOM_SQL.everyoneLeft, [change.room, change.at]);
-        const again = !before.isActive && change.roomSid !== '' && change.roomSid === before.finishedSid;
-        if (!again) announced = await this.queueRoomEvent(tx, 'room.finished', change);
+    // At room_finished the policy's recording stops at once, not after the grace.
+    const how: ChangeOptions = change.started ? { eventId: change.eventId } : { eventId: change.eventId, graceMs: 0 };
+    const applied = await this.change(change.room, how, async (tx, before) => {
+      if (change.started) {
+        if ((await tx.query(ROOM_SQL.roomStarted, [change.room, change.roomSid, change.at, change.roomCreatedAt])).length === 0) return false;
+        const again = before.isActive && (change.roomSid === '' || change.roomSid === before.roomSid);
+        if (!again) announced = await this.queueRoomEvent(tx, 'room.started', change);
         return true;
-      },
-      // At room_finished the policy's recording stops at once, not after the grace.
-      change.started ? undefined : 0,
-    );
+      }
+      const finished = await tx.query(ROOM_SQL.roomFinished, [change.room, change.roomSid, change.at]);
+      if (finished.length === 0) return false;
+      await tx.query(ROOM_SQL.everyoneLeft, [change.room, change.at]);
+      const again = !before.isActive && change.roomSid !== '' && change.roomSid === before.finishedSid;
+      if (!again) announced = await this.queueRoomEvent(tx, 'room.finished', change);
+      return true;
+    });
     return announced && applied.result === 'applied' ? { ...applied, queued: true } : applied;
   }
 
   /** True when deliveries were queued. */
   private async queueRoomEvent(tx: SqlRunner, type: 'room.started' | 'room.finished', change: RoomChange): Promise<boolean> {
-    if (!this.options.events) return false;
+    if (!this.events) return false;
     const at = new Date(change.at * 1000);
-    return 0 < await queueEvent(tx, this.options.events, {
+    return 0 < await queueEvent(tx, this.events, {
       type,
       at,
       data: { room: change.room, room_sid: change.roomSid || null, [type === 'room.started' ? 'started_at' : 'finished_at']: at.toISOString() },
@@ -141,7 +114,7 @@ export class RoomStore {
    * up, or its webhook was lost) gets a start queued again.
    */
   reconcile(room: string, snapshot: ParticipantSnapshot, at: number): Promise<Applied> {
-    return this.change(room, null, async (tx) => {
+    return this.change(room, { eventId: null, recheck: true }, async (tx) => {
       if (snapshot === null) {
         await tx.query(ROOM_SQL.inactiveBySnapshot, [room, at]);
         await tx.query(ROOM_SQL.absentBySnapshot, [room, [], at]);
@@ -160,7 +133,7 @@ export class RoomStore {
         if (people.length > 0) await tx.query(ROOM_SQL.activeBySnapshot, [room, at]);
       }
       return true;
-    }, undefined, true);
+    });
   }
 
   async activity(room: string): Promise<RoomActivity | null> {
@@ -181,7 +154,7 @@ export class RoomStore {
     policy: { trigger: Trigger; mode: string; options: StartOptions; author: PolicyAuthor },
   ): Promise<{ policy: RecordingPolicy; queued: boolean }> {
     let saved: RecordingPolicy | undefined;
-    const { queued } = await this.change(room, null, async (tx) => {
+    const { queued } = await this.change(room, { eventId: null, recheck: true }, async (tx) => {
       const { author } = policy;
       const [row] = await tx.query<PolicyRow>(ROOM_SQL.putPolicy, [
         room,
@@ -197,7 +170,7 @@ export class RoomStore {
       saved = toPolicy(row!);
       await tx.query(ROOM_SQL.resetAuto, [room]);
       return true;
-    }, undefined, true);
+    });
     return { policy: saved!, queued };
   }
 
@@ -241,16 +214,10 @@ export class RoomStore {
    * nothing), the room's row is locked, `apply` changes the presences (false: the event was
    * stale), then the count is derived again and the rules of automatic recording settle what
    * follows (activity-rules.ts), queueing their jobs in the same transaction.
-   * `recheck`: also queue a start when the condition holds and none is queued (reconciliation,
-   * a new policy), not only when the condition has just become true.
+   * `recheck` is for reconciliation and a new policy (see ChangeOptions).
    */
-  private async change(
-    room: string,
-    eventId: string | null,
-    apply: (tx: SqlRunner, before: RoomActivity) => Promise<boolean>,
-    graceMs: number = this.options.autoStopGraceMs,
-    recheck = false,
-  ): Promise<Applied> {
+  private async change(room: string, how: ChangeOptions, apply: (tx: SqlRunner, before: RoomActivity) => Promise<boolean>): Promise<Applied> {
+    const { eventId, graceMs = this.autoStopGraceMs, recheck = false } = how;
     return this.sql.transaction(async (tx) => {
       if (eventId !== null && (await tx.query(ROOM_SQL.markEvent, [eventId])).length === 0) return { result: 'duplicate', queued: false };
       await tx.query(ROOM_SQL.ensureRoom, [room]);
@@ -280,11 +247,11 @@ export class RoomStore {
       ]);
       let queued = false;
       if (next.start) {
-        queued = await enqueue(tx, { kind: AUTO_START_KIND, key: `${AUTO_START_KIND}:${room}:${next.autoEpoch}`, payload: { room } });
+        queued = await enqueue<AutoStartPayload>(tx, { kind: AUTO_START_KIND, key: `${AUTO_START_KIND}:${room}:${next.autoEpoch}`, payload: { room } });
       }
       if (next.stop && row?.emptySince) {
         // Due when the grace is over, in the database's clock (the job compares with it again).
-        const stopQueued = await enqueue(tx, {
+        const stopQueued = await enqueue<AutoStopPayload>(tx, {
           kind: AUTO_STOP_KIND,
           key: `${AUTO_STOP_KIND}:${room}:${next.vacancies}`,
           payload: { room, vacancy: next.vacancies },

@@ -9,8 +9,8 @@ export { formatWorkerId, parseWorkerId } from './worker-id';
 
 /**
  * For the worker registry: the jibri kind when JIBRI_URLS and JITSI_BASE_URL are set; otherwise
- * the registry's stand-in answers not_configured. The status webhook reaches the same instance
- * through `registry.forKind('jibri')` (an `instanceof JibriWorker` check).
+ * the registry's stand-in answers not_configured. The status webhook reaches it through the
+ * mediator and the worker's `statusReports` capability.
  */
 export const jibriWorkerFactory: WorkerFactory = (config, deps) =>
-  config.jibri.urls.length > 0 && config.jibri.jitsiBaseUrl ? { jibri: new JibriWorker(config, deps.jibriPool) } : {};
+  config.jibri.urls.length > 0 && config.jibri.jitsiBaseUrl ? { jibri: new JibriWorker(config, deps.jibriPool, deps.uploadCapabilities) } : {};

@@ -22,10 +22,20 @@ export interface JibriStatusReport {
   sessionId?: string;
 }
 
+/**
+ * Jibri's HTTP startService carries no metadata of ours to the finalize script, but the
+ * session's `callUrlInfo.urlParams` do get there: Jibri writes `meeting_url` into the session's
+ * metadata.json as `{baseUrl}/{callName}#{urlParams joined by &}`, while it joins the meeting
+ * with its own recorder parameters in their place (the browser never sees ours) and prints
+ * urlParams only as "not-empty" in its logs. deploy/jibri/finalize.sh reads the upload
+ * capability back from that fragment.
+ */
+export const UPLOAD_CAPABILITY_PARAM = 'recorderUploadCapability';
+
 /** Body of POST /jibri/api/v1.0/startService (StartServiceParams). */
 export interface StartServiceBody {
   sessionId: string;
-  callParams: { callUrlInfo: { baseUrl: string; callName: string } };
+  callParams: { callUrlInfo: { baseUrl: string; callName: string; urlParams?: string[] } };
   /** XmppCredentials: lets the recorder join hidden; Jibri refuses file recordings without it (412). */
   callLoginParams?: { domain: string; username: string; password: string };
   sinkType: 'file';

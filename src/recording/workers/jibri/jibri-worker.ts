@@ -7,11 +7,14 @@ import {
   type WorkerService,
   type WorkerState,
 } from '../worker-service';
-import { isAvailable, type JibriStatusReport, type StartServiceBody } from './jibri-api';
+import { isAvailable, UPLOAD_CAPABILITY_PARAM, type JibriStatusReport, type StartServiceBody } from './jibri-api';
 import type { JibriInstance, JibriPoolOptions, PoolInstanceView } from './jibri-pool';
 import { busyWithOther, JibriPool, movedOn } from './jibri-pool';
 import { inCompletionOrder } from './in-completion-order';
 import type { JibriPoolStore, PoolRow } from './pool-store';
+import { newUploadCapability } from '../../upload-capability';
+import type { UploadCapabilityRecorder } from '../../store/jibri-upload-store';
+import { JibriStatusReports } from './status-reports';
 import { formatWorkerId, parseWorkerId } from './worker-id';
 
 const log = childLogger('jibri-worker');
@@ -32,11 +35,14 @@ export class JibriWorker implements WorkerService {
   readonly kind = 'jibri' as const;
   readonly startDeadlineMs: number;
   readonly pool: JibriPool;
+  /** Its status webhook: the pool's view kept current, sessions found over. */
+  readonly statusReports = new JibriStatusReports(this);
   private readonly missing: string | undefined;
 
   constructor(
     private readonly config: AppConfig,
     store: JibriPoolStore,
+    private readonly capabilities: UploadCapabilityRecorder,
     options: JibriPoolOptions = {},
   ) {
     const { urls, ids, jitsiBaseUrl } = config.jibri;
@@ -94,7 +100,6 @@ export class JibriWorker implements WorkerService {
     if (!request.room || !request.recordingId) {
       throw new WorkerError('rejected', 'a Jibri recording needs a room and a recording id', 'jibri');
     }
-    const body = this.startBody(request);
     const seen = await this.pool.view();
     const probes = this.pool.instances.map((instance) =>
       this.pool.probe(instance, seen.get(instance.key) ?? null).then(
@@ -109,7 +114,7 @@ export class JibriWorker implements WorkerService {
       if (!(await this.pool.tryReserve(instance.key, request.recordingId, this.startDeadlineMs))) continue;
       let answer: 'started' | 'busy';
       try {
-        answer = await instance.client.startService(body);
+        answer = await instance.client.startService(await this.startBodyWithCapability(request));
       } catch (err) {
         const error = asWorkerError(err);
         if (error.code === 'timeout') {
@@ -205,12 +210,33 @@ export class JibriWorker implements WorkerService {
     return null;
   }
 
-  private startBody(request: StartRequest): StartServiceBody {
+  /**
+   * Each instance asked gets its own upload capability, its hash stored on the recording first:
+   * the last instance asked is the one that took it (or whose answer timed out), so only that
+   * Jibri holds the capability that counts. A recording row that is gone takes none (its upload
+   * is then refused), which is logged.
+   */
+  private async startBodyWithCapability(request: StartRequest): Promise<StartServiceBody> {
+    const { capability, hash } = newUploadCapability();
+    if (!(await this.capabilities.recordCapability(request.recordingId!, hash))) {
+      log.warn({ recordingId: request.recordingId }, 'no recording row to hold the upload capability: its upload will be refused');
+    }
+    return this.startBody(request, capability);
+  }
+
+  private startBody(request: StartRequest, uploadCapability: string): StartServiceBody {
     const body: StartServiceBody = {
-      sessionId: request.recordingId,
-      // Jibri opens `${baseUrl}/${callName}` as is: encoding keeps a room name from adding
-      // path segments or a `#config...` fragment (plain names like "weekly-sync" are unchanged).
-      callParams: { callUrlInfo: { baseUrl: this.config.jibri.jitsiBaseUrl!, callName: encodeURIComponent(request.room) } },
+      sessionId: request.recordingId!,
+      callParams: {
+        callUrlInfo: {
+          // Jibri opens `${baseUrl}/${callName}` as is: encoding keeps a room name from adding
+          // path segments or a `#config...` fragment (plain names like "weekly-sync" are unchanged).
+          baseUrl: this.config.jibri.jitsiBaseUrl!,
+          callName: encodeURIComponent(request.room!),
+          // See UPLOAD_CAPABILITY_PARAM: reaches metadata.json, never the browser or Jibri's logs.
+          urlParams: [`${UPLOAD_CAPABILITY_PARAM}=${uploadCapability}`],
+        },
+      },
       sinkType: 'file',
     };
     const xmpp = this.config.jibri.xmpp;

@@ -1,5 +1,4 @@
 import { EgressClient, RoomServiceClient } from 'livekit-server-sdk';
-import { TwirpTransport, type TwirpCaller } from './twirp-transport';
 
 type AuthHeader = Record<string, string>;
 
@@ -34,30 +33,18 @@ export class AuthHeaders {
   }
 }
 
-/** Who calls LiveKit, in its logs: the SDK's requests, sent by this project's transport. */
-export const USER_AGENT = 'livekit-server-sdk-node (recording-orchestrator)';
-
 type AuthHeaderArgs = Parameters<EgressClient['authHeader']>;
-type ClientArgs = ConstructorParameters<typeof EgressClient>;
 // A mixin's base must take any constructor arguments (TypeScript's rule for mixins).
 type ServiceClient = new (...args: any[]) => { authHeader(...args: AuthHeaderArgs): Promise<AuthHeader> };
 
 /**
- * The SDK client `Base`, reusing each grant's signed token (see AuthHeaders) and calling LiveKit
- * through TwirpTransport. The SDK keeps its transport in a private `rpc` field; it is replaced
- * here, and a construction fails loudly if a new SDK version no longer has it.
+ * The SDK client `Base`, reusing each grant's signed token (see AuthHeaders) through its public
+ * `authHeader`. Everything else is the SDK's own: its requests over Node's fetch (whose default
+ * dispatcher keeps connections alive), each bounded by ClientOptions.requestTimeout.
  */
 function ourLivekitClient<Base extends ServiceClient>(base: Base) {
   return class extends base {
     private readonly headers = new AuthHeaders();
-
-    constructor(...args: any[]) {
-      super(...args);
-      const [host, , , options] = args as ClientArgs;
-      const self = this as unknown as { rpc?: TwirpCaller };
-      if (typeof self.rpc?.request !== 'function') throw new Error('livekit-server-sdk: the client has no `rpc` transport to replace');
-      self.rpc = new TwirpTransport(host, { timeoutSeconds: options?.requestTimeout, userAgent: USER_AGENT });
-    }
 
     override authHeader(...args: AuthHeaderArgs): Promise<AuthHeader> {
       return this.headers.get(args[0], args[1], () => super.authHeader(...args));
@@ -65,7 +52,7 @@ function ourLivekitClient<Base extends ServiceClient>(base: Base) {
   };
 }
 
-/** The SDK's Egress client, reusing each grant's signed token, over TwirpTransport. */
+/** The SDK's Egress client, reusing each grant's signed token. */
 export const LivekitEgressClient = ourLivekitClient(EgressClient);
-/** The SDK's RoomService client, reusing each grant's signed token, over TwirpTransport. */
+/** The SDK's RoomService client, reusing each grant's signed token. */
 export const LivekitRoomServiceClient = ourLivekitClient(RoomServiceClient);

@@ -1,7 +1,6 @@
 import { ServerError } from 'livekit-server-sdk';
 import type { WorkerKind } from '../../../config/config';
 import { WorkerError } from '../worker-service';
-import { TwirpExchangeError } from './twirp-transport';
 
 export interface ErrorContext {
   kind: WorkerKind;
@@ -21,6 +20,24 @@ function clean(text: string, secrets: string[]): string {
   return out.length > 200 ? `${out.slice(0, 200)}...` : out;
 }
 
+/**
+ * The SDK's fetch failing to exchange at all: a TypeError ("fetch failed" when no connection or
+ * TLS could be made, "terminated" when the answer was cut) whose cause is Node's error. Returns
+ * the first code on the cause chain (ECONNREFUSED, UND_ERR_SOCKET, DEPTH_ZERO_SELF_SIGNED_CERT,
+ * ...), '' when there is none, undefined when err is no such failure.
+ */
+function exchangeFailure(err: unknown): string | undefined {
+  const { name, cause } = (err ?? {}) as { name?: unknown; cause?: unknown };
+  if (name !== 'TypeError' || cause === undefined) return undefined;
+  let current: unknown = cause;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return '';
+}
+
 function isServerError(err: unknown): err is ServerError {
   if (err instanceof ServerError) return true;
   // Duck-typed too, in case two copies of the SDK are loaded.
@@ -29,16 +46,18 @@ function isServerError(err: unknown): err is ServerError {
 }
 
 /**
- * Translates anything the SDK throws into the WorkerError the contract promises.
- * A deadline is recognised by its name: it comes from util/with-timeout or from the transport.
+ * Translates anything the SDK throws into the WorkerError the contract promises. Errors are
+ * recognised by name and shape, not instanceof: fetch's errors and its DOMException may come
+ * from another realm (Node's own undici, or a test runner's sandbox).
  */
 export function toWorkerError(err: unknown, ctx: ErrorContext): WorkerError {
   if (err instanceof WorkerError) return err;
   const { kind, method } = ctx;
   const { name, message } = describe(err);
 
-  // TimeoutError: our own deadline (util/with-timeout) or the transport's.
-  if (name === 'TimeoutError' || name === 'AbortError') {
+  // TimeoutError: our own deadline (util/with-timeout) or the SDK's (AbortSignal.timeout of
+  // requestTimeout, a DOMException, also when it ends the reading of an answer's body).
+  if (name === 'TimeoutError') {
     return new WorkerError('timeout', `LiveKit did not answer ${method} within ${ctx.timeoutMs} ms`, kind);
   }
   if (isServerError(err)) {
@@ -46,10 +65,12 @@ export function toWorkerError(err: unknown, ctx: ErrorContext): WorkerError {
     const detail = err.message ? `: ${clean(err.message, ctx.secrets)}` : '';
     return new WorkerError('rejected', `LiveKit rejected ${method} (${code}HTTP ${err.status})${detail}`, kind);
   }
-  // Our transport's (twirp-transport.ts): no connection, TLS refused, the answer cut short.
-  if (err instanceof TwirpExchangeError) {
-    return new WorkerError('unreachable', `LiveKit unreachable for ${method} (${err.code ?? 'network error'})`, kind);
+  // The SDK's fetch: no connection, TLS refused, the answer cut short.
+  const network = exchangeFailure(err);
+  if (network !== undefined) {
+    return new WorkerError('unreachable', `LiveKit unreachable for ${method} (${network || 'network error'})`, kind);
   }
+  // The SDK's response.json() on a 2xx answer.
   if (name === 'SyntaxError') {
     return new WorkerError('invalid_response', `LiveKit answered ${method} with a body that is not JSON`, kind);
   }

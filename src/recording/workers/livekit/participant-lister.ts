@@ -1,13 +1,8 @@
-import { LivekitRoomServiceClient } from '../recording/workers/livekit/livekit-clients';
-import { twirpCode } from '../recording/workers/livekit/livekit-errors';
-import { withTimeout } from '../util/with-timeout';
+import type { ParticipantLister } from '../../../rooms/room-reconciler';
+import { withTimeout } from '../../../util/with-timeout';
+import { LivekitRoomServiceClient } from './livekit-clients';
+import { twirpCode } from './livekit-errors';
 import { kindName } from './participant-kind';
-import type { ParticipantSnapshot } from './store/room-store';
-
-/** Who is in a room right now, as LiveKit's RoomService says; null when LiveKit does not know the room. */
-export interface ParticipantLister {
-  list(room: string): Promise<ParticipantSnapshot>;
-}
 
 /** ParticipantLister on RoomService.ListParticipants, each call bounded by `timeoutMs`. */
 export function livekitParticipants(livekit: { url: string; apiKey: string; apiSecret: string }, timeoutMs: number): ParticipantLister {

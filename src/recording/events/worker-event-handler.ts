@@ -1,79 +1,66 @@
-import type { WebhookEvent } from 'livekit-server-sdk';
-import type { AppConfig } from '../../config/config';
+import type { AppConfig, WorkerKind } from '../../config/config';
 import type { Recording } from '../recording';
 import { childLogger } from '../../logging/logger';
 import { matchRecordingKey } from '../object-key';
 import type { RecordingStore } from '../store/recording-store';
 import type { TrackMediator } from '../tracks/track-mediator';
-import { egressFilepaths, toWorkerState } from '../workers/livekit/egress-status';
+import type { EgressReport, WorkerEvent, WorkerEventOutcome } from '../workers/worker-events';
 import { reasonOf } from '../reason';
 
-const log = childLogger('livekit-events');
-
-export type EventOutcome = 'updated' | 'unchanged' | 'unknown_recording' | 'ignored';
-
-/** Another reader of LiveKit's webhooks (room activity, src/rooms): it sees every event first. */
-export interface LivekitEventListener {
-  handle(event: WebhookEvent): Promise<EventOutcome>;
-}
+const log = childLogger('worker-events');
 
 /**
- * Keeps recordings true to what LiveKit Egress reports (webhooks): started/updated confirm
- * `active`; ended moves to stopped, aborted, failed or (when storage events are off) saved;
- * room_finished stops what was still active in the room.
+ * Keeps recordings true to what their workers report on their own (LiveKit Egress's webhooks,
+ * translated in workers/livekit/): started/updated confirm `active`; ended moves to stopped,
+ * aborted, failed or (when storage events are off) saved; room_finished stops what was still
+ * active in the room; a published track starts its egress.
  */
-export class LivekitEventHandler {
+export class WorkerEventHandler {
   constructor(
     private readonly config: AppConfig,
     private readonly store: RecordingStore,
     private readonly onQueued: () => void,
-    private readonly rooms?: LivekitEventListener,
-    /** Participant tracks: track_published starts them, their egresses' webhooks settle them. */
+    /** Participant tracks: track_published starts them, their egresses' reports settle them. */
     private readonly tracks?: TrackMediator,
   ) {}
 
-  async handle(event: WebhookEvent): Promise<EventOutcome> {
-    const activity = (await this.rooms?.handle(event)) ?? 'ignored';
-    switch (event.event) {
-      case 'egress_started':
-      case 'egress_updated':
-      case 'egress_ended':
-        return event.egressInfo ? this.onEgress(event.event, event.egressInfo) : 'ignored';
+  async handle(event: WorkerEvent): Promise<WorkerEventOutcome> {
+    switch (event.type) {
+      case 'egress':
+        return this.onEgress(event.phase, event.kinds, event.egress);
       case 'room_finished':
-        return event.room?.name ? this.onRoomFinished(event.room.name) : 'ignored';
+        return this.onRoomFinished(event.room, event.kinds);
       case 'track_published':
-        return this.tracks && event.room?.name ? this.tracks.onTrackPublished(event.room.name, event.participant, event.track) : 'ignored';
-      default:
-        return activity;
+        return this.tracks ? this.tracks.onTrackPublished(event.room, event.track) : 'ignored';
     }
   }
 
-  private async findRecording(info: NonNullable<WebhookEvent['egressInfo']>): Promise<Recording | null> {
-    const byWorker = info.egressId ? await this.store.findByWorkerId(info.egressId) : null;
+  private async findRecording(egress: EgressReport, kinds: readonly WorkerKind[]): Promise<Recording | null> {
+    const byWorker = egress.egressId ? await this.store.findByWorkerId(egress.egressId) : null;
     if (byWorker) return byWorker;
     // The start call may not have stored the egress id yet: the file path names the recording.
-    for (const path of egressFilepaths(info)) {
+    for (const path of egress.filepaths) {
       const match = matchRecordingKey(path, this.config.recording.outputFolder);
       if (match && !match.trackId) {
         const recording = await this.store.findById(match.recordingId);
-        if (recording && recording.workerKind.startsWith('livekit')) return recording;
+        if (recording && kinds.includes(recording.workerKind)) return recording;
       }
     }
     return null;
   }
 
-  private async onEgress(name: string, info: NonNullable<WebhookEvent['egressInfo']>): Promise<EventOutcome> {
+  private async onEgress(phase: 'started' | 'updated' | 'ended', kinds: readonly WorkerKind[], egress: EgressReport): Promise<WorkerEventOutcome> {
     // A participant's track egress concerns its file only, never the recording's status.
-    if (info.request.case === 'track') return this.tracks ? this.tracks.onTrackEgress(info) : 'ignored';
-    const recording = await this.findRecording(info);
+    if (egress.track) return this.tracks ? this.tracks.onTrackEgress(egress) : 'ignored';
+    const recording = await this.findRecording(egress, kinds);
     if (!recording) return 'unknown_recording';
-    if (this.tracks && info.startedAt > 0n) await this.tracks.noteCompositeStarted(recording.id, info.startedAt);
+    if (this.tracks && egress.startedAt) await this.tracks.noteCompositeStarted(recording.id, egress.startedAt);
     const id = recording.id;
-    const workerId = recording.workerId ?? info.egressId;
-    const state = toWorkerState(info);
+    const workerId = recording.workerId ?? egress.egressId;
+    const { state } = egress;
     let changed: Recording | null = null;
 
-    if (name !== 'egress_ended') {
+    if (phase !== 'ended') {
       if (state.state === 'starting' || state.state === 'active') {
         changed = await this.store.transition(id, ['initiated'], 'active', { workerId });
       }
@@ -101,17 +88,17 @@ export class LivekitEventHandler {
       const why = state.outcome === 'limit_reached' ? reasonOf('limit_reached', 'the egress reached its time limit') : undefined;
       changed = await this.store.transition(id, ['initiated', 'active'], 'stopped', { workerId, ...(why ? { reason: why } : {}) });
     }
-    if (changed) log.info({ recordingId: id, event: name, status: changed.status }, 'recording updated from egress event');
+    if (changed) log.info({ recordingId: id, event: `egress_${phase}`, status: changed.status }, 'recording updated from egress event');
     // The composite is over on its own (limit, failure): its track egresses stop with it.
     if (changed && changed.status !== 'active' && this.tracks) await this.tracks.stopAll(changed);
     return changed ? 'updated' : 'unchanged';
   }
 
-  private async onRoomFinished(room: string): Promise<EventOutcome> {
+  private async onRoomFinished(room: string, kinds: readonly WorkerKind[]): Promise<WorkerEventOutcome> {
     const live = await this.store.findActiveInRoom(room);
     let changed = false;
     for (const recording of live) {
-      if (!recording.workerKind.startsWith('livekit')) continue;
+      if (!kinds.includes(recording.workerKind)) continue;
       if (await this.store.transition(recording.id, ['active'], 'stopped', { reason: reasonOf('room_finished') })) {
         changed = true;
         log.info({ recordingId: recording.id }, 'recording stopped: room finished');

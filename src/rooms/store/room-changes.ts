@@ -1,0 +1,50 @@
+import type { ActivityBefore } from '../activity-rules';
+
+/** A room's activity as the service knows it. */
+export interface RoomActivity extends ActivityBefore {
+  room: string;
+  roomSid: string | null;
+  isActive: boolean;
+  /** The last room_finished: its createdAt (Unix s, 0: none) and the room session it ended. */
+  finishedAt: number;
+  finishedSid: string | null;
+  startedAt: Date | null;
+  emptySince: Date | null;
+  updatedAt: Date;
+}
+
+/** One participant_joined / participant_left webhook. */
+export interface ParticipantChange {
+  eventId: string | null;
+  /** The webhook's createdAt, Unix seconds. */
+  at: number;
+  room: string;
+  roomSid: string;
+  /** Room.creationTime, Unix seconds, when the event carries it. */
+  roomCreatedAt: number | null;
+  identity: string;
+  sid: string;
+  kind: string;
+  joined: boolean;
+}
+
+/** One room_started / room_finished webhook. */
+export interface RoomChange {
+  eventId: string | null;
+  at: number;
+  room: string;
+  roomSid: string;
+  roomCreatedAt: number | null;
+  started: boolean;
+}
+
+/** Who ListParticipants lists, or null when LiveKit does not know the room. */
+export type ParticipantSnapshot = { identity: string; sid: string; kind: string }[] | null;
+
+export type ChangeResult = 'duplicate' | 'stale' | 'applied';
+
+export interface Applied {
+  result: ChangeResult;
+  /** A job was queued (the runner should look at once). */
+  queued: boolean;
+}
