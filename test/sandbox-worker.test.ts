@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -38,7 +38,17 @@ let noFfmpeg: TestService;
 let svcClosed = false;
 let workDir: string;
 
+/** The sandbox's temporary folders go under os.tmpdir(): pointed at a folder of this file's own, so leftovers show. */
+let sandboxTmp: string;
+const savedTmpdir = process.env.TMPDIR;
+
+async function leftoverFolders(): Promise<string[]> {
+  return (await readdir(sandboxTmp)).filter((name) => name.startsWith('sandbox-recording-'));
+}
+
 beforeAll(async () => {
+  sandboxTmp = await mkdtemp(path.join(tmpdir(), 'sandbox-tmpdir-'));
+  process.env.TMPDIR = sandboxTmp;
   s3 = await startS3Server();
   const env = { ...s3Env(s3), RECORDING_WORKERS: SANDBOX_MODES };
   [svc, noFfmpeg] = await Promise.all([
@@ -54,6 +64,9 @@ afterAll(async () => {
   for (const line of ffmpegChildren()) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
   await s3?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
+  if (savedTmpdir === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmpdir;
+  if (sandboxTmp) await rm(sandboxTmp, { recursive: true, force: true });
 });
 
 /**
@@ -100,6 +113,7 @@ it('records a test picture and tone for as long as the recording runs and upload
   // MinIO's event for the upload saves the recording, as for any worker.
   expect(await storeEvent(svc.url, s3.bucket, key, { contentType: 'video/mp4' })).toBe('Event processed.');
   expect(await statusOf(svc.db.url, id)).toBe('saved');
+  await eventually(async () => (await leftoverFolders()).length === 0, 5000, 'the temporary folder removed');
 });
 
 it('records a tone as OGG and, with participant tracks, one OGG per pretend participant under the track keys', async () => {
@@ -124,6 +138,7 @@ it('records a tone as OGG and, with participant tracks, one OGG per pretend part
   const files = await request(svc.url).get(`/api/v1.0/recordings/${id}/`).set(bearer(owner));
   expect(files.status).toBe(200);
   expect(JSON.stringify(files.body)).toContain('sandbox-alice');
+  await eventually(async () => (await leftoverFolders()).length === 0, 5000, 'the temporary folders removed');
 });
 
 it('uploads the bundled clip when ffmpeg cannot be run', async () => {
@@ -192,6 +207,7 @@ describe('the worker itself (as the mediator and the reconciler call it)', () =>
     expect(await worker.inspect(id)).toEqual({ state: 'failed', error: expect.stringContaining('ffmpeg stopped') });
     expect(await worker.stop(id)).toBe('aborted');
     expect(await s3.hasObject(request.objectKey)).toBe(false);
+    await eventually(async () => (await leftoverFolders()).length === 0, 5000, 'the temporary folder removed');
   });
 
   it('kills its processes and uploads nothing when the service shuts down', async () => {
@@ -202,6 +218,7 @@ describe('the worker itself (as the mediator and the reconciler call it)', () =>
     expect(ffmpegChildren()).toEqual([]);
     expect((await worker.inspect(id)).state).toBe('unknown');
     expect(await s3.hasObject(request.objectKey)).toBe(false);
+    await eventually(async () => (await leftoverFolders()).length === 0, 5000, 'the temporary folder removed');
   });
 });
 
@@ -210,7 +227,9 @@ it("ends the sandbox's processes when the service shuts down", async () => {
   const start = await request(svc.url).post('/api/v1.0/rooms/sb-clip/start-recording/').set(bearer(owner)).send({ mode: 'transcript', options: { participant_tracks: 'audio' } });
   expect(start.status).toBe(201);
   expect(ffmpegChildren()).toHaveLength(3); // the composite and two tracks
+  expect(await leftoverFolders()).toHaveLength(3); // (so the checks that none is left can fail)
   svcClosed = true;
   await svc.close();
   expect(ffmpegChildren()).toEqual([]);
+  expect(await leftoverFolders()).toEqual([]);
 });
