@@ -9,7 +9,7 @@ import request from 'supertest';
 import { loadConfig } from '../src/config/config';
 import { SandboxJobs, SandboxWorker } from '../src/recording/workers/sandbox/sandbox-worker';
 import { WorkerError } from '../src/recording/workers/worker-service';
-import { eventually, statusOf } from './helpers/flow';
+import { eventually, queryDb, statusOf } from './helpers/flow';
 import { probeMedia } from './helpers/media';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { bearer, startTestService, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestService, type TestUser } from './helpers/service';
@@ -38,17 +38,23 @@ let noFfmpeg: TestService;
 let svcClosed = false;
 let workDir: string;
 
-/** The sandbox's temporary folders go under os.tmpdir(): pointed at a folder of this file's own, so leftovers show. */
-let sandboxTmp: string;
-const savedTmpdir = process.env.TMPDIR;
+/** The temporary folders of these sandbox jobs (each is `sandbox-recording-{job id}-…` under os.tmpdir()). */
+async function jobFolders(jobIds: string[]): Promise<string[]> {
+  const names = await readdir(tmpdir());
+  return names.filter((name) => jobIds.some((id) => name.startsWith(`sandbox-recording-${id}-`)));
+}
 
-async function leftoverFolders(): Promise<string[]> {
-  return (await readdir(sandboxTmp)).filter((name) => name.startsWith('sandbox-recording-'));
+/** The sandbox job ids of a recording: its composite's and its tracks'. */
+async function jobIdsOf(dbUrl: string, recordingId: string): Promise<string[]> {
+  const rows = await queryDb<{ id: string }>(
+    dbUrl,
+    `SELECT worker_id AS id FROM recordings WHERE id = $1 UNION SELECT egress_id FROM recording_files WHERE recording_id = $1 AND egress_id IS NOT NULL`,
+    [recordingId],
+  );
+  return rows.map((r) => r.id).filter((id) => id.startsWith('SB_'));
 }
 
 beforeAll(async () => {
-  sandboxTmp = await mkdtemp(path.join(tmpdir(), 'sandbox-tmpdir-'));
-  process.env.TMPDIR = sandboxTmp;
   s3 = await startS3Server();
   const env = { ...s3Env(s3), RECORDING_WORKERS: SANDBOX_MODES };
   [svc, noFfmpeg] = await Promise.all([
@@ -64,9 +70,6 @@ afterAll(async () => {
   for (const line of ffmpegChildren()) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
   await s3?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
-  if (savedTmpdir === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = savedTmpdir;
-  if (sandboxTmp) await rm(sandboxTmp, { recursive: true, force: true });
 });
 
 /**
@@ -113,7 +116,9 @@ it('records a test picture and tone for as long as the recording runs and upload
   // MinIO's event for the upload saves the recording, as for any worker.
   expect(await storeEvent(svc.url, s3.bucket, key, { contentType: 'video/mp4' })).toBe('Event processed.');
   expect(await statusOf(svc.db.url, id)).toBe('saved');
-  await eventually(async () => (await leftoverFolders()).length === 0, 5000, 'the temporary folder removed');
+  const jobs = await jobIdsOf(svc.db.url, id);
+  expect(jobs).toHaveLength(1);
+  await eventually(async () => (await jobFolders(jobs)).length === 0, 5000, 'the temporary folder removed');
 });
 
 it('records a tone as OGG and, with participant tracks, one OGG per pretend participant under the track keys', async () => {
@@ -138,7 +143,9 @@ it('records a tone as OGG and, with participant tracks, one OGG per pretend part
   const files = await request(svc.url).get(`/api/v1.0/recordings/${id}/`).set(bearer(owner));
   expect(files.status).toBe(200);
   expect(JSON.stringify(files.body)).toContain('sandbox-alice');
-  await eventually(async () => (await leftoverFolders()).length === 0, 5000, 'the temporary folders removed');
+  const jobs = await jobIdsOf(svc.db.url, id);
+  expect(jobs).toHaveLength(3);
+  await eventually(async () => (await jobFolders(jobs)).length === 0, 5000, 'the temporary folders removed');
 });
 
 it('uploads the bundled clip when ffmpeg cannot be run', async () => {
@@ -201,13 +208,14 @@ describe('the worker itself (as the mediator and the reconciler call it)', () =>
   it('reports a job whose ffmpeg died as failed, and its stop as aborted', async () => {
     const request = { recordingId: randomUUID(), room: 'sb-crash', objectKey: `recordings/${randomUUID()}.ogg` };
     const id = await worker.start(request);
+    expect(await jobFolders([id])).toHaveLength(1);
     const [child] = ffmpegChildren();
     process.kill(Number(child!.trim().split(/\s+/)[0]), 'SIGKILL');
     await eventually(async () => (await worker.inspect(id)).state === 'failed', 5000, 'the job to fail');
     expect(await worker.inspect(id)).toEqual({ state: 'failed', error: expect.stringContaining('ffmpeg stopped') });
     expect(await worker.stop(id)).toBe('aborted');
     expect(await s3.hasObject(request.objectKey)).toBe(false);
-    await eventually(async () => (await leftoverFolders()).length === 0, 5000, 'the temporary folder removed');
+    await eventually(async () => (await jobFolders([id])).length === 0, 5000, 'the temporary folder removed');
   });
 
   it('kills its processes and uploads nothing when the service shuts down', async () => {
@@ -218,7 +226,7 @@ describe('the worker itself (as the mediator and the reconciler call it)', () =>
     expect(ffmpegChildren()).toEqual([]);
     expect((await worker.inspect(id)).state).toBe('unknown');
     expect(await s3.hasObject(request.objectKey)).toBe(false);
-    await eventually(async () => (await leftoverFolders()).length === 0, 5000, 'the temporary folder removed');
+    await eventually(async () => (await jobFolders([id])).length === 0, 5000, 'the temporary folder removed');
   });
 });
 
@@ -227,9 +235,10 @@ it("ends the sandbox's processes when the service shuts down", async () => {
   const start = await request(svc.url).post('/api/v1.0/rooms/sb-clip/start-recording/').set(bearer(owner)).send({ mode: 'transcript', options: { participant_tracks: 'audio' } });
   expect(start.status).toBe(201);
   expect(ffmpegChildren()).toHaveLength(3); // the composite and two tracks
-  expect(await leftoverFolders()).toHaveLength(3); // (so the checks that none is left can fail)
+  const jobs = await jobIdsOf(svc.db.url, start.body.id as string);
+  expect(await jobFolders(jobs)).toHaveLength(3);
   svcClosed = true;
   await svc.close();
   expect(ffmpegChildren()).toEqual([]);
-  expect(await leftoverFolders()).toEqual([]);
+  expect(await jobFolders(jobs)).toEqual([]);
 });

@@ -67,7 +67,8 @@ export class SandboxJob {
       job.later(spec.limitMs, () => job.end('limit_reached'));
       return job;
     }
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'sandbox-recording-'));
+    // Named by the job, so a folder left by a service killed outright says whose it was.
+    const dir = await mkdtemp(path.join(os.tmpdir(), `sandbox-recording-${spec.id}-`));
     try {
       const roomTextPath = path.join(dir, 'room.txt');
       await writeFile(roomTextPath, spec.room);
