@@ -2,13 +2,23 @@ import { z } from 'zod';
 import { concern } from './concern';
 import { envBool, envInt, envString, envUrlList, issue } from './env-parsers';
 
-export const WORKER_KINDS = ['livekit-video', 'livekit-audio', 'jibri'] as const;
+/** `sandbox` and `sandbox-audio`: a test picture and tone made locally (development, host applications' tests). */
+export const WORKER_KINDS = ['livekit-video', 'livekit-audio', 'jibri', 'sandbox', 'sandbox-audio'] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
 const DEFAULT_MODES: Record<string, WorkerKind> = {
   screen_recording: 'livekit-video',
   transcript: 'livekit-audio',
 };
+
+/**
+ * The default modes recorded by the sandbox worker instead (no LiveKit, no Jibri needed). Not
+ * applied by itself: to make them the default when neither LIVEKIT_API_URL nor JIBRI_URLS is
+ * set, return them from modeMap's empty-value branch under that condition.
+ */
+export function sandboxDefaults(): Record<string, WorkerKind> {
+  return { screen_recording: 'sandbox', transcript: 'sandbox-audio' };
+}
 
 const modeMap = z
   .string()
@@ -52,6 +62,7 @@ export const workersConcern = concern(
     // Read here only for the rule that a jibri mode needs a Jitsi base URL.
     JIBRI_URLS: envUrlList(),
     JITSI_BASE_URL: envString(),
+    SANDBOX_FFMPEG_PATH: envString(),
   },
   (env, ctx) => {
     const usesJibri = Object.values(env.RECORDING_WORKERS).includes('jibri');
@@ -71,6 +82,12 @@ export const workersConcern = concern(
         keyFrameIntervalS: env.RECORDING_ENCODING_KEY_FRAME_INTERVAL_S!,
       };
     }
-    return { modes: env.RECORDING_WORKERS, timeoutMs: env.WORKER_TIMEOUT_MS ?? 10000, encoding };
+    return {
+      modes: env.RECORDING_WORKERS,
+      timeoutMs: env.WORKER_TIMEOUT_MS ?? 10000,
+      encoding,
+      /** The sandbox worker's ffmpeg; when it cannot be run the sandbox uploads its bundled clip. */
+      sandbox: { ffmpegPath: env.SANDBOX_FFMPEG_PATH ?? 'ffmpeg' },
+    };
   },
 );

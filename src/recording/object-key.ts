@@ -21,8 +21,11 @@ export function isTrackId(value: unknown): value is string {
   return typeof value === 'string' && TRACK_ID.test(value);
 }
 
+/** The kinds that record audio only (OGG with Opus); every other kind writes MP4. */
+export const AUDIO_ONLY_KINDS: readonly WorkerKind[] = ['livekit-audio', 'sandbox-audio'];
+
 export function extensionForKind(kind: WorkerKind): RecordingExtension {
-  return kind === 'livekit-audio' ? 'ogg' : 'mp4';
+  return AUDIO_ONLY_KINDS.includes(kind) ? 'ogg' : 'mp4';
 }
 
 /** The composite's key under the folder and its content type. */

@@ -11,13 +11,13 @@ export const startOptions = z
     language: z.string().min(2).max(35).optional(),
     /** LiveKit's room-composite layout; LiveKit video modes only. */
     layout: z.enum(LIVEKIT_LAYOUTS).optional(),
-    /** `audio`: also every participant's microphone on its own (LiveKit modes only). */
+    /** `audio`: also every participant's microphone on its own (LiveKit and sandbox modes only). */
     participant_tracks: z.literal('audio').optional(),
   })
   .strict();
 
-/** The worker kinds that can record participant tracks (LiveKit Track Egress). */
-const TRACK_KINDS: readonly WorkerKind[] = ['livekit-video', 'livekit-audio'];
+/** The worker kinds that can record participant tracks (LiveKit Track Egress, the sandbox's pretend participants). */
+const TRACK_KINDS: readonly WorkerKind[] = ['livekit-video', 'livekit-audio', 'sandbox', 'sandbox-audio'];
 
 /** Body of POST /rooms/{room}/start-recording/. */
 export const startRecordingBody = z
@@ -61,7 +61,7 @@ export function parseStart(
     throw badRequest(`Invalid request body: options.layout: mode "${parsed.mode}" is not recorded by LiveKit video (${kind}); layouts apply to LiveKit video modes only.`);
   }
   if (options.participant_tracks && !TRACK_KINDS.includes(kind)) {
-    throw badRequest(`Invalid request body: options.participant_tracks: mode "${parsed.mode}" is recorded by ${kind}; per-participant tracks need a LiveKit mode.`);
+    throw badRequest(`Invalid request body: options.participant_tracks: mode "${parsed.mode}" is recorded by ${kind}; per-participant tracks need a LiveKit or sandbox mode.`);
   }
   return { mode: parsed.mode, kind, options };
 }

@@ -22,6 +22,12 @@ export class WorkerRegistry {
   forKind(kind: WorkerKind): WorkerService {
     return this.workers[kind] ?? new UnconfiguredWorker(kind);
   }
+
+  /** Service shutdown: workers that run processes of their own (the sandbox) end them. */
+  async close(): Promise<void> {
+    const closable = Object.values(this.workers).filter((w): w is WorkerService & { close(): Promise<void> } => typeof (w as { close?: unknown }).close === 'function');
+    await Promise.all(closable.map((worker) => worker.close()));
+  }
 }
 
 /** Stands in for a worker kind whose settings are missing, so the API answers a clear 502. */
@@ -29,7 +35,12 @@ class UnconfiguredWorker implements WorkerService {
   readonly startDeadlineMs = 0;
   constructor(readonly kind: WorkerKind) {}
   private fail(): never {
-    const what = this.kind === 'jibri' ? 'JIBRI_URLS and JITSI_BASE_URL' : 'LIVEKIT_API_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and the AWS_S3_* storage settings';
+    const what =
+      this.kind === 'jibri'
+        ? 'JIBRI_URLS and JITSI_BASE_URL'
+        : this.kind.startsWith('sandbox')
+          ? 'the AWS_S3_* storage settings and map a mode to it in RECORDING_WORKERS'
+          : 'LIVEKIT_API_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and the AWS_S3_* storage settings';
     throw new WorkerError('not_configured', `The ${this.kind} worker is not configured: set ${what}.`, this.kind);
   }
   start(): Promise<string> {
