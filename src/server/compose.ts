@@ -96,7 +96,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     },
     async stop() {
       await runner.stop();
-      await registry.close();
+      await recording.registry.close();
       transport?.close();
       storage?.close();
     },
