@@ -15,7 +15,7 @@ const ROOT = path.resolve(__dirname, '..');
 afterAll(() => killAllServiceProcesses());
 
 describe('npm start with no configuration', () => {
-  it('runs in development mode, prints a token and a curl that creates a recording', async () => {
+  it('runs in development mode, prints a token and a curl that starts a recording on the sandbox worker', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'rec-dev-'));
     const svc = await serviceProcess({ DATA_DIR: dataDir }, { readyTimeoutMs: 90_000 });
     try {
@@ -27,12 +27,12 @@ describe('npm start with no configuration', () => {
       const curl = /^\s*(curl -i -X POST .*)$/m.exec(out)?.[1];
       expect(curl).toBeDefined();
       const token = /owner token for room "demo-room" \(valid 30 days\): (\S+)/.exec(out)![1]!;
-      const answer = execFileSync('sh', ['-c', curl!], { encoding: 'utf8', timeout: 30_000 });
-      expect(answer).toMatch(/^HTTP\/1\.1 502/);
-      expect(answer).toMatch(/not configured/);
+      const answer = execFileSync('sh', ['-c', curl!], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] });
+      expect(answer).toMatch(/^HTTP\/1\.1 201/);
+      expect(out).toContain('workers: the sandbox worker records every mode');
       const list = await request(svc.url).get('/api/v1.0/recordings/').set('Authorization', `Bearer ${token}`);
       expect(list.body.count).toBe(1);
-      expect(list.body.results[0]).toMatchObject({ room: 'demo-room', status: 'failed_to_start' });
+      expect(list.body.results[0]).toMatchObject({ room: 'demo-room', status: 'active' });
     } finally {
       await svc.stop();
       rmSync(dataDir, { recursive: true, force: true });

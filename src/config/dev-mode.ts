@@ -6,6 +6,8 @@ import type { AppConfig } from './config';
 import { cleartextWebhookHosts } from './webhooks';
 
 export const DEV_ROOM = 'demo-room';
+/** The printed owner's address: development mode's captured email (/dev/mail) receives it. */
+export const DEV_OWNER_EMAIL = 'dev-owner@example.com';
 
 /** The development JWT secret, kept under the data dir so printed tokens survive restarts. */
 export function devSecret(dataDir: string): string {
@@ -22,7 +24,7 @@ export function devSecret(dataDir: string): string {
 
 export function devOwnerToken(secret: string): string {
   return jwt.sign(
-    { sub: 'dev-owner', name: 'Dev Owner', locale: 'en', zoneinfo: 'UTC', rooms: { [DEV_ROOM]: 'owner' } },
+    { sub: 'dev-owner', name: 'Dev Owner', email: DEV_OWNER_EMAIL, locale: 'en', zoneinfo: 'UTC', rooms: { [DEV_ROOM]: 'owner' } },
     secret,
     { algorithm: 'HS256', expiresIn: '30d' },
   );
@@ -37,7 +39,8 @@ function isLocalhost(url: string): boolean {
 export function startupNotes(config: AppConfig, baseUrl: string, token: string | undefined): string[] {
   const lines: string[] = [];
   if (!config.server.databaseUrl) lines.push(`database: the embedded PostgreSQL under ${config.server.dataDir} (DATABASE_URL unset or embedded)`);
-  if (!config.livekit) lines.push('livekit: LIVEKIT_API_URL/KEY/SECRET unset: LiveKit recordings fail with 502 and LiveKit webhooks are refused');
+  const usesLivekit = Object.values(config.workers.modes).some((kind) => kind.startsWith('livekit'));
+  if (!config.livekit) lines.push(usesLivekit ? 'livekit: LIVEKIT_API_URL/KEY/SECRET unset: LiveKit recordings fail with 502 and LiveKit webhooks are refused' : 'livekit: LIVEKIT_API_URL/KEY/SECRET unset: LiveKit webhooks are refused (no mode is recorded by LiveKit)');
   if (config.jibri.urls.length === 0) lines.push('jibri: JIBRI_URLS unset: modes mapped to jibri fail with 502');
   if (!config.storage) lines.push('storage: AWS_S3_* unset: workers have nowhere to upload, downloads and deletion of files are unavailable');
   if (!config.email.smtp) lines.push('smtp: EMAIL_URL/EMAIL_HOST unset: notification emails stay queued until SMTP is configured');
@@ -61,6 +64,8 @@ export function startupNotes(config: AppConfig, baseUrl: string, token: string |
     lines.push(
       `  curl -i -X POST ${baseUrl}/api/v1.0/rooms/${DEV_ROOM}/start-recording/ -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '{"mode": "screen_recording"}'`,
     );
+    lines.push('stop it:');
+    lines.push(`  curl -i -X POST ${baseUrl}/api/v1.0/rooms/${DEV_ROOM}/stop-recording/ -H "Authorization: Bearer ${token}"`);
   }
   return lines;
 }

@@ -12,9 +12,9 @@ const DEFAULT_MODES: Record<string, WorkerKind> = {
 };
 
 /**
- * The default modes recorded by the sandbox worker instead (no LiveKit, no Jibri needed). Not
- * applied by itself: to make them the default when neither LIVEKIT_API_URL nor JIBRI_URLS is
- * set, return them from modeMap's empty-value branch under that condition.
+ * The modes recorded by the sandbox worker instead (no LiveKit, no Jibri needed): development
+ * mode's default when RECORDING_WORKERS, LIVEKIT_API_URL and JIBRI_URLS are all unset
+ * (src/devmode/dev-stack.ts).
  */
 export function sandboxDefaults(): Record<string, WorkerKind> {
   return { screen_recording: 'sandbox', transcript: 'sandbox-audio' };
@@ -24,7 +24,7 @@ const modeMap = z
   .string()
   .optional()
   .transform((value, ctx) => {
-    if (value === undefined || value.trim() === '') return DEFAULT_MODES;
+    if (value === undefined || value.trim() === '') return undefined;
     let parsed: unknown;
     try {
       parsed = JSON.parse(value);
@@ -65,7 +65,8 @@ export const workersConcern = concern(
     SANDBOX_FFMPEG_PATH: envString(),
   },
   (env, ctx) => {
-    const usesJibri = Object.values(env.RECORDING_WORKERS).includes('jibri');
+    const modes = env.RECORDING_WORKERS ?? DEFAULT_MODES;
+    const usesJibri = Object.values(modes).includes('jibri');
     if (usesJibri && env.JIBRI_URLS.length > 0 && !env.JITSI_BASE_URL) {
       issue(ctx, 'JITSI_BASE_URL', 'required when RECORDING_WORKERS maps a mode to jibri');
     }
@@ -83,7 +84,9 @@ export const workersConcern = concern(
       };
     }
     return {
-      modes: env.RECORDING_WORKERS,
+      modes,
+      /** RECORDING_WORKERS was set; unset, development mode with no LiveKit or Jibri uses sandboxDefaults(). */
+      modesSet: env.RECORDING_WORKERS !== undefined,
       timeoutMs: env.WORKER_TIMEOUT_MS ?? 10000,
       encoding,
       /** The sandbox worker's ffmpeg; when it cannot be run the sandbox uploads its bundled clip. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config/config';
+import { sandboxDefaults } from '../config/workers';
 import { DEV_ROOM } from '../config/dev-mode';
 import type { ObjectStorage } from '../storage/object-storage';
 import { EmbeddedStorage } from './embedded-storage';
@@ -44,8 +45,11 @@ export async function startDevStack(config: AppConfig, ownerToken: string): Prom
     await storage?.stop();
     throw err;
   }
+  // Nothing to record with: the sandbox worker records every mode, so a start works at once.
+  const sandbox = !config.workers.modesSet && !config.livekit && config.jibri.urls.length === 0;
   const effective: AppConfig = {
     ...config,
+    workers: sandbox ? { ...config.workers, modes: sandboxDefaults() } : config.workers,
     storageEvents,
     storage: storage?.settings ?? config.storage,
     email: mail ? { ...config.email, smtp: mail.target } : config.email,
@@ -56,6 +60,7 @@ export async function startDevStack(config: AppConfig, ownerToken: string): Prom
     notes(serviceUrl) {
       const lines = [`development page: ${serviceUrl}/ (token, start and stop, status, API reference)`];
       if (storage) lines.push(`storage: embedded S3 store under ${storage.directory} at ${storage.settings.endpointUrl}, bucket "${storage.settings.bucket}"; media served under ${config.downloads.mediaUrlPrefix}`);
+      if (sandbox) lines.push('workers: the sandbox worker records every mode (a test picture and tone); set RECORDING_WORKERS or LIVEKIT_API_* for real recordings');
       if (mail) lines.push(`smtp: emails are captured in memory, read them at ${serviceUrl}/dev/mail`);
       return lines;
     },
