@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Page } from 'puppeteer-core';
+import { launchBrowser, seriousAxeViolations } from './helpers/browser';
 import { eventually } from './helpers/flow';
 import { killAllServiceProcesses, serviceProcess, type ServiceProcess } from './helpers/service-process';
 
@@ -125,3 +127,57 @@ it('with participant_tracks "audio": two playable OGG track files saved beside t
     expect(probed.duration).toBeGreaterThan(1);
   }
 }, 90_000);
+
+/** Waits until the element's text matches `pattern`. */
+async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<void> {
+  await page.waitForFunction(
+    (sel: string, source: string) => {
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document;
+      return new RegExp(source).test(doc.querySelector(sel)?.textContent ?? '');
+    },
+    { timeout: 15_000 },
+    selector,
+    pattern.source,
+  );
+}
+
+it('in Chromium: Start and Stop on the start page, the captured email\'s link opens the page, and its video plays past 1 s', async () => {
+  const browser = await launchBrowser();
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    await page.goto(`${svc.url}/`, { waitUntil: 'load' });
+    await waitForText(page, '#room-status', /Not recording\./);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const mailsBefore = [...(await (await fetch(`${svc.url}/dev/mail`)).text()).matchAll(/href="\/dev\/mail\/\d+"/g)].length;
+    await page.click('#start');
+    await waitForText(page, '#action-result', /^Start: 201/);
+    await waitForText(page, '#room-status', /Recording \S+ is active\./);
+    await new Promise((r) => setTimeout(r, 2500)); // let the sandbox record for a while
+    await page.click('#stop');
+    await waitForText(page, '#action-result', /^Stop: 200/);
+
+    // The mailbox gets the new message once the recording is saved; open it as a reader would.
+    await eventually(async () => [...(await (await fetch(`${svc.url}/dev/mail`)).text()).matchAll(/href="\/dev\/mail\/\d+"/g)].length > mailsBefore, 30_000, 'the email');
+    await page.goto(`${svc.url}/dev/mail`, { waitUntil: 'load' });
+    const newest = await page.$$eval('a[href^="/dev/mail/"]', (links) => links.map((a) => a.getAttribute('href') ?? '').sort((a, b) => Number(b.split('/').pop()) - Number(a.split('/').pop()))[0]!);
+    await page.goto(`${svc.url}${newest}`, { waitUntil: 'load' });
+    const text = (await page.$eval('pre', (el) => el.textContent)) ?? '';
+    const link = /https?:\/\/\S+\/recordings\/[0-9a-f-]{36}/.exec(text)![0];
+    // The host app opens the page with its user's token in the fragment; here, the printed owner token.
+    await page.goto(`${svc.url}${new URL(link).pathname}#access_token=${token}`, { waitUntil: 'load' });
+    await page.waitForSelector('#player', { timeout: 20_000 });
+    const played = await page.evaluate(async () => {
+      const v = (globalThis as unknown as { document: { getElementById(id: string): { muted: boolean; currentTime: number; play(): Promise<void> } } }).document.getElementById('player');
+      v.muted = true;
+      await v.play();
+      const until = Date.now() + 15_000;
+      while (v.currentTime < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      return v.currentTime;
+    });
+    expect(played).toBeGreaterThanOrEqual(1);
+  } finally {
+    await ctx.close();
+    await browser.close();
+  }
+}, 120_000);
