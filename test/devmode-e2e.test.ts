@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,19 @@ import { killAllServiceProcesses, serviceProcess, type ServiceProcess } from './
  */
 
 const FFPROBE = process.env.TEST_FFPROBE_BIN || 'ffprobe';
+/** The README's pictures, taken by this test: UPDATE_DOCS_IMAGES=1 writes them, otherwise they must be there. */
+const IMAGES = path.resolve(__dirname, '..', 'docs', 'images');
+
+async function picture(page: Page, name: string): Promise<void> {
+  const shot = Buffer.from(await page.screenshot({ type: 'png', fullPage: true }));
+  expect(shot.subarray(1, 4).toString()).toBe('PNG');
+  const file = path.join(IMAGES, name);
+  if (process.env.UPDATE_DOCS_IMAGES === '1') {
+    mkdirSync(IMAGES, { recursive: true });
+    writeFileSync(file, shot);
+  }
+  expect(existsSync(file) && readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
+}
 const run = promisify(execFile);
 
 afterAll(() => killAllServiceProcesses());
@@ -153,6 +166,7 @@ it('in Chromium: Start and Stop on the start page, the captured email\'s link op
     await page.click('#start');
     await waitForText(page, '#action-result', /^Start: 201/);
     await waitForText(page, '#room-status', /Recording \S+ is active\./);
+    await picture(page, 'dev-start-page.png');
     await new Promise((r) => setTimeout(r, 2500)); // let the sandbox record for a while
     await page.click('#stop');
     await waitForText(page, '#action-result', /^Stop: 200/);
@@ -162,6 +176,9 @@ it('in Chromium: Start and Stop on the start page, the captured email\'s link op
     await page.goto(`${svc.url}/dev/mail`, { waitUntil: 'load' });
     const newest = await page.$$eval('a[href^="/dev/mail/"]', (links) => links.map((a) => a.getAttribute('href') ?? '').sort((a, b) => Number(b.split('/').pop()) - Number(a.split('/').pop()))[0]!);
     await page.goto(`${svc.url}${newest}`, { waitUntil: 'load' });
+    await page.waitForSelector('iframe');
+    await new Promise((r) => setTimeout(r, 500)); // the frame's content paints
+    await picture(page, 'dev-mail.png');
     const text = (await page.$eval('pre', (el) => el.textContent)) ?? '';
     const link = /https?:\/\/\S+\/recordings\/[0-9a-f-]{36}/.exec(text)![0];
     // The host app opens the page with its user's token in the fragment; here, the printed owner token.
