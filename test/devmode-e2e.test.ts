@@ -7,6 +7,7 @@ import type { Page } from 'puppeteer-core';
 import { launchBrowser, seriousAxeViolations } from './helpers/browser';
 import { eventually } from './helpers/flow';
 import { killAllServiceProcesses, serviceProcess, type ServiceProcess } from './helpers/service-process';
+import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhook-receiver';
 
 /**
  * `npm start` with nothing configured does the whole job: the printed curls start and stop a
@@ -34,6 +35,7 @@ const run = promisify(execFile);
 afterAll(() => killAllServiceProcesses());
 
 let svc: ServiceProcess;
+let receiver: TestWebhookReceiver;
 let dataDir: string;
 let token: string;
 let startCurl: string;
@@ -41,7 +43,9 @@ let stopCurl: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'rec-devmode-e2e-'));
-  svc = await serviceProcess({ DATA_DIR: dataDir }, { readyTimeoutMs: 90_000 });
+  // Nothing configured but a webhook endpoint, to see recording.ready list every file.
+  receiver = await startWebhookReceiver();
+  svc = await serviceProcess({ DATA_DIR: dataDir, WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET: receiver.secret }, { readyTimeoutMs: 90_000 });
   await svc.start();
   await eventually(async () => svc.output().includes('stop it:'), 10_000, 'development notes');
   const out = svc.output();
@@ -53,6 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await svc?.stop();
+  await receiver?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -126,7 +131,7 @@ it('the printed curls record demo-room; within 30 s it is saved and notified, pl
   expect(await page.text()).toContain('demo-room');
 }, 90_000);
 
-it('with participant_tracks "audio": two playable OGG track files saved beside the composite', async () => {
+it('with participant_tracks "audio": two playable OGG track files saved beside the composite, all three in recording.ready', async () => {
   const { id } = await record(3, { mode: 'screen_recording', options: { participant_tracks: 'audio' } });
   await eventually(async () => (await recording(id)).status === 'notification_succeeded', 30_000, 'saved and notified');
   const { files } = await recording(id);
@@ -139,6 +144,11 @@ it('with participant_tracks "audio": two playable OGG track files saved beside t
     expect(probed.codecs).toEqual(['opus']);
     expect(probed.duration).toBeGreaterThan(1);
   }
+  await eventually(async () => receiver.deliveries.some((d) => d.type === 'recording.ready' && d.body.data.id === id), 30_000, 'recording.ready');
+  const ready = receiver.deliveries.find((d) => d.type === 'recording.ready' && d.body.data.id === id)!;
+  const listed = (ready.body.data.files as { key: string }[]).map((f) => f.key).sort();
+  expect(listed).toEqual(files.map((f) => f.key).sort());
+  expect(listed).toHaveLength(3);
 }, 90_000);
 
 /** Waits until the element's text matches `pattern`. */
