@@ -40,10 +40,14 @@ export function pageHeaders(options: { frameAncestors: readonly string[]; mediaO
     // HSTS belongs to whatever terminates TLS (nginx), which knows whether it does.
     strictTransportSecurity: false,
   });
-  const setNonce: RequestHandler = (_req, res, next) => {
-    res.locals.cspNonce = randomBytes(16).toString('base64');
+  return [freshNonce('cspNonce'), secure];
+}
+
+/** A new CSP nonce in `res.locals[name]` for each answer, which is never cached. */
+export function freshNonce(name: 'cspNonce' | 'devNonce'): RequestHandler {
+  return (_req, res, next) => {
+    res.locals[name] = randomBytes(16).toString('base64');
     res.set('Cache-Control', 'no-store');
     next();
   };
-  return [setNonce, secure];
 }

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Router, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { apiReferencePage, DEV_PATHS, landingPage, mailListPage, mailPage } from '../../devmode/dev-pages';
 import type { DevTools } from '../../devmode/dev-stack';
 import { HttpError } from '../http-errors';
+import { freshNonce } from '../page-headers';
 
 /** Swagger UI's files, from the swagger-ui-dist package (nothing comes from a CDN). */
 const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -43,12 +43,7 @@ function devHeaders(): RequestHandler[] {
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: false,
   });
-  const setNonce: RequestHandler = (_req, res, next) => {
-    res.locals.devNonce = randomBytes(16).toString('base64');
-    res.set('Cache-Control', 'no-store');
-    next();
-  };
-  return [setNonce, secure];
+  return [freshNonce('devNonce'), secure];
 }
 
 /** The captured email's own HTML, shown in a sandboxed frame of /dev/mail/{n}: no script ever runs. */
