@@ -72,7 +72,8 @@ describe('a production-like process: the compiled service, as the image runs it'
   it('finishes in-flight requests on SIGTERM, and never logs an address, a token or a secret', async () => {
     const { livekit, env: lkEnv } = await startFakeLivekit();
     const smtp = await startSmtpServer();
-    const db = await createTestDatabase();
+    // Empty, as a new installation's: the compiled service applies every migration itself.
+    const db = await createTestDatabase({ empty: true });
     const svc = await serviceProcess({
       ...lkEnv,
       ...smtp.env,
