@@ -13,6 +13,7 @@ import type { FakeLivekitServer } from './fakes/livekit-server';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { TEST_MEDIA_AUTH_SECRET, startNginx, type TestNginx } from './helpers/nginx';
 import { createTestDatabase } from './helpers/pg';
+import { serviceEntryArgs } from './helpers/service-process';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { testAudioOgg } from './helpers/media';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer, startTestService, type TestService, type TestUser } from './helpers/service';
@@ -425,10 +426,10 @@ describe('bucket lifecycle', () => {
     expect(outcome.result === 'refused' && outcome.reason).toMatch(/NotImplemented/);
   });
 
-  it('says so in one clear warning line at start-up (npm start path, real process)', async () => {
+  it('says so in one clear warning line at start-up (real process)', async () => {
     const db = await createTestDatabase();
     const root = resolve(__dirname, '..');
-    const child = spawn(process.execPath, [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+    const child = spawn(process.execPath, serviceEntryArgs(), {
       cwd: root,
       env: {
         PATH: process.env.PATH,
