@@ -7,7 +7,8 @@ import { startFakeLivekit } from './helpers/livekit-env';
 import { startS3Server, type TestS3 } from './helpers/s3';
 import { startS3Recorder, type S3Recorder, type StorageRequest } from './helpers/s3-recorder';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
-import { seedRoom, startWithTracks, storeEvent } from './helpers/tracks';
+import { storeEvent } from './helpers/minio-events';
+import { seedRoom, startWithTracks } from './helpers/tracks';
 import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhook-receiver';
 
 /**

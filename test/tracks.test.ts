@@ -6,7 +6,8 @@ import { pauseReconciler } from './helpers/reconciler-pause';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
-import { postWebhook, seedRoom, startWithTracks, storeEvent } from './helpers/tracks';
+import { storeEvent } from './helpers/minio-events';
+import { postWebhook, seedRoom, startWithTracks } from './helpers/tracks';
 
 /**
  * Per-participant audio tracks end to end: the real service on real PostgreSQL, the fake
