@@ -103,7 +103,8 @@ describe('a production-like process: the compiled service, as the image runs it'
       livekit.injectFault({ type: 'hang' }, { method: 'StartRoomCompositeEgress' });
       const inFlight = request(svc.url).post('/api/v1.0/rooms/slow/start-recording/').set(bearer(owner)).send({ mode: 'screen_recording' });
       const pending = inFlight.then((r) => r);
-      await new Promise((r) => setTimeout(r, 300));
+      // SIGTERM once LiveKit holds the start (the first start was room "proc"'s).
+      await eventually(async () => livekit.requestsFor('StartRoomCompositeEgress').length === 2, 10_000, 'the slow start at LiveKit');
       const stopping = svc.stop();
       const res = await pending;
       expect(res.status).toBe(502);

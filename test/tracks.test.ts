@@ -198,7 +198,7 @@ describe('starting and stopping with participant tracks', () => {
       livekit.addParticipant(failing, { identity: 'sam' });
       const sam = livekit.publishTrack(failing, 'sam').sid;
       expect((await postWebhook(svc.url, livekit.trackEvent(failing, sam, 'track_published'))).status).toBe(200);
-      // Longer than WORKER_TIMEOUT_MS: the composite start fails.
+      // Deliberately longer than WORKER_TIMEOUT_MS: the composite start fails.
       await new Promise((r) => setTimeout(r, 2500));
     });
     const failed = await startWithTracks(svc.url, owner, failing);
