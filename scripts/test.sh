@@ -70,7 +70,8 @@ echo "[test] type-checking"
 npx tsc --noEmit -p tsconfig.json
 
 # The compiled service (what the image runs), built once before jest rather than inside a test
-# running beside others; the tests that run dist/ use it as it is.
+# running beside others. With TEST_DIST_BUILT=1 every test that starts the service as its own
+# process runs dist/main.js, sparing each start tsx's compile (test/helpers/service-process.ts).
 echo "[test] building dist/ (npm run build)"
 npm run build --silent
 export TEST_DIST_BUILT=1

@@ -6,6 +6,7 @@ import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { TokenVerifier } from '../src/auth/token-verifier';
 import { ConfigError, loadConfig } from '../src/config/config';
+import { serviceEntryArgs } from './helpers/service-process';
 
 /**
  * Start-up checks of the user-JWT keys: a PEM in AUTH_JWT_SECRET, a public key jsonwebtoken
@@ -156,7 +157,7 @@ describe('the real process (npm start)', () => {
     ['a PEM in AUTH_JWT_SECRET', { AUTH_JWT_SECRET: escaped(spki(rsa2048.publicKey)) }, 'AUTH_JWT_SECRET'],
     ['an EC P-384 AUTH_JWT_PUBLIC_KEY', { AUTH_JWT_PUBLIC_KEY: spki(p384.publicKey) }, 'AUTH_JWT_PUBLIC_KEY'],
   ])('%s: prints one "Configuration error" line and exits non-zero', (_what, env, name) => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const result = spawnSync(process.execPath, serviceEntryArgs(), {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',

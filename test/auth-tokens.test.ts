@@ -104,6 +104,7 @@ it("media-auth's subject() accepts and refuses exactly what verify() does, asked
   // Expired 3 s ago: still accepted, within the 5 s clock tolerance, for 1 to 2 more seconds.
   const closing = raw({ ...user, exp: now() - 3 });
   expect(verifier.subject(closing)).toBe(user.sub);
+  // Deliberate: the real clock moves past the tolerance.
   await new Promise((r) => setTimeout(r, 2100));
   expect(verifier.verify(closing)).toMatchObject({ ok: false, reason: 'token expired' });
   expect(verifier.subject(closing)).toBeNull();

@@ -13,10 +13,12 @@ import type { FakeLivekitServer } from './fakes/livekit-server';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { TEST_MEDIA_AUTH_SECRET, startNginx, type TestNginx } from './helpers/nginx';
 import { createTestDatabase } from './helpers/pg';
+import { serviceEntryArgs } from './helpers/service-process';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { testAudioOgg } from './helpers/media';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer, startTestService, type TestService, type TestUser } from './helpers/service';
-import { seedRoom, startWithTracks, storeEvent } from './helpers/tracks';
+import { storeEvent } from './helpers/minio-events';
+import { seedRoom, startWithTracks } from './helpers/tracks';
 
 /**
  * Downloads end to end: the real service, the project's nginx/recordings.conf in a real nginx,
@@ -149,24 +151,7 @@ async function storedRecording(room: string, size: number, mode = 'screen_record
   const contentType = key.endsWith('.ogg') ? 'audio/ogg' : 'video/mp4';
   const bytes = randomBytes(size);
   await s3.putObject(key, bytes, contentType);
-  const event = {
-    EventName: 's3:ObjectCreated:Put',
-    Key: `${s3.bucket}/${key}`,
-    Records: [
-      {
-        eventVersion: '2.0',
-        eventSource: 'minio:s3',
-        eventName: 's3:ObjectCreated:Put',
-        s3: {
-          s3SchemaVersion: '1.0',
-          bucket: { name: s3.bucket },
-          object: { key: encodeURIComponent(key), size, contentType, userMetadata: { 'content-type': contentType } },
-        },
-      },
-    ],
-  };
-  const hook = await request(svc.url).post('/api/v1.0/recordings/storage-hook/').set('Authorization', `Bearer ${TEST_STORAGE_TOKEN}`).send(event);
-  expect(hook.body).toEqual({ message: 'Event processed.' });
+  expect(await storeEvent(svc.url, s3.bucket, key, { size, contentType })).toBe('Event processed.');
   return { id: start.body.id as string, key, path: `/media/${key}`, bytes };
 }
 
@@ -425,10 +410,10 @@ describe('bucket lifecycle', () => {
     expect(outcome.result === 'refused' && outcome.reason).toMatch(/NotImplemented/);
   });
 
-  it('says so in one clear warning line at start-up (npm start path, real process)', async () => {
+  it('says so in one clear warning line at start-up (real process)', async () => {
     const db = await createTestDatabase();
     const root = resolve(__dirname, '..');
-    const child = spawn(process.execPath, [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+    const child = spawn(process.execPath, serviceEntryArgs(), {
       cwd: root,
       env: {
         PATH: process.env.PATH,

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { ageRecording, metricValue, retrySweepJobsNow, runExpirySweep } from './helpers/expiry';
-import { eventually, queryDb } from './helpers/flow';
+import { eventually, queryDb, jobsSettled } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { savedRecording } from './helpers/saved-recording';
@@ -141,7 +141,7 @@ it('reminds each owner with an address once, when the reminder moment has come: 
   await svc.close({ keepDatabase: true });
   svc = await startTestService(env, svc.db);
   await runExpirySweep(svc.db.url);
-  await new Promise((r) => setTimeout(r, 300));
+  await jobsSettled(svc.db.url, 'email.%');
   expect(smtp.messages.length).toBe(sentBefore + 2);
   expect((await reminderJobs(mine)).map((j) => j.status)).toEqual(['done']);
 
@@ -220,7 +220,7 @@ it('sends none for a deleted recording, nor for an expired one', async () => {
   await ageRecording(svc.db.url, late, DAYS + 1);
   await retrySweepJobsNow(svc.db.url);
   await runExpirySweep(svc.db.url);
-  await new Promise((r) => setTimeout(r, 300));
+  await jobsSettled(svc.db.url, 'email.%');
   expect(smtp.messages.length).toBe(sentBefore);
   expect(await reminderJobs(late)).toEqual([]);
 });

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { ageRecording, metricValue, retrySweepJobsNow, runExpirySweep } from './helpers/expiry';
-import { eventually, queryDb } from './helpers/flow';
+import { eventually, queryDb, jobsSettled } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { startS3Server, type TestS3 } from './helpers/s3';
 import { startS3Recorder, type S3Recorder, type StorageRequest } from './helpers/s3-recorder';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
-import { seedRoom, startWithTracks, storeEvent } from './helpers/tracks';
+import { storeEvent } from './helpers/minio-events';
+import { seedRoom, startWithTracks } from './helpers/tracks';
 import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhook-receiver';
 
 /**
@@ -180,7 +181,7 @@ describe('the expiry sweep', () => {
     expect(deletes()).toHaveLength(3);
     expect(await queryDb(svc.db.url, "SELECT id, status, attempts FROM jobs WHERE kind = 'storage.expire-files' ORDER BY id")).toEqual(jobs);
     expect(metricValue(await metrics(svc), 'recorder_expiry_files_removed_total')).toBe(metricValue(after, 'recorder_expiry_files_removed_total'));
-    await new Promise((r) => setTimeout(r, 300));
+    await jobsSettled(svc.db.url, 'webhook.%');
     expect(eventsOf(gone.id, 'recording.expired')).toHaveLength(1);
     expect(eventsOf(alsoGone.id, 'recording.expired')).toHaveLength(1);
   });

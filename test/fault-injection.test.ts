@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { FakeLivekitServer } from './fakes/livekit-server';
-import { eventually, minioFixture, queryDb, statusOf } from './helpers/flow';
+import { eventually, jobsSettled, minioFixture, queryDb, statusOf } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { createPgCluster, type PgCluster } from './helpers/pg-cluster';
 import { createTestDatabase, type TestDatabase } from './helpers/pg';
@@ -16,7 +16,7 @@ import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { tokenFor, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './helpers/service';
 import { killAllServiceProcesses, serviceProcess, type ServiceProcess } from './helpers/service-process';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
-import { pauseReconciler } from './helpers/reconciler-pause';
+import { pauseReconciler, reconcilerPasses } from './helpers/reconciler-pause';
 import { startWebhookReceiver } from './helpers/webhook-receiver';
 
 jest.setTimeout(60_000);
@@ -258,6 +258,7 @@ async function scenario(
   }
 }
 
+/** Only to make the fake LiveKit slow, or to pace a load loop: never to wait for something. */
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const since = (t0: number) => `${Math.round(performance.now() - t0)} ms`;
 
@@ -651,7 +652,7 @@ it('a start slower than the reconciler grace: never failed in flight, one egress
       const id = started.body.id as string;
       const again = await startRecording(svc, user, 'fi6-room');
       expect(again.status).toBe(409);
-      await sleep(1000); // a few reconciler passes
+      await reconcilerPasses(db.url, 2); // a few reconciler passes, and the row stays active
       const row = await recordingOf(db.url, id);
       expect(row.status).toBe('active');
       const egresses = [...livekit.egresses.values()].filter((e) => e.roomName === 'fi6-room');
@@ -757,7 +758,7 @@ it('SIGKILL with webhook events queued: after the restart every event is deliver
         await svc.start();
         await receiver.waitForDeliveries(count * 3, 20_000);
         const delivered = since(t0);
-        await sleep(500);
+        await jobsSettled(db!.url, 'webhook.%');
         const byRecording = ids.map((id) => receiver.deliveries.filter((d) => d.body.data.id === id).map((d) => d.type).sort().join('+'));
         expect(byRecording).toEqual(ids.map(() => 'recording.ready+recording.started+recording.stopped'));
         expect(new Set(receiver.deliveries.map((d) => d.id)).size).toBe(count * 3);

@@ -11,6 +11,7 @@ import { bearer, startTestService, type TestService, type TestUser } from './hel
  */
 
 const owner: TestUser = { sub: 'start-owner', email: 'starts@example.org', rooms: { slow: 'owner', moved: 'owner', late: 'owner' } };
+/** Only to make the fake LiveKit slow: never to wait for something. */
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let livekit: FakeLivekitServer;

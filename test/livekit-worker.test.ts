@@ -207,7 +207,7 @@ describe('signed access tokens', () => {
     const before = fake.requests.length;
     const egressId = await video.start(job('mp4'));
     fake.activateEgress(egressId);
-    // Past a second, so a token signed again would carry another nbf and exp.
+    // Deliberate: past a second, so a token signed again would carry another nbf and exp.
     await new Promise((r) => setTimeout(r, 1100));
     await expect(video.stop(egressId)).resolves.toBe('stopped');
     const [start, stop] = fake.requests.slice(before);

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { VerifiedTokenMemo } from '../src/auth/verified-token-memo';
 import { MediaAccessCache } from '../src/downloads/media-access-cache';
 import type { FakeLivekitServer } from './fakes/livekit-server';
-import { minioFixture, postStorageEvent, stoppedRecording } from './helpers/flow';
+import { eventually, minioFixture, postStorageEvent, stoppedRecording } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { savedRecording, type SavedRecording } from './helpers/saved-recording';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
@@ -164,8 +164,7 @@ describe('two instances on one database', () => {
    * or a window whose end is set once the change was made, so a slow machine still gets samples
    * well after it).
    */
-  async function keepAsking(svc: TestService, originalUrl: string, headers: Record<string, string>, until: number | { end: number }): Promise<Sample[]> {
-    const samples: Sample[] = [];
+  async function keepAsking(svc: TestService, originalUrl: string, headers: Record<string, string>, until: number | { end: number }, samples: Sample[] = []): Promise<Sample[]> {
     const cap = Date.now() + 30_000;
     while (Date.now() < (typeof until === 'number' ? until : until.end) && Date.now() < cap) {
       const sentAt = Date.now();
@@ -194,8 +193,9 @@ describe('two instances on one database', () => {
     await warm(shared);
 
     const window = { end: Infinity };
-    const watching = keepAsking(b, shared, {}, window);
-    await new Promise((r) => setTimeout(r, 400)); // b has the link cached as valid
+    const seen: Sample[] = [];
+    const watching = keepAsking(b, shared, {}, window, seen);
+    await eventually(async () => seen.length >= 3, 10_000, 'b answering'); // b has the link cached as valid
     await request(a.url).delete(`/api/v1.0/recordings/${rec.id}/share-links/${created.body.id}/`).set(bearer(owner)).expect(204);
     const revokedAt = Date.now();
     window.end = revokedAt + REFUSAL_BOUND_MS + WATCH_AFTER_MS;
@@ -215,8 +215,9 @@ describe('two instances on one database', () => {
     await warm(linked);
 
     const window = { end: Infinity };
-    const watching = Promise.all([keepAsking(b, rec.mediaPath, auth, window), keepAsking(b, linked, {}, window)]);
-    await new Promise((r) => setTimeout(r, 400));
+    const [seenBearer, seenLink]: Sample[][] = [[], []];
+    const watching = Promise.all([keepAsking(b, rec.mediaPath, auth, window, seenBearer), keepAsking(b, linked, {}, window, seenLink)]);
+    await eventually(async () => seenBearer.length >= 3 && seenLink.length >= 3, 10_000, 'b answering');
     await request(a.url).delete(`/api/v1.0/recordings/${rec.id}/`).set(auth).expect(204);
     const deletedAt = Date.now();
     window.end = deletedAt + REFUSAL_BOUND_MS + WATCH_AFTER_MS;
@@ -246,6 +247,7 @@ describe('two instances on one database', () => {
       await pg.query("UPDATE recordings SET created_at = now() - interval '720 hours' + interval '1500 milliseconds' WHERE id = $1 RETURNING created_at", [rec.id])
     ).rows;
     const recordingExpiry = (made.created_at as Date).getTime() + 30 * 24 * 3600 * 1000;
+    // Costs no time: the sampling below ends at a fixed moment whatever this pause.
     await new Promise((r) => setTimeout(r, 600));
     const end = recordingExpiry + REFUSAL_BOUND_MS + WATCH_AFTER_MS;
     const [recA, recB] = await Promise.all([keepAsking(a, rec.mediaPath, auth, end), keepAsking(b, rec.mediaPath, auth, end)]);
@@ -262,13 +264,15 @@ describe('two instances on one database', () => {
     await request(a.url).post('/api/v1.0/rooms/cache-d/stop-recording/').set(bearer(owner)).expect(200);
     const path = `/media/${start.body.key as string}`;
     await pg.query("UPDATE recordings SET status = 'saved', created_at = now() - interval '400 days' WHERE id = $1", [start.body.id]);
-    await new Promise((r) => setTimeout(r, 600));
     const auth = bearer(owner);
+    // Served on both once they see the change made behind their back (no cached refusal left).
+    await eventually(async () => (await decide(a, path, auth)) === 200 && (await decide(b, path, auth)) === 200, 10_000, 'served on both');
     await warm(path, auth);
 
     const window = { end: Infinity };
-    const watching = keepAsking(b, path, auth, window);
-    await new Promise((r) => setTimeout(r, 400));
+    const seen: Sample[] = [];
+    const watching = keepAsking(b, path, auth, window, seen);
+    await eventually(async () => seen.length >= 3, 10_000, 'b answering');
     const patched = await request(a.url).patch(`/api/v1.0/recordings/${start.body.id}/`).set(auth).send({ is_permanent: false });
     const changedAt = Date.now();
     window.end = changedAt + REFUSAL_BOUND_MS + WATCH_AFTER_MS;

@@ -14,7 +14,8 @@ import { startFakeLivekit } from './helpers/livekit-env';
 import { createTestDatabase } from './helpers/pg';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer, startTestService, tokenFor, type TestService, type TestUser } from './helpers/service';
-import { seedRoom, startWithTracks, storeEvent } from './helpers/tracks';
+import { storeEvent } from './helpers/minio-events';
+import { seedRoom, startWithTracks } from './helpers/tracks';
 
 /**
  * GET /api/v1.0/recordings/media-auth/ on the real service (real PostgreSQL, recordings made
@@ -88,28 +89,7 @@ async function makeRecording(room: string, mode = 'screen_recording', options?: 
 
 /** Saved the way production does it: a MinIO event on the storage hook. */
 async function markSavedByEvent(made: Made): Promise<void> {
-  const contentType = made.key.endsWith('.ogg') ? 'audio/ogg' : 'video/mp4';
-  const event = {
-    EventName: 's3:ObjectCreated:Put',
-    Key: `${s3.bucket}/${made.key}`,
-    Records: [
-      {
-        eventVersion: '2.0',
-        eventSource: 'minio:s3',
-        eventName: 's3:ObjectCreated:Put',
-        s3: {
-          s3SchemaVersion: '1.0',
-          bucket: { name: s3.bucket },
-          object: { key: encodeURIComponent(made.key), size: 1024, contentType, userMetadata: { 'content-type': contentType } },
-        },
-      },
-    ],
-  };
-  const res = await request(svc.url)
-    .post('/api/v1.0/recordings/storage-hook/')
-    .set('Authorization', `Bearer ${TEST_STORAGE_TOKEN}`)
-    .send(event);
-  expect(res.body).toEqual({ message: 'Event processed.' });
+  expect(await storeEvent(svc.url, s3.bucket, made.key)).toBe('Event processed.');
 }
 
 async function sql(text: string, params: unknown[] = []): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, minioFixture, postStorageEvent, queryDb } from './helpers/flow';
+import { eventually, minioFixture, postStorageEvent, queryDb, jobsSettled } from './helpers/flow';
 import { startTestService, type TestService } from './helpers/service';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
 
@@ -53,7 +53,7 @@ it('two instances on one database share the outbox: every email sent exactly onc
     const [row] = await queryDb<{ n: number }>(a.db.url, "SELECT count(*)::int AS n FROM recordings WHERE status = 'notification_succeeded'");
     return row!.n === COUNT;
   }, 20_000, 'all notified');
-  await new Promise((r) => setTimeout(r, 300));
+  await jobsSettled(a.db.url, 'email.%');
   const perRecipient = new Map<string, number>();
   for (const m of smtp.messages) for (const to of m.to) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
   expect(perRecipient.size).toBe(COUNT);

@@ -1,4 +1,4 @@
-import { eventually, minioFixture, postStorageEvent, queryDb, statusOf, stoppedRecording } from './helpers/flow';
+import { eventually, minioFixture, postStorageEvent, queryDb, statusOf, stoppedRecording, jobsSettled } from './helpers/flow';
 import type { TestService, TestUser } from './helpers/service';
 import type { TestSmtpServer } from './helpers/smtp';
 import { startStack, type TestStack } from './helpers/stack';
@@ -99,7 +99,7 @@ describe('SMTP outage', () => {
     for (const id of ids) {
       await eventually(async () => (await statusOf(svc.db.url, id)) === 'notification_succeeded', 15_000, 'delivery after outage');
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await jobsSettled(svc.db.url, 'email.%');
     for (const user of users) {
       expect(smtp.messages.filter((m) => m.to.includes(user.email!))).toHaveLength(1);
     }

@@ -5,9 +5,10 @@ import { LIFECYCLE_RULE_ID } from '../src/storage/bucket-lifecycle';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { eventually, queryDb } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
+import { storeEvent } from './helpers/minio-events';
 import { startS3Server, type TestS3 } from './helpers/s3';
 import { startS3Recorder, type S3Recorder, type StorageRequest } from './helpers/s3-recorder';
-import { TEST_STORAGE_TOKEN, bearer, startTestService, type TestService, type TestUser } from './helpers/service';
+import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
 /**
  * Permanent recordings (RECORDING_ALLOW_PERMANENT, options.permanent, PATCH is_permanent) and
@@ -62,20 +63,7 @@ interface Saved {
 /** Writes the file to s3rver (not through the recorder) and posts the MinIO event that saves the recording. */
 async function storeAndSave(service: TestService, key: string): Promise<void> {
   await s3.putObject(key, 'mp4 bytes', 'video/mp4');
-  const event = {
-    EventName: 's3:ObjectCreated:Put',
-    Key: `${s3.bucket}/${key}`,
-    Records: [
-      {
-        eventVersion: '2.0',
-        eventSource: 'minio:s3',
-        eventName: 's3:ObjectCreated:Put',
-        s3: { bucket: { name: s3.bucket }, object: { key: encodeURIComponent(key), size: 9, contentType: 'video/mp4' } },
-      },
-    ],
-  };
-  const hook = await request(service.url).post('/api/v1.0/recordings/storage-hook/').set('Authorization', `Bearer ${TEST_STORAGE_TOKEN}`).send(event);
-  expect(hook.body).toEqual({ message: 'Event processed.' });
+  expect(await storeEvent(service.url, s3.bucket, key, { size: 9, contentType: 'video/mp4' })).toBe('Event processed.');
 }
 
 /** A recording started and stopped through the API, then saved. */

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { minioFixture, postStorageEvent, statusOf, eventually } from './helpers/flow';
 import { LK_SECRET, startFakeLivekit } from './helpers/livekit-env';
 import { createTestDatabase } from './helpers/pg';
-import { buildService, killAllServiceProcesses, serviceProcess } from './helpers/service-process';
+import { buildService, killAllServiceProcesses, serviceEntryArgs, serviceProcess } from './helpers/service-process';
 import { bearer, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, tokenFor, type TestUser } from './helpers/service';
 import { startSmtpServer } from './helpers/smtp';
 
@@ -17,7 +17,8 @@ afterAll(() => killAllServiceProcesses());
 describe('npm start with no configuration', () => {
   it('runs in development mode, prints a token and a curl that starts a recording on the sandbox worker', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'rec-dev-'));
-    const svc = await serviceProcess({ DATA_DIR: dataDir }, { readyTimeoutMs: 90_000 });
+    // Through tsx, as `npm start` runs it from a clone: the one test that keeps that path covered.
+    const svc = await serviceProcess({ DATA_DIR: dataDir }, { readyTimeoutMs: 90_000, entry: 'source' });
     try {
       await svc.start();
       // The notes are printed just after the server starts listening.
@@ -56,7 +57,7 @@ describe('invalid configuration', () => {
       DATA_DIR: path.join(tmpdir(), 'rec-config-error-unused'),
       [name]: value,
     };
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync(process.execPath, serviceEntryArgs(), { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -72,7 +73,8 @@ describe('a production-like process: the compiled service, as the image runs it'
   it('finishes in-flight requests on SIGTERM, and never logs an address, a token or a secret', async () => {
     const { livekit, env: lkEnv } = await startFakeLivekit();
     const smtp = await startSmtpServer();
-    const db = await createTestDatabase();
+    // Empty, as a new installation's: the compiled service applies every migration itself.
+    const db = await createTestDatabase({ empty: true });
     const svc = await serviceProcess({
       ...lkEnv,
       ...smtp.env,
@@ -101,7 +103,8 @@ describe('a production-like process: the compiled service, as the image runs it'
       livekit.injectFault({ type: 'hang' }, { method: 'StartRoomCompositeEgress' });
       const inFlight = request(svc.url).post('/api/v1.0/rooms/slow/start-recording/').set(bearer(owner)).send({ mode: 'screen_recording' });
       const pending = inFlight.then((r) => r);
-      await new Promise((r) => setTimeout(r, 300));
+      // SIGTERM once LiveKit holds the start (the first start was room "proc"'s).
+      await eventually(async () => livekit.requestsFor('StartRoomCompositeEgress').length === 2, 10_000, 'the slow start at LiveKit');
       const stopping = svc.stop();
       const res = await pending;
       expect(res.status).toBe(502);

@@ -9,7 +9,7 @@ import { createTestDatabase } from './helpers/pg';
 
 /** Upgrading a database that has recordings: each gets its composite as its one file. */
 it('gives every existing recording its composite file, saved when the recording was', async () => {
-  const tdb = await createTestDatabase();
+  const tdb = await createTestDatabase({ empty: true });
   try {
     const before = new DataSource({
       type: 'postgres',

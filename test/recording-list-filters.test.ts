@@ -27,7 +27,7 @@ beforeAll(async () => {
   expect((await start('ops_1')).status).toBe(201);
   await request(svc.url).post('/api/v1.0/rooms/ops_1/stop-recording/').set(bearer(owner)).expect(200);
   expect((await start('opsx1')).status).toBe(201);
-  await new Promise((r) => setTimeout(r, 20)); // created_at apart on both sides of the midpoint
+  await new Promise((r) => setTimeout(r, 20)); // deliberate: created_at apart on both sides of the midpoint
   midpoint = new Date().toISOString();
   await new Promise((r) => setTimeout(r, 20));
   livekit.injectFault({ type: 'http-error', status: 503 }, { method: 'StartRoomCompositeEgress' });

@@ -69,8 +69,8 @@ it('a pass that outlives its lease keeps the task: the other instance never runs
   const b = await instance(task);
   await a.start();
   await b.start();
-  await sleep(4500);
-  expect(seen.passes).toBeGreaterThanOrEqual(2);
+  // A second pass begins only once the first (over three leases long) is over.
+  await eventually(async () => seen.passes >= 2, 10_000, 'a second pass');
   // Never two at once, on either instance.
   expect(seen.most).toBe(1);
 }, 20_000);
@@ -94,7 +94,7 @@ it('a pass that never ends lets its lease lapse after the hold limit, and anothe
   await eventually(async () => ran.length > 0, 5000, "a's first pass");
   const b = await instance(task('b'), 2000);
   await b.start();
-  // Held past several leases by the renewals...
+  // Held past several leases by the renewals (deliberate: time in which b must not run it)...
   await sleep(1200);
   expect(ran).toEqual(['a']);
   // ...then given up: b runs it within the hold limit plus one lease (and some polling).
@@ -106,7 +106,7 @@ it('one instance never runs two passes of a task at once, even once the hold lim
   const { task, seen } = timedPasses('test.overlong-pass', 300, 3000);
   const a = await instance(task, 600);
   await a.start();
-  await sleep(4000);
-  expect(seen.passes).toBeGreaterThanOrEqual(1);
+  // The next pass begins once the first (far past its hold limit) is over: never beside it.
+  await eventually(async () => seen.passes >= 2, 10_000, 'a second pass');
   expect(seen.most).toBe(1);
 }, 20_000);

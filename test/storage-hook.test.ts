@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { minioFixture, postStorageEvent, queryDb, statusOf, stoppedRecording, eventually } from './helpers/flow';
+import { minioFixture, postStorageEvent, queryDb, statusOf, stoppedRecording, eventually, jobsSettled } from './helpers/flow';
 import type { TestService, TestUser } from './helpers/service';
 import type { TestSmtpServer } from './helpers/smtp';
 import { startStack, type TestStack } from './helpers/stack';
@@ -149,7 +149,7 @@ describe('idempotency', () => {
 
     await eventually(async () => (await statusOf(svc.db.url, id2)) === 'notification_succeeded', 10_000, 'notification');
     await eventually(async () => (await statusOf(svc.db.url, id)) === 'notification_succeeded', 10_000, 'notification');
-    await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show up, if there were one
+    await jobsSettled(svc.db.url, 'email.%'); // a duplicate would have been sent by now
     const mails = smtp.messages.filter((m) => m.to.includes('idem@example.org'));
     expect(mails).toHaveLength(2);
     expect(new Set(mails.map((m) => m.text.includes(id) ? id : id2)).size).toBe(2);

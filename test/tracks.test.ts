@@ -6,7 +6,8 @@ import { pauseReconciler } from './helpers/reconciler-pause';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
-import { postWebhook, seedRoom, startWithTracks, storeEvent } from './helpers/tracks';
+import { storeEvent } from './helpers/minio-events';
+import { postWebhook, seedRoom, startWithTracks } from './helpers/tracks';
 
 /**
  * Per-participant audio tracks end to end: the real service on real PostgreSQL, the fake
@@ -197,7 +198,7 @@ describe('starting and stopping with participant tracks', () => {
       livekit.addParticipant(failing, { identity: 'sam' });
       const sam = livekit.publishTrack(failing, 'sam').sid;
       expect((await postWebhook(svc.url, livekit.trackEvent(failing, sam, 'track_published'))).status).toBe(200);
-      // Longer than WORKER_TIMEOUT_MS: the composite start fails.
+      // Deliberately longer than WORKER_TIMEOUT_MS: the composite start fails.
       await new Promise((r) => setTimeout(r, 2500));
     });
     const failed = await startWithTracks(svc.url, owner, failing);

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
-import { eventually, queryDb } from './helpers/flow';
+import { eventually, jobsSettled, queryDb } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhook-receiver';
@@ -90,6 +90,7 @@ it('gives up after WEBHOOK_MAX_ATTEMPTS on a receiver that always fails, and cou
   const id = await startOne();
   await receiver.waitForAttempts(MAX_ATTEMPTS, 15_000);
   await eventually(async () => (await deliveryJob(id)).status === 'failed', 5_000, 'job given up');
+  // Deliberate: time for an attempt too many to arrive, which must not.
   await new Promise((r) => setTimeout(r, 500));
   expect(receiver.attempts).toHaveLength(MAX_ATTEMPTS);
   const job = await deliveryJob(id);
@@ -106,6 +107,7 @@ it('does not retry a receiver that answers 410 Gone', async () => {
   const id = await startOne();
   await receiver.waitForAttempts(1);
   await eventually(async () => (await deliveryJob(id)).status === 'failed', 5_000, 'job failed');
+  // Deliberate: time for a retry to arrive, which must not.
   await new Promise((r) => setTimeout(r, 600));
   expect(receiver.attempts).toHaveLength(1);
   expect(await metric('gone')).toBe(before + 1);
@@ -136,7 +138,7 @@ it('sends only the event types WEBHOOK_EVENTS names', async () => {
   await receiver.waitForDeliveries(1);
   const stop = await request(svc.url).post(`/api/v1.0/rooms/d${room - 1}/stop-recording/`).set(bearer(owner)).send();
   expect(stop.status).toBe(200);
-  await new Promise((r) => setTimeout(r, 500));
+  await jobsSettled(svc.db.url, 'webhook.%');
   expect(receiver.deliveries.map((d) => d.type)).toEqual(['recording.started']);
   const rows = await queryDb<{ n: number }>(svc.db.url, `SELECT count(*)::int AS n FROM jobs WHERE kind = 'webhook.delivery' AND recording_id = $1`, [id]);
   expect(rows[0]!.n).toBe(1);

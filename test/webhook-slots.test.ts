@@ -40,7 +40,8 @@ it('keeps one slot for emails while every delivery hangs', async () => {
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push(await stoppedRecording(stack.svc.url, owner, `slot-${i}`));
   await receiver.waitForAttempts(SLOTS - 1, 10_000);
-  // Deliveries never take the last slot: no third attempt arrives while two hang.
+  // Deliveries never take the last slot: no third attempt arrives while two hang (deliberate
+  // pause: time for one that must not come).
   await new Promise((r) => setTimeout(r, 500));
   expect(receiver.attempts.length).toBe(SLOTS - 1);
 

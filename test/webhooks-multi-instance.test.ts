@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
-import { eventually, minioFixture, postStorageEvent, queryDb } from './helpers/flow';
+import { eventually, jobsSettled, minioFixture, postStorageEvent, queryDb } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { createTestDatabase, type TestDatabase } from './helpers/pg';
 import { bearer, startTestService, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, tokenFor, type TestService, type TestUser } from './helpers/service';
@@ -72,7 +72,7 @@ describe('two instances on one database', () => {
     );
     const expected = ROOMS * 3 * 2;
     await receiver.waitForDeliveries(expected, 30_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    await jobsSettled(a.db.url, 'webhook.%');
     expect(receiver.deliveries).toHaveLength(expected);
     const counts = new Map<string, number>();
     for (const d of receiver.deliveries) {

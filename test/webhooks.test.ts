@@ -2,7 +2,7 @@ import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../src/config/config';
 import type { FakeLivekitServer } from './fakes/livekit-server';
-import { eventually, queryDb } from './helpers/flow';
+import { eventually, queryDb, jobsSettled } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { deliver } from './helpers/rooms';
 import { startS3Server, type TestS3 } from './helpers/s3';
@@ -69,7 +69,7 @@ describe('a recording from start to email', () => {
   });
 
   it('sends started, stopped and ready once per endpoint, in the order of their causes', async () => {
-    await new Promise((r) => setTimeout(r, 500)); // nothing more comes
+    await jobsSettled(svc.db.url, 'webhook.%'); // nothing more comes
     const events = ofRecording(id);
     expect(typesAt(events, '/a')).toEqual(['recording.started', 'recording.stopped', 'recording.ready']);
     expect(typesAt(events, '/b')).toEqual(['recording.started', 'recording.stopped', 'recording.ready']);
@@ -158,7 +158,7 @@ describe('rooms', () => {
     const finished = livekit.roomEvent('lr', 'room_finished');
     await deliver(svc, finished, finished);
     await receiver.waitForDeliveries(4);
-    await new Promise((r) => setTimeout(r, 400));
+    await jobsSettled(svc.db.url, 'webhook.%');
     expect(typesAt([...receiver.deliveries], '/a')).toEqual(['room.started', 'room.finished']);
     expect(typesAt([...receiver.deliveries], '/b')).toEqual(['room.started', 'room.finished']);
     expect(receiver.deliveries[0]!.body.data).toMatchObject({ room: 'lr' });

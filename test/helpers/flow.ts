@@ -61,3 +61,16 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Waits until no job whose kind matches `kind` (a LIKE pattern: 'email.%', 'webhook.%') is
+ * pending: every email or delivery due has been made (the job is done once the SMTP server or
+ * the receiver answered), so a duplicate would already be there. What "nothing more comes"
+ * checks wait for, instead of a fixed pause.
+ */
+export async function jobsSettled(dbUrl: string, kind: string, timeoutMs = 10_000): Promise<void> {
+  await eventually(async () => {
+    const [row] = await queryDb<{ n: number }>(dbUrl, "SELECT count(*)::int AS n FROM jobs WHERE kind LIKE $1 AND status = 'pending'", [kind]);
+    return row!.n === 0;
+  }, timeoutMs, `no pending ${kind} job`);
+}

@@ -1,6 +1,7 @@
 import request from 'supertest';
+import { storeEvent } from './minio-events';
 import type { TestS3 } from './s3';
-import { bearer, TEST_STORAGE_TOKEN, type TestUser } from './service';
+import { bearer, type TestUser } from './service';
 
 export interface SavedRecording {
   id: string;
@@ -30,23 +31,7 @@ export async function savedRecording(
   if (stop.status !== 200) throw new Error(`stop failed: ${stop.status} ${JSON.stringify(stop.body)}`);
   const key = start.body.key as string;
   await s3.putObject(key, media.bytes, media.contentType);
-  const event = {
-    EventName: 's3:ObjectCreated:Put',
-    Key: `${s3.bucket}/${key}`,
-    Records: [
-      {
-        eventVersion: '2.0',
-        eventSource: 'minio:s3',
-        eventName: 's3:ObjectCreated:Put',
-        s3: {
-          s3SchemaVersion: '1.0',
-          bucket: { name: s3.bucket },
-          object: { key: encodeURIComponent(key), size: media.bytes.length, contentType: media.contentType, userMetadata: { 'content-type': media.contentType } },
-        },
-      },
-    ],
-  };
-  const hook = await request(serviceUrl).post('/api/v1.0/recordings/storage-hook/').set('Authorization', `Bearer ${TEST_STORAGE_TOKEN}`).send(event);
-  if (hook.body?.message !== 'Event processed.') throw new Error(`storage event not processed: ${hook.status} ${JSON.stringify(hook.body)}`);
+  const message = await storeEvent(serviceUrl, s3.bucket, key, { size: media.bytes.length, contentType: media.contentType });
+  if (message !== 'Event processed.') throw new Error(`storage event not processed: ${message}`);
   return { id: start.body.id as string, room, key, mediaPath: `/media/${key}`, bytes: media.bytes };
 }

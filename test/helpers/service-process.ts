@@ -44,11 +44,22 @@ export interface ServiceProcessOptions {
   nodeArgs?: string[];
   /** How much of stdout and stderr `output()` keeps (its end); default 64 KB. */
   outputLimit?: number;
-  /**
-   * `source` (default): src/main.ts through tsx, as `npm start` runs it. `dist`: the compiled
-   * service, as the image runs it (`node dist/main.js`; build it first with buildService()).
-   */
-  entry?: 'source' | 'dist';
+  /** Which entry point runs: see serviceEntryArgs(). */
+  entry?: ServiceEntry;
+}
+
+/**
+ * `source`: src/main.ts through tsx, as `npm start` runs it. `dist`: the compiled service, as
+ * the image runs it (`node dist/main.js`; build it first with buildService()). `auto` (the
+ * default): dist when scripts/test.sh built it before jest (TEST_DIST_BUILT=1), which spares
+ * every start tsx's compile; source otherwise, so a plain `npx jest` never runs a stale dist/.
+ */
+export type ServiceEntry = 'auto' | 'source' | 'dist';
+
+/** The node arguments (after any flags) that start the service from this entry point. */
+export function serviceEntryArgs(entry: ServiceEntry = 'auto'): string[] {
+  const dist = entry === 'dist' || (entry === 'auto' && process.env.TEST_DIST_BUILT === '1');
+  return dist ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
 }
 
 let built: Promise<void> | undefined;
@@ -122,7 +133,7 @@ export async function serviceProcess(env: Record<string, string>, options: Servi
   };
 
   const spawnOnce = async (): Promise<'ready' | 'port-taken'> => {
-    const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.entry === 'dist' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'])], {
+    const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), ...serviceEntryArgs(options.entry)], {
       cwd: PROJECT_ROOT,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
