@@ -13,7 +13,7 @@ import { eventually, queryDb, statusOf } from './helpers/flow';
 import { probeMedia } from './helpers/media';
 import { startS3Server, s3Env, type TestS3 } from './helpers/s3';
 import { bearer, startTestService, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestService, type TestUser } from './helpers/service';
-import { storeEvent } from './helpers/tracks';
+import { storeEvent } from './helpers/minio-events';
 
 /**
  * The sandbox worker for real: the service records with a real ffmpeg (or, without one, the
