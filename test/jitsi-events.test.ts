@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { jobsSettled } from './helpers/flow';
+import { eventually, jobsSettled } from './helpers/flow';
 import { HIDDEN_DOMAIN, JITSI_ENV, JITSI_FIXTURES, JITSI_TOKEN, jitsiBody, occupantBody, person, postJitsi, recorder, sendJitsi } from './helpers/jitsi';
-import { roomView } from './helpers/rooms';
+import { startFakeLivekit } from './helpers/livekit-env';
+import { join, roomView } from './helpers/rooms';
 import { startTestService, type TestService, type TestUser } from './helpers/service';
 import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhook-receiver';
 
@@ -171,6 +172,32 @@ describe('bad input', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('beside LiveKit', () => {
+  it("the check against LiveKit's ListParticipants corrects LiveKit's rooms and leaves Jitsi's alone", async () => {
+    const fake = await startFakeLivekit();
+    const both = await startTestService({ ...fake.env, ...JITSI_ENV, ROOM_RECONCILE_INTERVAL_MS: '100' });
+    try {
+      const user: TestUser = { sub: 'both', rooms: { 'j-beside': 'member', 'lk-beside': 'member' } };
+      await sendJitsi(
+        both,
+        ['room/created', jitsiBody('room-created', 'j-beside', { created_at: 1796620000 })],
+        ['occupant/joined', occupantBody(true, 'j-beside', person('alice'), { joinedAt: 1796620001 })],
+      );
+      // A LiveKit room whose participant_left was lost: the pass corrects it, so passes run.
+      await join(both, fake.livekit, 'lk-beside', 'ann');
+      fake.livekit.removeParticipant('lk-beside', 'ann');
+      await eventually(async () => (await roomView(both, user, 'lk-beside')).participants === 0, 10_000, 'LiveKit room corrected');
+      const asked = fake.livekit.requestsFor('ListParticipants').map((r) => (r.body as { room?: string }).room);
+      expect(asked).toContain('lk-beside');
+      expect(asked).not.toContain('j-beside');
+      expect(await roomView(both, user, 'j-beside')).toMatchObject({ is_active: true, participants: 1 });
+    } finally {
+      await both.close();
+      await fake.livekit.close();
+    }
   });
 });
 

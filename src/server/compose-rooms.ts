@@ -59,7 +59,9 @@ export function composeRooms(shared: Shared, { store, registry, mediator, record
   return {
     activity,
     // Jitsi's rooms (Prosody's event_sync) feed the same activity as LiveKit's webhooks.
-    jitsiEvents: config.jitsi.eventsToken ? new JitsiRoomEvents(activity, { hiddenDomain: config.jitsi.hiddenDomain }) : undefined,
+    jitsiEvents: config.jitsi.eventsToken
+      ? new JitsiRoomEvents(new RoomActivityDispatcher(roomStore, jobsQueued, 'jitsi'), { hiddenDomain: config.jitsi.hiddenDomain })
+      : undefined,
     rooms: new RoomsService({
       rooms: roomStore,
       liveRecording,
