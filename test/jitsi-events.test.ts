@@ -14,7 +14,7 @@ import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhoo
  * a 4xx it does not retry.
  */
 
-const ROOMS = ['weekly-sync', 'j-hidden', 'j-out-of-order'];
+const ROOMS = ['weekly-sync', 'j-hidden', 'j-out-of-order', 'j-late-created'];
 const member: TestUser = { sub: 'jitsi-member', rooms: Object.fromEntries(ROOMS.map((r) => [r, 'member'])) };
 
 let svc: TestService;
@@ -96,6 +96,21 @@ describe('the four bodies', () => {
     expect((await roomView(svc, member, 'j-out-of-order')).participants).toBe(0);
     await sendJitsi(svc, ['occupant/joined', occupantBody(true, 'j-out-of-order', person('bob'), { joinedAt: t + 60 })]);
     expect(await roomView(svc, member, 'j-out-of-order')).toMatchObject({ is_active: true, participants: 1 });
+  });
+});
+
+describe('room events, whatever the order', () => {
+  it('announces room.started and room.finished once each when the first join overtakes room/created', async () => {
+    receiver.clear();
+    const room = 'j-late-created';
+    const t = 1796630000;
+    await sendJitsi(svc, ['occupant/joined', occupantBody(true, room, person('alice'), { joinedAt: t + 1 })]);
+    await sendJitsi(svc, ['room/created', jitsiBody('room-created', room, { created_at: t })]);
+    expect(await roomView(svc, member, room)).toMatchObject({ is_active: true, participants: 1 });
+    await sendJitsi(svc, ['room/destroyed', jitsiBody('room-destroyed', room, { created_at: t, destroyed_at: t + 60 })]);
+    await receiver.waitForDeliveries(2);
+    await jobsSettled(svc.db.url, 'webhook.%');
+    expect(receiver.deliveries.filter((d) => d.body.data.room === room).map((d) => d.type)).toEqual(['room.started', 'room.finished']);
   });
 });
 

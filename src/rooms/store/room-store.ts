@@ -60,17 +60,22 @@ export class RoomStore {
     this.events = options.events;
   }
 
-  applyParticipant(change: ParticipantChange): Promise<Applied> {
-    return this.change(change.room, { eventId: change.eventId, platform: change.platform }, async (tx, before) => {
+  /** A join that makes the room live (its start event is late or lost) announces room.started, once. */
+  async applyParticipant(change: ParticipantChange): Promise<Applied> {
+    let announced = false;
+    const applied = await this.change(change.room, { eventId: change.eventId, platform: change.platform }, async (tx, before) => {
       // Nobody joins a room session that has finished: a late join of it is stale.
       if (change.joined && joinsFinishedSession(change, before)) return false;
       const statement = change.joined ? ROOM_SQL.joined : ROOM_SQL.left;
       const counted = countsAsPerson(change.kind);
       const rows = await tx.query(statement, [change.room, change.identity, change.sid, change.kind, counted, change.at, change.eventId]);
       if (rows.length === 0) return false;
-      if (change.joined) await tx.query(ROOM_SQL.activeByParticipant, [change.room, change.roomSid, change.at, change.roomCreatedAt]);
+      if (change.joined && (await tx.query(ROOM_SQL.activeByParticipant, [change.room, change.roomSid, change.at, change.roomCreatedAt])).length > 0) {
+        announced = await this.queueRoomEvent(tx, 'room.started', { room: change.room, roomSid: change.roomSid, at: change.roomCreatedAt ?? change.at });
+      }
       return true;
     });
+    return announced && applied.result === 'applied' ? { ...applied, queued: true } : applied;
   }
 
   /**
@@ -100,7 +105,7 @@ export class RoomStore {
   }
 
   /** True when deliveries were queued. */
-  private async queueRoomEvent(tx: SqlRunner, type: 'room.started' | 'room.finished', change: RoomChange): Promise<boolean> {
+  private async queueRoomEvent(tx: SqlRunner, type: 'room.started' | 'room.finished', change: Pick<RoomChange, 'room' | 'roomSid' | 'at'>): Promise<boolean> {
     if (!this.events) return false;
     const at = new Date(change.at * 1000);
     return 0 < await queueEvent(tx, this.events, {

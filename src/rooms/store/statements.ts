@@ -112,7 +112,8 @@ export const ROOM_SQL = {
     `UPDATE room_activity a
         SET is_active = true, room_sid = COALESCE(NULLIF($2::varchar, ''), a.room_sid), room_event_at = GREATEST(a.room_event_at, $3::bigint),
             started_at = to_timestamp(COALESCE($4::bigint, $3::bigint)), updated_at = now()
-      WHERE a.room = $1 AND NOT a.is_active AND (NOT ${SAME_ROOM} OR $3::bigint > a.room_event_at)`,
+      WHERE a.room = $1 AND NOT a.is_active AND (NOT ${SAME_ROOM} OR $3::bigint > a.room_event_at)
+     RETURNING 1 AS applied`,
   ),
 
   /** The bookkeeping a change settled on (see activity-rules.ts); returns when the room became empty. */
