@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
+import request from 'supertest';
+import { loadConfig } from '../src/config/config';
 import { eventually, jobsSettled } from './helpers/flow';
 import { HIDDEN_DOMAIN, JITSI_ENV, JITSI_FIXTURES, JITSI_TOKEN, jitsiBody, occupantBody, person, postJitsi, recorder, sendJitsi } from './helpers/jitsi';
 import { startFakeLivekit } from './helpers/livekit-env';
@@ -125,6 +127,10 @@ describe('bad input', () => {
     const basic = await postJitsi(svc, 'occupant/joined', joined(), null).set('Authorization', `Basic ${JITSI_TOKEN}`);
     expect(basic.status).toBe(401);
     expect((await postJitsi(svc, 'room/created', 'not json', null)).status).toBe(401);
+    // Counted by path (never by what a body says), as /metrics shows.
+    const metrics = (await request(svc.url).get('/metrics')).text;
+    expect(metrics).toMatch(/^recorder_jitsi_events_total\{event="occupant\/joined",outcome="unauthorized"\} 5$/m);
+    expect(metrics).toMatch(/^recorder_jitsi_events_total\{event="room\/created",outcome="unauthorized"\} 1$/m);
   });
 
   it('answers malformed bodies and unknown room name formats 400, unknown event names 200', async () => {
@@ -225,5 +231,17 @@ describe('without JITSI_EVENTS_TOKEN', () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('settings', () => {
+  it('JITSI_EVENTS_TOKEN must be long enough; JITSI_HIDDEN_DOMAIN defaults to JIBRI_XMPP_DOMAIN; bad values name the variable', () => {
+    expect(loadConfig({}).jitsi).toEqual({ eventsToken: undefined, hiddenDomain: undefined });
+    const xmpp = { JIBRI_XMPP_USERNAME: 'recorder', JIBRI_XMPP_PASSWORD: 'recorder-secret' };
+    expect(loadConfig({ ...xmpp, JITSI_EVENTS_TOKEN: JITSI_TOKEN, JIBRI_XMPP_DOMAIN: 'Recorder.Meet.Jitsi' }).jitsi).toEqual({ eventsToken: JITSI_TOKEN, hiddenDomain: 'recorder.meet.jitsi' });
+    expect(loadConfig({ ...xmpp, JITSI_HIDDEN_DOMAIN: 'hidden.example.org', JIBRI_XMPP_DOMAIN: 'recorder.meet.jitsi' }).jitsi.hiddenDomain).toBe('hidden.example.org');
+    expect(() => loadConfig({ JITSI_EVENTS_TOKEN: 'short' })).toThrow(/^JITSI_EVENTS_TOKEN: /);
+    expect(() => loadConfig({ JITSI_EVENTS_TOKEN: 'sixteen chars but spaces' })).toThrow(/^JITSI_EVENTS_TOKEN: /);
+    expect(() => loadConfig({ JITSI_HIDDEN_DOMAIN: 'jibri@recorder.meet.jitsi' })).toThrow(/^JITSI_HIDDEN_DOMAIN: /);
   });
 });

@@ -57,7 +57,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(livekitWebhookRouter(deps.livekitEvents, deps.metrics));
   app.use(jibriUploadUrlRouter(deps.jibriUploads));
   app.use(jibriWebhookRouter(deps.jibriWebhook));
-  if (deps.jitsiEvents && config.jitsi.eventsToken) app.use(jitsiEventsRouter(deps.jitsiEvents, config.jitsi.eventsToken));
+  if (deps.jitsiEvents && config.jitsi.eventsToken) app.use(jitsiEventsRouter(deps.jitsiEvents, config.jitsi.eventsToken, deps.metrics));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(notePolicyAuthors(deps.verifier, deps.rooms));
