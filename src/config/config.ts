@@ -4,6 +4,7 @@ import type { Concern } from './concern';
 import { downloadsConcern } from './downloads';
 import { emailConcern } from './email';
 import { jibriConcern } from './jibri';
+import { jitsiEventsConcern } from './jitsi-events';
 import { jobsConcern } from './jobs';
 import { livekitConcern } from './livekit';
 import { pagesConcern } from './pages';
@@ -24,6 +25,7 @@ const CONCERNS = {
   auth: authConcern,
   livekit: livekitConcern,
   jibri: jibriConcern,
+  jitsi: jitsiEventsConcern,
   workers: workersConcern,
   storage: storageConcern,
   recording: recordingConcern,
