@@ -51,8 +51,8 @@ export function composeRecording(shared: Shared) {
   );
   const { tracks } = mediator;
   // A check or a duration stop holds its job for a stop and a start of the slowest worker.
-  const longestStartMs = Math.max(0, ...Object.values(config.workers.modes).map((kind) => registry.forKind(kind).startDeadlineMs));
-  const watchLeaseMs = 2 * (longestStartMs + 5000) + 10_000;
+  const longestStartMs = Math.max(0, ...Object.values(config.workers.modes).map((kind) => mediator.startLeaseMs(kind)));
+  const watchLeaseMs = 2 * longestStartMs + 10_000;
   const watchdog = new StartWatchdog(store, watchStore, startRecorder, mediator, { retries: config.startWatchdog.retries, leaseMs: watchLeaseMs });
   runner.register(watchdog.job());
   if (maxDurationMs !== undefined) runner.register(maxDurationJob({ store, mediator, sql: db.sql, maxDurationMs, leaseMs: watchLeaseMs }));
