@@ -127,6 +127,18 @@ describe('the start watchdog', () => {
     expect(reasonRow!.reason.code).toBe('start_timeout');
     expect(compositesIn(room)).toHaveLength(2);
     for (const egress of compositesIn(room)) expect(egress.status).not.toMatch(/STARTING|ACTIVE/);
+    // Its page says why, and that it will not become ready, in each language.
+    const texts: Record<string, string> = {
+      en: 'This recording failed and will not become ready to watch. The recorder did not start in time.',
+      fr: 'Cet enregistrement a échoué et ne pourra pas être regardé. L’enregistreur n’a pas démarré à temps.',
+      de: 'Diese Aufnahme ist fehlgeschlagen und wird nicht abrufbar werden. Der Aufnahmedienst ist nicht rechtzeitig gestartet.',
+      nl: 'Deze opname is mislukt en zal niet te bekijken zijn. De opnamedienst is niet op tijd gestart.',
+    };
+    for (const [language, text] of Object.entries(texts)) {
+      const page = await request(svc.url).get(`/recordings/${id}`).set(bearer(owner)).set('Accept-Language', language);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain(`<p id="not-ready">${text}</p>`);
+    }
   });
 
   it('an egress that became active without its webhook is found by ListEgress and kept', async () => {
