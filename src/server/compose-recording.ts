@@ -81,7 +81,7 @@ export function composeRecording(shared: Shared) {
     recordings,
     storageEvents: new StorageEvents(config, store, metrics, jobsQueued, tracks),
     workerEvents: new WorkerEventHandler(config, store, jobsQueued, tracks, watchdog),
-    jibriWebhook: new JibriStatusWebhook(jibriAuth, mediator, store, metrics),
+    jibriWebhook: new JibriStatusWebhook(jibriAuth, mediator, store, metrics, watchdog),
     jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator),
   };
 }
