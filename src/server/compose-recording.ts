@@ -67,6 +67,7 @@ export function composeRecording(shared: Shared) {
       onCorrection: (action) => metrics.reconcilerCorrections.inc({ action }),
       onQueued: jobsQueued,
       tracks,
+      startRecorder,
     });
     // A pass that outlived its lease anyway (a stalled instance) overlapping another is harmless:
     // each recording is claimed by one pass at a time (claim_for_reconcile).
