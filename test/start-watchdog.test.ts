@@ -6,7 +6,7 @@ import { LK_KEY, LK_SECRET, startFakeLivekit } from './helpers/livekit-env';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhook-receiver';
 
-const rooms = ['wd-replace', 'wd-fail', 'wd-timeout', 'wd-missed'];
+const rooms = ['wd-replace', 'wd-fail', 'wd-timeout', 'wd-missed', 'wd-race'];
 const owner: TestUser = { sub: 'wd-owner', rooms: Object.fromEntries(rooms.map((r) => [r, 'owner'])) };
 const creds = { apiKey: LK_KEY, apiSecret: LK_SECRET };
 
@@ -139,6 +139,24 @@ describe('the start watchdog', () => {
       expect(page.status).toBe(200);
       expect(page.text).toContain(`<p id="not-ready">${text}</p>`);
     }
+  });
+
+  it('a stop while the replacement is being started: the recording stays stopped and the replacement egress is stopped too', async () => {
+    const room = 'wd-race';
+    const { id, egressId: first } = await start(room);
+    const startsBefore = livekit.requestsFor('StartRoomCompositeEgress').length;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    livekit.beforeHandle('StartRoomCompositeEgress', () => gate);
+    // The watchdog stopped the first egress and is starting the replacement (held by the fake).
+    await eventually(async () => livekit.requestsFor('StartRoomCompositeEgress').length === startsBefore + 1, 10_000, 'the replacement start');
+    expect(livekit.egresses.get(first)!.status).not.toMatch(/STARTING|ACTIVE/);
+    const stop = await request(svc.url).post(`/api/v1.0/rooms/${room}/stop-recording/`).set(bearer(owner));
+    expect(stop.status).toBe(200);
+    release();
+    await eventually(async () => compositesIn(room).length === 2 && !/STARTING|ACTIVE/.test(compositesIn(room)[1]!.status), 10_000, 'the replacement stopped');
+    expect(await statusOf(svc.db.url, id)).toBe('stopped');
+    expect(await workerIdOf(id)).toBe(first);
   });
 
   it('an egress that became active without its webhook is found by ListEgress and kept', async () => {
