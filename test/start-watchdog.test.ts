@@ -6,7 +6,7 @@ import { LK_KEY, LK_SECRET, startFakeLivekit } from './helpers/livekit-env';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhook-receiver';
 
-const rooms = ['wd-replace', 'wd-fail', 'wd-timeout', 'wd-missed', 'wd-race'];
+const rooms = ['wd-replace', 'wd-fail', 'wd-timeout', 'wd-missed', 'wd-race', 'wd-stray'];
 const owner: TestUser = { sub: 'wd-owner', rooms: Object.fromEntries(rooms.map((r) => [r, 'owner'])) };
 const creds = { apiKey: LK_KEY, apiSecret: LK_SECRET };
 
@@ -157,6 +157,24 @@ describe('the start watchdog', () => {
     await eventually(async () => compositesIn(room).length === 2 && !/STARTING|ACTIVE/.test(compositesIn(room)[1]!.status), 10_000, 'the replacement stopped');
     expect(await statusOf(svc.db.url, id)).toBe('stopped');
     expect(await workerIdOf(id)).toBe(first);
+  });
+
+  it('a replacement whose start answer comes too late is stopped all the same when the start then fails', async () => {
+    const room = 'wd-stray';
+    const { id } = await start(room);
+    let release!: () => void;
+    const late = new Promise<void>((resolve) => (release = resolve));
+    // LiveKit creates the replacement but answers only after WORKER_TIMEOUT_MS.
+    livekit.beforeAnswer('StartRoomCompositeEgress', () => late);
+    try {
+      await eventually(async () => (await statusOf(svc.db.url, id)) === 'failed_to_start', 15_000, 'failed_to_start');
+    } finally {
+      release();
+    }
+    expect(compositesIn(room)).toHaveLength(2);
+    for (const egress of compositesIn(room)) expect(egress.status).not.toMatch(/STARTING|ACTIVE/);
+    const [row] = await queryDb<{ reason: { code: string; detail: string } }>(svc.db.url, 'SELECT reason FROM recordings WHERE id = $1', [id]);
+    expect(row!.reason.code).toBe('start_failed');
   });
 
   it('an egress that became active without its webhook is found by ListEgress and kept', async () => {

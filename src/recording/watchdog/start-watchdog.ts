@@ -123,6 +123,8 @@ export class StartWatchdog {
       await this.mediator.stopUnwanted(recording, workerId);
       return;
     }
+    // A replacement start that timed out may have reached the worker all the same.
+    if (why !== cause) await this.stopStray(recording, replacedId);
     const failed = await this.store.transition(recording.id, LIVE as Recording['status'][], 'failed_to_start', {
       workerError: `${why.code}: ${why.detail ?? ''}`.slice(0, 500),
       reason: why,
@@ -130,5 +132,11 @@ export class StartWatchdog {
     if (!failed) return;
     log.warn({ recordingId: recording.id, worker: recording.workerKind, reason: why.code }, 'recording failed to start: replacements spent');
     await this.mediator.stopTracks(failed);
+  }
+
+  /** Stops a job the worker runs for the recording that is not the one given up (never throws). */
+  private async stopStray(recording: Recording, replacedId: string): Promise<void> {
+    const stray = await this.mediator.findJob(recording).catch(() => null);
+    if (stray && stray !== replacedId) await this.mediator.stopUnwanted(recording, stray);
   }
 }
