@@ -12,6 +12,7 @@ import { reconcileConcern } from './reconcile';
 import { recordingConcern } from './recording';
 import { roomsConcern } from './rooms';
 import { serverConcern } from './server';
+import { startWatchdogConcern } from './start-watchdog';
 import { storageEventsConcern } from './storage-events';
 import { storageConcern } from './storage';
 import { webhooksConcern } from './webhooks';
@@ -29,6 +30,7 @@ const CONCERNS = {
   workers: workersConcern,
   storage: storageConcern,
   recording: recordingConcern,
+  startWatchdog: startWatchdogConcern,
   storageEvents: storageEventsConcern,
   downloads: downloadsConcern,
   email: emailConcern,

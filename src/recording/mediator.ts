@@ -7,6 +7,7 @@ import { objectKeyFor, recordingObjectKeys } from './object-key';
 import { reasonOf, type RecordingReason } from './reason';
 import type { Recording } from './recording';
 import type { RecordingStatus } from './status';
+import type { TransitionPatch } from './store/recording-changes';
 import type { RecordingStore } from './store/recording-store';
 import type { TrackWorkerCalls } from './tracks/track-calls';
 import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
@@ -32,6 +33,13 @@ export interface MediatorOptions {
   /** RECONCILE_INITIATED_GRACE_MS: how much longer than a start's deadline the reconciler waits. */
   initiatedGraceMs: number;
   onWorkerCall?(kind: string, op: 'start' | 'stop', outcome: 'ok' | 'error', seconds: number): void;
+  /** Stores a started job's worker id with its start watchdog queued (src/recording/watchdog); unset: a plain transition. */
+  startRecorder?: StartRecorderCalls;
+}
+
+/** The change that records a first start (StartRecorder.record). */
+export interface StartRecorderCalls {
+  record(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null>;
 }
 
 /**
@@ -96,16 +104,12 @@ export class RecordingMediator implements TrackWorkerCalls {
   }
 
   private async startComposite(recording: Recording, retry?: RetryPolicy): Promise<Recording> {
-    const worker = this.registry.forKind(recording.workerKind);
     const attempts = Math.max(1, retry?.maxAttempts ?? 1);
     let workerId: string;
     try {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          workerId = await this.timed(recording.workerKind, 'start', () =>
-            // The worker bounds each of its calls; this bounds the whole start, as the lease promises.
-            withTimeout(worker.start(this.startRequest(recording)), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'),
-          );
+          workerId = await this.startJob(recording);
           break;
         } catch (err) {
           // A worker without settings answers the same every time.
@@ -121,7 +125,7 @@ export class RecordingMediator implements TrackWorkerCalls {
       const failed = await this.store.transition(recording.id, ['initiated'], 'failed_to_start', { workerError: reason, reason: startFailure(err, reason) });
       throw new RecordingError('worker_failed', workerDetail('start', err), failed ?? recording);
     }
-    const active = await this.store.transition(recording.id, ['initiated'], 'active', { workerId, workerError: null, reason: null });
+    const active = await this.recordStart(recording.id, ['initiated'], 'active', { workerId, workerError: null, reason: null });
     if (active) {
       log.info({ recordingId: recording.id, worker: recording.workerKind }, 'recording started');
       return active;
@@ -129,8 +133,8 @@ export class RecordingMediator implements TrackWorkerCalls {
     const current = await this.store.findById(recording.id);
     if (current?.status === 'active') {
       // LiveKit's egress_started webhook got there first: the recording is what the caller asked for.
-      if (current.workerId) return current;
-      return (await this.store.transition(current.id, ['active'], 'active', { workerId })) ?? current;
+      // Recorded again (the same worker id) so that its start watchdog is queued all the same.
+      return (await this.recordStart(current.id, ['active'], 'active', { workerId: current.workerId ?? workerId })) ?? current;
     }
     log.warn({ recordingId: recording.id, status: current?.status }, 'recording moved while its worker started; stopping the job');
     await this.stopUnwanted(recording, workerId);
@@ -140,6 +144,18 @@ export class RecordingMediator implements TrackWorkerCalls {
       `The recording could not start: it became "${current?.status ?? 'deleted'}" while the recorder was starting; the recorder was stopped.`,
       kept ?? current ?? recording,
     );
+  }
+
+  /** One worker job for the recording, bounded as a start's lease promises; `avoid`: worker ids of jobs given up (another instance when one is free). */
+  startJob(recording: Recording, avoid: readonly string[] = []): Promise<string> {
+    const worker = this.registry.forKind(recording.workerKind);
+    const request = avoid.length > 0 ? { ...this.startRequest(recording), avoid } : this.startRequest(recording);
+    // The worker bounds each of its calls; this bounds the whole start.
+    return this.timed(recording.workerKind, 'start', () => withTimeout(worker.start(request), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'));
+  }
+
+  private recordStart(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null> {
+    return this.options.startRecorder ? this.options.startRecorder.record(id, from, to, patch) : this.store.transition(id, from, to, patch);
   }
 
   /**
@@ -175,6 +191,8 @@ export class RecordingMediator implements TrackWorkerCalls {
       throw new RecordingError('worker_failed', workerDetail('stop', err), failed ?? recording);
     }
     const next = await this.store.transition(recording.id, from, outcome, why ? { reason: why } : {});
+    // The start watchdog replaced the job meanwhile (its change came first): the replacement stops too.
+    if (next?.workerId && next.workerId !== recording.workerId) await this.stopUnwanted(next, next.workerId);
     log.info({ recordingId: recording.id, worker: recording.workerKind, outcome }, 'recording stopped');
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }
