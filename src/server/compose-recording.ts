@@ -5,7 +5,9 @@ import { WorkerEventHandler } from '../recording/events/worker-event-handler';
 import { JibriUploadUrls } from '../recording/jibri-uploads';
 import { RecordingMediator } from '../recording/mediator';
 import { Reconciler } from '../recording/reconciler/reconciler';
+import { PauseService } from '../recording/pause/pause-service';
 import { RecordingService } from '../recording/recording-service';
+import { RecordingPartStore } from '../recording/store/part-store';
 import { RecordingFileStore } from '../recording/store/file-store';
 import { JibriUploadStore } from '../recording/store/jibri-upload-store';
 import { RecordingStore } from '../recording/store/recording-store';
@@ -42,7 +44,9 @@ export function composeRecording(shared: Shared) {
       }),
   );
   const { tracks } = mediator;
-  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording });
+  const parts = new RecordingPartStore(db.sql, store);
+  const pauses = new PauseService(store, parts, mediator, config.recording.outputFolder);
+  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, pauses });
 
   if (config.reconcile.intervalMs > 0) {
     const reconciler = new Reconciler({
@@ -65,6 +69,8 @@ export function composeRecording(shared: Shared) {
     registry,
     mediator,
     recordings,
+    pauses,
+    parts,
     storageEvents: new StorageEvents(config, store, metrics, jobsQueued, tracks),
     workerEvents: new WorkerEventHandler(config, store, jobsQueued, tracks),
     jibriWebhook: new JibriStatusWebhook(jibriAuth, mediator, store, metrics),
