@@ -18,7 +18,7 @@ export const PART_SQL = {
   endSegment: statement('part_end_segment', `UPDATE recording_segments SET ended_at = now() WHERE recording_id = $1 AND ended_at IS NULL`),
   /**
    * At the first pause, each file recorded since the start (the composite, each track with an
-   * egress) gets its part 0: written where the worker wrote it, moved under parts/ by the join.
+   * egress) gets its first part (seq 0): written where the worker wrote it, moved under parts/ by the join.
    * `$2`: the composite's part key; tracks get `{id}/parts/{track id}-0.ogg`.
    */
   firstParts: statement(
