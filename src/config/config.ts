@@ -5,6 +5,7 @@ import { downloadsConcern } from './downloads';
 import { emailConcern } from './email';
 import { jibriConcern } from './jibri';
 import { jobsConcern } from './jobs';
+import { joinConcern } from './join';
 import { livekitConcern } from './livekit';
 import { pagesConcern } from './pages';
 import { reconcileConcern } from './reconcile';
@@ -32,6 +33,7 @@ const CONCERNS = {
   email: emailConcern,
   reconcile: reconcileConcern,
   jobs: jobsConcern,
+  join: joinConcern,
   rooms: roomsConcern,
   pages: pagesConcern,
   webhooks: webhooksConcern,

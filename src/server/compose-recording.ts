@@ -5,6 +5,8 @@ import { WorkerEventHandler } from '../recording/events/worker-event-handler';
 import { JibriUploadUrls } from '../recording/jibri-uploads';
 import { RecordingMediator } from '../recording/mediator';
 import { Reconciler } from '../recording/reconciler/reconciler';
+import { joinPartsJob } from '../recording/pause/join-job';
+import { PartEvents } from '../recording/pause/part-events';
 import { PauseService } from '../recording/pause/pause-service';
 import { RecordingService } from '../recording/recording-service';
 import { RecordingPartStore } from '../recording/store/part-store';
@@ -46,6 +48,16 @@ export function composeRecording(shared: Shared) {
   const { tracks } = mediator;
   const parts = new RecordingPartStore(db.sql, store);
   const pauses = new PauseService(store, parts, mediator, config.recording.outputFolder);
+  if (storage) {
+    runner.register(joinPartsJob({
+      store,
+      parts,
+      files: new RecordingFileStore({ sql: db.sql, tagsObjects: true, events }),
+      storage,
+      settings: { ...config.join, outputFolder: config.recording.outputFolder, graceMs: config.reconcile.stoppedGraceMs },
+      onQueued: jobsQueued,
+    }));
+  }
   const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, pauses });
 
   if (config.reconcile.intervalMs > 0) {
@@ -71,7 +83,7 @@ export function composeRecording(shared: Shared) {
     recordings,
     pauses,
     parts,
-    storageEvents: new StorageEvents(config, store, metrics, jobsQueued, tracks),
+    storageEvents: new StorageEvents(config, store, metrics, jobsQueued, tracks, new PartEvents(parts, config.recording.outputFolder, jobsQueued)),
     workerEvents: new WorkerEventHandler(config, store, jobsQueued, tracks),
     jibriWebhook: new JibriStatusWebhook(jibriAuth, mediator, store, metrics),
     jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator),
