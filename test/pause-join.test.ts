@@ -7,6 +7,7 @@ import { probeMedia, testPart } from './helpers/media';
 import { storeEvent } from './helpers/minio-events';
 import { s3Env, startS3Server, type TestS3 } from './helpers/s3';
 import { bearer, type TestUser } from './helpers/service';
+import { seedRoom, startWithTracks } from './helpers/tracks';
 import { startStack, type TestStack } from './helpers/stack';
 
 /**
@@ -15,7 +16,7 @@ import { startStack, type TestStack } from './helpers/stack';
  * into the recording's one key by stream copy, removes the parts and saves the recording once.
  */
 
-const owner: TestUser = { sub: 'join-owner', email: 'join-owner@example.org', rooms: { lecture: 'owner', lost: 'owner' } };
+const owner: TestUser = { sub: 'join-owner', email: 'join-owner@example.org', rooms: { lecture: 'owner', lost: 'owner', duo: 'owner' } };
 const FFPROBE_TMP = mkdtempSync(path.join(os.tmpdir(), 'pause-join-test-'));
 
 let s3: TestS3;
@@ -118,4 +119,58 @@ it('a part that never arrives fails after the grace: the recording is saved from
   writeFileSync(file, await s3.getObject(`recordings/${id}.mp4`));
   expect(Math.abs((await probeMedia(file)).durationSeconds - 2)).toBeLessThanOrEqual(1);
   expect(await objectsUnder(`recordings/${id}/`)).toEqual([]);
+}, 60_000);
+
+/** Where each StartTrackEgress since the `from`th asked its file to go, by track id. */
+function trackFilepaths(from: number): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const r of stack.livekit.requestsFor('StartTrackEgress').slice(from)) {
+    const body = r.body as Record<string, any>;
+    paths.set(body.trackId as string, body.file.filepath as string);
+  }
+  return paths;
+}
+
+async function trackUploads(key: string, seconds: number): Promise<void> {
+  const part = await testPart(seconds, 'ogg');
+  await s3.putObject(key, part.bytes, 'audio/ogg');
+  await storeEvent(stack.svc.url, s3.bucket, key, { size: part.bytes.length });
+}
+
+it('with two participant tracks, each track key holds its joined OGG, and the composite its joined MP4', async () => {
+  const { tracks } = seedRoom(stack.livekit, 'duo', [{ identity: 'alice' }, { identity: 'bob' }]);
+  const before = stack.livekit.requestsFor('StartTrackEgress').length;
+  const start = await startWithTracks(stack.svc.url, owner, 'duo');
+  expect(start.status).toBe(201);
+  const id = start.body.id as string;
+  const composite0 = lastEgressFilepath();
+  const tracks0 = trackFilepaths(before);
+  expect([...tracks0.keys()].sort()).toEqual([tracks.alice, tracks.bob].sort());
+  expect((await post('duo', 'pause')).status).toBe(200);
+  await egressUploads(composite0, 2);
+  for (const key of tracks0.values()) await trackUploads(key, 2);
+
+  const resumedAt = stack.livekit.requestsFor('StartTrackEgress').length;
+  expect((await post('duo', 'resume')).status).toBe(200);
+  const composite1 = lastEgressFilepath();
+  const tracks1 = trackFilepaths(resumedAt);
+  expect([...tracks1.values()].sort()).toEqual([`recordings/${id}/parts/${tracks.alice}-1.ogg`, `recordings/${id}/parts/${tracks.bob}-1.ogg`].sort());
+  expect((await post('duo', 'stop')).status).toBe(200);
+  await egressUploads(composite1, 3);
+  for (const key of tracks1.values()) await trackUploads(key, 3);
+
+  await eventually(async () => (await queryDb<{ status: string }>(stack.svc.db.url, 'SELECT status FROM recordings WHERE id = $1', [id]))[0]!.status === 'notification_succeeded', 30_000, 'the joined recording saved and mailed');
+  for (const trackId of [tracks.alice!, tracks.bob!]) {
+    const file = path.join(FFPROBE_TMP, `${id}-${trackId}.ogg`);
+    writeFileSync(file, await s3.getObject(`recordings/${id}/${trackId}.ogg`));
+    const probe = await probeMedia(file);
+    expect(Math.abs(probe.durationSeconds - 5)).toBeLessThanOrEqual(1);
+    expect(probe.streams.map((st) => st.codecName)).toEqual(['opus']);
+  }
+  const composite = path.join(FFPROBE_TMP, `${id}-duo.mp4`);
+  writeFileSync(composite, await s3.getObject(`recordings/${id}.mp4`));
+  expect(Math.abs((await probeMedia(composite)).durationSeconds - 5)).toBeLessThanOrEqual(1);
+  expect((await objectsUnder(`recordings/${id}/`)).sort()).toEqual([`recordings/${id}/${tracks.alice}.ogg`, `recordings/${id}/${tracks.bob}.ogg`].sort());
+  const got = await request(stack.svc.url).get(`/api/v1.0/recordings/${id}/`).set(bearer(owner));
+  expect(got.body.files.map((f: { status: string }) => f.status)).toEqual(['saved', 'saved', 'saved']);
 }, 60_000);
