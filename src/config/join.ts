@@ -6,7 +6,7 @@ export const joinConcern = concern(
   {
     RECORDING_JOIN_FFMPEG_PATH: envString(),
     RECORDING_JOIN_FFPROBE_PATH: envString(),
-    RECORDING_JOIN_TIMEOUT_SECONDS: envInt({ min: 10, max: 86400 }),
+    RECORDING_JOIN_TIMEOUT_SECONDS: envInt({ min: 5, max: 86400 }),
   },
   (env) => ({
     ffmpegPath: env.RECORDING_JOIN_FFMPEG_PATH ?? 'ffmpeg',

@@ -110,8 +110,8 @@ export function joinPartsJob(deps: JoinDeps): JobHandler {
 
   return {
     kind: JOIN_PARTS_KIND,
-    // A takeover by another instance only after one join could have finished.
-    leaseMs: settings.timeoutMs * 2 + 60_000,
+    // A takeover by another instance only after one join (ffmpeg, then the upload) could have finished.
+    leaseMs: settings.timeoutMs * 2,
     // While parts are still to come it asks again, every few seconds at most (a landing part wakes it at once).
     retry: { maxAttempts: 2000, baseMs: 1000, maxMs: 15_000 },
 
