@@ -2,11 +2,12 @@ import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { queryDb } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
+import { postWebhook } from './helpers/tracks';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
 /** Pause and resume through the API, on the LiveKit fake: statuses, answers, segments, events. */
 
-const owner: TestUser = { sub: 'pause-owner', email: 'owner@example.org', rooms: { talk: 'owner', early: 'owner', gone: 'owner', flaky: 'owner' } };
+const owner: TestUser = { sub: 'pause-owner', email: 'owner@example.org', rooms: { talk: 'owner', early: 'owner', gone: 'owner', flaky: 'owner', late: 'owner' } };
 const member: TestUser = { sub: 'pause-member', rooms: { talk: 'member' } };
 
 let svc: TestService;
@@ -112,4 +113,17 @@ it('a resume whose recorder fails is 502 and the recording stays paused', async 
   const [row] = await queryDb<{ status: string }>(svc.db.url, `SELECT status FROM recordings WHERE room = 'flaky'`);
   expect(row!.status).toBe('paused');
   expect((await post('flaky', 'resume')).status).toBe(200);
+});
+
+it("the stopped stretch's egress_ended, arriving after the resume, leaves the resumed recording active", async () => {
+  const id = (await post('late', 'start')).body.id as string;
+  const [row] = await queryDb<{ worker_id: string }>(svc.db.url, 'SELECT worker_id FROM recordings WHERE id = $1', [id]);
+  const firstEgress = row!.worker_id;
+  expect((await post('late', 'pause')).status).toBe(200);
+  expect((await post('late', 'resume')).status).toBe(200);
+  // LiveKit reports the first stretch's egress complete once its upload is done: after the resume here.
+  expect((await postWebhook(svc.url, livekit.webhookEvent(firstEgress, 'egress_ended'))).status).toBe(200);
+  const [after] = await queryDb<{ status: string }>(svc.db.url, 'SELECT status FROM recordings WHERE id = $1', [id]);
+  expect(after!.status).toBe('active');
+  expect((await post('late', 'stop')).body.status).toBe('stopped');
 });

@@ -54,6 +54,9 @@ export class WorkerEventHandler {
     if (egress.track) return this.tracks ? this.tracks.onTrackEgress(egress) : 'ignored';
     const recording = await this.findRecording(egress, kinds);
     if (!recording) return 'unknown_recording';
+    // Paused once: an earlier stretch's egress ends on its own time and its file is the join's.
+    const paused = recording.segments.length > 0;
+    if (paused && egress.egressId && recording.workerId !== egress.egressId) return 'ignored';
     if (this.tracks && egress.startedAt) await this.tracks.noteCompositeStarted(recording.id, egress.startedAt);
     const id = recording.id;
     const workerId = recording.workerId ?? egress.egressId;
@@ -75,7 +78,7 @@ export class WorkerEventHandler {
         reason: state.error ? reasonOf('worker_error', `egress aborted: ${state.error}`) : null,
         workerId,
       });
-    } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.storageEvents.enabled) {
+    } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.storageEvents.enabled && !paused) {
       const outcome = await this.store.markSaved(id);
       if (outcome.result === 'saved') {
         if (outcome.jobsQueued > 0) this.onQueued();
