@@ -1,7 +1,10 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { launchBrowser } from './helpers/browser';
 import { eventually, jobsSettled, queryDb } from './helpers/flow';
 import { probeMedia, testPart } from './helpers/media';
 import { storeEvent } from './helpers/minio-events';
@@ -66,7 +69,43 @@ async function count(sql: string, params: unknown[]): Promise<number> {
   return (await queryDb<{ n: number }>(stack.svc.db.url, sql, params))[0]!.n;
 }
 
-it('three stretches of 2 s, 3 s and 1 s become one 6 s file at the key; parts removed; one email, one recording.ready', async () => {
+/** Plays `bytes` (an MP4) in Chromium from a local server with Range support, fast, to the end: what the player reports then. */
+async function playToEnd(bytes: Buffer): Promise<{ ended: boolean; currentTime: number; duration: number }> {
+  const server = http.createServer((req, res) => {
+    const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+    if (!range) return void res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': bytes.length, 'Accept-Ranges': 'bytes' }).end(bytes);
+    const start = Number(range[1]);
+    const end = range[2] ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1;
+    res.writeHead(206, { 'Content-Type': 'video/mp4', 'Content-Length': end - start + 1, 'Content-Range': `bytes ${start}-${end}/${bytes.length}`, 'Accept-Ranges': 'bytes' });
+    res.end(bytes.subarray(start, end + 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    return await page.evaluate(async (src: string) => {
+      type Video = { muted: boolean; playbackRate: number; currentTime: number; duration: number; ended: boolean; src: string; play(): Promise<void>; addEventListener(e: string, f: () => void): void };
+      const doc = (globalThis as unknown as { document: { createElement(t: string): Video; body: { appendChild(v: Video): void } } }).document;
+      const video = doc.createElement('video');
+      video.muted = true;
+      doc.body.appendChild(video);
+      const ended = new Promise<void>((resolve) => video.addEventListener('ended', resolve));
+      video.src = src;
+      video.playbackRate = 4;
+      await video.play();
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 20_000))]);
+      return { ended: video.ended, currentTime: video.currentTime, duration: video.duration };
+    }, '/joined.mp4');
+  } finally {
+    await browser.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+it('three stretches of 2 s, 3 s and 1 s become one 6 s file at the key that plays in Chromium to the end; parts removed; one email, one recording.ready', async () => {
   const id = (await post('lecture', 'start')).body.id as string;
   const first = lastEgressFilepath();
   expect(first).toBe(`recordings/${id}.mp4`);
@@ -91,6 +130,10 @@ it('three stretches of 2 s, 3 s and 1 s become one 6 s file at the key; parts re
   expect(Math.abs(probe.durationSeconds - 6)).toBeLessThanOrEqual(1);
   expect(probe.streams.map((s) => s.codecName).sort()).toEqual(['aac', 'h264']);
   expect(await objectsUnder(`recordings/${id}/`)).toEqual([]);
+  const played = await playToEnd(await s3.getObject(`recordings/${id}.mp4`));
+  expect(played.ended).toBe(true);
+  expect(Math.abs(played.duration - 6)).toBeLessThanOrEqual(1);
+  expect(Math.abs(played.currentTime - played.duration)).toBeLessThanOrEqual(0.5);
 
   await jobsSettled(stack.svc.db.url, 'email.%');
   expect(stack.smtp.messages.filter((m) => JSON.stringify(m).includes(id))).toHaveLength(1);
