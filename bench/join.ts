@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     const recorded = PARTS * PART_SECONDS;
     console.log(`join of ${PARTS} x ${PART_SECONDS} s 720p parts (${mb(bytes.length * PARTS)}), stream copy: ${joined?.copy ?? '?'}`);
     console.log(`  the join itself (ffprobe, ffmpeg, upload): ${joined ? joined.seconds.toFixed(2) : '?'} s = ${joined ? (recorded / joined.seconds).toFixed(0) : '?'}x real time`);
-    console.log(`  last storage event to saved (copy of part 0, join, removal, save): ${wall.toFixed(2)} s = ${(recorded / wall).toFixed(0)}x real time`);
+    console.log(`  last storage event to saved (the first stretch copied, the join, removal, save): ${wall.toFixed(2)} s = ${(recorded / wall).toFixed(0)}x real time`);
     console.log(`  service RSS: idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}); ffmpeg peak RSS ${mb(ffmpegPeak)}`);
     console.log(`  storage: read ${mb(proxy.counts.read)}, written ${mb(proxy.counts.written)}; joined file ${joined ? mb(joined.bytes) : '?'}, ffprobe duration ${String(stdout).trim()} s`);
   } finally {
