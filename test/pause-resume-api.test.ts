@@ -127,3 +127,12 @@ it("the stopped stretch's egress_ended, arriving after the resume, leaves the re
   expect(after!.status).toBe('active');
   expect((await post('late', 'stop')).body.status).toBe('stopped');
 });
+
+it('the status check admits paused and queued, and both hold the room', async () => {
+  const insert = (room: string, status: string) => queryDb(svc.db.url, `INSERT INTO recordings (id, room, mode, status, worker_kind) VALUES (gen_random_uuid(), $1, 'screen_recording', $2, 'livekit-video')`, [room, status]);
+  await insert('check-a', 'queued');
+  await insert('check-b', 'paused');
+  await expect(insert('check-a', 'initiated')).rejects.toThrow(/recordings_one_live_per_room/);
+  await expect(insert('check-b', 'queued')).rejects.toThrow(/recordings_one_live_per_room/);
+  await expect(insert('check-c', 'waiting')).rejects.toThrow(/recordings_status_check/);
+});
