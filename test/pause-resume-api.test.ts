@@ -7,7 +7,7 @@ import { bearer, startTestService, type TestService, type TestUser } from './hel
 
 /** Pause and resume through the API, on the LiveKit fake: statuses, answers, segments, events. */
 
-const owner: TestUser = { sub: 'pause-owner', email: 'owner@example.org', rooms: { talk: 'owner', early: 'owner', gone: 'owner', flaky: 'owner', late: 'owner' } };
+const owner: TestUser = { sub: 'pause-owner', email: 'owner@example.org', rooms: { talk: 'owner', early: 'owner', gone: 'owner', flaky: 'owner', late: 'owner', stuck: 'owner' } };
 const member: TestUser = { sub: 'pause-member', rooms: { talk: 'member' } };
 
 let svc: TestService;
@@ -135,4 +135,15 @@ it('the status check admits paused and queued, and both hold the room', async ()
   await expect(insert('check-a', 'initiated')).rejects.toThrow(/recordings_one_live_per_room/);
   await expect(insert('check-b', 'queued')).rejects.toThrow(/recordings_one_live_per_room/);
   await expect(insert('check-c', 'waiting')).rejects.toThrow(/recordings_status_check/);
+});
+
+it('a pause whose recorder does not stop is 502 and changes nothing: still active, never paused', async () => {
+  const id = (await post('stuck', 'start')).body.id as string;
+  livekit.injectFault({ type: 'twirp-error', code: 'internal', msg: 'egress stuck' }, { method: 'StopEgress' });
+  const paused = await post('stuck', 'pause');
+  expect(paused.status).toBe(502);
+  const got = await request(svc.url).get(`/api/v1.0/recordings/${id}/`).set(bearer(owner));
+  expect(got.body).toMatchObject({ status: 'active', segments: [] });
+  expect(await queryDb(svc.db.url, 'SELECT 1 FROM recording_parts WHERE recording_id = $1', [id])).toEqual([]);
+  expect((await post('stuck', 'pause')).status).toBe(200);
 });

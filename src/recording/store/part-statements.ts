@@ -64,5 +64,18 @@ export const PART_SQL = {
     'part_nudge_join',
     `UPDATE jobs SET run_at = now() WHERE key = '${JOIN_PARTS_KIND}:' || $1 AND status = 'pending' AND run_at > now() RETURNING id`,
   ),
+  /** A pause undone: a first pause leaves no trace (never paused), a later one reopens its stretch. */
+  undoFirstPause: statement(
+    'part_undo_first_pause',
+    `WITH g AS (DELETE FROM recording_segments WHERE recording_id = $1 AND (SELECT count(*) FROM recording_segments WHERE recording_id = $1) = 1 RETURNING recording_id)
+     DELETE FROM recording_parts WHERE recording_id IN (SELECT recording_id FROM g)`,
+  ),
+  reopenStretch: statement(
+    'part_reopen_stretch',
+    `WITH last AS (SELECT max(seq) AS seq FROM recording_segments WHERE recording_id = $1),
+     g AS (UPDATE recording_segments SET ended_at = NULL WHERE recording_id = $1 AND seq = (SELECT seq FROM last))
+     UPDATE recording_parts SET status = 'recording', updated_at = now()
+      WHERE recording_id = $1 AND seq = (SELECT seq FROM last) AND seq > 0 AND status = 'pending'`,
+  ),
   setReason: statement('part_set_reason', `UPDATE recordings SET reason = $2::jsonb, updated_at = now() WHERE id = $1`),
 } as const;

@@ -55,9 +55,15 @@ export class RecordingPartStore {
     });
   }
 
-  /** Undoes a pause whose recorder could not be stopped: still recording, as before. */
-  async pauseUndone(id: string): Promise<Recording | null> {
-    return this.store.transition(id, ['paused'], 'active');
+  /** Undoes a pause whose recorder could not be stopped: still recording, as before (its segments and parts too). */
+  pauseUndone(id: string): Promise<Recording | null> {
+    return this.sql.transaction(async (tx) => {
+      const changed = await this.store.transition(id, ['paused'], 'active', {}, tx);
+      if (!changed) return null;
+      await tx.query(PART_SQL.undoFirstPause, [id]);
+      await tx.query(PART_SQL.reopenStretch, [id]);
+      return this.reread(id, tx, changed);
+    });
   }
 
   /** The number the next stretch gets. */
