@@ -10,6 +10,7 @@ import type { LivekitWebhookAdapter } from '../recording/workers/livekit/webhook
 import type { StorageEvents } from '../recording/events/storage-events';
 import type { JibriUploadUrls } from '../recording/jibri-uploads';
 import type { RecordingPages } from '../pages/recording-page';
+import type { PauseService } from '../recording/pause/pause-service';
 import type { RecordingService } from '../recording/recording-service';
 import type { RecordingPermanence } from '../recording/retention/permanence';
 import type { ShareLinkService } from '../recording/share-links';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   verifier: TokenVerifier;
   metrics: Metrics;
   recordings: RecordingService;
+  /** Pause and resume of a room's recording. */
+  pauses: PauseService;
   /** Room activity, live recording and recording policy (src/rooms). */
   rooms: RoomsService;
   permanence: RecordingPermanence;

@@ -19,6 +19,7 @@ import { recordingPageRouter } from './routes/recording-page';
 import { recordingsRouter } from './routes/recordings';
 import { roomActivityRouter } from './routes/room-activity';
 import { notePolicyAuthors } from './note-policy-authors';
+import { pauseRouter } from './routes/pause';
 import { roomsRouter } from './routes/rooms';
 import { shareLinksRouter } from './routes/share-links';
 import { storageHookRouter } from './routes/storage-hook';
@@ -62,6 +63,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(notePolicyAuthors(deps.verifier, deps.rooms));
   app.use(roomsRouter(deps));
+  app.use(pauseRouter(deps));
   app.use(roomActivityRouter(deps));
   app.use(downloadLinkRouter(deps));
   app.use(shareLinksRouter(deps));

@@ -6,6 +6,7 @@ import { emailConcern } from './email';
 import { jibriConcern } from './jibri';
 import { jitsiEventsConcern } from './jitsi-events';
 import { jobsConcern } from './jobs';
+import { joinConcern } from './join';
 import { livekitConcern } from './livekit';
 import { pagesConcern } from './pages';
 import { reconcileConcern } from './reconcile';
@@ -36,6 +37,7 @@ const CONCERNS = {
   email: emailConcern,
   reconcile: reconcileConcern,
   jobs: jobsConcern,
+  join: joinConcern,
   rooms: roomsConcern,
   pages: pagesConcern,
   webhooks: webhooksConcern,

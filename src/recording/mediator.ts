@@ -197,6 +197,17 @@ export class RecordingMediator implements TrackWorkerCalls {
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }
 
+  /** Pause and resume (src/recording/pause/): one stretch's recorder, writing to `objectKey`; the status is the caller's to change. */
+  startStretch(recording: Recording, objectKey: string): Promise<string> {
+    const worker = this.registry.forKind(recording.workerKind);
+    const request = { ...this.startRequest(recording), objectKey };
+    return this.timed(recording.workerKind, 'start', () => withTimeout(worker.start(request), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'));
+  }
+
+  stopStretch(recording: Pick<Recording, 'workerKind'>, workerId: string): Promise<StopOutcome> {
+    return this.timed(recording.workerKind, 'stop', () => this.registry.forKind(recording.workerKind).stop(workerId));
+  }
+
   /** What the recording's worker says of its job; unknown when the recording has no worker id. */
   inspect(recording: Pick<Recording, 'workerKind' | 'workerId'>): Promise<WorkerState> {
     if (!recording.workerId) return Promise.resolve({ state: 'unknown' });

@@ -2,6 +2,8 @@
 export const RecordingStatus = {
   Initiated: 'initiated',
   Active: 'active',
+  /** Between a pause and a resume: no recorder runs, and it is still the room's live recording. */
+  Paused: 'paused',
   Stopped: 'stopped',
   Saved: 'saved',
   NotificationSucceeded: 'notification_succeeded',
@@ -10,6 +12,9 @@ export const RecordingStatus = {
   Aborted: 'aborted',
 } as const;
 export type RecordingStatus = (typeof RecordingStatus)[keyof typeof RecordingStatus];
+
+/** The room's one live recording is in one of these: a start is refused, a stop works. */
+export const LIVE_STATUSES: readonly RecordingStatus[] = ['initiated', 'active', 'paused'];
 
 /** A file exists and may be downloaded. */
 export const DOWNLOADABLE_STATUSES: readonly RecordingStatus[] = ['saved', 'notification_succeeded'];

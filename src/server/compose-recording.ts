@@ -5,7 +5,11 @@ import { WorkerEventHandler } from '../recording/events/worker-event-handler';
 import { JibriUploadUrls } from '../recording/jibri-uploads';
 import { RecordingMediator } from '../recording/mediator';
 import { Reconciler } from '../recording/reconciler/reconciler';
+import { joinPartsJob } from '../recording/pause/join-job';
+import { PartEvents } from '../recording/pause/part-events';
+import { PauseService } from '../recording/pause/pause-service';
 import { RecordingService } from '../recording/recording-service';
+import { RecordingPartStore } from '../recording/store/part-store';
 import { RecordingFileStore } from '../recording/store/file-store';
 import { JibriUploadStore } from '../recording/store/jibri-upload-store';
 import { RecordingStore } from '../recording/store/recording-store';
@@ -56,7 +60,19 @@ export function composeRecording(shared: Shared) {
   const watchdog = new StartWatchdog(store, watchStore, startRecorder, mediator, { retries: config.startWatchdog.retries, leaseMs: watchLeaseMs });
   runner.register(watchdog.job());
   if (maxDurationMs !== undefined) runner.register(maxDurationJob({ store, mediator, sql: db.sql, maxDurationMs, leaseMs: watchLeaseMs }));
-  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording });
+  const parts = new RecordingPartStore(db.sql, store);
+  const pauses = new PauseService(store, parts, mediator, config.recording.outputFolder);
+  if (storage) {
+    runner.register(joinPartsJob({
+      store,
+      parts,
+      files: new RecordingFileStore({ sql: db.sql, tagsObjects: true, events }),
+      storage,
+      settings: { ...config.join, outputFolder: config.recording.outputFolder, graceMs: config.reconcile.stoppedGraceMs },
+      onQueued: jobsQueued,
+    }));
+  }
+  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, pauses });
 
   if (config.reconcile.intervalMs > 0) {
     const reconciler = new Reconciler({
@@ -80,7 +96,9 @@ export function composeRecording(shared: Shared) {
     registry,
     mediator,
     recordings,
-    storageEvents: new StorageEvents(config, store, metrics, jobsQueued, tracks),
+    pauses,
+    parts,
+    storageEvents: new StorageEvents(config, store, metrics, jobsQueued, tracks, new PartEvents(parts, config.recording.outputFolder, jobsQueued)),
     workerEvents: new WorkerEventHandler(config, store, jobsQueued, tracks, watchdog),
     jibriWebhook: new JibriStatusWebhook(jibriAuth, mediator, store, metrics, watchdog),
     jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator),

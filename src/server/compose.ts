@@ -69,6 +69,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     metrics,
     ...access,
     recordings,
+    pauses: recording.pauses,
     rooms,
     permanence,
     storageEvents: recording.storageEvents,

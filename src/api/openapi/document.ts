@@ -11,6 +11,7 @@ import { openapiOperations } from '../routes/openapi.openapi';
 import { recordingPageOperations } from '../routes/recording-page.openapi';
 import { recordingsOperations } from '../routes/recordings.openapi';
 import { roomActivityOperations } from '../routes/room-activity.openapi';
+import { pauseOperations } from '../routes/pause.openapi';
 import { roomsOperations } from '../routes/rooms.openapi';
 import { shareLinksOperations } from '../routes/share-links.openapi';
 import { storageHookOperations } from '../routes/storage-hook.openapi';
@@ -19,6 +20,7 @@ import type { Operation, Security } from './operation';
 /** Every route the service answers, each listed beside its router, in the document's order. */
 export const OPERATIONS: Operation[] = [
   ...roomsOperations,
+  ...pauseOperations,
   ...roomActivityOperations,
   ...recordingsOperations,
   ...downloadsOperations,

@@ -12,6 +12,7 @@ import { JibriUploadOnce1766300000000 } from './1766300000000-jibri-upload-once'
 import { PolicyAuthorRole1766500000000 } from './1766500000000-policy-author-role';
 import { JibriUploadCapability1766700000000 } from './1766700000000-jibri-upload-capability';
 import { StartWatchdog1767000000000 } from './1767000000000-start-watchdog';
+import { PauseResume1767100000000 } from './1767100000000-pause-resume';
 import { RoomPlatform1767700000000 } from './1767700000000-room-platform';
 
 /** Every migration, in order. Listed explicitly so they run the same under tsx, jest and a build. */
@@ -30,5 +31,6 @@ export const MIGRATIONS = [
   PolicyAuthorRole1766500000000,
   JibriUploadCapability1766700000000,
   StartWatchdog1767000000000,
+  PauseResume1767100000000,
   RoomPlatform1767700000000,
 ];

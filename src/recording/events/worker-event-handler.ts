@@ -65,6 +65,9 @@ export class WorkerEventHandler {
     if (!recording) return 'unknown_recording';
     // A late report about a job the watchdog gave up and replaced changes nothing.
     if (this.watch && egress.egressId && (await this.watch.isStale(recording.id, egress.egressId))) return 'ignored';
+    // Paused once: an earlier stretch's egress ends on its own time and its file is the join's.
+    const paused = recording.segments.length > 0;
+    if (paused && egress.egressId && recording.workerId !== egress.egressId) return 'ignored';
     if (this.tracks && egress.startedAt) await this.tracks.noteCompositeStarted(recording.id, egress.startedAt);
     const id = recording.id;
     const workerId = recording.workerId ?? egress.egressId;
@@ -89,7 +92,7 @@ export class WorkerEventHandler {
         reason: state.error ? reasonOf('worker_error', `egress aborted: ${state.error}`) : null,
         workerId,
       });
-    } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.storageEvents.enabled) {
+    } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.storageEvents.enabled && !paused) {
       const outcome = await this.store.markSaved(id);
       if (outcome.result === 'saved') {
         if (outcome.jobsQueued > 0) this.onQueued();

@@ -58,7 +58,10 @@ export class Reconciler {
 
   private async visit(r: ReconcileCandidate): Promise<void> {
     try {
-      const tracksPending = await this.tracks(r);
+      // Paused once: its parts and files are the join job's (src/recording/pause/join-job.ts) once it stopped.
+      const paused = r.segments.length > 0;
+      if (paused && r.status === 'stopped') return await this.deps.store.deferReconcile(r.id, r.status, null, r.reconcileAttempts);
+      const tracksPending = paused ? false : await this.tracks(r);
       switch (r.status) {
         case 'initiated':
           return await this.initiated(r);
