@@ -32,6 +32,10 @@ export interface MediatorOptions {
   /** RECONCILE_INITIATED_GRACE_MS: how much longer than a start's deadline the reconciler waits. */
   initiatedGraceMs: number;
   onWorkerCall?(kind: string, op: 'start' | 'stop', outcome: 'ok' | 'error', seconds: number): void;
+  /** The worker had no recorder free: the start queue keeps it waiting (the recording, now `queued`), or null to fail it. */
+  noRecorder?(recording: Recording, err: unknown): Promise<Recording | null>;
+  /** A recorder of this kind may be free now (a stop, an idle report): the start queue tries its head. */
+  onRecorderFreed?(kind: WorkerKind): void;
 }
 
 /**
@@ -67,6 +71,11 @@ export class RecordingMediator implements TrackWorkerCalls {
     const request: StartRequest = { recordingId: recording.id, room: recording.room, objectKey: this.objectKey(recording) };
     if (recording.options?.layout) request.layout = recording.options.layout;
     return request;
+  }
+
+  /** The longest one start of this kind can take here: the worker's deadline plus our margin. */
+  startDeadlineMs(kind: Recording['workerKind']): number {
+    return this.registry.forKind(kind).startDeadlineMs + START_MARGIN_MS;
   }
 
   /**
@@ -116,6 +125,8 @@ export class RecordingMediator implements TrackWorkerCalls {
         }
       }
     } catch (err) {
+      const waiting = await this.options.noRecorder?.(recording, err);
+      if (waiting) return waiting;
       const reason = describe(err);
       log.warn({ recordingId: recording.id, worker: recording.workerKind, reason }, 'worker failed to start');
       const failed = await this.store.transition(recording.id, ['initiated'], 'failed_to_start', { workerError: reason, reason: startFailure(err, reason) });
@@ -176,6 +187,7 @@ export class RecordingMediator implements TrackWorkerCalls {
     }
     const next = await this.store.transition(recording.id, from, outcome, why ? { reason: why } : {});
     log.info({ recordingId: recording.id, worker: recording.workerKind, outcome }, 'recording stopped');
+    this.options.onRecorderFreed?.(recording.workerKind);
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }
 
@@ -204,6 +216,7 @@ export class RecordingMediator implements TrackWorkerCalls {
       return live.map((r) => ({ recordingId: r.id, workerId: r.workerId!, activeSince: r.updatedAt }));
     });
     if (receipt.outcome !== 'recorded') return receipt;
+    if (receipt.status === 'IDLE') this.options.onRecorderFreed?.(kind);
     const ended = new Set(receipt.ended);
     return { ...receipt, ended: live.filter((r) => ended.has(r.workerId!)) };
   }

@@ -28,6 +28,8 @@ export interface RecordingServiceOptions {
   /** Unset without a configured storage. */
   storage?: ObjectRemover;
   settings?: { allowPermanent: boolean };
+  /** The start queue: a new start waits behind those already queued of its kind. */
+  queue?: { joinIfWaiting(recording: Recording): Promise<Recording | null> };
 }
 
 /** What the API asks of recordings: the rules of the endpoints, independent of HTTP. */
@@ -38,6 +40,7 @@ export class RecordingService {
   private readonly registry: WorkerRegistry;
   private readonly storage: ObjectRemover | undefined;
   private readonly settings: { allowPermanent: boolean };
+  private readonly queue: RecordingServiceOptions['queue'];
 
   constructor(options: RecordingServiceOptions) {
     this.store = options.store;
@@ -46,6 +49,7 @@ export class RecordingService {
     this.registry = options.registry;
     this.storage = options.storage;
     this.settings = options.settings ?? { allowPermanent: false };
+    this.queue = options.queue;
   }
 
   /**
@@ -68,6 +72,8 @@ export class RecordingService {
       owner: user,
       startLeaseMs: this.mediator.startLeaseMs(kind, how.retry),
     });
+    const waiting = await this.queue?.joinIfWaiting(recording);
+    if (waiting) return waiting;
     return this.mediator.start(recording, how.retry);
   }
 
@@ -77,6 +83,12 @@ export class RecordingService {
     if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may stop a recording.');
     // The caller's role comes with the look-up: it does not depend on the stop.
     const live = await this.store.findLiveInRoomFor(name, user.sub);
+    if (live?.recording.status === 'queued') {
+      // Still waiting for a recorder: nothing runs, so the stop cancels it.
+      const aborted = await this.store.transition(live.recording.id, ['queued'], 'aborted');
+      if (aborted) return { recording: aborted, role: live.role ?? 'administrator' };
+      throw conflict('The recording is starting right now; stop it again in a moment.');
+    }
     if (!live || live.recording.status !== 'active') throw notFound('No active recording in this room.');
     const recording = await this.mediator.stop(live.recording);
     return { recording, role: live.role ?? 'administrator' };

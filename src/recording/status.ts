@@ -1,5 +1,7 @@
 /** Recording statuses (docs/api.md, Statuses) and the groups the code reasons about. */
 export const RecordingStatus = {
+  /** Waiting for a free recorder (the start queue); before `initiated`. */
+  Queued: 'queued',
   Initiated: 'initiated',
   Active: 'active',
   Stopped: 'stopped',

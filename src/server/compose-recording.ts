@@ -13,7 +13,9 @@ import { TrackMediator } from '../recording/tracks/track-mediator';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { JibriPoolStore } from '../recording/workers/jibri/pool-store';
 import { createWorkerRegistry } from '../recording/workers/registry';
+import { composeStartQueue } from './compose-queue';
 import { RECURRING_LEASE_MS, type Shared } from './compose-shared';
+import type { StartQueue } from '../recording/queue/start-queue';
 
 /**
  * Recordings: their store (the lifecycle), the workers behind the mediator, participant tracks,
@@ -31,6 +33,9 @@ export function composeRecording(shared: Shared) {
       outputFolder: config.recording.outputFolder,
       initiatedGraceMs: config.reconcile.initiatedGraceMs,
       onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
+      // The queue is built below, on this mediator: bound late.
+      noRecorder: (recording, err) => queue.whenNoRecorder(recording, err),
+      onRecorderFreed: (kind) => void queue.signal(kind),
     },
     (calls) =>
       new TrackMediator(store, new RecordingFileStore({ sql: db.sql, tagsObjects: storage !== undefined, events }), calls, storage, {
@@ -41,8 +46,9 @@ export function composeRecording(shared: Shared) {
         onQueued: jobsQueued,
       }),
   );
+  const queue: StartQueue = composeStartQueue(shared, store, mediator);
   const { tracks } = mediator;
-  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording });
+  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, queue });
 
   if (config.reconcile.intervalMs > 0) {
     const reconciler = new Reconciler({
@@ -62,6 +68,7 @@ export function composeRecording(shared: Shared) {
   const jibriAuth = new JibriWebhookAuth({ token: config.jibri.webhookToken, instanceTokens: config.jibri.webhookTokens, jwt: config.jibri.webhookJwt });
   return {
     store,
+    queue,
     registry,
     mediator,
     recordings,

@@ -1,0 +1,41 @@
+import { WORKER_KINDS, type WorkerKind } from '../config/config';
+import { enqueue } from '../jobs/job-runner';
+import type { RecordingMediator } from '../recording/mediator';
+import { StartQueue } from '../recording/queue/start-queue';
+import { startQueuePass, startQueueTryJob } from '../recording/queue/start-queue-jobs';
+import { START_QUEUE_TRY_KIND, type StartQueueTryPayload } from '../recording/queue/start-queue-kinds';
+import type { RecordingStore } from '../recording/store/recording-store';
+import { StartQueueStore } from '../recording/store/start-queue-store';
+import { RECURRING_LEASE_MS, type Shared } from './compose-shared';
+
+/** Room for the queue's own statements around a start, in a dispatcher's lease. */
+const DISPATCH_MARGIN_MS = 5000;
+
+/** The start queue (RECORDING_START_QUEUE_SECONDS): its store, its try job and its recurring pass. */
+export function composeStartQueue(shared: Shared, store: RecordingStore, mediator: RecordingMediator): StartQueue {
+  const { config, db, metrics, runner, jobsQueued, events } = shared;
+  const queueStore = new StartQueueStore({ sql: db.sql, events, onEventsQueued: jobsQueued });
+  const dispatchMsOf = (kind: WorkerKind) => mediator.startDeadlineMs(kind) + DISPATCH_MARGIN_MS;
+  const queue = new StartQueue(
+    {
+      store: queueStore,
+      recordings: store,
+      start: (recording) => mediator.start(recording),
+      findJob: (recording) => mediator.findJob(recording),
+      leases: (kind) => ({ dispatchMs: dispatchMsOf(kind), reconcileMs: dispatchMsOf(kind) + mediator.startLeaseMs(kind) }),
+      queueTry: async (kind) => {
+        await enqueue<StartQueueTryPayload>(db.sql, { kind: START_QUEUE_TRY_KIND, payload: { workerKind: kind } });
+        jobsQueued();
+      },
+      onLeft: (kind, outcome, seconds) => metrics.startQueueWait.observe({ worker_kind: kind, outcome }, seconds),
+    },
+    { waitMs: config.capacity.startQueueMs, retryBaseMs: 1000, retryMaxMs: 15_000 },
+  );
+  if (queue.enabled) {
+    const longest = Math.max(...WORKER_KINDS.map(dispatchMsOf));
+    runner.register(startQueueTryJob(queue, longest));
+    runner.every(startQueuePass(queue, RECURRING_LEASE_MS));
+    metrics.queuedStarts = () => queue.counts();
+  }
+  return queue;
+}
