@@ -10,6 +10,7 @@ import type { LivekitWebhookAdapter } from '../recording/workers/livekit/webhook
 import type { StorageEvents } from '../recording/events/storage-events';
 import type { JibriUploadUrls } from '../recording/jibri-uploads';
 import type { RecordingPages } from '../pages/recording-page';
+import type { Recorders } from '../recording/recorders';
 import type { RecordingService } from '../recording/recording-service';
 import type { RecordingPermanence } from '../recording/retention/permanence';
 import type { ShareLinkService } from '../recording/share-links';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   verifier: TokenVerifier;
   metrics: Metrics;
   recordings: RecordingService;
+  /** The recorders API for operators (OPERATOR_TOKEN). */
+  recorders: Recorders;
   /** Room activity, live recording and recording policy (src/rooms). */
   rooms: RoomsService;
   permanence: RecordingPermanence;

@@ -11,6 +11,7 @@ import type { RecordingStore } from './store/recording-store';
 import type { TrackWorkerCalls } from './tracks/track-calls';
 import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { PublishedAudioTrack, TrackEgressState } from './workers/participant-tracks';
+import type { RecorderPool } from './workers/recorder-pool';
 import type { WorkerRegistry } from './workers/registry';
 import type { ReportReceipt, ReportSender } from './workers/status-reports';
 import { describe, startFailure, workerDetail } from './worker-failure';
@@ -219,6 +220,11 @@ export class RecordingMediator implements TrackWorkerCalls {
     if (receipt.status === 'IDLE') this.options.onRecorderFreed?.(kind);
     const ended = new Set(receipt.ended);
     return { ...receipt, ended: live.filter((r) => ended.has(r.workerId!)) };
+  }
+
+  /** The recorders of a kind seen one by one (the Jibri pool), or undefined. */
+  recorders(kind: WorkerKind): RecorderPool | undefined {
+    return this.registry.forKind(kind).recorders;
   }
 
   /** Stops every track egress of the recording that may still run (see TrackMediator.stopAll); never throws. */

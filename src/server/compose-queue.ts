@@ -2,6 +2,7 @@ import { WORKER_KINDS, type WorkerKind } from '../config/config';
 import { enqueue } from '../jobs/job-runner';
 import type { RecordingMediator } from '../recording/mediator';
 import { StartQueue } from '../recording/queue/start-queue';
+import { Recorders } from '../recording/recorders';
 import { startQueuePass, startQueueTryJob } from '../recording/queue/start-queue-jobs';
 import { START_QUEUE_TRY_KIND, type StartQueueTryPayload } from '../recording/queue/start-queue-kinds';
 import type { RecordingStore } from '../recording/store/recording-store';
@@ -10,9 +11,15 @@ import { RECURRING_LEASE_MS, type Shared } from './compose-shared';
 
 /** Room for the queue's own statements around a start, in a dispatcher's lease. */
 const DISPATCH_MARGIN_MS = 5000;
+/** The recurring health poll of the recorders seen one by one (JIBRI_HEALTH_INTERVAL_SECONDS). */
+const RECORDER_HEALTH_KIND = 'recorders.health';
 
-/** The start queue (RECORDING_START_QUEUE_SECONDS): its store, its try job and its recurring pass. */
-export function composeStartQueue(shared: Shared, store: RecordingStore, mediator: RecordingMediator): StartQueue {
+/**
+ * Capacity: the start queue (RECORDING_START_QUEUE_SECONDS: its store, its try job, its
+ * recurring pass) and the recorders operators see (the Jibri health poll, /metrics).
+ * `kinds`: the worker kinds the recording modes use.
+ */
+export function composeCapacity(shared: Shared, store: RecordingStore, mediator: RecordingMediator, kinds: readonly WorkerKind[]): { queue: StartQueue; recorders: Recorders } {
   const { config, db, metrics, runner, jobsQueued, events } = shared;
   const queueStore = new StartQueueStore({ sql: db.sql, events, onEventsQueued: jobsQueued });
   const dispatchMsOf = (kind: WorkerKind) => mediator.startDeadlineMs(kind) + DISPATCH_MARGIN_MS;
@@ -37,5 +44,18 @@ export function composeStartQueue(shared: Shared, store: RecordingStore, mediato
     runner.every(startQueuePass(queue, RECURRING_LEASE_MS));
     metrics.queuedStarts = () => queue.counts();
   }
-  return queue;
+
+  const recorders = new Recorders({
+    kinds,
+    pools: (kind) => mediator.recorders(kind),
+    queuedCounts: () => queue.counts(),
+    onIdleFound: (kind) => void queue.signal(kind),
+  });
+  const polled = kinds.some((kind) => mediator.recorders(kind));
+  if (polled) {
+    metrics.recorderStates = () => recorders.list();
+    const intervalMs = config.capacity.jibriHealthIntervalMs;
+    if (intervalMs > 0) runner.every({ kind: RECORDER_HEALTH_KIND, intervalMs, leaseMs: RECURRING_LEASE_MS, run: () => recorders.poll() });
+  }
+  return { queue, recorders };
 }

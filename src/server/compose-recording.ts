@@ -13,9 +13,10 @@ import { TrackMediator } from '../recording/tracks/track-mediator';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { JibriPoolStore } from '../recording/workers/jibri/pool-store';
 import { createWorkerRegistry } from '../recording/workers/registry';
-import { composeStartQueue } from './compose-queue';
+import { composeCapacity } from './compose-queue';
 import { RECURRING_LEASE_MS, type Shared } from './compose-shared';
 import type { StartQueue } from '../recording/queue/start-queue';
+import type { Recorders } from '../recording/recorders';
 
 /**
  * Recordings: their store (the lifecycle), the workers behind the mediator, participant tracks,
@@ -46,7 +47,8 @@ export function composeRecording(shared: Shared) {
         onQueued: jobsQueued,
       }),
   );
-  const queue: StartQueue = composeStartQueue(shared, store, mediator);
+  const kinds = [...new Set(registry.modeNames.map((mode) => registry.kindForMode(mode)!))];
+  const { queue, recorders }: { queue: StartQueue; recorders: Recorders } = composeCapacity(shared, store, mediator, kinds);
   const { tracks } = mediator;
   const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, queue });
 
@@ -69,6 +71,7 @@ export function composeRecording(shared: Shared) {
   return {
     store,
     queue,
+    recorders,
     registry,
     mediator,
     recordings,

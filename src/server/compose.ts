@@ -69,6 +69,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     metrics,
     ...access,
     recordings,
+    recorders: recording.recorders,
     rooms,
     permanence,
     storageEvents: recording.storageEvents,
