@@ -90,6 +90,11 @@ it('never gives a drained Jibri a start; undrained, it takes the queued one', as
   expect(b.status).toBe(201);
   expect(b.body.status).toBe('queued');
   expect((await recorders()).body.queued).toEqual({ jibri: 1 });
+  // What an autoscaler reads: the queue and the recorders by state.
+  const metrics = (await request(svc.url).get('/metrics')).text;
+  expect(metrics).toMatch(/^recorder_starts_queued\{worker_kind="jibri"\} 1$/m);
+  expect(metrics).toMatch(/^recorder_recorders\{worker_kind="jibri",state="draining"\} 1$/m);
+  expect(metrics).toMatch(/^recorder_recorders\{worker_kind="jibri",state="busy"\} 2$/m);
   // Polls and periodic tries go on; the drained one is never asked to record.
   await new Promise((r) => setTimeout(r, 2500));
   expect(one.requestsTo('startService')).toEqual([]);
@@ -99,6 +104,11 @@ it('never gives a drained Jibri a start; undrained, it takes the queued one', as
   expect(back.status).toBe(200);
   expect(back.body.state).not.toBe('draining');
   await eventually(async () => one.session?.sessionId === b.body.id, 10_000, 'the undrained Jibri taking the queued start');
+  await eventually(
+    async () => /^recorder_start_queue_wait_seconds_count\{worker_kind="jibri",outcome="started"\} 1$/m.test((await request(svc.url).get('/metrics')).text),
+    5000,
+    'the time it spent queued observed',
+  );
   two.finishOnItsOwn();
 });
 
