@@ -15,7 +15,7 @@ import { bearer, startTestService, type TestService, type TestUser } from './hel
 const owner: TestUser = {
   sub: 'queue-owner',
   email: 'owner@example.org',
-  rooms: Object.fromEntries(['held', 'waits', 'cancelled', 'expires', 'lk-full', 'after'].map((r) => [r, 'owner'])),
+  rooms: Object.fromEntries(['held', 'waits', 'cancelled', 'expires', 'lk-full', 'after', 'first-in', 'second-in'].map((r) => [r, 'owner'])),
 };
 
 const start = (svc: TestService, room: string) =>
@@ -81,6 +81,27 @@ describe('one busy Jibri and a queue', () => {
     expect(after.body.status).toBe('active');
     expect(jibri.startedSessions.map((s) => s.sessionId)).not.toContain(queued.body.id);
     await stop(svc, 'after');
+  });
+
+  it("a periodic try takes only the queue's head, never one behind it whose try is due first", async () => {
+    jibri.takeByOther();
+    const first = await start(svc, 'first-in');
+    const second = await start(svc, 'second-in');
+    expect([first.body.status, second.body.status]).toEqual(['queued', 'queued']);
+    // The head's next try is far off, the second one's is due now; the Jibri frees itself silently.
+    await queryDb(svc.db.url, `UPDATE recordings SET queue_retry_at = now() + interval '1 hour' WHERE id = $1`, [first.body.id]);
+    await queryDb(svc.db.url, `UPDATE recordings SET queue_retry_at = now() - interval '1 second' WHERE id = $1`, [second.body.id]);
+    jibri.finishOnItsOwn();
+    const asked = jibri.requestsTo('startService').length;
+    await new Promise((r) => setTimeout(r, 2500)); // two passes of the recurring task
+    expect(jibri.requestsTo('startService')).toHaveLength(asked);
+    expect((await statusOf(svc, second.body.id))?.status).toBe('queued');
+    // Once the head's try is due, it is served first; the second one after the head's stop.
+    await queryDb(svc.db.url, `UPDATE recordings SET queue_retry_at = now() WHERE id = $1`, [first.body.id]);
+    await eventually(async () => (await statusOf(svc, first.body.id))?.status === 'active', 10_000, 'the head served');
+    expect((await stop(svc, 'first-in')).status).toBe(200);
+    await eventually(async () => (await statusOf(svc, second.body.id))?.status === 'active', 10_000, 'the second served');
+    expect((await stop(svc, 'second-in')).status).toBe(200);
   });
 
   it('a queued start past its deadline fails with no_recorder_available', async () => {

@@ -47,21 +47,21 @@ export const QUEUE_SQL = {
   /**
    * The head of kind $1's queue (oldest start first) becomes `initiated`, its dispatcher's until
    * $2 ms from now, the reconciler's after $3 ms. `$4`: take it even when its periodic try is not
-   * due yet (a recorder was freed). Only the holder of the kind's dispatch lease runs this.
+   * due yet (a recorder was freed); without it, nothing is taken while the head's try is not due
+   * (never one behind it). Only the holder of the kind's dispatch lease runs this.
    */
   takeHead: statement(
     'queue_take_head',
     `WITH head AS (
-       SELECT id FROM recordings
+       SELECT id, queue_retry_at FROM recordings
         WHERE status = 'queued' AND worker_kind = $1 AND queue_deadline > now()
-          AND ($4::boolean OR queue_retry_at <= now())
         ORDER BY created_at, id LIMIT 1
         FOR UPDATE SKIP LOCKED
      )
      UPDATE recordings r
         SET status = 'initiated', updated_at = now(), dispatch_until = ${inMs('$2')},
             reconcile_at = ${inMs('$3')}, reconcile_attempts = 0
-       FROM head WHERE r.id = head.id AND r.status = 'queued'
+       FROM head WHERE r.id = head.id AND r.status = 'queued' AND ($4::boolean OR head.queue_retry_at <= now())
      RETURNING ${COLUMNS}, extract(epoch FROM now() - r.queued_at)::float8 AS "waitedSeconds"`,
   ),
 
