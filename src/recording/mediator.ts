@@ -159,6 +159,7 @@ export class RecordingMediator implements TrackWorkerCalls {
    * worker_failed). The reconciler retries a failed stop with `from` = failed_to_stop.
    */
   async stop(recording: Recording, from: readonly RecordingStatus[] = ['active', 'initiated'], why?: RecordingReason): Promise<Recording> {
+    if (recording.status === 'queued') return this.cancelQueued(recording, why);
     if (!this.tracks) return this.stopComposite(recording, from, why);
     // Track egresses stop in parallel with the composite; once the status changed no new one can
     // start unseen (see RecordingFileStore.recordTrackEgresses), so a second look stops any that
@@ -170,6 +171,13 @@ export class RecordingMediator implements TrackWorkerCalls {
     } finally {
       await tracks.stopAll(recording, (await stopping).asked);
     }
+  }
+
+  /** A start still waiting for a recorder: nothing runs, so it is aborted; a conflict when it is being handed to one right now. */
+  private async cancelQueued(recording: Recording, why?: RecordingReason): Promise<Recording> {
+    const aborted = await this.store.transition(recording.id, ['queued'], 'aborted', why ? { reason: why } : {});
+    if (aborted) return aborted;
+    throw new RecordingError('conflict', 'The recording is starting right now; stop it again in a moment.', recording);
   }
 
   /** `why`: the reason of a stop no user asked for (room empty, duration limit). */

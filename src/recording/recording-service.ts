@@ -83,13 +83,8 @@ export class RecordingService {
     if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may stop a recording.');
     // The caller's role comes with the look-up: it does not depend on the stop.
     const live = await this.store.findLiveInRoomFor(name, user.sub);
-    if (live?.recording.status === 'queued') {
-      // Still waiting for a recorder: nothing runs, so the stop cancels it.
-      const aborted = await this.store.transition(live.recording.id, ['queued'], 'aborted');
-      if (aborted) return { recording: aborted, role: live.role ?? 'administrator' };
-      throw conflict('The recording is starting right now; stop it again in a moment.');
-    }
-    if (!live || live.recording.status !== 'active') throw notFound('No active recording in this room.');
+    // A queued one (still waiting for a recorder) is cancelled.
+    if (!live || !['active', 'queued'].includes(live.recording.status)) throw notFound('No active recording in this room.');
     const recording = await this.mediator.stop(live.recording);
     return { recording, role: live.role ?? 'administrator' };
   }
