@@ -33,7 +33,7 @@ ajv.addFormat('uri', (s: string) => {
 beforeAll(async () => {
   const fake = await startFakeLivekit();
   livekit = fake.livekit;
-  svc = await startTestService({ ...fake.env, RECORDING_EXPIRATION_DAYS: '3', RECORDING_ALLOW_PERMANENT: 'true', OPERATOR_TOKEN: OPERATOR });
+  svc = await startTestService({ ...fake.env, RECORDING_EXPIRATION_DAYS: '3', RECORDING_ALLOW_PERMANENT: 'true', JITSI_EVENTS_TOKEN: 'jitsi-events-token-for-openapi-tests', OPERATOR_TOKEN: OPERATOR });
   const res = await request(svc.url).get('/api/v1.0/openapi.json');
   expect(res.status).toBe(200);
   doc = res.body as Doc;
@@ -137,6 +137,10 @@ it('every answer the API gives to these requests matches the document', async ()
   call('post', '/api/v1.0/recordings/storage-hook/', (t) => t.set('Authorization', 'Bearer storage-token-for-tests').send({}));
   call('post', '/api/v1.0/recordings/storage-hook/', (t) => t.set('Authorization', 'Bearer storage-token-for-tests').send(minioFixture('not-a-recording.json')));
   call('post', '/api/v1.0/rooms/webhooks-livekit/', (t) => t.send('{}'));
+  const jitsi = (t: request.Test) => t.set('Authorization', 'Bearer jitsi-events-token-for-openapi-tests').set('Content-Type', 'application/json');
+  call('post', '/api/v1.0/rooms/webhooks-jitsi/events/room/created', (t) => jitsi(t).send({ event_name: 'muc-room-created', room_name: 'oa', room_jid: 'oa@conference.meet.example.org', is_breakout: false, created_at: 1796590000 }));
+  call('post', '/api/v1.0/rooms/webhooks-jitsi/events/occupant/joined', (t) => jitsi(t).send({ event_name: 'muc-occupant-joined' }));
+  call('post', '/api/v1.0/rooms/webhooks-jitsi/events/occupant/left', (t) => t.send({}));
   call('post', '/api/v1.0/rooms/webhooks-jibri/v1/status', (t) => t.send({}));
   call('post', '/api/v1.0/rooms/webhooks-jibri/some-token/v1/status', (t) => t.send({}));
   call('post', '/api/v1.0/rooms/webhooks-jibri/v1/session/status', (t) => t.send({}));

@@ -15,6 +15,7 @@ import type { RecordingService } from '../recording/recording-service';
 import type { RecordingPermanence } from '../recording/retention/permanence';
 import type { ShareLinkService } from '../recording/share-links';
 import type { RecordingStatus } from '../recording/status';
+import type { JitsiRoomEvents } from '../rooms/jitsi/jitsi-room-events';
 import type { RoomsService } from '../rooms/rooms-service';
 import type { ReadinessCheck } from './routes/health';
 
@@ -34,6 +35,8 @@ export interface ApiDeps {
   storageEvents: StorageEvents;
   livekitEvents: LivekitWebhookAdapter;
   jibriWebhook: JibriStatusWebhook;
+  /** Prosody's event_sync bodies; absent without JITSI_EVENTS_TOKEN (the routes are then not served). */
+  jitsiEvents?: JitsiRoomEvents;
   jibriUploads: JibriUploadUrls;
   shareLinks: ShareLinkService;
   recordingPages: RecordingPages;

@@ -10,6 +10,7 @@ import { downloadLinkRouter, MEDIA_AUTH_ROUTE, mediaAuthHandler } from './routes
 import { healthRouter } from './routes/health';
 import { jibriUploadUrlRouter } from './routes/jibri-upload-url';
 import { jibriWebhookRouter } from './routes/jibri-webhook';
+import { jitsiEventsRouter } from './routes/jitsi-events';
 import { livekitWebhookRouter } from './routes/livekit-webhook';
 import { metricsRouter } from './routes/metrics';
 import { oidcRouter } from './routes/oidc';
@@ -57,6 +58,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(livekitWebhookRouter(deps.livekitEvents, deps.metrics));
   app.use(jibriUploadUrlRouter(deps.jibriUploads));
   app.use(jibriWebhookRouter(deps.jibriWebhook));
+  if (deps.jitsiEvents && config.jitsi.eventsToken) app.use(jitsiEventsRouter(deps.jitsiEvents, config.jitsi.eventsToken, deps.metrics));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(notePolicyAuthors(deps.verifier, deps.rooms));

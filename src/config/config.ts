@@ -5,6 +5,7 @@ import type { Concern } from './concern';
 import { downloadsConcern } from './downloads';
 import { emailConcern } from './email';
 import { jibriConcern } from './jibri';
+import { jitsiEventsConcern } from './jitsi-events';
 import { jobsConcern } from './jobs';
 import { livekitConcern } from './livekit';
 import { pagesConcern } from './pages';
@@ -12,6 +13,7 @@ import { reconcileConcern } from './reconcile';
 import { recordingConcern } from './recording';
 import { roomsConcern } from './rooms';
 import { serverConcern } from './server';
+import { startWatchdogConcern } from './start-watchdog';
 import { storageEventsConcern } from './storage-events';
 import { storageConcern } from './storage';
 import { webhooksConcern } from './webhooks';
@@ -25,10 +27,12 @@ const CONCERNS = {
   auth: authConcern,
   livekit: livekitConcern,
   jibri: jibriConcern,
+  jitsi: jitsiEventsConcern,
   workers: workersConcern,
   storage: storageConcern,
   recording: recordingConcern,
   capacity: capacityConcern,
+  startWatchdog: startWatchdogConcern,
   storageEvents: storageEventsConcern,
   downloads: downloadsConcern,
   email: emailConcern,

@@ -77,6 +77,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly jitsiEvents = new Counter({
+    name: 'recorder_jitsi_events_total',
+    help: "Jitsi room events (Prosody's event_sync) received, by path and outcome",
+    labelNames: ['event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly jibriEvents = new Counter({
     name: 'recorder_jibri_events_total',
     help: 'Jibri status webhook events received, by outcome',

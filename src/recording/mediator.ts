@@ -7,6 +7,7 @@ import { objectKeyFor, recordingObjectKeys } from './object-key';
 import { reasonOf, type RecordingReason } from './reason';
 import type { Recording } from './recording';
 import type { RecordingStatus } from './status';
+import type { TransitionPatch } from './store/recording-changes';
 import type { RecordingStore } from './store/recording-store';
 import type { TrackWorkerCalls } from './tracks/track-calls';
 import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
@@ -14,6 +15,7 @@ import type { PublishedAudioTrack, TrackEgressState } from './workers/participan
 import type { RecorderPool } from './workers/recorder-pool';
 import type { WorkerRegistry } from './workers/registry';
 import type { ReportReceipt, ReportSender } from './workers/status-reports';
+import { timedCall } from './timed-call';
 import { describe, startFailure, workerDetail } from './worker-failure';
 import { WorkerError, type StartRequest, type StopOutcome, type WorkerState } from './workers/worker-service';
 
@@ -37,6 +39,13 @@ export interface MediatorOptions {
   noRecorder?(recording: Recording, err: unknown): Promise<Recording | null>;
   /** A recorder of this kind may be free now (a stop, an idle report): the start queue tries its head. */
   onRecorderFreed?(kind: WorkerKind): void;
+  /** Stores a started job's worker id with its start watchdog queued (src/recording/watchdog); unset: a plain transition. */
+  startRecorder?: StartRecorderCalls;
+}
+
+/** The change that records a first start (StartRecorder.record). */
+export interface StartRecorderCalls {
+  record(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null>;
 }
 
 /**
@@ -74,11 +83,6 @@ export class RecordingMediator implements TrackWorkerCalls {
     return request;
   }
 
-  /** The longest one start of this kind can take here: the worker's deadline plus our margin. */
-  startDeadlineMs(kind: Recording['workerKind']): number {
-    return this.registry.forKind(kind).startDeadlineMs + START_MARGIN_MS;
-  }
-
   /**
    * How long a new recording of this kind belongs to its start: the worker's deadline plus our
    * margin plus the grace. The reconciler leaves an `initiated` recording alone until then, so
@@ -106,16 +110,12 @@ export class RecordingMediator implements TrackWorkerCalls {
   }
 
   private async startComposite(recording: Recording, retry?: RetryPolicy): Promise<Recording> {
-    const worker = this.registry.forKind(recording.workerKind);
     const attempts = Math.max(1, retry?.maxAttempts ?? 1);
     let workerId: string;
     try {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          workerId = await this.timed(recording.workerKind, 'start', () =>
-            // The worker bounds each of its calls; this bounds the whole start, as the lease promises.
-            withTimeout(worker.start(this.startRequest(recording)), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'),
-          );
+          workerId = await this.startJob(recording);
           break;
         } catch (err) {
           // A worker without settings answers the same every time.
@@ -133,7 +133,7 @@ export class RecordingMediator implements TrackWorkerCalls {
       const failed = await this.store.transition(recording.id, ['initiated'], 'failed_to_start', { workerError: reason, reason: startFailure(err, reason) });
       throw new RecordingError('worker_failed', workerDetail('start', err), failed ?? recording);
     }
-    const active = await this.store.transition(recording.id, ['initiated'], 'active', { workerId, workerError: null, reason: null });
+    const active = await this.recordStart(recording.id, ['initiated'], 'active', { workerId, workerError: null, reason: null });
     if (active) {
       log.info({ recordingId: recording.id, worker: recording.workerKind }, 'recording started');
       return active;
@@ -141,8 +141,8 @@ export class RecordingMediator implements TrackWorkerCalls {
     const current = await this.store.findById(recording.id);
     if (current?.status === 'active') {
       // LiveKit's egress_started webhook got there first: the recording is what the caller asked for.
-      if (current.workerId) return current;
-      return (await this.store.transition(current.id, ['active'], 'active', { workerId })) ?? current;
+      // Recorded again (the same worker id) so that its start watchdog is queued all the same.
+      return (await this.recordStart(current.id, ['active'], 'active', { workerId: current.workerId ?? workerId })) ?? current;
     }
     log.warn({ recordingId: recording.id, status: current?.status }, 'recording moved while its worker started; stopping the job');
     await this.stopUnwanted(recording, workerId);
@@ -152,6 +152,18 @@ export class RecordingMediator implements TrackWorkerCalls {
       `The recording could not start: it became "${current?.status ?? 'deleted'}" while the recorder was starting; the recorder was stopped.`,
       kept ?? current ?? recording,
     );
+  }
+
+  /** One worker job for the recording, bounded as a start's lease promises; `avoid`: worker ids of jobs given up (another instance when one is free). */
+  startJob(recording: Recording, avoid: readonly string[] = []): Promise<string> {
+    const worker = this.registry.forKind(recording.workerKind);
+    const request = avoid.length > 0 ? { ...this.startRequest(recording), avoid } : this.startRequest(recording);
+    // The worker bounds each of its calls; this bounds the whole start.
+    return this.timed(recording.workerKind, 'start', () => withTimeout(worker.start(request), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'));
+  }
+
+  private recordStart(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null> {
+    return this.options.startRecorder ? this.options.startRecorder.record(id, from, to, patch) : this.store.transition(id, from, to, patch);
   }
 
   /**
@@ -195,6 +207,8 @@ export class RecordingMediator implements TrackWorkerCalls {
       throw new RecordingError('worker_failed', workerDetail('stop', err), failed ?? recording);
     }
     const next = await this.store.transition(recording.id, from, outcome, why ? { reason: why } : {});
+    // The start watchdog replaced the job meanwhile (its change came first): the replacement stops too.
+    if (next?.workerId && next.workerId !== recording.workerId) await this.stopUnwanted(next, next.workerId);
     log.info({ recordingId: recording.id, worker: recording.workerKind, outcome }, 'recording stopped');
     this.options.onRecorderFreed?.(recording.workerKind);
     return next ?? (await this.store.findById(recording.id)) ?? recording;
@@ -278,16 +292,7 @@ export class RecordingMediator implements TrackWorkerCalls {
     }
   }
 
-  private async timed<T>(kind: string, op: 'start' | 'stop', call: () => Promise<T>): Promise<T> {
-    const began = process.hrtime.bigint();
-    const seconds = () => Number(process.hrtime.bigint() - began) / 1e9;
-    try {
-      const value = await call();
-      this.options.onWorkerCall?.(kind, op, 'ok', seconds());
-      return value;
-    } catch (err) {
-      this.options.onWorkerCall?.(kind, op, 'error', seconds());
-      throw err;
-    }
+  private timed<T>(kind: string, op: 'start' | 'stop', call: () => Promise<T>): Promise<T> {
+    return timedCall(this.options.onWorkerCall, kind, op, call);
   }
 }

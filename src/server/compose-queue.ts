@@ -1,6 +1,6 @@
 import { WORKER_KINDS, type WorkerKind } from '../config/config';
 import { enqueue } from '../jobs/job-runner';
-import type { RecordingMediator } from '../recording/mediator';
+import type { RecordingMediator, StartRecorderCalls } from '../recording/mediator';
 import { StartQueue } from '../recording/queue/start-queue';
 import { Recorders } from '../recording/recorders';
 import { startQueuePass, startQueueTryJob } from '../recording/queue/start-queue-jobs';
@@ -19,10 +19,17 @@ const RECORDER_HEALTH_KIND = 'recorders.health';
  * recurring pass) and the recorders operators see (the Jibri health poll, /metrics).
  * `kinds`: the worker kinds the recording modes use.
  */
-export function composeCapacity(shared: Shared, store: RecordingStore, mediator: RecordingMediator, kinds: readonly WorkerKind[]): { queue: StartQueue; recorders: Recorders } {
+export function composeCapacity(
+  shared: Shared,
+  store: RecordingStore,
+  mediator: RecordingMediator,
+  kinds: readonly WorkerKind[],
+  startRecorder?: StartRecorderCalls,
+): { queue: StartQueue; recorders: Recorders } {
   const { config, db, metrics, runner, jobsQueued, events } = shared;
   const queueStore = new StartQueueStore({ sql: db.sql, events, onEventsQueued: jobsQueued });
-  const dispatchMsOf = (kind: WorkerKind) => mediator.startDeadlineMs(kind) + DISPATCH_MARGIN_MS;
+  // The longest one start of the kind can take (its lease without the reconciler's grace), plus our margin.
+  const dispatchMsOf = (kind: WorkerKind) => mediator.startLeaseMs(kind) - config.reconcile.initiatedGraceMs + DISPATCH_MARGIN_MS;
   const queue = new StartQueue(
     {
       store: queueStore,
@@ -35,6 +42,7 @@ export function composeCapacity(shared: Shared, store: RecordingStore, mediator:
         jobsQueued();
       },
       onLeft: (kind, outcome, seconds) => metrics.startQueueWait.observe({ worker_kind: kind, outcome }, seconds),
+      ...(startRecorder ? { recordStart: (id, from, to, patch) => startRecorder.record(id, from, to, patch) } : {}),
     },
     { waitMs: config.capacity.startQueueMs, retryBaseMs: 1000, retryMaxMs: 15_000 },
   );

@@ -9,7 +9,11 @@ import { RecordingService } from '../recording/recording-service';
 import { RecordingFileStore } from '../recording/store/file-store';
 import { JibriUploadStore } from '../recording/store/jibri-upload-store';
 import { RecordingStore } from '../recording/store/recording-store';
+import { StartWatchStore } from '../recording/store/start-watch-store';
 import { TrackMediator } from '../recording/tracks/track-mediator';
+import { maxDurationJob } from '../recording/watchdog/max-duration-job';
+import { StartRecorder } from '../recording/watchdog/start-recorder';
+import { StartWatchdog } from '../recording/watchdog/start-watchdog';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { JibriPoolStore } from '../recording/workers/jibri/pool-store';
 import { createWorkerRegistry } from '../recording/workers/registry';
@@ -27,6 +31,9 @@ export function composeRecording(shared: Shared) {
   const store = new RecordingStore({ sql: db.sql, reconcile: config.reconcile, tagsObjects: storage !== undefined, events, onEventsQueued: jobsQueued });
   const jibriUploadStore = new JibriUploadStore({ sql: db.sql });
   const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql), uploadCapabilities: jibriUploadStore });
+  const watchStore = new StartWatchStore(db.sql);
+  const maxDurationMs = config.recording.maxDurationJobMs;
+  const startRecorder = new StartRecorder(store, watchStore, { timeoutMs: config.startWatchdog.timeoutMs, maxDurationMs, onQueued: jobsQueued });
   const mediator = new RecordingMediator(
     store,
     registry,
@@ -37,6 +44,7 @@ export function composeRecording(shared: Shared) {
       // The queue is built below, on this mediator: bound late.
       noRecorder: (recording, err) => queue.whenNoRecorder(recording, err),
       onRecorderFreed: (kind) => void queue.signal(kind),
+      startRecorder,
     },
     (calls) =>
       new TrackMediator(store, new RecordingFileStore({ sql: db.sql, tagsObjects: storage !== undefined, events }), calls, storage, {
@@ -48,8 +56,14 @@ export function composeRecording(shared: Shared) {
       }),
   );
   const kinds = [...new Set(registry.modeNames.map((mode) => registry.kindForMode(mode)!))];
-  const { queue, recorders }: { queue: StartQueue; recorders: Recorders } = composeCapacity(shared, store, mediator, kinds);
+  const { queue, recorders }: { queue: StartQueue; recorders: Recorders } = composeCapacity(shared, store, mediator, kinds, startRecorder);
   const { tracks } = mediator;
+  // A check or a duration stop holds its job for a stop and a start of the slowest worker.
+  const longestStartMs = Math.max(0, ...Object.values(config.workers.modes).map((kind) => mediator.startLeaseMs(kind)));
+  const watchLeaseMs = 2 * longestStartMs + 10_000;
+  const watchdog = new StartWatchdog(store, watchStore, startRecorder, mediator, { retries: config.startWatchdog.retries, leaseMs: watchLeaseMs });
+  runner.register(watchdog.job());
+  if (maxDurationMs !== undefined) runner.register(maxDurationJob({ store, mediator, sql: db.sql, maxDurationMs, leaseMs: watchLeaseMs }));
   const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, queue });
 
   if (config.reconcile.intervalMs > 0) {
@@ -61,6 +75,7 @@ export function composeRecording(shared: Shared) {
       onCorrection: (action) => metrics.reconcilerCorrections.inc({ action }),
       onQueued: jobsQueued,
       tracks,
+      startRecorder,
     });
     // A pass that outlived its lease anyway (a stalled instance) overlapping another is harmless:
     // each recording is claimed by one pass at a time (claim_for_reconcile).
@@ -76,8 +91,8 @@ export function composeRecording(shared: Shared) {
     mediator,
     recordings,
     storageEvents: new StorageEvents(config, store, metrics, jobsQueued, tracks),
-    workerEvents: new WorkerEventHandler(config, store, jobsQueued, tracks),
-    jibriWebhook: new JibriStatusWebhook(jibriAuth, mediator, store, metrics),
+    workerEvents: new WorkerEventHandler(config, store, jobsQueued, tracks, watchdog),
+    jibriWebhook: new JibriStatusWebhook(jibriAuth, mediator, store, metrics, watchdog),
     jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator),
   };
 }

@@ -62,7 +62,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   if (transport) runner.register(recordingSavedEmailJob(config, db.sql, store, transport));
   const { permanence } = composeRetention(shared, { store, get: (user, id) => recordings.get(user, id), transport });
   const access = composeAccess(shared, recording, options.devSecret);
-  const { rooms, activity } = composeRooms(shared, recording);
+  const { rooms, activity, jitsiEvents } = composeRooms(shared, recording);
 
   const api: ApiDeps = {
     config,
@@ -75,6 +75,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     storageEvents: recording.storageEvents,
     livekitEvents: new LivekitWebhookAdapter(config.livekit, { rooms: activity, recordings: recording.workerEvents }),
     jibriWebhook: recording.jibriWebhook,
+    jitsiEvents,
     jibriUploads: recording.jibriUploads,
     readinessChecks: [
       { name: 'database', check: async () => void (await db.dataSource.query('SELECT 1')) },

@@ -3,6 +3,7 @@ import { downloadsOperations } from '../routes/downloads.openapi';
 import { healthOperations } from '../routes/health.openapi';
 import { jibriUploadUrlOperations } from '../routes/jibri-upload-url.openapi';
 import { jibriWebhookOperations } from '../routes/jibri-webhook.openapi';
+import { jitsiEventsOperations } from '../routes/jitsi-events.openapi';
 import { livekitWebhookOperations } from '../routes/livekit-webhook.openapi';
 import { metricsOperations } from '../routes/metrics.openapi';
 import { oidcOperations } from '../routes/oidc.openapi';
@@ -26,6 +27,7 @@ export const OPERATIONS: Operation[] = [
   ...livekitWebhookOperations,
   ...jibriWebhookOperations,
   ...jibriUploadUrlOperations,
+  ...jitsiEventsOperations,
   ...shareLinksOperations,
   ...recordingPageOperations,
   ...oidcOperations,
@@ -42,6 +44,7 @@ const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, object> = {
   livekitSignature: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'LiveKit webhook JWT (no Bearer prefix) whose sha256 claim covers the body.' },
   jibriToken: { type: 'http', scheme: 'bearer', description: "JIBRI_WEBHOOK_TOKEN; with JIBRI_WEBHOOK_PUBLIC_KEY set, Jibri's RS256 JWT (jwt-info) instead." },
   jibriUploadToken: { type: 'http', scheme: 'bearer', description: 'JIBRI_UPLOAD_TOKEN.' },
+  jitsiEventsToken: { type: 'http', scheme: 'bearer', description: "JITSI_EVENTS_TOKEN, in event_sync's api_headers." },
   pageSession: { type: 'apiKey', in: 'cookie', name: '__Host-recorder_session', description: 'Recording-page sign-in session (OIDC), set by /auth/oidc/callback; named recorder_session when the public URL is plain http.' },
   shareToken: { type: 'apiKey', in: 'query', name: 'share', description: 'Share-link token.' },
 };

@@ -3,6 +3,7 @@ import type { WorkerKind } from '../../config/config';
 import { childLogger } from '../../logging/logger';
 import { RecordingError } from '../errors';
 import { reasonOf } from '../reason';
+import type { StartRecorderCalls } from '../mediator';
 import type { Recording } from '../recording';
 import type { RecordingStore } from '../store/recording-store';
 import type { StartQueueStore } from '../store/start-queue-store';
@@ -37,6 +38,8 @@ export interface StartQueueDeps {
   /** Queues a try of the kind's queue on the job runner. */
   queueTry(kind: WorkerKind): Promise<void>;
   onLeft?(kind: WorkerKind, outcome: LeftQueue, waitedSeconds: number): void;
+  /** Records an adopted start as a start is recorded (with its start watchdog); unset: a plain transition. */
+  recordStart?: StartRecorderCalls['record'];
 }
 
 /**
@@ -192,7 +195,8 @@ export class StartQueue {
     }
     const { recordings, store } = this.deps;
     if (workerId) {
-      if (await recordings.transition(recording.id, ['initiated'], 'active', { workerId, workerError: null, reason: null })) {
+      const record = this.deps.recordStart ?? ((id, from, to, patch) => recordings.transition(id, from, to, patch));
+      if (await record(recording.id, ['initiated'], 'active', { workerId, workerError: null, reason: null })) {
         log.info({ recordingId: recording.id }, 'orphaned queued start adopted: its worker job runs');
       }
       return;

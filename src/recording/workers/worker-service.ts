@@ -14,6 +14,8 @@ export interface StartRequest {
   objectKey: string;
   /** LiveKit room-composite layout asked for at start (LiveKit video only); unset: the worker's default. */
   layout?: string;
+  /** Worker ids of this recording's jobs that were given up: a worker with several instances prefers another one. */
+  avoid?: readonly string[];
 }
 
 /**

@@ -104,8 +104,21 @@ export class JibriWorker implements WorkerService {
     if (!request.room || !request.recordingId) {
       throw new WorkerError('rejected', 'a Jibri recording needs a room and a recording id', 'jibri');
     }
+    // A replacement goes to another Jibri when one is free, and back to a given-up one only when none is.
+    const avoided = new Set((request.avoid ?? []).map((id) => parseWorkerId(id)?.instanceKey));
+    const others = this.pool.instances.filter((i) => !avoided.has(i.key));
+    if (others.length === this.pool.instances.length) return this.startOn(this.pool.instances, request);
+    try {
+      return await this.startOn(others, request);
+    } catch (err) {
+      if (!(err instanceof WorkerError) || err.code !== 'unavailable') throw err;
+      return this.startOn(this.pool.instances.filter((i) => avoided.has(i.key)), request);
+    }
+  }
+
+  private async startOn(instances: readonly JibriInstance[], request: StartRequest): Promise<string> {
     const seen = await this.pool.view();
-    const probes = this.pool.instances.map((instance) =>
+    const probes = instances.map((instance) =>
       this.pool.probe(instance, seen.get(instance.key) ?? null).then(
         ({ report }): Probe => ({ instance, report }),
         (err: unknown): Probe => ({ instance, error: asWorkerError(err) }),
@@ -180,7 +193,9 @@ export class JibriWorker implements WorkerService {
       return { state: 'unknown' };
     }
     if (movedOn(row, recordingId)) return { state: 'ended', outcome: 'complete' }; // taken since (see stop)
-    if (report.busyStatus === 'BUSY' && !busyWithOther(row ?? seen, recordingId)) return { state: 'active' };
+    // Jibri's HTTP API has no session status (its XMPP `ON`): busy with this session and healthy
+    // stands for ON; busy but unhealthy is a session that has not started recording properly.
+    if (report.busyStatus === 'BUSY' && !busyWithOther(row ?? seen, recordingId)) return report.healthStatus === 'HEALTHY' ? { state: 'active' } : { state: 'starting' };
     return { state: 'ended', outcome: 'complete' };
   }
 
