@@ -11,6 +11,7 @@ import type { StorageEvents } from '../recording/events/storage-events';
 import type { JibriUploadUrls } from '../recording/jibri-uploads';
 import type { RecordingPages } from '../pages/recording-page';
 import type { PauseService } from '../recording/pause/pause-service';
+import type { Recorders } from '../recording/recorders';
 import type { RecordingService } from '../recording/recording-service';
 import type { RecordingPermanence } from '../recording/retention/permanence';
 import type { ShareLinkService } from '../recording/share-links';
@@ -27,6 +28,8 @@ export interface ApiDeps {
   recordings: RecordingService;
   /** Pause and resume of a room's recording. */
   pauses: PauseService;
+  /** The recorders API for operators (OPERATOR_TOKEN). */
+  recorders: Recorders;
   /** Room activity, live recording and recording policy (src/rooms). */
   rooms: RoomsService;
   permanence: RecordingPermanence;

@@ -15,6 +15,7 @@ import { livekitWebhookRouter } from './routes/livekit-webhook';
 import { metricsRouter } from './routes/metrics';
 import { oidcRouter } from './routes/oidc';
 import { openapiRouter } from './routes/openapi';
+import { recordersRouter } from './routes/recorders';
 import { recordingPageRouter } from './routes/recording-page';
 import { recordingsRouter } from './routes/recordings';
 import { roomActivityRouter } from './routes/room-activity';
@@ -68,6 +69,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(downloadLinkRouter(deps));
   app.use(shareLinksRouter(deps));
   app.use(recordingsRouter(deps));
+  app.use(recordersRouter(deps.recorders, deps.config.capacity.operatorToken));
   app.use(recordingPageRouter(deps));
   app.use(oidcRouter(deps));
   // Development mode only (src/devmode): the start page, captured emails, media without nginx.

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { authConcern } from './auth';
+import { capacityConcern } from './capacity';
 import type { Concern } from './concern';
 import { downloadsConcern } from './downloads';
 import { emailConcern } from './email';
@@ -31,6 +32,7 @@ const CONCERNS = {
   workers: workersConcern,
   storage: storageConcern,
   recording: recordingConcern,
+  capacity: capacityConcern,
   startWatchdog: startWatchdogConcern,
   storageEvents: storageEventsConcern,
   downloads: downloadsConcern,

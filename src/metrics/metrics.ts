@@ -188,6 +188,53 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly startQueueWait = new Histogram({
+    name: 'recorder_start_queue_wait_seconds',
+    help: 'Time starts spent queued for a free recorder, by worker kind and how they left the queue (started, failed, expired)',
+    labelNames: ['worker_kind', 'outcome'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers: [this.registry],
+  });
+
+  /** Set by compose: queued starts per worker kind, read from the database at scrape time. */
+  queuedStarts: (() => Promise<Record<string, number>>) | undefined;
+
+  readonly startsQueued = new Gauge({
+    name: 'recorder_starts_queued',
+    help: 'Starts waiting for a free recorder, by worker kind (read at scrape time)',
+    labelNames: ['worker_kind'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const counts = await this.queuedStarts?.().catch(() => null);
+      if (!counts) return;
+      this.startsQueued.reset();
+      for (const [kind, n] of Object.entries(counts)) this.startsQueued.set({ worker_kind: kind }, n);
+    },
+  });
+
+  /** Set by compose: the recorders the service sees (the Jibri pool), read at scrape time. */
+  recorderStates: (() => Promise<{ kind: string; state: string }[]>) | undefined;
+
+  readonly recorders = new Gauge({
+    name: 'recorder_recorders',
+    help: 'Recorders by worker kind and state (idle, busy, draining, unreachable; read at scrape time)',
+    labelNames: ['worker_kind', 'state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const states = await this.recorderStates?.().catch(() => null);
+      if (!states) return;
+      this.recorders.reset();
+      const byKey = new Map<string, { kind: string; state: string; n: number }>();
+      for (const { kind, state } of states) {
+        const key = `${kind}/${state}`;
+        const entry = byKey.get(key) ?? { kind, state, n: 0 };
+        entry.n += 1;
+        byKey.set(key, entry);
+      }
+      for (const { kind, state, n } of byKey.values()) this.recorders.set({ worker_kind: kind, state }, n);
+    },
+  });
+
   readonly contentType = this.registry.contentType;
 
   /** The /metrics text: this app's metrics, then the process and Node.js runtime ones. */

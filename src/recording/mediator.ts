@@ -12,8 +12,10 @@ import type { RecordingStore } from './store/recording-store';
 import type { TrackWorkerCalls } from './tracks/track-calls';
 import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { PublishedAudioTrack, TrackEgressState } from './workers/participant-tracks';
+import type { RecorderPool } from './workers/recorder-pool';
 import type { WorkerRegistry } from './workers/registry';
 import type { ReportReceipt, ReportSender } from './workers/status-reports';
+import { timedCall } from './timed-call';
 import { describe, startFailure, workerDetail } from './worker-failure';
 import { WorkerError, type StartRequest, type StopOutcome, type WorkerState } from './workers/worker-service';
 
@@ -33,6 +35,10 @@ export interface MediatorOptions {
   /** RECONCILE_INITIATED_GRACE_MS: how much longer than a start's deadline the reconciler waits. */
   initiatedGraceMs: number;
   onWorkerCall?(kind: string, op: 'start' | 'stop', outcome: 'ok' | 'error', seconds: number): void;
+  /** The worker had no recorder free: the start queue keeps it waiting (the recording, now `queued`), or null to fail it. */
+  noRecorder?(recording: Recording, err: unknown): Promise<Recording | null>;
+  /** A recorder of this kind may be free now (a stop, an idle report): the start queue tries its head. */
+  onRecorderFreed?(kind: WorkerKind): void;
   /** Stores a started job's worker id with its start watchdog queued (src/recording/watchdog); unset: a plain transition. */
   startRecorder?: StartRecorderCalls;
 }
@@ -120,6 +126,8 @@ export class RecordingMediator implements TrackWorkerCalls {
         }
       }
     } catch (err) {
+      const waiting = await this.options.noRecorder?.(recording, err);
+      if (waiting) return waiting;
       const reason = describe(err);
       log.warn({ recordingId: recording.id, worker: recording.workerKind, reason }, 'worker failed to start');
       const failed = await this.store.transition(recording.id, ['initiated'], 'failed_to_start', { workerError: reason, reason: startFailure(err, reason) });
@@ -163,6 +171,7 @@ export class RecordingMediator implements TrackWorkerCalls {
    * worker_failed). The reconciler retries a failed stop with `from` = failed_to_stop.
    */
   async stop(recording: Recording, from: readonly RecordingStatus[] = ['active', 'initiated'], why?: RecordingReason): Promise<Recording> {
+    if (recording.status === 'queued') return this.cancelQueued(recording, why);
     if (!this.tracks) return this.stopComposite(recording, from, why);
     // Track egresses stop in parallel with the composite; once the status changed no new one can
     // start unseen (see RecordingFileStore.recordTrackEgresses), so a second look stops any that
@@ -174,6 +183,13 @@ export class RecordingMediator implements TrackWorkerCalls {
     } finally {
       await tracks.stopAll(recording, (await stopping).asked);
     }
+  }
+
+  /** A start still waiting for a recorder: nothing runs, so it is aborted; a conflict when it is being handed to one right now. */
+  private async cancelQueued(recording: Recording, why?: RecordingReason): Promise<Recording> {
+    const aborted = await this.store.transition(recording.id, ['queued'], 'aborted', why ? { reason: why } : {});
+    if (aborted) return aborted;
+    throw new RecordingError('conflict', 'The recording is starting right now; stop it again in a moment.', recording);
   }
 
   /** `why`: the reason of a stop no user asked for (room empty, duration limit). */
@@ -194,6 +210,7 @@ export class RecordingMediator implements TrackWorkerCalls {
     // The start watchdog replaced the job meanwhile (its change came first): the replacement stops too.
     if (next?.workerId && next.workerId !== recording.workerId) await this.stopUnwanted(next, next.workerId);
     log.info({ recordingId: recording.id, worker: recording.workerKind, outcome }, 'recording stopped');
+    this.options.onRecorderFreed?.(recording.workerKind);
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }
 
@@ -233,8 +250,14 @@ export class RecordingMediator implements TrackWorkerCalls {
       return live.map((r) => ({ recordingId: r.id, workerId: r.workerId!, activeSince: r.updatedAt }));
     });
     if (receipt.outcome !== 'recorded') return receipt;
+    if (receipt.status === 'IDLE') this.options.onRecorderFreed?.(kind);
     const ended = new Set(receipt.ended);
     return { ...receipt, ended: live.filter((r) => ended.has(r.workerId!)) };
+  }
+
+  /** The recorders of a kind seen one by one (the Jibri pool), or undefined. */
+  recorders(kind: WorkerKind): RecorderPool | undefined {
+    return this.registry.forKind(kind).recorders;
   }
 
   /** Stops every track egress of the recording that may still run (see TrackMediator.stopAll); never throws. */
@@ -280,16 +303,7 @@ export class RecordingMediator implements TrackWorkerCalls {
     }
   }
 
-  private async timed<T>(kind: string, op: 'start' | 'stop', call: () => Promise<T>): Promise<T> {
-    const began = process.hrtime.bigint();
-    const seconds = () => Number(process.hrtime.bigint() - began) / 1e9;
-    try {
-      const value = await call();
-      this.options.onWorkerCall?.(kind, op, 'ok', seconds());
-      return value;
-    } catch (err) {
-      this.options.onWorkerCall?.(kind, op, 'error', seconds());
-      throw err;
-    }
+  private timed<T>(kind: string, op: 'start' | 'stop', call: () => Promise<T>): Promise<T> {
+    return timedCall(this.options.onWorkerCall, kind, op, call);
   }
 }

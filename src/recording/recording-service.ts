@@ -31,6 +31,8 @@ export interface RecordingServiceOptions {
   settings?: { allowPermanent: boolean };
   /** Stops of paused and resumed recordings. */
   pauses?: PauseService;
+  /** The start queue: a new start waits behind those already queued of its kind. */
+  queue?: { joinIfWaiting(recording: Recording): Promise<Recording | null> };
 }
 
 /** What the API asks of recordings: the rules of the endpoints, independent of HTTP. */
@@ -42,6 +44,7 @@ export class RecordingService {
   private readonly storage: ObjectRemover | undefined;
   private readonly settings: { allowPermanent: boolean };
   private readonly pauses: PauseService | undefined;
+  private readonly queue: RecordingServiceOptions['queue'];
 
   constructor(options: RecordingServiceOptions) {
     this.store = options.store;
@@ -51,6 +54,7 @@ export class RecordingService {
     this.storage = options.storage;
     this.settings = options.settings ?? { allowPermanent: false };
     this.pauses = options.pauses;
+    this.queue = options.queue;
   }
 
   /**
@@ -73,6 +77,8 @@ export class RecordingService {
       owner: user,
       startLeaseMs: this.mediator.startLeaseMs(kind, how.retry),
     });
+    const waiting = await this.queue?.joinIfWaiting(recording);
+    if (waiting) return waiting;
     return this.mediator.start(recording, how.retry);
   }
 
@@ -84,7 +90,8 @@ export class RecordingService {
     const live = await this.store.findLiveInRoomFor(name, user.sub);
     const role = live?.role ?? 'administrator';
     if (live?.recording.status === 'paused' && this.pauses) return { recording: await this.pauses.stopPaused(live.recording), role };
-    if (!live || live.recording.status !== 'active') throw notFound('No active recording in this room.');
+    // A queued one (still waiting for a recorder) is cancelled.
+    if (!live || !['active', 'queued'].includes(live.recording.status)) throw notFound('No active recording in this room.');
     const recording = await this.mediator.stop(live.recording);
     if (live.recording.segments.length > 0) await this.pauses?.stopRunningTracks(live.recording);
     return { recording, role };

@@ -21,7 +21,10 @@ import { StartWatchdog } from '../recording/watchdog/start-watchdog';
 import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { JibriPoolStore } from '../recording/workers/jibri/pool-store';
 import { createWorkerRegistry } from '../recording/workers/registry';
+import { composeCapacity } from './compose-queue';
 import { RECURRING_LEASE_MS, type Shared } from './compose-shared';
+import type { StartQueue } from '../recording/queue/start-queue';
+import type { Recorders } from '../recording/recorders';
 
 /**
  * Recordings: their store (the lifecycle), the workers behind the mediator, participant tracks,
@@ -42,6 +45,9 @@ export function composeRecording(shared: Shared) {
       outputFolder: config.recording.outputFolder,
       initiatedGraceMs: config.reconcile.initiatedGraceMs,
       onWorkerCall: (kind, op, outcome, seconds) => metrics.workerCallDuration.observe({ worker_kind: kind, operation: op, outcome }, seconds),
+      // The queue is built below, on this mediator: bound late.
+      noRecorder: (recording, err) => queue.whenNoRecorder(recording, err),
+      onRecorderFreed: (kind) => void queue.signal(kind),
       startRecorder,
     },
     (calls) =>
@@ -53,6 +59,8 @@ export function composeRecording(shared: Shared) {
         onQueued: jobsQueued,
       }),
   );
+  const kinds = [...new Set(registry.modeNames.map((mode) => registry.kindForMode(mode)!))];
+  const { queue, recorders }: { queue: StartQueue; recorders: Recorders } = composeCapacity(shared, store, mediator, kinds, startRecorder);
   const { tracks } = mediator;
   // A check or a duration stop holds its job for a stop and a start of the slowest worker.
   const longestStartMs = Math.max(0, ...Object.values(config.workers.modes).map((kind) => mediator.startLeaseMs(kind)));
@@ -72,7 +80,7 @@ export function composeRecording(shared: Shared) {
       onQueued: jobsQueued,
     }));
   }
-  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, pauses });
+  const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, pauses, queue });
 
   if (config.reconcile.intervalMs > 0) {
     const reconciler = new Reconciler({
@@ -93,6 +101,8 @@ export function composeRecording(shared: Shared) {
   const jibriAuth = new JibriWebhookAuth({ token: config.jibri.webhookToken, instanceTokens: config.jibri.webhookTokens, jwt: config.jibri.webhookJwt });
   return {
     store,
+    queue,
+    recorders,
     registry,
     mediator,
     recordings,

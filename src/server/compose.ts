@@ -70,6 +70,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     ...access,
     recordings,
     pauses: recording.pauses,
+    recorders: recording.recorders,
     rooms,
     permanence,
     storageEvents: recording.storageEvents,

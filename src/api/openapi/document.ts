@@ -8,6 +8,7 @@ import { livekitWebhookOperations } from '../routes/livekit-webhook.openapi';
 import { metricsOperations } from '../routes/metrics.openapi';
 import { oidcOperations } from '../routes/oidc.openapi';
 import { openapiOperations } from '../routes/openapi.openapi';
+import { recordersOperations } from '../routes/recorders.openapi';
 import { recordingPageOperations } from '../routes/recording-page.openapi';
 import { recordingsOperations } from '../routes/recordings.openapi';
 import { roomActivityOperations } from '../routes/room-activity.openapi';
@@ -34,11 +35,13 @@ export const OPERATIONS: Operation[] = [
   ...oidcOperations,
   ...healthOperations,
   ...metricsOperations,
+  ...recordersOperations,
   ...openapiOperations,
 ];
 
 const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, object> = {
   user: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User JWT issued by the host application; `exp` is required, `iat`/`nbf` must not be in the future.' },
+  operatorToken: { type: 'http', scheme: 'bearer', description: 'OPERATOR_TOKEN (the recorders API exists only when it is set).' },
   storageToken: { type: 'http', scheme: 'bearer', description: 'RECORDING_STORAGE_EVENT_TOKEN, sent by MinIO.' },
   livekitSignature: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'LiveKit webhook JWT (no Bearer prefix) whose sha256 claim covers the body.' },
   jibriToken: { type: 'http', scheme: 'bearer', description: "JIBRI_WEBHOOK_TOKEN; with JIBRI_WEBHOOK_PUBLIC_KEY set, Jibri's RS256 JWT (jwt-info) instead." },

@@ -11,6 +11,7 @@ import { RecordingReason1766100000000 } from './1766100000000-recording-reason';
 import { JibriUploadOnce1766300000000 } from './1766300000000-jibri-upload-once';
 import { PolicyAuthorRole1766500000000 } from './1766500000000-policy-author-role';
 import { JibriUploadCapability1766700000000 } from './1766700000000-jibri-upload-capability';
+import { StartQueue1766900000000 } from './1766900000000-start-queue';
 import { StartWatchdog1767000000000 } from './1767000000000-start-watchdog';
 import { PauseResume1767100000000 } from './1767100000000-pause-resume';
 import { RoomPlatform1767700000000 } from './1767700000000-room-platform';
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   JibriUploadOnce1766300000000,
   PolicyAuthorRole1766500000000,
   JibriUploadCapability1766700000000,
+  StartQueue1766900000000,
   StartWatchdog1767000000000,
   PauseResume1767100000000,
   RoomPlatform1767700000000,

@@ -72,6 +72,7 @@ export function whenReady(u: string, tagsObjects: string, routes: string): strin
  */
 const TRANSITION_EVENT = `CASE WHEN s.status = s."priorStatus" THEN NULL
   WHEN s.status = 'active' AND s."priorStatus" = 'paused' THEN 'recording.resumed'
+  WHEN s.status = 'queued' THEN 'recording.queued'
   WHEN s.status = 'active' THEN 'recording.started'
   WHEN s.status = 'paused' THEN 'recording.paused'
   WHEN s.status IN ('stopped', 'aborted') THEN 'recording.stopped'
@@ -126,13 +127,13 @@ export const SQL = {
 
   byId: statement('by_id', `SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1`),
   byWorkerId: statement('by_worker_id', `SELECT ${COLUMNS} FROM recordings r WHERE r.worker_id = $1 LIMIT 1`),
-  liveInRoom: statement('live_in_room', `SELECT ${COLUMNS} FROM recordings r WHERE r.room = $1 AND r.status IN ('initiated', 'active', 'paused')`),
+  liveInRoom: statement('live_in_room', `SELECT ${COLUMNS} FROM recordings r WHERE r.room = $1 AND r.status IN ('queued', 'initiated', 'active', 'paused')`),
   /** The room's live recording and the caller's ($2) role on it, NULL without an access row. */
   liveInRoomWithRole: statement(
     'live_in_room_with_role',
     `SELECT ${COLUMNS}, a.role AS "callerRole"
        FROM recordings r LEFT JOIN recording_accesses a ON a.recording_id = r.id AND a.user_sub = $2
-      WHERE r.room = $1 AND r.status IN ('initiated', 'active', 'paused')`,
+      WHERE r.room = $1 AND r.status IN ('queued', 'initiated', 'active', 'paused')`,
   ),
   activeInRoom: statement('active_in_room', `SELECT ${COLUMNS} FROM recordings r WHERE r.room = $1 AND r.status = 'active'`),
   activeOfKind: statement('active_of_kind', `SELECT ${COLUMNS} FROM recordings r WHERE r.worker_kind = $1 AND r.status = 'active'`),

@@ -1,5 +1,6 @@
 import type { WorkerKind } from '../../config/config';
 import type { ParticipantTrackWorker } from './participant-tracks';
+import type { RecorderPool } from './recorder-pool';
 import type { InstanceStatusReports } from './status-reports';
 import type { StopOutcome, WorkerState } from './worker-states';
 
@@ -43,4 +44,6 @@ export interface WorkerService {
   readonly participantTracks?: ParticipantTrackWorker;
   /** Status reports its instances push (Jibri's status webhook); undefined for workers without them. */
   readonly statusReports?: InstanceStatusReports;
+  /** Recorders seen one by one (the Jibri pool): states, drain, health poll; undefined for the others. */
+  readonly recorders?: RecorderPool;
 }

@@ -14,6 +14,7 @@ import { inCompletionOrder } from './in-completion-order';
 import type { JibriPoolStore, PoolRow } from './pool-store';
 import { newUploadCapability } from '../../upload-capability';
 import type { UploadCapabilityRecorder } from '../../store/jibri-upload-store';
+import { JibriRecorders } from './jibri-recorders';
 import { JibriStatusReports } from './status-reports';
 import { formatWorkerId, parseWorkerId } from './worker-id';
 
@@ -37,6 +38,8 @@ export class JibriWorker implements WorkerService {
   readonly pool: JibriPool;
   /** Its status webhook: the pool's view kept current, sessions found over. */
   readonly statusReports = new JibriStatusReports(this);
+  /** Its instances as operators see them: states, drain, the health poll. */
+  readonly recorders: JibriRecorders;
   private readonly missing: string | undefined;
 
   constructor(
@@ -47,6 +50,7 @@ export class JibriWorker implements WorkerService {
   ) {
     const { urls, ids, jitsiBaseUrl } = config.jibri;
     this.pool = new JibriPool(urls, ids, config.workers.timeoutMs, store, options);
+    this.recorders = new JibriRecorders(this.pool);
     // All health probes at once, then startService on each instance in turn until one takes it.
     this.startDeadlineMs = config.workers.timeoutMs * (this.pool.instances.length + 1);
     if (urls.length === 0 || !jitsiBaseUrl) {
