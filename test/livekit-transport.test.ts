@@ -98,7 +98,10 @@ describe("the SDK's own clients against the fake LiveKit", () => {
     fake.injectFault({ type: 'http-error', status: 503, body: 'upstream down' }, { times: 1 });
     const proxied = await failure(client.listEgress({}));
     expect(proxied).toMatchObject({ status: 503, message: 'upstream down', code: undefined });
-    expect(toWorkerError(proxied, errorContext).code).toBe('rejected');
+    // HTTP 503 means no egress can take it (a start waits in the queue); another status is a refusal.
+    expect(toWorkerError(proxied, errorContext).code).toBe('unavailable');
+    fake.injectFault({ type: 'http-error', status: 502, body: 'bad gateway' }, { times: 1 });
+    expect(toWorkerError(await failure(client.listEgress({})), errorContext).code).toBe('rejected');
 
     fake.injectFault({ type: 'invalid-json' }, { times: 1 });
     expect(toWorkerError(await failure(client.listEgress({})), errorContext)).toMatchObject({
