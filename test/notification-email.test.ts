@@ -55,6 +55,14 @@ describe('renderRecordingSavedEmail', () => {
     expect(email.html).toContain('href="mailto:support@example.org"');
   });
 
+  it('gives the recorded time of a paused recording in words of the reader, and no such row otherwise', () => {
+    const en = renderRecordingSavedEmail(input({ recordedSeconds: 372.4 }), DEFAULTS);
+    expect(en.text).toContain('Recorded time: 6 minutes, 12 seconds');
+    const fr = renderRecordingSavedEmail(input({ locale: 'fr-FR', recordedSeconds: 3725 }), DEFAULTS);
+    expect(fr.text).toMatch(/Durée enregistrée\s?:\s1\sheure,\s2\sminutes,\s5\ssecondes/);
+    expect(renderRecordingSavedEmail(input(), DEFAULTS).text).not.toContain('Recorded time');
+  });
+
   it('writes German for de-DE and de-AT', () => {
     const email = renderRecordingSavedEmail(input({ locale: 'de-DE', timezone: 'Europe/Berlin' }), DEFAULTS);
     expect(email.locale).toBe('de');

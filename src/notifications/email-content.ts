@@ -1,6 +1,14 @@
+import { Duration } from 'luxon';
 import { emailTranslator } from './i18n';
 import { formatMoment, optionalText, renderEmail, singleLine, toZoned, zoneLabel, type EmailDefaults, type RenderedEmail } from './email-layout';
 import { resolveLocale, resolveTimezone } from './locale';
+
+/** A duration as words in the reader's language ("6 minutes, 12 seconds"), zero units left out. */
+function spokenDuration(seconds: number, locale: string): string {
+  const parts = Duration.fromMillis(Math.round(seconds) * 1000).shiftTo('hours', 'minutes', 'seconds').toObject();
+  const shown = Object.fromEntries(Object.entries(parts).filter(([, n]) => n !== undefined && n > 0));
+  return Duration.fromObject(Object.keys(shown).length ? shown : { seconds: 0 }, { locale }).toHuman();
+}
 
 export type { EmailDefaults, RenderedEmail } from './email-layout';
 
@@ -14,6 +22,8 @@ export interface RecordingSavedEmailInput {
   recordedAt: Date;
   downloadUrl: string;
   expiresAt: Date | null;
+  /** Recorded time in seconds, for a recording that was paused (its segments summed); else absent. */
+  recordedSeconds?: number | null;
   brandName: string;
   supportEmail?: string | null;
 }
@@ -47,6 +57,7 @@ export function renderRecordingSavedEmail(input: RecordingSavedEmailInput, defau
         [t('date'), recorded.date],
         [t('time'), recorded.time],
         [t('timeZone'), zoneLabel(recordedAt)],
+        ...(input.recordedSeconds ? [[t('recordedDuration'), spokenDuration(input.recordedSeconds, formatLocale)] as [string, string]] : []),
       ],
       labelSeparator: t('labelSeparator'),
       linkLead: t('downloadLinkLead'),

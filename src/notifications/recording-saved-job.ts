@@ -39,6 +39,7 @@ export function recordingSavedEmailJob(config: AppConfig, sql: SqlRunner, store:
           recordedAt: ctx.createdAt,
           downloadUrl: `${config.downloads.baseUrl}/${recordingId}`,
           expiresAt: expiredAt(ctx, config.recording.expirationDays),
+          recordedSeconds: ctx.recordedSeconds,
           brandName: email.brandName,
           supportEmail: email.supportEmail ?? null,
         },

@@ -81,3 +81,12 @@ export interface RecordingAccess {
   locale: string | null;
   zoneinfo: string | null;
 }
+
+/**
+ * How long the recording has recorded: its age until a first pause, then the sum of its
+ * segments (an open one counts to now). The limit is on recorded time, not on wall time.
+ */
+export function recordedMs(recording: Pick<Recording, 'createdAt' | 'segments'>, now = Date.now()): number {
+  if (recording.segments.length === 0) return now - recording.createdAt.getTime();
+  return recording.segments.reduce((sum, s) => sum + (s.endedAt ? Date.parse(s.endedAt) : now) - Date.parse(s.startedAt), 0);
+}

@@ -11,6 +11,7 @@ export const de: EmailMessages = {
   date: 'Datum',
   time: 'Uhrzeit',
   timeZone: 'Zeitzone',
+  recordedDuration: 'Aufgezeichnete Dauer',
   downloadButton: 'Aufnahme herunterladen',
   downloadLinkLead: 'Hier können Sie die Aufnahme herunterladen:',
   downloadLinkFallback: 'Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:',

@@ -14,6 +14,7 @@ export const en = {
   date: 'Date',
   time: 'Time',
   timeZone: 'Time zone',
+  recordedDuration: 'Recorded time',
   downloadButton: 'Download the recording',
   downloadLinkLead: 'Download the recording here:',
   downloadLinkFallback: 'If the button does not work, copy this link into your browser:',

@@ -12,6 +12,7 @@ export const fr: EmailMessages = {
   date: 'Date',
   time: 'Heure',
   timeZone: 'Fuseau horaire',
+  recordedDuration: 'Durée enregistrée',
   downloadButton: 'Télécharger l’enregistrement',
   downloadLinkLead: 'Téléchargez l’enregistrement ici\u00a0:',
   downloadLinkFallback: 'Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur\u00a0:',

@@ -11,6 +11,7 @@ export const nl: EmailMessages = {
   date: 'Datum',
   time: 'Tijd',
   timeZone: 'Tijdzone',
+  recordedDuration: 'Opgenomen tijd',
   downloadButton: 'Opname downloaden',
   downloadLinkLead: 'Download de opname hier:',
   downloadLinkFallback: 'Werkt de knop niet? Kopieer deze link naar uw browser:',

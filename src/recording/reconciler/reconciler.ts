@@ -2,7 +2,7 @@ import { childLogger } from '../../logging/logger';
 import type { ObjectStorage } from '../../storage/object-storage';
 import { RecordingError } from '../errors';
 import type { RecordingMediator, StartRecorderCalls } from '../mediator';
-import type { Recording } from '../recording';
+import { recordedMs, type Recording } from '../recording';
 import { reasonOf } from '../reason';
 import type { RecordingStore, ReconcileCandidate } from '../store/recording-store';
 import type { TrackMediator } from '../tracks/track-mediator';
@@ -110,7 +110,7 @@ export class Reconciler {
     if (!r.workerId) return this.withoutWorkerId(r);
     const state = await this.deps.mediator.inspect(r);
     const max = this.deps.settings.maxDurationMs;
-    const over = r.status === 'active' && max !== undefined && Date.now() - r.createdAt.getTime() > max;
+    const over = r.status === 'active' && max !== undefined && recordedMs(r) > max;
     const decision = decideForLive(r.status as 'active' | 'failed_to_stop', state, over);
     if (decision.action !== 'none') return this.apply(r, decision);
     if (state.state === 'failed') return this.settle(r); // failed_to_stop whose worker failed: nothing runs any more

@@ -5,7 +5,7 @@ import { childLogger } from '../../logging/logger';
 import { RecordingError } from '../errors';
 import type { RecordingMediator } from '../mediator';
 import { reasonOf } from '../reason';
-import type { Recording } from '../recording';
+import { recordedMs } from '../recording';
 import type { RecordingStore } from '../store/recording-store';
 import { MAX_DURATION_KIND } from './watch-job-kinds';
 
@@ -23,14 +23,6 @@ export interface MaxDurationDeps {
 }
 
 /**
- * How long the recording has recorded. Today that is its age; once recordings can pause, this
- * is where the paused spans are taken off (the limit is on recorded time, not on wall time).
- */
-export function recordedMs(recording: Pick<Recording, 'createdAt'>, now = Date.now()): number {
-  return now - recording.createdAt.getTime();
-}
-
-/**
  * RECORDING_MAX_DURATION_SECONDS: the job queued with the first start (StartRecorder) stops the
  * recording when it has recorded that long, with `reason` `limit_reached`. It lives in the jobs
  * table, so a restart (or another instance) still stops it on time.
@@ -42,10 +34,10 @@ export function maxDurationJob(deps: MaxDurationDeps): JobHandler {
     retry: { maxAttempts: 20, baseMs: 2000, maxMs: 60_000 },
     async run(job): Promise<JobOutcome> {
       const recording = job.recordingId ? await deps.store.findById(job.recordingId) : null;
-      if (!recording || !['initiated', 'active'].includes(recording.status)) return { status: 'done' };
+      if (!recording || !['initiated', 'active', 'paused'].includes(recording.status)) return { status: 'done' };
       const left = deps.maxDurationMs - recordedMs(recording);
       if (left > 0) {
-        // Early (a pause moved the end): look again when the limit is reached.
+        // Early (a pause moved the end, or it is paused now): look again when it could be reached.
         const runAt = new Date(Date.now() + left);
         await enqueue(deps.sql, { kind: MAX_DURATION_KIND, key: `${MAX_DURATION_KIND}:${recording.id}:${runAt.getTime()}`, recordingId: recording.id, runAt });
         return { status: 'done' };
