@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { DevTools } from '../devmode/dev-stack';
 import type { ApiDeps } from './api-deps';
+import { artifactsRouter } from './artifacts-router';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-errors';
 import { httpMetrics } from './http-metrics';
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(livekitWebhookRouter(deps.livekitEvents, deps.metrics));
   app.use(jibriUploadUrlRouter(deps.jibriUploads));
   app.use(jibriWebhookRouter(deps.jibriWebhook));
+  app.use(artifactsRouter({ verifier: deps.verifier, artifacts: deps.artifacts, artifactTokens: deps.artifactTokens, maxBytes: config.artifacts.maxBytes }));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(notePolicyAuthors(deps.verifier, deps.rooms));

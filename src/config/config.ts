@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { artifactsConcern } from './artifacts';
 import { authConcern } from './auth';
 import type { Concern } from './concern';
 import { downloadsConcern } from './downloads';
@@ -35,6 +36,7 @@ const CONCERNS = {
   rooms: roomsConcern,
   pages: pagesConcern,
   webhooks: webhooksConcern,
+  artifacts: artifactsConcern,
 } as const;
 
 type Concerns = typeof CONCERNS;

@@ -31,6 +31,15 @@ export interface RecordingFile {
   startedAt: string | null;
 }
 
+/** A processing result stored with the recording, under `{folder}/{id}/artifacts/{name}`. */
+export interface RecordingArtifact {
+  name: string;
+  contentType: string;
+  size: number;
+  /** ISO 8601 (UTC). */
+  updatedAt: string;
+}
+
 /** One recording as the service keeps it. */
 export interface Recording {
   id: string;
@@ -57,6 +66,8 @@ export interface Recording {
   filesRemovedAt: Date | null;
   /** Its files, composite first then tracks in the order they started. */
   files: RecordingFile[];
+  /** Its artifacts by name (absent from event snapshots queued before artifacts existed). */
+  artifacts?: RecordingArtifact[];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { artifactsOperations } from '../artifacts.openapi';
 import { downloadsOperations } from '../routes/downloads.openapi';
 import { healthOperations } from '../routes/health.openapi';
 import { jibriUploadUrlOperations } from '../routes/jibri-upload-url.openapi';
@@ -26,6 +27,7 @@ export const OPERATIONS: Operation[] = [
   ...jibriWebhookOperations,
   ...jibriUploadUrlOperations,
   ...shareLinksOperations,
+  ...artifactsOperations,
   ...recordingPageOperations,
   ...oidcOperations,
   ...healthOperations,
@@ -41,6 +43,7 @@ const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, object> = {
   jibriUploadToken: { type: 'http', scheme: 'bearer', description: 'JIBRI_UPLOAD_TOKEN.' },
   pageSession: { type: 'apiKey', in: 'cookie', name: '__Host-recorder_session', description: 'Recording-page sign-in session (OIDC), set by /auth/oidc/callback; named recorder_session when the public URL is plain http.' },
   shareToken: { type: 'apiKey', in: 'query', name: 'share', description: 'Share-link token.' },
+  artifactToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "recording.ready's data.artifact_token: writes that recording's artifacts, nothing else." },
 };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

@@ -18,10 +18,17 @@ const FILES_OF_R = `COALESCE((SELECT json_agg(json_build_object(
     ORDER BY f.kind, f.created_at, f.track_id)
   FROM recording_files f WHERE f.recording_id = r.id), '[]'::json)`;
 
+/** The recording `r`'s artifacts as a JSON array of RecordingArtifact, by name. */
+const ARTIFACTS_OF_R = `COALESCE((SELECT json_agg(json_build_object(
+    'name', x.name, 'contentType', x.content_type, 'size', x.size,
+    'updatedAt', to_char(x.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY x.name)
+  FROM recording_artifacts x WHERE x.recording_id = r.id), '[]'::json)`;
+
 /** A recording row under the alias `r`, with the field names of the Recording type. */
 export const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "workerKind", r.worker_id AS "workerId",
   r.worker_error AS "workerError", r.reason, r.options, r.is_permanent AS "isPermanent", r.automatic,
-  r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.files_removed_at AS "filesRemovedAt", ${FILES_OF_R} AS files`;
+  r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.files_removed_at AS "filesRemovedAt", ${FILES_OF_R} AS files,
+  ${ARTIFACTS_OF_R} AS artifacts`;
 
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
 
