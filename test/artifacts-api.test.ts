@@ -2,6 +2,7 @@ import http from 'node:http';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
+import { ageRecording, runExpirySweep } from './helpers/expiry';
 import { eventually } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { testVideoMp4 } from './helpers/media';
@@ -16,7 +17,7 @@ import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhoo
  * service with s3rver and a Standard Webhooks receiver.
  */
 
-const owner: TestUser = { sub: 'artifact-owner', rooms: { 'art-a': 'owner', 'art-b': 'owner', 'art-c': 'owner' } };
+const owner: TestUser = { sub: 'artifact-owner', rooms: { 'art-a': 'owner', 'art-b': 'owner', 'art-c': 'owner', 'art-d': 'owner' } };
 const stranger: TestUser = { sub: 'artifact-stranger', rooms: {} };
 const PROXY_SECRET = 'media-auth-secret-of-artifacts-0123456789';
 const VTT = 'WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Alice>Hello there\n\n00:00:03.500 --> 00:00:05.000\n<v Bob>Hi Alice\n';
@@ -59,6 +60,7 @@ beforeAll(async () => {
     MEDIA_AUTH_SECRET: PROXY_SECRET,
     MEDIA_AUTH_CACHE_MS: '0',
     JOBS_POLL_INTERVAL_MS: '100',
+    RECORDING_EXPIRATION_DAYS: '30',
   });
   const media = { bytes: video.bytes, contentType: video.contentType };
   a = await savedRecording(svc.url, s3, owner, 'art-a', media);
@@ -139,6 +141,18 @@ describe('the artifact token of recording.ready', () => {
     const after = await api().put(artifactPath(c.id, 'notes.txt')).set(withToken(token)).send('again');
     expect(after.status).toBe(403);
     expect(await s3.hasObject(`recordings/${c.id}/artifacts/notes.txt`)).toBe(false);
+  });
+
+  it('is refused once its recording expires, and the expiry sweep removes the artifacts with the files', async () => {
+    const d = await savedRecording(svc.url, s3, owner, 'art-d', { bytes: Buffer.from('tiny'), contentType: 'video/mp4' });
+    const token = await readyToken(d.id);
+    expect((await api().put(artifactPath(d.id, 'summary.md')).set(withToken(token)).send('# Notes\n')).status).toBe(201);
+    await ageRecording(svc.db.url, d.id, 31);
+    expect((await api().put(artifactPath(d.id, 'summary.md')).set(withToken(token)).send('# Later\n')).status).toBe(403);
+    await runExpirySweep(svc.db.url);
+    expect(await s3.hasObject(`recordings/${d.id}/artifacts/summary.md`)).toBe(false);
+    expect(await s3.hasObject(d.key)).toBe(false);
+    expect((await api().get(`/api/v1.0/recordings/${d.id}/`).set(bearer(owner))).body.artifacts).toEqual([]);
   });
 });
 
