@@ -57,7 +57,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(livekitWebhookRouter(deps.livekitEvents, deps.metrics));
   app.use(jibriUploadUrlRouter(deps.jibriUploads));
   app.use(jibriWebhookRouter(deps.jibriWebhook));
-  app.use(artifactsRouter({ verifier: deps.verifier, artifacts: deps.artifacts, artifactTokens: deps.artifactTokens, maxBytes: config.artifacts.maxBytes }));
+  app.use(artifactsRouter({ verifier: deps.verifier, artifacts: deps.artifacts, artifactTokens: deps.artifactTokens, maxBytes: config.artifacts.maxBytes, pageSessions: deps.pageSessions }));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(notePolicyAuthors(deps.verifier, deps.rooms));

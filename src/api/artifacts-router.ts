@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
+import type { PageSessions } from '../auth/page-session';
 import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import type { ArtifactCaller, ArtifactService } from '../recording/artifacts/artifact-service';
 import type { ArtifactTokens } from '../recording/artifacts/artifact-token';
@@ -15,6 +16,8 @@ export interface ArtifactsRouterDeps {
   artifacts: ArtifactService;
   artifactTokens: ArtifactTokens;
   maxBytes: number;
+  /** The recording page's sign-in sessions (its <track> requests carry the cookie); unset without OIDC. */
+  pageSessions?: Pick<PageSessions, 'readSession'>;
 }
 
 export function artifactJson(a: RecordingArtifact) {
@@ -26,7 +29,7 @@ export function artifactJson(a: RecordingArtifact) {
  * body is read here, raw, and refused (413) as soon as it passes ARTIFACT_MAX_BYTES, so no more
  * than that is ever held; the checks that need no body (who, which recording, which name) come first.
  */
-export function artifactsRouter({ verifier, artifacts, artifactTokens, maxBytes }: ArtifactsRouterDeps): Router {
+export function artifactsRouter({ verifier, artifacts, artifactTokens, maxBytes, pageSessions }: ArtifactsRouterDeps): Router {
   const router = Router();
 
   async function caller(req: Request, res: Response): Promise<ArtifactCaller> {
@@ -41,6 +44,9 @@ export function artifactsRouter({ verifier, artifacts, artifactTokens, maxBytes 
     }
     const share = req.query.share;
     if (typeof share === 'string' && share !== '') return { kind: 'share', token: share };
+    // Reading only: a cookie never authorises a change (no CSRF token goes with a PUT here).
+    const session = req.method === 'GET' && pageSessions ? await pageSessions.readSession(req.get('cookie')) : null;
+    if (session) return { kind: 'user', user: session.user };
     res.set('WWW-Authenticate', 'Bearer');
     throw new HttpError(401, 'Authentication credentials were not provided.');
   }

@@ -25,8 +25,8 @@ export const artifactsOperations: Operation[] = [
     },
   },
   {
-    method: 'get', path: ARTIFACT_PATH, id: 'getArtifact', tag: 'artifacts', security: ['user', 'shareToken'],
-    summary: "An artifact's bytes, with its content type: for the recording's owners and administrators and share-link holders (never with an artifact token).",
+    method: 'get', path: ARTIFACT_PATH, id: 'getArtifact', tag: 'artifacts', security: ['user', 'shareToken', 'pageSession'],
+    summary: "An artifact's bytes, with its content type: for the recording's owners and administrators (a user token, or the recording page's sign-in session) and share-link holders (never with an artifact token).",
     responses: {
       200: { description: 'The artifact.', schema: null, contentType: '*/*' },
       400: err('A bad name.'),
