@@ -1,6 +1,7 @@
 import type { DownloadSecret } from '../downloads/download-secret';
 import { ArtifactService } from '../recording/artifacts/artifact-service';
 import { ArtifactTokens } from '../recording/artifacts/artifact-token';
+import { speakersJob } from '../recording/artifacts/speakers-job';
 import type { RecordingService } from '../recording/recording-service';
 import type { ShareLinkService } from '../recording/share-links';
 import { ArtifactStore } from '../recording/store/artifact-store';
@@ -10,7 +11,8 @@ import type { Shared } from './compose-shared';
 
 /**
  * Processing results on recordings: the artifact tokens recording.ready hands out (keyed off
- * the download-link key), the artifacts' state and their objects in the bucket.
+ * the download-link key), the artifacts' state and their objects in the bucket, and the job that
+ * writes the speaker time line.
  */
 export function composeArtifacts(
   shared: Shared,
@@ -28,5 +30,13 @@ export function composeArtifacts(
     objects: storage && new ArtifactObjects(storage),
     settings: { outputFolder: config.recording.outputFolder, expirationDays: config.recording.expirationDays },
   });
+  shared.runner.register(
+    speakersJob({
+      findById: (id) => store.findById(id),
+      artifacts,
+      objects: storage && new ArtifactObjects(storage),
+      settings: { ...config.artifacts.speakers, outputFolder: config.recording.outputFolder },
+    }),
+  );
   return { artifactTokens, artifacts, artifactStore };
 }

@@ -2,6 +2,7 @@ import { statement } from '../../db/sql';
 import { queueReadyEvent, queueRecordingEvents } from '../../events/outbox-sql';
 import { EMAIL_SAVED_KIND } from '../../notifications/email-job-kinds';
 import { RETENTION_TAG_KIND } from '../retention/retention-job-kinds';
+import { SPEAKERS_JOB_KIND } from '../artifacts/artifact-job-kinds';
 
 /**
  * The recording store's SQL statements on the recordings tables (recordings,
@@ -44,7 +45,8 @@ const inMs = (param: string) => `CASE WHEN ${param}::float8 IS NULL THEN NULL EL
  * recording became ready. Whatever readiness sends is queued here, in that same statement:
  * one email per owner with an address, and the retention-tag job of a non-permanent recording
  * (its files get the tag the bucket's expiry rule looks for), and the preparation of the
- * `recording.ready` event (`routes`: the EventRoutes parameter) as `w`.
+ * `recording.ready` event (`routes`: the EventRoutes parameter) as `w`, and for a recording with
+ * participant tracks the speaker time line's job (`sp`).
  */
 export function whenReady(u: string, tagsObjects: string, routes: string): string {
   return `ready AS (
@@ -60,6 +62,12 @@ export function whenReady(u: string, tagsObjects: string, routes: string): strin
        INSERT INTO jobs (kind, key, recording_id)
        SELECT '${RETENTION_TAG_KIND}', '${RETENTION_TAG_KIND}:saved:' || ready.id, ready.id FROM ready
         WHERE ${tagsObjects}::boolean AND NOT ready.is_permanent
+       ON CONFLICT (key) DO NOTHING
+       RETURNING id
+     ), sp AS (
+       INSERT INTO jobs (kind, key, recording_id)
+       SELECT '${SPEAKERS_JOB_KIND}', '${SPEAKERS_JOB_KIND}:' || ready.id, ready.id FROM ready
+        WHERE EXISTS (SELECT 1 FROM recording_files f WHERE f.recording_id = ready.id AND f.kind = 'track')
        ON CONFLICT (key) DO NOTHING
        RETURNING id
      ), ${queueReadyEvent('w', 'ready', routes)}`;
