@@ -38,7 +38,7 @@ const run = promisify(execFile);
 async function makeTrack(dir: string, i: number): Promise<Buffer> {
   const file = path.join(dir, `p${i}.ogg`);
   // Participant i speaks during turn i, i+6, ...: a tone, silenced (volume 0) during the others' turns.
-  const filter = `volume=0:enable='ne(mod(floor(t/${TURN}),${SPEAKERS}),${i})'`;
+  const filter = `volume=0:enable='not(eq(mod(floor(t/${TURN}),${SPEAKERS}),${i}))'`;
   await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${200 + 60 * i}:sample_rate=48000:duration=${SECONDS}`, '-af', filter, '-ac', '1', '-c:a', 'libopus', '-b:a', '24k', file]);
   return readFile(file);
 }
