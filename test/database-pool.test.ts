@@ -30,7 +30,7 @@ afterAll(async () => {
 /** Client sessions on the test database other than the observer's own (an autovacuum worker is no client). */
 async function serviceSessions(): Promise<number> {
   const { rows } = await observer.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'',
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
   );
   return rows[0]!.n;
 }

@@ -128,6 +128,10 @@ it('every answer the API gives to these requests matches the document', async ()
   call('get', '/api/v1.0/recordings/?page_size=1', (t) => t.set(bearer(owner)));
   call('get', '/api/v1.0/recordings/?page=0', (t) => t.set(bearer(owner)));
   call('get', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/', (t) => t.set(bearer(owner)));
+  call('put', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/artifacts/transcript.vtt', (t) => t.set(bearer(owner)).send('WEBVTT\n'));
+  call('put', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/artifacts/transcript.vtt', (t) => t.send('WEBVTT\n'));
+  call('get', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/artifacts/transcript.vtt', (t) => t.set(bearer(owner)));
+  call('delete', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/artifacts/transcript.vtt', (t) => t.set(bearer(owner)));
   call('delete', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/', (t) => t.set(bearer(owner)));
   call('patch', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/', (t) => t.set(bearer(owner)).send({ is_permanent: true }));
   call('patch', '/api/v1.0/recordings/00000000-0000-4000-8000-000000000000/', (t) => t.send({ is_permanent: true }));

@@ -91,7 +91,9 @@ describe('a recording from start to email', () => {
     const ready = byType['recording.ready']!;
     // `notifications` is the API's view of one recording's emails, not part of the recording JSON.
     const { abilities: _a, status: _s, updated_at: _u, files: apiFiles, notifications: _n, ...stable } = api;
-    const { status, owners, files, updated_at: _ru, ...readyStable } = ready.data as Record<string, unknown>;
+    const { status, owners, files, updated_at: _ru, artifact_token: artifactToken, ...readyStable } = ready.data as Record<string, unknown>;
+    // The artifact token is ready's own (test/artifacts-api.test.ts): a JWT, never in the API's JSON.
+    expect(artifactToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(readyStable).toEqual(stable);
     expect(['saved', 'notification_succeeded']).toContain(status);
     expect(owners).toEqual([{ sub: owner.sub }]);

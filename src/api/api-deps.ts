@@ -12,6 +12,8 @@ import type { JibriUploadUrls } from '../recording/jibri-uploads';
 import type { RecordingPages } from '../pages/recording-page';
 import type { PauseService } from '../recording/pause/pause-service';
 import type { Recorders } from '../recording/recorders';
+import type { ArtifactService } from '../recording/artifacts/artifact-service';
+import type { ArtifactTokens } from '../recording/artifacts/artifact-token';
 import type { RecordingService } from '../recording/recording-service';
 import type { RecordingPermanence } from '../recording/retention/permanence';
 import type { ShareLinkService } from '../recording/share-links';
@@ -43,6 +45,9 @@ export interface ApiDeps {
   jibriUploads: JibriUploadUrls;
   shareLinks: ShareLinkService;
   recordingPages: RecordingPages;
+  /** Processing results on recordings (transcripts, summaries) and the tokens that write them. */
+  artifacts: ArtifactService;
+  artifactTokens: ArtifactTokens;
   /** Sign-in sessions of the recording page; absent without OIDC_* settings. */
   pageSessions?: PageSessions;
   oidc?: OidcSignIn;

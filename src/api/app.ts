@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { DevTools } from '../devmode/dev-stack';
 import type { ApiDeps } from './api-deps';
+import { artifactsRouter } from './artifacts-router';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-errors';
 import { httpMetrics } from './http-metrics';
@@ -60,6 +61,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(jibriUploadUrlRouter(deps.jibriUploads));
   app.use(jibriWebhookRouter(deps.jibriWebhook));
   if (deps.jitsiEvents && config.jitsi.eventsToken) app.use(jitsiEventsRouter(deps.jitsiEvents, config.jitsi.eventsToken, deps.metrics));
+  app.use(artifactsRouter({ verifier: deps.verifier, artifacts: deps.artifacts, artifactTokens: deps.artifactTokens, maxBytes: config.artifacts.maxBytes, pageSessions: deps.pageSessions }));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(notePolicyAuthors(deps.verifier, deps.rooms));

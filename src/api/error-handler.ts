@@ -12,6 +12,8 @@ const RECORDING_ERROR_STATUS: Record<RecordingError['kind'], number> = {
   conflict: 409,
   worker_failed: 502,
   unavailable: 503,
+  too_large: 413,
+  unsupported_type: 415,
 };
 
 /** Connection-level failures of PostgreSQL: the database is down or restarting. */

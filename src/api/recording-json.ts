@@ -40,6 +40,7 @@ export function recordingJson(recording: Recording, role: AccessRole, settings: 
       stop: manager && (recording.status === 'active' || recording.status === 'paused'),
     },
     files: recording.files.map((file) => fileJson(file, settings.outputFolder)),
+    artifacts: (recording.artifacts ?? []).map((a) => ({ name: a.name, content_type: a.contentType, size: Number(a.size), updated_at: a.updatedAt })),
     reason: recording.reason ?? null,
     segments: recording.segments.map((segment) => ({ started_at: segment.startedAt, ended_at: segment.endedAt })),
   };

@@ -1,6 +1,7 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import jwt, { Algorithm } from 'jsonwebtoken';
 import { DOWNLOAD_TOKEN_AUDIENCE } from '../downloads/download-token';
+import { ARTIFACT_TOKEN_AUDIENCE } from '../recording/artifacts/artifact-token';
 import { subjectFromClaims, userFromClaims } from './claims';
 import type { AuthUser } from './user';
 import { VerifiedTokenMemo } from './verified-token-memo';
@@ -23,7 +24,7 @@ const SUBJECT_MEMO_MAX_AGE_MS = 30_000;
 /**
  * What jsonwebtoken leaves unchecked: `exp` is only checked when present and a future `iat` is
  * accepted. A user token must expire, must not claim to be issued later than now, and must not
- * be a download-link token (which also has a `sub`), whatever AUTH_JWT_AUDIENCE is.
+ * be a download-link or artifact token (which also have a `sub`), whatever AUTH_JWT_AUDIENCE is.
  */
 function payloadProblem(payload: unknown, now: number): string | null {
   if (typeof payload !== 'object' || payload === null) return 'invalid token';
@@ -32,7 +33,7 @@ function payloadProblem(payload: unknown, now: number): string | null {
   if (iat !== undefined && typeof iat !== 'number') return 'invalid iat';
   if (typeof iat === 'number' && iat > now + CLOCK_TOLERANCE_S) return 'token issued in the future (iat)';
   const audiences = Array.isArray(aud) ? aud : [aud];
-  if (audiences.includes(DOWNLOAD_TOKEN_AUDIENCE)) return 'not a user token';
+  if (audiences.includes(DOWNLOAD_TOKEN_AUDIENCE) || audiences.includes(ARTIFACT_TOKEN_AUDIENCE)) return 'not a user token';
   return null;
 }
 

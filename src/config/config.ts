@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { artifactsConcern } from './artifacts';
 import { authConcern } from './auth';
 import { capacityConcern } from './capacity';
 import type { Concern } from './concern';
@@ -43,6 +44,7 @@ const CONCERNS = {
   rooms: roomsConcern,
   pages: pagesConcern,
   webhooks: webhooksConcern,
+  artifacts: artifactsConcern,
 } as const;
 
 type Concerns = typeof CONCERNS;

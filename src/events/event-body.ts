@@ -9,6 +9,8 @@ export interface EventBodyDeps {
   serialize: SerializeRecording;
   /** A pre-signed GET URL for an object key (recording.ready's media_url); unset without storage. */
   presignGet?: (key: string) => Promise<string>;
+  /** recording.ready's artifact token for one recording (see ArtifactTokens); unset: none is sent. */
+  artifactToken?: (recordingId: string) => Promise<string>;
 }
 
 /** A snapshot back into a Recording (the JSON of a statement's row: dates are strings). */
@@ -28,7 +30,8 @@ export function reviveRecording(snapshot: RecordingSnapshot): Recording {
  * The body of one delivery: `{type, timestamp, data}`. For a recording, `data` is the API's
  * recording JSON without `abilities`, plus `owners` (subs only: no address ever leaves in an
  * event) and, for recording.failed, `reason`. recording.ready's files get a `media_url` signed
- * at each attempt, so a retry an hour later still carries a URL that works.
+ * at each attempt, so a retry an hour later still carries a URL that works, and its
+ * `artifact_token` (when artifacts are enabled) is issued at each attempt too.
  */
 export class EventBodies {
   constructor(private readonly deps: EventBodyDeps) {}
@@ -51,7 +54,9 @@ export class EventBodies {
       out.files = await Promise.all(
         data.files.map(async (file) => ({ ...file, media_url: presign && file.status === 'saved' ? await presign(file.key) : null })),
       );
+      if (this.deps.artifactToken) out.artifact_token = await this.deps.artifactToken(p.recording!.id);
     }
+    if (p.type === 'recording.artifact_ready' && p.data?.artifact) out.artifact = p.data.artifact;
     return out;
   }
 }

@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'recording.ready',
   'recording.deleted',
   'recording.expired',
+  'recording.artifact_ready',
   'room.started',
   'room.finished',
 ] as const;

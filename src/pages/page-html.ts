@@ -1,6 +1,7 @@
 import type { PageTranslate } from '../notifications/i18n';
 import { escapeHtml } from '../notifications/html-escape';
 import type { ResolvedLocale } from '../notifications/locale';
+import { artifactSections, trackElements, transcriptPanel } from './page-artifacts';
 import { formatMoment, type FormattedMoment } from './page-locale';
 import { PAGE_SCRIPT } from './page-script';
 import { PAGE_CSS } from './page-style';
@@ -140,10 +141,14 @@ ${fact(e(t('duration')), '', ' id="duration" hidden')}
 ${fact(e(t('availableUntil')), expiry)}
 </dl>
 </section>
+<div class="watch${view.artifacts?.transcript.length ? ' with-transcript' : ''}">
 <section aria-labelledby="player-heading">
 <h2 id="player-heading" class="visually-hidden">${e(t('player'))}</h2>
 ${player(ctx, view, composite)}
 </section>
+${transcriptPanel(t, view.artifacts ?? null)}
+</div>
+${artifactSections(t, view.artifacts ?? null)}
 ${tracks.length ? trackList(ctx, tracks) : ''}
 ${view.manage ? management(ctx, view, extras.newLinkUrl) : ''}
 <p id="page-status" class="status" role="status"></p>
@@ -165,9 +170,10 @@ function player(ctx: PageContext, view: RecordingPageView, composite: PageFile |
   }
   const url = e(composite.mediaUrl);
   const label = e(t('playerLabel', { room: view.recording.room }));
+  const tracks = trackElements(t, view.artifacts ?? null, ctx.locale.language);
   const element = composite.file.contentType.startsWith('video/')
-    ? `<video id="player" controls preload="metadata" src="${url}" aria-label="${label}"></video>`
-    : `<audio id="player" controls preload="metadata" src="${url}" aria-label="${label}"></audio>`;
+    ? `<video id="player" controls preload="metadata" src="${url}" aria-label="${label}">${tracks}</video>`
+    : `<audio id="player" controls preload="metadata" src="${url}" aria-label="${label}">${tracks}</audio>`;
   return `${element}
 <p id="media-error" class="alert" role="alert" hidden>${e(t('mediaError'))}</p>
 <p class="actions"><a class="button" id="download" href="${url}" download>${e(t('download'))}</a></p>`;

@@ -48,4 +48,18 @@ summary { cursor: pointer; color: var(--danger); font-weight: 600; }
 .status { background: var(--panel); border-left: 4px solid var(--accent); padding: .5rem 1rem; }
 .signout { display: flex; gap: .75rem; align-items: center; margin: 0; }
 .signout button { padding: .3rem .75rem; }
+.watch.with-transcript { display: grid; grid-template-columns: minmax(0, 2fr) minmax(14rem, 1fr); gap: 1.25rem; align-items: start; }
+@media (max-width: 48rem) { .watch.with-transcript { grid-template-columns: 1fr; } }
+.transcript-panel h2 { margin-top: 0; }
+.transcript, .chapters, .speakers { list-style: none; margin: 0; padding: 0; }
+.transcript { max-height: 28rem; overflow-y: auto; border: 1px solid var(--line); border-radius: .25rem; }
+button.seek { font: inherit; color: var(--ink); background: none; border: 0; text-align: left; width: 100%; padding: .375rem .5rem; cursor: pointer; }
+button.seek:hover, button.seek:focus-visible { background: var(--panel); outline: 2px solid var(--accent); outline-offset: -2px; }
+.cue.active { background: #dbe9f7; }
+.cue-time { color: var(--muted); font-variant-numeric: tabular-nums; margin-right: .25rem; }
+.cue-speaker { font-weight: 600; }
+.speaker-row { display: grid; grid-template-columns: 9rem 1fr; gap: .5rem; align-items: center; margin: .25rem 0; }
+.speaker-line { position: relative; height: 1.25rem; background: var(--panel); border: 1px solid var(--line); }
+.speaker-line button.segment { position: absolute; top: 0; bottom: 0; width: auto; padding: 0; background: var(--accent); min-width: 2px; }
+.summary { overflow-wrap: anywhere; }
 `;

@@ -9,6 +9,8 @@ import { isActiveLink, type ShareLinkService } from '../recording/share-links';
 import { DOWNLOADABLE_STATUSES, FINAL_STATUSES } from '../recording/status';
 import type { ShareLink } from '../recording/store/share-link-store';
 import { isUuid } from '../util/uuid';
+import { loadPageArtifacts, type ArtifactReader } from './page-artifact-loader';
+import type { PageArtifacts } from './page-artifacts';
 
 /** How the viewer of a page proved who they are. */
 export type PageCredential =
@@ -49,6 +51,8 @@ export interface RecordingPageView {
   /** The signed-in or bearer user (their zone formats the dates); null for a share viewer. */
   viewer: AuthUser | null;
   manage: PageManagement | null;
+  /** Transcript, summary, chapters and speakers, when the recording has any and may be watched. */
+  artifacts?: PageArtifacts | null;
 }
 
 export type PageOutcome =
@@ -72,6 +76,8 @@ export interface RecordingPageDeps {
   /** Signs the download-link tokens of a bearer viewer's media URLs. */
   downloadSecret: { get(): Promise<string> };
   settings: RecordingPageSettings;
+  /** The bucket's artifacts; unset without a storage. */
+  artifacts?: { reader: ArtifactReader; outputFolder: string; maxBytes: number };
 }
 
 /**
@@ -111,8 +117,11 @@ export class RecordingPages {
     for (const file of await this.deps.files.list(recording)) {
       files.push({ file, mediaUrl: playable && file.status === 'saved' ? await this.mediaUrl(recording, file, credential, viaLink, now) : null });
     }
+    const source = this.deps.artifacts;
+    const artifacts = playable && source ? await loadPageArtifacts(recording, source.reader, source, (name) => artifactUrl(recording.id, name, credential)) : null;
     return {
       recording,
+      artifacts,
       expiresAt: expiredAt(recording, settings.expirationDays),
       isExpired: expired,
       files,
@@ -166,4 +175,15 @@ export class RecordingPages {
       }
     }
   }
+}
+
+/**
+ * A `<track>` source for this viewer: the artifacts API, which takes the share token (the
+ * page's own address carries it too) and the sign-in cookie. A bearer viewer's token cannot go
+ * along with a `<track>` request: null, and the page's script builds the captions from the transcript.
+ */
+function artifactUrl(recordingId: string, name: string, credential: PageCredential): string | null {
+  const path = `/api/v1.0/recordings/${recordingId}/artifacts/${name}`;
+  if (credential.kind === 'share') return `${path}?share=${encodeURIComponent(credential.token)}`;
+  return credential.kind === 'session' ? path : null;
 }

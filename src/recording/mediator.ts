@@ -73,7 +73,7 @@ export class RecordingMediator implements TrackWorkerCalls {
   }
 
   /** Every object the recording owns in the bucket: its composite and its participant track files. */
-  objectKeys(recording: Pick<Recording, 'id' | 'workerKind' | 'files'>): string[] {
+  objectKeys(recording: Pick<Recording, 'id' | 'workerKind' | 'files' | 'artifacts'>): string[] {
     return recordingObjectKeys(this.options.outputFolder, recording);
   }
 

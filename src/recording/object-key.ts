@@ -7,7 +7,8 @@ import type { Recording } from './recording';
  * Where a recording's files live in the bucket, under RECORDING_OUTPUT_FOLDER:
  * - the composite: `{folder}/{recording id}.{ext}`, MP4 for video (LiveKit room composite,
  *   Jibri), OGG for audio only;
- * - one file per recorded participant track: `{folder}/{recording id}/{track id}.ogg`.
+ * - one file per recorded participant track: `{folder}/{recording id}/{track id}.ogg`;
+ * - its artifacts (transcripts, summaries): `{folder}/{recording id}/artifacts/{name}`.
  * The database keeps each file's key relative to the folder (`relativeKey`).
  */
 
@@ -49,6 +50,11 @@ export function fileKey(folder: string, relativeKey: string): string {
   return `${folder}/${relativeKey}`;
 }
 
+/** Where an artifact (a processing result) of a recording is stored: `{folder}/{id}/artifacts/{name}`. */
+export function artifactKey(folder: string, recordingId: string, name: string): string {
+  return `${folder}/${recordingId}/artifacts/${name}`;
+}
+
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -88,6 +94,7 @@ export function contentTypeMatches(extension: RecordingExtension, contentType: s
  * Every object a recording owns in the bucket: its composite and its participant track files.
  * Whatever acts on all of a recording's files (deletion, retention tags, the expiry sweep) asks here.
  */
-export function recordingObjectKeys(folder: string, recording: Pick<Recording, 'id' | 'workerKind' | 'files'>): string[] {
-  return [...new Set([objectKeyFor(folder, recording.id, recording.workerKind), ...recording.files.map((f) => fileKey(folder, f.relativeKey))])];
+export function recordingObjectKeys(folder: string, recording: Pick<Recording, 'id' | 'workerKind' | 'files' | 'artifacts'>): string[] {
+  const artifacts = (recording.artifacts ?? []).map((a) => artifactKey(folder, recording.id, a.name));
+  return [...new Set([objectKeyFor(folder, recording.id, recording.workerKind), ...recording.files.map((f) => fileKey(folder, f.relativeKey)), ...artifacts])];
 }

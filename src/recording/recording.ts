@@ -37,6 +37,15 @@ export interface RecordingSegment {
   endedAt: string | null;
 }
 
+/** A processing result stored with the recording, under `{folder}/{id}/artifacts/{name}`. */
+export interface RecordingArtifact {
+  name: string;
+  contentType: string;
+  size: number;
+  /** ISO 8601 (UTC). */
+  updatedAt: string;
+}
+
 /** One recording as the service keeps it. */
 export interface Recording {
   id: string;
@@ -65,6 +74,8 @@ export interface Recording {
   files: RecordingFile[];
   /** The stretches recorded between pauses, in order (ISO 8601, UTC; `endedAt` null while one runs); empty when never paused. */
   segments: RecordingSegment[];
+  /** Its artifacts by name (absent from event snapshots queued before artifacts existed). */
+  artifacts?: RecordingArtifact[];
 }
 
 /**

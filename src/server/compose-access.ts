@@ -10,6 +10,7 @@ import type { RecordingService } from '../recording/recording-service';
 import { ShareLinkService } from '../recording/share-links';
 import type { RecordingStore } from '../recording/store/recording-store';
 import { ShareLinkStore } from '../recording/store/share-link-store';
+import { ArtifactObjects } from '../storage/artifact-objects';
 import { RECURRING_LEASE_MS, type Shared } from './compose-shared';
 
 /**
@@ -38,6 +39,7 @@ export function composeAccess(shared: Shared, { store, recordings }: { store: Re
       shareDefaultDays: pages.shareLinks.defaultDays,
       shareMaxDays: pages.shareLinks.maxDays,
     },
+    artifacts: shared.storage && { reader: new ArtifactObjects(shared.storage), outputFolder: recording.outputFolder, maxBytes: config.artifacts.maxBytes },
   });
   const pageSessions = pages.oidc
     ? new PageSessions(downloadSecret, new PageSessionStore(db.sql, pages.sessionIdleMinutes * 60), server.publicUrl.startsWith('https:'))

@@ -11,6 +11,7 @@ import { LivekitWebhookAdapter } from '../recording/workers/livekit/webhook-adap
 import { ensureRecordingLifecycle } from '../storage/bucket-lifecycle';
 import { createObjectStorage, type ObjectStorage } from '../storage/object-storage';
 import { composeAccess } from './compose-access';
+import { composeArtifacts } from './compose-artifacts';
 import { composeEvents } from './compose-events';
 import { composeRecording } from './compose-recording';
 import { composeRetention } from './compose-retention';
@@ -57,17 +58,20 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
 
   const recording = composeRecording(shared);
   const { store, recordings } = recording;
-  composeEvents(shared, store);
+  const access = composeAccess(shared, recording, options.devSecret);
+  const { artifactTokens, artifacts } = composeArtifacts(shared, recording, access);
+  composeEvents(shared, store, artifactTokens);
   const transport = createSmtpTransport(config.email);
   if (transport) runner.register(recordingSavedEmailJob(config, db.sql, store, transport));
   const { permanence } = composeRetention(shared, { store, get: (user, id) => recordings.get(user, id), transport });
-  const access = composeAccess(shared, recording, options.devSecret);
   const { rooms, activity, jitsiEvents } = composeRooms(shared, recording);
 
   const api: ApiDeps = {
     config,
     metrics,
     ...access,
+    artifacts,
+    artifactTokens,
     recordings,
     pauses: recording.pauses,
     recorders: recording.recorders,

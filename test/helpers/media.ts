@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Debian's ffmpeg and ffprobe (scripts/test.sh installs them and exports the paths). */
-const FFMPEG = process.env.TEST_FFMPEG_BIN || 'ffmpeg';
+export const FFMPEG = process.env.TEST_FFMPEG_BIN || 'ffmpeg';
 const FFPROBE = process.env.TEST_FFPROBE_BIN || 'ffprobe';
 
 /** A media file made by ffmpeg for a test, with its bytes for byte-identity checks. */

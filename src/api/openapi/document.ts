@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { artifactsOperations } from '../artifacts.openapi';
 import { downloadsOperations } from '../routes/downloads.openapi';
 import { healthOperations } from '../routes/health.openapi';
 import { jibriUploadUrlOperations } from '../routes/jibri-upload-url.openapi';
@@ -31,6 +32,7 @@ export const OPERATIONS: Operation[] = [
   ...jibriUploadUrlOperations,
   ...jitsiEventsOperations,
   ...shareLinksOperations,
+  ...artifactsOperations,
   ...recordingPageOperations,
   ...oidcOperations,
   ...healthOperations,
@@ -49,6 +51,7 @@ const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, object> = {
   jitsiEventsToken: { type: 'http', scheme: 'bearer', description: "JITSI_EVENTS_TOKEN, in event_sync's api_headers." },
   pageSession: { type: 'apiKey', in: 'cookie', name: '__Host-recorder_session', description: 'Recording-page sign-in session (OIDC), set by /auth/oidc/callback; named recorder_session when the public URL is plain http.' },
   shareToken: { type: 'apiKey', in: 'query', name: 'share', description: 'Share-link token.' },
+  artifactToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "recording.ready's data.artifact_token: writes that recording's artifacts, nothing else." },
 };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

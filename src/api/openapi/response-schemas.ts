@@ -22,6 +22,14 @@ export const recordingFileBody = z.object({
   started_at: z.iso.datetime().nullable(),
 });
 
+/** A result a processing service (or the service itself) wrote on the recording: a transcript, a summary, the speaker time line. */
+export const recordingArtifactBody = z.object({
+  name: z.string(),
+  content_type: z.string(),
+  size: z.int().min(0),
+  updated_at: z.iso.datetime(),
+});
+
 export const recordingBody = z
   .object({
     id: z.uuid(),
@@ -37,6 +45,7 @@ export const recordingBody = z
     key: z.string(),
     abilities: z.object({ retrieve: z.boolean(), destroy: z.boolean(), stop: z.boolean() }),
     files: z.array(recordingFileBody),
+    artifacts: z.array(recordingArtifactBody),
     reason: z
       .object({ code: z.enum(REASON_CODES), detail: z.string().nullable() })
       .nullable()

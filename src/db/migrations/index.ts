@@ -14,6 +14,7 @@ import { JibriUploadCapability1766700000000 } from './1766700000000-jibri-upload
 import { StartQueue1766900000000 } from './1766900000000-start-queue';
 import { StartWatchdog1767000000000 } from './1767000000000-start-watchdog';
 import { PauseResume1767100000000 } from './1767100000000-pause-resume';
+import { RecordingArtifacts1767300000000 } from './1767300000000-recording-artifacts';
 import { RoomPlatform1767700000000 } from './1767700000000-room-platform';
 
 /** Every migration, in order. Listed explicitly so they run the same under tsx, jest and a build. */
@@ -34,5 +35,6 @@ export const MIGRATIONS = [
   StartQueue1766900000000,
   StartWatchdog1767000000000,
   PauseResume1767100000000,
+  RecordingArtifacts1767300000000,
   RoomPlatform1767700000000,
 ];

@@ -2,6 +2,7 @@ import type { EventRoutes } from '../../events/routes';
 import type { Sql } from '../../db/sql';
 import type { Recording } from '../recording';
 import { DOWNLOADABLE_STATUSES, FINAL_STATUSES, type RecordingStatus } from '../status';
+import { ARTIFACT_SQL } from './artifact-statements';
 import { EXPIRY_SQL } from './expiry-statements';
 
 /** Why a removal job left the files alone. */
@@ -89,6 +90,18 @@ export class ExpiryStore {
           continue;
         }
         await tx.query(EXPIRY_SQL.fileRemoved, [file.id]);
+        removed += 1;
+      }
+      // Its artifacts go too: each row deleted once its object is.
+      for (const { name } of await tx.query<{ name: string }>(ARTIFACT_SQL.ofRecording, [id])) {
+        const relativeKey = `${id}/artifacts/${name}`;
+        try {
+          await remove(relativeKey);
+        } catch (error) {
+          failed.push({ relativeKey, error });
+          continue;
+        }
+        await tx.query(ARTIFACT_SQL.remove, [id, name]);
         removed += 1;
       }
       if (failed.length > 0) return { result: 'incomplete', removed, failed };

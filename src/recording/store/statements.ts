@@ -3,6 +3,7 @@ import { queueReadyEvent, queueRecordingEvents } from '../../events/outbox-sql';
 import { EMAIL_SAVED_KIND } from '../../notifications/email-job-kinds';
 import { RETENTION_TAG_KIND } from '../retention/retention-job-kinds';
 import { whenStoppedWithParts } from './part-statements-fragments';
+import { SPEAKERS_JOB_KIND } from '../artifacts/artifact-job-kinds';
 
 /**
  * The recording store's SQL statements on the recordings tables (recordings,
@@ -25,11 +26,18 @@ const SEGMENTS_OF_R = `COALESCE((SELECT json_agg(json_build_object(
     'endedAt', to_char(g.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY g.seq)
   FROM recording_segments g WHERE g.recording_id = r.id), '[]'::json)`;
 
+/** The recording `r`'s artifacts as a JSON array of RecordingArtifact, by name. */
+const ARTIFACTS_OF_R = `COALESCE((SELECT json_agg(json_build_object(
+    'name', x.name, 'contentType', x.content_type, 'size', x.size,
+    'updatedAt', to_char(x.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY x.name)
+  FROM recording_artifacts x WHERE x.recording_id = r.id), '[]'::json)`;
+
 /** A recording row under the alias `r`, with the field names of the Recording type. */
 export const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "workerKind", r.worker_id AS "workerId",
   r.worker_error AS "workerError", r.reason, r.options, r.is_permanent AS "isPermanent", r.automatic,
   r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.files_removed_at AS "filesRemovedAt", ${FILES_OF_R} AS files,
-  ${SEGMENTS_OF_R} AS segments`;
+  ${SEGMENTS_OF_R} AS segments,
+  ${ARTIFACTS_OF_R} AS artifacts`;
 
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
 
@@ -45,7 +53,8 @@ const inMs = (param: string) => `CASE WHEN ${param}::float8 IS NULL THEN NULL EL
  * recording became ready. Whatever readiness sends is queued here, in that same statement:
  * one email per owner with an address, and the retention-tag job of a non-permanent recording
  * (its files get the tag the bucket's expiry rule looks for), and the preparation of the
- * `recording.ready` event (`routes`: the EventRoutes parameter) as `w`.
+ * `recording.ready` event (`routes`: the EventRoutes parameter) as `w`, and for a recording with
+ * participant tracks the speaker time line's job (`sp`).
  */
 export function whenReady(u: string, tagsObjects: string, routes: string): string {
   return `ready AS (
@@ -61,6 +70,12 @@ export function whenReady(u: string, tagsObjects: string, routes: string): strin
        INSERT INTO jobs (kind, key, recording_id)
        SELECT '${RETENTION_TAG_KIND}', '${RETENTION_TAG_KIND}:saved:' || ready.id, ready.id FROM ready
         WHERE ${tagsObjects}::boolean AND NOT ready.is_permanent
+       ON CONFLICT (key) DO NOTHING
+       RETURNING id
+     ), sp AS (
+       INSERT INTO jobs (kind, key, recording_id)
+       SELECT '${SPEAKERS_JOB_KIND}', '${SPEAKERS_JOB_KIND}:' || ready.id, ready.id FROM ready
+        WHERE EXISTS (SELECT 1 FROM recording_files f WHERE f.recording_id = ready.id AND f.kind = 'track')
        ON CONFLICT (key) DO NOTHING
        RETURNING id
      ), ${queueReadyEvent('w', 'ready', routes)}`;

@@ -86,4 +86,12 @@ export const pageDe: PageMessages = {
   actionFailed: 'Das hat nicht funktioniert: {{detail}}',
   unavailable: 'Der Dienst ist im Moment nicht verfügbar. Bitte versuchen Sie es später erneut.',
   tryAgain: 'Zurück zur Aufnahme',
+  transcript: 'Transkript',
+  captions: 'Untertitel',
+  summary: 'Zusammenfassung',
+  chapters: 'Kapitel',
+  speakers: 'Wer wann sprach',
+  seekTo: 'Ab {{time}} abspielen',
+  speakerSegment: '{{name}} spricht von {{start}} bis {{end}}',
+  unknownSpeaker: 'Sprecher',
 };

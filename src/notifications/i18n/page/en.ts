@@ -89,6 +89,14 @@ export const pageEn = {
   actionFailed: 'That did not work: {{detail}}',
   unavailable: 'The service is unavailable at the moment. Please try again later.',
   tryAgain: 'Back to the recording',
+  transcript: 'Transcript',
+  captions: 'Captions',
+  summary: 'Summary',
+  chapters: 'Chapters',
+  speakers: 'Who spoke when',
+  seekTo: 'Play from {{time}}',
+  speakerSegment: '{{name}} speaks from {{start}} to {{end}}',
+  unknownSpeaker: 'Speaker',
 };
 
 export type PageMessages = { [K in keyof typeof pageEn]: string };

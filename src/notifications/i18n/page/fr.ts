@@ -87,4 +87,12 @@ export const pageFr: PageMessages = {
   actionFailed: 'Cela n’a pas fonctionné\u00a0: {{detail}}',
   unavailable: 'Le service est indisponible pour le moment. Veuillez réessayer plus tard.',
   tryAgain: 'Revenir à l’enregistrement',
+  transcript: 'Transcription',
+  captions: 'Sous-titres',
+  summary: 'Résumé',
+  chapters: 'Chapitres',
+  speakers: 'Qui a parlé quand',
+  seekTo: 'Lire à partir de {{time}}',
+  speakerSegment: '{{name}} parle de {{start}} à {{end}}',
+  unknownSpeaker: 'Intervenant',
 };

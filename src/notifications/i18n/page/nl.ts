@@ -86,4 +86,12 @@ export const pageNl: PageMessages = {
   actionFailed: 'Dat is niet gelukt: {{detail}}',
   unavailable: 'De dienst is op dit moment niet beschikbaar. Probeer het later opnieuw.',
   tryAgain: 'Terug naar de opname',
+  transcript: 'Transcript',
+  captions: 'Ondertitels',
+  summary: 'Samenvatting',
+  chapters: 'Hoofdstukken',
+  speakers: 'Wie sprak wanneer',
+  seekTo: 'Afspelen vanaf {{time}}',
+  speakerSegment: '{{name}} spreekt van {{start}} tot {{end}}',
+  unknownSpeaker: 'Spreker',
 };
