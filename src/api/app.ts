@@ -10,6 +10,7 @@ import { downloadLinkRouter, MEDIA_AUTH_ROUTE, mediaAuthHandler } from './routes
 import { healthRouter } from './routes/health';
 import { jibriUploadUrlRouter } from './routes/jibri-upload-url';
 import { jibriWebhookRouter } from './routes/jibri-webhook';
+import { libraryRouter } from './routes/library';
 import { livekitWebhookRouter } from './routes/livekit-webhook';
 import { metricsRouter } from './routes/metrics';
 import { oidcRouter } from './routes/oidc';
@@ -63,6 +64,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(roomActivityRouter(deps));
   app.use(downloadLinkRouter(deps));
   app.use(shareLinksRouter(deps));
+  app.use(libraryRouter(deps));
   app.use(recordingsRouter(deps));
   app.use(recordingPageRouter(deps));
   app.use(oidcRouter(deps));

@@ -3,6 +3,7 @@ import { downloadsOperations } from '../routes/downloads.openapi';
 import { healthOperations } from '../routes/health.openapi';
 import { jibriUploadUrlOperations } from '../routes/jibri-upload-url.openapi';
 import { jibriWebhookOperations } from '../routes/jibri-webhook.openapi';
+import { libraryOperations } from '../routes/library.openapi';
 import { livekitWebhookOperations } from '../routes/livekit-webhook.openapi';
 import { metricsOperations } from '../routes/metrics.openapi';
 import { oidcOperations } from '../routes/oidc.openapi';
@@ -20,6 +21,7 @@ export const OPERATIONS: Operation[] = [
   ...roomsOperations,
   ...roomActivityOperations,
   ...recordingsOperations,
+  ...libraryOperations,
   ...downloadsOperations,
   ...storageHookOperations,
   ...livekitWebhookOperations,
