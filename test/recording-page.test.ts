@@ -276,6 +276,7 @@ describe('track files', () => {
       credential: 'share',
       viewer: null,
       manage: null,
+      canDownload: true,
       files: [
         { file: file(`recordings/${mine.id}.mp4`, 'composite', null), mediaUrl: `/media/recordings/${mine.id}.mp4?share=t` },
         { file: file(`recordings/${mine.id}/TR_a.ogg`, 'track', { identity: 'ada', name: 'Ada <Lovelace>' }), mediaUrl: `/media/recordings/${mine.id}/TR_a.ogg?share=t` },

@@ -14,6 +14,7 @@ import type { RecordingService } from '../recording/recording-service';
 import type { RecordingPermanence } from '../recording/retention/permanence';
 import type { ShareLinkService } from '../recording/share-links';
 import type { RecordingStatus } from '../recording/status';
+import type { RoomRecordingAccess } from '../rooms/recording-access';
 import type { RoomsService } from '../rooms/rooms-service';
 import type { ReadinessCheck } from './routes/health';
 
@@ -25,6 +26,8 @@ export interface ApiDeps {
   recordings: RecordingService;
   /** Room activity, live recording and recording policy (src/rooms). */
   rooms: RoomsService;
+  /** What each room's members may do with its recordings. */
+  roomAccess: RoomRecordingAccess;
   permanence: RecordingPermanence;
   mediaAuthorizer: MediaAuthorizer;
   downloadSecret: DownloadSecret;

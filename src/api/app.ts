@@ -17,6 +17,7 @@ import { oidcRouter } from './routes/oidc';
 import { openapiRouter } from './routes/openapi';
 import { recordingPageRouter } from './routes/recording-page';
 import { recordingsRouter } from './routes/recordings';
+import { roomAccessRouter } from './routes/room-access';
 import { roomActivityRouter } from './routes/room-activity';
 import { notePolicyAuthors } from './note-policy-authors';
 import { roomsRouter } from './routes/rooms';
@@ -62,6 +63,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(notePolicyAuthors(deps.verifier, deps.rooms));
   app.use(roomsRouter(deps));
   app.use(roomActivityRouter(deps));
+  app.use(roomAccessRouter(deps));
   app.use(downloadLinkRouter(deps));
   app.use(shareLinksRouter(deps));
   app.use(libraryRouter(deps));

@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   'recording.expired',
   'room.started',
   'room.finished',
+  'room.access_changed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -144,7 +144,7 @@ ${fact(e(t('availableUntil')), expiry)}
 <h2 id="player-heading" class="visually-hidden">${e(t('player'))}</h2>
 ${player(ctx, view, composite)}
 </section>
-${tracks.length ? trackList(ctx, tracks) : ''}
+${tracks.length ? trackList(ctx, tracks, view.canDownload) : ''}
 ${view.manage ? management(ctx, view, extras.newLinkUrl) : ''}
 <p id="page-status" class="status" role="status"></p>
 </main>`;
@@ -170,10 +170,10 @@ function player(ctx: PageContext, view: RecordingPageView, composite: PageFile |
     : `<audio id="player" controls preload="metadata" src="${url}" aria-label="${label}"></audio>`;
   return `${element}
 <p id="media-error" class="alert" role="alert" hidden>${e(t('mediaError'))}</p>
-<p class="actions"><a class="button" id="download" href="${url}" download>${e(t('download'))}</a></p>`;
+${view.canDownload ? `<p class="actions"><a class="button" id="download" href="${url}" download>${e(t('download'))}</a></p>` : ''}`;
 }
 
-function trackList(ctx: PageContext, tracks: PageFile[]): string {
+function trackList(ctx: PageContext, tracks: PageFile[], canDownload: boolean): string {
   const { t } = ctx;
   const items = tracks.map((track, i) => {
     const who = track.file.participant?.name || track.file.participant?.identity || t('trackUnnamed', { number: String(i + 1) });
@@ -185,7 +185,7 @@ function trackList(ctx: PageContext, tracks: PageFile[]): string {
     const url = e(track.mediaUrl);
     return `<li><span class="track-name" id="track-${i}">${name}</span>
 <audio controls preload="none" src="${url}" aria-labelledby="track-${i}"></audio>
-<a href="${url}" download>${e(t('downloadTrack', { name: who }))}</a></li>`;
+${canDownload ? `<a href="${url}" download>${e(t('downloadTrack', { name: who }))}</a>` : ''}</li>`;
   });
   return `<section aria-labelledby="tracks-heading">
 <h2 id="tracks-heading">${e(t('tracks'))}</h2>

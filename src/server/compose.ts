@@ -62,7 +62,9 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   if (transport) runner.register(recordingSavedEmailJob(config, db.sql, store, transport));
   const { permanence } = composeRetention(shared, { store, get: (user, id) => recordings.get(user, id), transport });
   const access = composeAccess(shared, recording, options.devSecret);
-  const { rooms, activity } = composeRooms(shared, recording);
+  const { rooms, activity, roomAccess } = composeRooms(shared, recording);
+  // A room's member level changed here: this instance's media-auth decides afresh at once.
+  roomAccess.onChange(() => access.mediaAuthorizer.forgetAll());
 
   const api: ApiDeps = {
     config,
@@ -70,6 +72,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     ...access,
     recordings,
     rooms,
+    roomAccess,
     permanence,
     storageEvents: recording.storageEvents,
     livekitEvents: new LivekitWebhookAdapter(config.livekit, { rooms: activity, recordings: recording.workerEvents }),

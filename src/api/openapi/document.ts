@@ -10,6 +10,7 @@ import { oidcOperations } from '../routes/oidc.openapi';
 import { openapiOperations } from '../routes/openapi.openapi';
 import { recordingPageOperations } from '../routes/recording-page.openapi';
 import { recordingsOperations } from '../routes/recordings.openapi';
+import { roomAccessOperations } from '../routes/room-access.openapi';
 import { roomActivityOperations } from '../routes/room-activity.openapi';
 import { roomsOperations } from '../routes/rooms.openapi';
 import { shareLinksOperations } from '../routes/share-links.openapi';
@@ -20,6 +21,7 @@ import type { Operation, Security } from './operation';
 export const OPERATIONS: Operation[] = [
   ...roomsOperations,
   ...roomActivityOperations,
+  ...roomAccessOperations,
   ...recordingsOperations,
   ...libraryOperations,
   ...downloadsOperations,

@@ -11,6 +11,7 @@ import { RecordingReason1766100000000 } from './1766100000000-recording-reason';
 import { JibriUploadOnce1766300000000 } from './1766300000000-jibri-upload-once';
 import { PolicyAuthorRole1766500000000 } from './1766500000000-policy-author-role';
 import { JibriUploadCapability1766700000000 } from './1766700000000-jibri-upload-capability';
+import { RoomRecordingAccess1767500000000 } from './1767500000000-room-recording-access';
 
 /** Every migration, in order. Listed explicitly so they run the same under tsx, jest and a build. */
-export const MIGRATIONS = [InitialSchema1763800000000, JobRunner1764600000000, RoomActivity1765400000000, RetentionTags1765500000000, ShareLinks1765600000000, RecordingFiles1765700000000, JibriPool1765800000000, ExpirySweep1765900000000, PageSessions1766000000000, RecordingReason1766100000000, JibriUploadOnce1766300000000, PolicyAuthorRole1766500000000, JibriUploadCapability1766700000000];
+export const MIGRATIONS = [InitialSchema1763800000000, JobRunner1764600000000, RoomActivity1765400000000, RetentionTags1765500000000, ShareLinks1765600000000, RecordingFiles1765700000000, JibriPool1765800000000, ExpirySweep1765900000000, PageSessions1766000000000, RecordingReason1766100000000, JibriUploadOnce1766300000000, PolicyAuthorRole1766500000000, JibriUploadCapability1766700000000, RoomRecordingAccess1767500000000];
