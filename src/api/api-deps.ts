@@ -14,6 +14,8 @@ import type { RecordingService } from '../recording/recording-service';
 import type { RecordingPermanence } from '../recording/retention/permanence';
 import type { ShareLinkService } from '../recording/share-links';
 import type { RecordingStatus } from '../recording/status';
+import type { ArchiveLinks } from '../recording/library/archive-links';
+import type { ArchiveSource } from '../recording/library/zip-archive';
 import type { RoomRecordingAccess } from '../rooms/recording-access';
 import type { RoomsService } from '../rooms/rooms-service';
 import type { ReadinessCheck } from './routes/health';
@@ -36,6 +38,10 @@ export interface ApiDeps {
   jibriWebhook: JibriStatusWebhook;
   jibriUploads: JibriUploadUrls;
   shareLinks: ShareLinkService;
+  /** ZIP downloads of several recordings. */
+  archiveLinks: ArchiveLinks;
+  /** Where the ZIPs read from; absent without a configured storage. */
+  archiveSource?: ArchiveSource;
   recordingPages: RecordingPages;
   /** Sign-in sessions of the recording page; absent without OIDC_* settings. */
   pageSessions?: PageSessions;

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { Client } from 'minio';
 import type { AppConfig } from '../config/config';
 import { withTimeout } from '../util/with-timeout';
@@ -73,6 +74,23 @@ export class ObjectStorage {
       if (!isNotImplemented(err)) throw err;
       return this.setObjectTags(key, {});
     }
+  }
+
+  /** The object's bytes as a stream (the request bounded by the timeout; the stream by the agent's idle timeout). */
+  async readStream(key: string): Promise<Readable> {
+    return withTimeout(this.client.getObject(this.bucket, key), this.timeoutMs, 'storage getObject');
+  }
+
+  /** Every key under `prefix` (recursively), e.g. a recording's artifacts. */
+  async listKeys(prefix: string): Promise<string[]> {
+    const list = async () => {
+      const keys: string[] = [];
+      for await (const item of this.client.listObjectsV2(this.bucket, prefix, true) as AsyncIterable<{ name?: string }>) {
+        if (item.name) keys.push(item.name);
+      }
+      return keys;
+    };
+    return withTimeout(list(), this.timeoutMs, 'storage listObjectsV2');
   }
 
   /** A pre-signed GET URL for one object, valid `expirySeconds` (signed locally by the MinIO client: the region is known). */

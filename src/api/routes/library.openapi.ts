@@ -7,6 +7,8 @@ export const bulkDeleteAnswer = z.object({
   refused: z.array(z.object({ id: z.string(), detail: z.string() })),
 });
 
+export const archiveLinkAnswer = z.object({ url: z.url(), expires_at: z.iso.datetime() });
+
 /** Actions on several of the caller's recordings at once (libraryRouter). */
 export const libraryOperations: Operation[] = [
   {
@@ -17,6 +19,27 @@ export const libraryOperations: Operation[] = [
       200: { description: 'Which were deleted and which refused.', schema: bulkDeleteAnswer },
       400: err('Bad body: expected {"ids": [...]} with 1 to 100 ids.'),
       ...USER_TOKEN_REFUSED,
+    },
+  },
+  {
+    method: 'post', path: '/api/v1.0/recordings/archive-link/', id: 'createArchiveLink', tag: 'recordings', security: ['user'],
+    summary: "A short-lived link to one ZIP of up to 100 of the caller's downloadable recordings (a folder per recording: its files and artifacts).",
+    body: bulkIdsBody,
+    responses: {
+      200: { description: 'The link.', schema: archiveLinkAnswer },
+      400: err('Bad body, or an id that is not a downloadable recording of the caller.'),
+      ...USER_TOKEN_REFUSED,
+      503: err('The object storage is not configured.'),
+    },
+  },
+  {
+    method: 'get', path: '/api/v1.0/recordings/archive/', id: 'downloadArchive', tag: 'recordings', security: ['none'],
+    query: z.object({ token: z.string().describe('The archive-link token.') }),
+    summary: 'The ZIP, streamed as it is read from storage; recordings deleted, expired or no longer allowed since the link was made are listed in MISSING.txt instead.',
+    responses: {
+      200: { description: 'The ZIP.', schema: null, contentType: 'application/zip' },
+      403: err('Invalid or expired link.'),
+      503: err('The object storage is not configured.'),
     },
   },
 ];
