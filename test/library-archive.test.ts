@@ -10,6 +10,7 @@ import request from 'supertest';
 import yauzl from 'yauzl';
 import type { FakeLivekitServer } from './fakes/livekit-server';
 import { startFakeLivekit } from './helpers/livekit-env';
+import { startNginx, type TestNginx } from './helpers/nginx';
 import { createTestDatabase, type TestDatabase } from './helpers/pg';
 import { s3Env, startS3Server, type TestS3 } from './helpers/s3';
 import { savedRecording, type SavedRecording } from './helpers/saved-recording';
@@ -29,6 +30,7 @@ let livekit: FakeLivekitServer;
 let s3: TestS3;
 let db: TestDatabase;
 let svc: ServiceProcess;
+let nginx: TestNginx;
 let work: string;
 const recs: SavedRecording[] = [];
 
@@ -50,6 +52,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
   }, { readyTimeoutMs: 60_000 });
   await svc.start();
+  nginx = await startNginx({ serviceUrl: svc.url, storageUrl: s3.endpointUrl });
   for (const room of ['zip-a', 'zip-b', 'zip-c']) {
     const rec = await savedRecording(svc.url, s3, owner, room, { bytes: Buffer.from(`head of ${room} `.repeat(64)), contentType: 'video/mp4' });
     // Sparse: 200 MB on the disk's books, a few KB on the disk.
@@ -59,6 +62,7 @@ beforeAll(async () => {
   await s3.putObject(`recordings/${recs[0]!.id}/artifacts/transcript.txt`, 'hello world', 'text/plain');
 }, 120_000);
 afterAll(async () => {
+  await nginx?.stop();
   await svc?.stop();
   await livekit?.close();
   await s3?.close();
@@ -125,10 +129,12 @@ it('streams a valid ZIP of 600 MB with flat memory, a recording deleted since th
   await import('node:fs/promises').then((fs) => fs.writeFile(`/proc/${pid}/clear_refs`, '5'));
   const url = new URL(link.body.url);
   const file = join(work, 'archive.zip');
-  const res = await download(`${svc.url}${url.pathname}${url.search}`, file);
+  // Through the project's nginx, as a browser gets it.
+  const res = await download(`${nginx.url}${url.pathname}${url.search}`, file);
   const peak = await procStatus(pid, 'VmHWM');
   expect(res.statusCode).toBe(200);
   expect(res.headers['content-type']).toBe('application/zip');
+  expect(nginx.accessLog()).not.toContain('token=');
   expect(res.headers['content-disposition']).toMatch(/^attachment; filename="recordings \d{4}-\d\d-\d\d \d\d\.\d\d\.zip"$/);
   console.log(`archive: idle RSS ${(idle / 2 ** 20).toFixed(1)} MB, peak ${(peak / 2 ** 20).toFixed(1)} MB`);
   expect(peak - idle).toBeLessThan(80 * 2 ** 20);
