@@ -11,6 +11,7 @@ import { healthRouter } from './routes/health';
 import { jibriUploadUrlRouter } from './routes/jibri-upload-url';
 import { jibriWebhookRouter } from './routes/jibri-webhook';
 import { libraryRouter } from './routes/library';
+import { libraryPageRouter } from './routes/library-page';
 import { livekitWebhookRouter } from './routes/livekit-webhook';
 import { metricsRouter } from './routes/metrics';
 import { oidcRouter } from './routes/oidc';
@@ -68,6 +69,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(shareLinksRouter(deps));
   app.use(libraryRouter(deps));
   app.use(recordingsRouter(deps));
+  app.use(libraryPageRouter(deps));
   app.use(recordingPageRouter(deps));
   app.use(oidcRouter(deps));
   // Development mode only (src/devmode): the start page, captured emails, media without nginx.

@@ -41,7 +41,8 @@ export interface PageMessage {
 }
 
 /** The whole HTML document. */
-export function pageDocument(ctx: PageContext, title: string, main: string): string {
+/** `script`: the page's one script (the recording page's by default; the library has its own). */
+export function pageDocument(ctx: PageContext, title: string, main: string, script: string = PAGE_SCRIPT): string {
   const { t } = ctx;
   const messages = {
     'msg-loading': t('loading'),
@@ -75,7 +76,7 @@ ${ctx.session ? signOutForm(ctx) : ''}
 </header>
 ${main}
 <footer class="site"><p>${e(ctx.brand)}</p></footer>
-<script nonce="${e(ctx.nonce)}">${PAGE_SCRIPT}</script>
+<script nonce="${e(ctx.nonce)}">${script}</script>
 </body>
 </html>
 `;
