@@ -127,7 +127,7 @@ it('streams a valid ZIP of 600 MB with flat memory, a recording deleted since th
   const idle = await procStatus(pid, 'VmRSS');
   // Resets the peak (VmHWM) to the current RSS: Linux's clear_refs, value 5.
   await import('node:fs/promises').then((fs) => fs.writeFile(`/proc/${pid}/clear_refs`, '5'));
-  const url = new URL(link.body.url);
+  const url = new URL(link.body.url, 'http://media.invalid');
   const file = join(work, 'archive.zip');
   // Through the project's nginx, as a browser gets it.
   const res = await download(`${nginx.url}${url.pathname}${url.search}`, file);

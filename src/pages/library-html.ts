@@ -31,7 +31,8 @@ export interface LibraryView {
 
 const STATUSES = Object.values(RecordingStatus);
 
-const LIBRARY_CSS = `
+/** The library's own style rules, in the document's one nonced style element (a style inside <main> would not survive the script's swap). */
+export const LIBRARY_CSS = `
 .filters{display:grid;gap:.5rem;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));align-items:end}
 .filters label{display:flex;flex-direction:column;gap:.25rem}
 .library{list-style:none;padding:0;margin:1rem 0;display:grid;gap:.5rem}
@@ -59,7 +60,7 @@ function row(ctx: PageContext, lt: LibraryTranslate, view: LibraryView, { record
   return `<li data-id="${e(recording.id)}" data-status="${e(recording.status)}">
 <input type="checkbox" name="ids" value="${e(recording.id)}" id="${id}" data-downloadable="${downloadable ? '1' : '0'}"${view.confirmDelete?.includes(recording.id) ? ' checked' : ''}>
 <label for="${id}"><span class="visually-hidden">${e(lt('selectRecording', { room: recording.room, date: created.date }))}</span><a href="/recordings/${e(recording.id)}">${e(recording.room)}</a></label>
-<p class="meta"><time datetime="${e(created.iso)}">${e(created.date)} ${e(created.time)}</time> · <span class="status">${e(recording.status)}</span> · ${e(lt('expiry'))}: ${e(expiryText)}</p>
+<p class="meta"><time datetime="${e(created.iso)}">${e(created.date)} ${e(created.time)}</time> · <span class="rec-status">${e(recording.status)}</span> · ${e(lt('expiry'))}: ${e(expiryText)}</p>
 </li>`;
 }
 
@@ -85,7 +86,6 @@ export function libraryMain(ctx: PageContext, lt: LibraryTranslate, view: Librar
   const messages = { nothing: lt('nothingSelected'), deleted: lt('deletedN', { n: '{n}' }), refused: lt('refusedN', { n: '{n}', detail: '{detail}' }), failed: lt('failed', { detail: '{detail}' }) };
   const data = Object.entries(messages).map(([k, v]) => ` data-msg-${k}="${e(v)}"`).join('');
   return `<main id="main" tabindex="-1" data-state="library"${data}>
-<style nonce="${e(ctx.nonce)}">${LIBRARY_CSS}</style>
 <h1>${e(lt('title'))}</h1>
 ${view.error ? `<p class="alert" role="alert">${e(view.error)}</p>` : ''}
 <p id="library-notice" role="status">${e(view.notice ?? '')}</p>

@@ -41,8 +41,8 @@ export interface PageMessage {
 }
 
 /** The whole HTML document. */
-/** `script`: the page's one script (the recording page's by default; the library has its own). */
-export function pageDocument(ctx: PageContext, title: string, main: string, script: string = PAGE_SCRIPT): string {
+/** `script`: the page's one script (the recording page's by default; the library has its own); `css`: more style rules. */
+export function pageDocument(ctx: PageContext, title: string, main: string, script: string = PAGE_SCRIPT, css = ''): string {
   const { t } = ctx;
   const messages = {
     'msg-loading': t('loading'),
@@ -66,7 +66,7 @@ export function pageDocument(ctx: PageContext, title: string, main: string, scri
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex, nofollow">
 <title>${e(title)}</title>
-<style nonce="${e(ctx.nonce)}">${PAGE_CSS}</style>
+<style nonce="${e(ctx.nonce)}">${PAGE_CSS}${css}</style>
 </head>
 <body${data}>
 <a class="skip" href="#main">${e(t('skipToContent'))}</a>

@@ -51,7 +51,7 @@ export function composeAccess(shared: Shared, { store, recordings }: { store: Re
     recordingPages,
     pageSessions,
     archiveLinks: new ArchiveLinks(db.sql, downloadSecret, {
-      publicUrl: server.publicUrl,
+      origin: downloads.baseUrlSet ? new URL(downloads.baseUrl).origin : '',
       ttlSeconds: downloads.archiveLinkTtlSeconds,
       outputFolder: recording.outputFolder,
       expirationDays: recording.expirationDays,

@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { csrfMatches, type PageSession } from '../../auth/page-session';
 import type { AuthUser } from '../../auth/user';
 import { childLogger } from '../../logging/logger';
-import { libraryMain, type LibraryView } from '../../pages/library-html';
+import { LIBRARY_CSS, libraryMain, type LibraryView } from '../../pages/library-html';
 import { LIBRARY_SCRIPT } from '../../pages/library-script';
 import { libraryTranslator, type LibraryTranslate } from '../../pages/library-text';
 import { pageDocument, type PageContext } from '../../pages/page-html';
@@ -31,7 +31,7 @@ export function libraryPageRouter(deps: LibraryPageDeps): Router {
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 120 });
 
   const send = (res: Response, status: number, ctx: PageContext, lt: LibraryTranslate, main: string) =>
-    res.status(status).type('html').send(pageDocument(ctx, lt('title'), main, LIBRARY_SCRIPT));
+    res.status(status).type('html').send(pageDocument(ctx, lt('title'), main, LIBRARY_SCRIPT, LIBRARY_CSS));
 
   const refuse = (res: Response, ctx: PageContext, lt: LibraryTranslate) => {
     const signIn = deps.oidc ? `/auth/oidc/login?next=${encodeURIComponent('/recordings')}` : null;

@@ -7,7 +7,7 @@ export const bulkDeleteAnswer = z.object({
   refused: z.array(z.object({ id: z.string(), detail: z.string() })),
 });
 
-export const archiveLinkAnswer = z.object({ url: z.url(), expires_at: z.iso.datetime() });
+export const archiveLinkAnswer = z.object({ url: z.string(), expires_at: z.iso.datetime() });
 
 /** Actions on several of the caller's recordings at once (libraryRouter). */
 export const libraryOperations: Operation[] = [

@@ -7,8 +7,8 @@ import { parseBulkIds } from './bulk-request';
 import { archiveFileName } from './zip-archive';
 
 export interface ArchiveLinkSettings extends SelectionRules {
-  /** `{publicUrl}/api/v1.0/recordings/archive/?token=...` */
-  publicUrl: string;
+  /** Where nginx serves media, like download links: RECORDING_DOWNLOAD_BASE_URL's origin, or '' (a path on the same host). */
+  origin: string;
   ttlSeconds: number;
   zone: string;
 }
@@ -39,7 +39,7 @@ export class ArchiveLinks {
     // The rooms whose recordings the caller takes as a member, checked again at download time.
     const rooms = [...new Set(selection.included.map(({ recording }) => recording.room))].filter((room) => memberRooms.includes(room));
     const { token, expiresAt } = signArchiveToken(await this.secret.get(), { userSub: user.sub, ids, memberRooms: rooms }, this.settings.ttlSeconds, now);
-    const url = `${this.settings.publicUrl.replace(/\/+$/, '')}${ARCHIVE_PATH}?token=${encodeURIComponent(token)}`;
+    const url = `${this.settings.origin}${ARCHIVE_PATH}?token=${encodeURIComponent(token)}`;
     return { url, expiresAt };
   }
 
