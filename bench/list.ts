@@ -2,6 +2,7 @@
  * bench/list: the recording list over 100,000 recordings of 1,000 rooms and 5,000 users, and
  * the ZIP's throughput through nginx against a plain download of the same bytes.
  *
+ * The service runs in its own process (src/main.ts through tsx), apart from s3rver and the client.
  * (a) One query per filter (none, room, status, created_after, created_before, q, all
  *     combined, and a member's list of the rooms that let it view), each asked REQUESTS times
  *     in a row through the HTTP API of a service on real PostgreSQL: p50 and p99 in ms.
@@ -20,7 +21,9 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { startNginx } from '../test/helpers/nginx';
 import { s3Env, startS3Server } from '../test/helpers/s3';
-import { bearer, startTestService } from '../test/helpers/service';
+import { createTestDatabase } from '../test/helpers/pg';
+import { serviceProcess } from '../test/helpers/service-process';
+import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer } from '../test/helpers/service';
 
 process.env.TEST_PG_ADMIN_URL ??= 'postgres://rec_test:rec_test@127.0.0.1:5432/postgres';
 process.env.TEST_NGINX_BIN ??= '/usr/sbin/nginx';
@@ -137,9 +140,19 @@ async function zipBench(svcUrl: string, nginxUrl: string, db: Client, s3: Awaite
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'rec-bench-list-'));
   const s3 = await startS3Server({ bucket: 'meet-media-storage' });
-  const svc = await startTestService({ ...s3Env(s3), RECONCILE_INTERVAL_MS: '600000', LOG_LEVEL: 'silent' });
+  // The service in its own process (as deployed), apart from s3rver and this client.
+  const testDb = await createTestDatabase();
+  const svc = await serviceProcess({
+    DATABASE_URL: testDb.url,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN,
+    ...s3Env(s3),
+    RECONCILE_INTERVAL_MS: '600000',
+    LOG_LEVEL: 'warn',
+  }, { readyTimeoutMs: 60_000 });
+  await svc.start();
   const nginx = await startNginx({ serviceUrl: svc.url, storageUrl: s3.endpointUrl });
-  const db = new Client({ connectionString: svc.db.url });
+  const db = new Client({ connectionString: testDb.url });
   await db.connect();
   const deadline = setTimeout(() => {
     console.error('bench/list: gave up after 10 minutes');
@@ -155,7 +168,8 @@ async function main(): Promise<void> {
     clearTimeout(deadline);
     await db.end();
     await nginx.stop();
-    await svc.close();
+    await svc.stop();
+    await testDb.drop();
     await s3.close();
     await rm(work, { recursive: true, force: true });
   }
