@@ -154,6 +154,33 @@ it('streams a valid ZIP of 600 MB with flat memory, a recording deleted since th
   expect(entries.some((e) => folder(deleted).test(e.name))).toBe(false);
 }, 120_000);
 
+it('stops reading from storage when the client goes away mid-ZIP, and serves the next one', async () => {
+  const ids = recs.slice(0, 2).map((r) => r.id);
+  const link = await request(svc.url).post('/api/v1.0/recordings/archive-link/').set(bearer(owner)).send({ ids });
+  const url = new URL(link.body.url, 'http://media.invalid');
+  await new Promise<void>((resolve, reject) => {
+    const req = http.get(`${svc.url}${url.pathname}${url.search}`, (res) => {
+      let seen = 0;
+      res.on('data', (c: Buffer) => {
+        seen += c.length;
+        if (seen > 8 * 2 ** 20) {
+          req.destroy();
+          resolve();
+        }
+      });
+    });
+    req.on('error', () => undefined);
+    setTimeout(() => reject(new Error('no bytes')), 20_000);
+  });
+  // The service is still whole: a new ZIP of the same recordings comes through complete.
+  const again = await request(svc.url).post('/api/v1.0/recordings/archive-link/').set(bearer(owner)).send({ ids: [recs[1]!.id] });
+  const next = new URL(again.body.url, 'http://media.invalid');
+  const file = join(work, 'again.zip');
+  const res = await download(`${svc.url}${next.pathname}${next.search}`, file);
+  expect(res.statusCode).toBe(200);
+  expect((await zipEntries(file)).map((e) => e.size)).toEqual([SIZE]);
+}, 60_000);
+
 it('refuses a link for recordings that are not the caller’s or not downloadable, and a bad token', async () => {
   const theirs = await request(svc.url).post('/api/v1.0/recordings/archive-link/').set(bearer(stranger)).send({ ids: [recs[0]!.id] });
   expect(theirs.status).toBe(400);

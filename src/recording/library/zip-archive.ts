@@ -54,11 +54,16 @@ export async function writeArchive(
   });
   zip.pipe(out);
   const missing = [...selection.missing];
+  // The client went away (or `out` failed): stop reading, release the storage's stream.
   let aborted = false;
+  let stopCurrent: (() => void) | null = null;
   out.on('close', () => {
+    if (out.writableFinished) return;
     aborted = true;
+    stopCurrent?.();
   });
   for (const { recording, keys } of selection.included) {
+    if (aborted) break;
     const folder = recordingFolder(recording.room, recording.createdAt, recording.id, settings.zone);
     const prefix = `${settings.outputFolder}/${recording.id}/`;
     let artifacts: string[] = [];
@@ -79,19 +84,32 @@ export async function writeArchive(
       }
       // One entry at a time: the next object is asked for once this one is written.
       await new Promise<void>((resolve, reject) => {
-        const finished = () => {
-          zip.off('error', reject);
-          resolve();
+        const settle = (err?: Error) => {
+          zip.off('entry', onEntry);
+          zip.off('error', settle);
+          stopCurrent = null;
+          if (err) reject(err);
+          else resolve();
         };
-        zip.once('entry', finished);
-        zip.once('error', reject);
-        stream.once('error', reject);
+        const onEntry = () => settle();
+        stopCurrent = () => {
+          stream.destroy();
+          settle();
+        };
+        zip.once('entry', onEntry);
+        zip.once('error', settle);
+        stream.once('error', settle);
+        if (aborted) return stopCurrent();
         zip.append(stream, { name: `${folder}/${name}`, date: recording.createdAt });
       });
     }
   }
   if (!aborted && missing.length > 0) zip.append(missingText(missing), { name: 'MISSING.txt' });
-  if (!aborted) await zip.finalize();
-  else zip.abort();
+  if (aborted) {
+    done.catch(() => undefined);
+    zip.abort();
+    return;
+  }
+  await zip.finalize();
   await done;
 }
