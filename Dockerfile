@@ -34,6 +34,10 @@ ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false
 WORKDIR /app
+# ffmpeg and ffprobe join the parts of a paused recording (stream copy; src/recording/pause/).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/*
 
 # Code and dependencies stay owned by root (read-only for the service); only the data dir
 # (embedded database when DATABASE_URL is unset) belongs to the unprivileged `node` user (uid 1000).

@@ -397,6 +397,21 @@ describe('Jitsi profile', () => {
     // The upload-url route: POST /api/v1.0/recordings/{id}/upload-url/
     expect(text).toMatch(/\/api\/v1\.0\/recordings\/[^\s/]+\/upload-url\//);
   });
+
+  it("gives Prosody the event_sync component: the recorder's Jitsi event routes, its token from the recorder's setting", () => {
+    const mount = volumes('prosody').find((v) => v.startsWith('./deploy/jitsi/prosody/event-sync.cfg.lua:'));
+    expect(mount).toBe('./deploy/jitsi/prosody/event-sync.cfg.lua:/config/conf.d/event-sync.cfg.lua:ro');
+    expect(volumes('prosody')).toContain('./deploy/jitsi/prosody-plugins:/prosody-plugins-custom:ro');
+    const lua = read('deploy/jitsi/prosody/event-sync.cfg.lua').replace(/^\s*--.*$/gm, '');
+    expect(lua).toMatch(/^Component "[^"]+" "event_sync_component"$/m);
+    const prefix = /api_prefix = "([^"]+)"/.exec(lua)![1]!;
+    // The component appends /events/room/created and the others.
+    expect(new URL(prefix).pathname).toBe('/api/v1.0/rooms/webhooks-jitsi');
+    expect(hostPort(prefix)).toEqual({ host: 'recorder', port: SERVICE_PORT });
+    expect(lua).toContain('["Authorization"] = "Bearer " .. (ENV_JITSI_EVENTS_TOKEN or "")');
+    expect(rawEnvironment('prosody').JITSI_EVENTS_TOKEN).toBe(rawEnvironment('recorder').JITSI_EVENTS_TOKEN);
+    expect(fs.existsSync(path.join(ROOT, 'deploy/jitsi/prosody-plugins/README.md'))).toBe(true);
+  });
 });
 
 describe('Dockerfile', () => {

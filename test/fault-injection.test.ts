@@ -362,6 +362,9 @@ it('service SIGKILLed after LiveKit started the egress, before the answer: adopt
       expect((await recordingOf(db.url, id)).worker_id).toBe(egressId);
       const adopted = await metric(svc, 'recorder_reconciler_corrections_total', 'action="adopted"');
       expect(adopted).toBe(1);
+      // Adopted as a start is recorded: its start watchdog check is queued with it.
+      const checks = await queryDb(db.url, "SELECT 1 FROM jobs WHERE kind = 'recording.start-watch' AND recording_id = $1", [id]);
+      expect(checks).toHaveLength(1);
 
       // The adopted recording is fully usable: stop, file, storage event, one email.
       const stop = await stopRecording(svc, user, 'fi2-room');

@@ -105,6 +105,27 @@ afterEach(async () => {
 });
 
 describe('JibriWorker start', () => {
+  it('a replacement (avoid) goes to another free Jibri, and to the avoided one only when no other is free', async () => {
+    const jibris = await startFakes(2);
+    const worker = makeWorker(jibris);
+    const job = request();
+    const firstId = await worker.start(job);
+    await worker.stop(firstId);
+    const first = jibris.find((j) => started(j).length === 1)!;
+    const other = jibris.find((j) => j !== first)!;
+    expect(started(other)).toHaveLength(0);
+
+    const secondId = await worker.start({ ...job, avoid: [firstId] });
+    expect(secondId).not.toBe(firstId);
+    expect(started(other)).toHaveLength(1);
+    expect(started(first)).toHaveLength(1);
+
+    // The other one is busy now: a start that avoids the first Jibri still gets it.
+    const next = request('another-room');
+    await worker.start({ ...next, avoid: [firstId.replace(job.recordingId, next.recordingId)] });
+    expect(started(first)).toHaveLength(2);
+  });
+
   it('sends startService with exactly the documented body', async () => {
     const [jibri] = await startFakes(1);
     const worker = makeWorker([jibri!]);

@@ -80,6 +80,11 @@ describe('egress events keep the recording true', () => {
   ] as const)('egress_ended %s -> %s', async (egressStatus, expected) => {
     const room = `room-${2 + ['EGRESS_FAILED', 'EGRESS_ABORTED', 'EGRESS_LIMIT_REACHED', 'EGRESS_COMPLETE'].indexOf(egressStatus)}`;
     const { id, egressId } = await activeRecording(room);
+    if (egressStatus === 'EGRESS_FAILED') {
+      // It recorded first: a failure before that is the start watchdog's (test/start-watchdog.test.ts).
+      livekit.activateEgress(egressId);
+      expect((await postLivekitWebhook(hookUrl, livekit.webhookEvent(egressId, 'egress_updated'), creds)).status).toBe(200);
+    }
     const res = await postLivekitWebhook(hookUrl, livekit.endEgress(egressId, egressStatus, egressStatus === 'EGRESS_FAILED' ? 'pipeline error' : ''), creds);
     expect(res.status).toBe(200);
     expect(await statusOf(svc.db.url, id)).toBe(expected);

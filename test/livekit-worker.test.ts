@@ -269,10 +269,20 @@ describe('failures become typed WorkerErrors', () => {
 
   it('an HTTP 5xx is rejected', async () => {
     const { video } = createLivekitWorkers(config());
-    fake.injectFault({ type: 'http-error', status: 503, body: 'upstream down' });
+    fake.injectFault({ type: 'http-error', status: 500, body: 'upstream broken' });
     const error = await workerError(video.start(job('mp4')));
     expect(error.code).toBe('rejected');
-    expect(error.message).toMatch(/HTTP 503/);
+    expect(error.message).toMatch(/HTTP 500/);
+  });
+
+  it('an HTTP 503 or Twirp unavailable says no egress worker is free', async () => {
+    const { video } = createLivekitWorkers(config());
+    fake.injectFault({ type: 'http-error', status: 503, body: 'upstream down' });
+    const http503 = await workerError(video.start(job('mp4')));
+    expect(http503.code).toBe('unavailable');
+    expect(http503.message).toMatch(/HTTP 503/);
+    fake.injectFault({ type: 'twirp-error', code: 'unavailable', msg: 'no egress worker' });
+    expect((await workerError(video.start(job('mp4')))).code).toBe('unavailable');
   });
 
   it('a Twirp error keeps its code and never the secrets', async () => {
@@ -283,7 +293,7 @@ describe('failures become typed WorkerErrors', () => {
       msg: `no egress available (s3 secret was ${S3_SECRET})`,
     });
     const error = await workerError(audio.start(job('ogg')));
-    expect(error.code).toBe('rejected');
+    expect(error.code).toBe('unavailable');
     expect(error.message).toMatch(/resource_exhausted/);
     expect(error.message).toMatch(/429/);
     expect(error.message).not.toContain(S3_SECRET);

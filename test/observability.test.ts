@@ -39,6 +39,12 @@ it('passes promtool check rules', () => {
   expect(res.status).toBe(0);
 });
 
+it('fires the capacity alerts as their unit tests expect (promtool test rules)', () => {
+  const res = spawnSync(PROMTOOL, ['test', 'rules', path.join(ROOT, 'deploy/observability/prometheus/alerts.test.yml')], { encoding: 'utf8', timeout: 30_000 });
+  expect(`${res.stdout}${res.stderr}`).toMatch(/SUCCESS/);
+  expect(res.status).toBe(0);
+});
+
 describe('against the service', () => {
   let svc: TestService;
   let exposed: Set<string>;
@@ -74,7 +80,7 @@ describe('against the service', () => {
 
   it('covers what operators watch: stuck recordings, give-ups, corrections, Jibri, media-auth', () => {
     const rules = ruleExpressions().join('\n');
-    for (const needle of ['status="initiated"', 'status="stopped"', 'recorder_emails_total{outcome="failed"}', 'recorder_reconciler_corrections_total', 'worker_kind="jibri"', 'recorder_media_auth_decisions_total']) {
+    for (const needle of ['status="initiated"', 'status="stopped"', 'recorder_emails_total{outcome="failed"}', 'recorder_reconciler_corrections_total', 'worker_kind="jibri"', 'recorder_media_auth_decisions_total', 'recorder_starts_queued', 'state="unreachable"']) {
       expect(rules).toContain(needle);
     }
     const panels = dashboardExpressions().join('\n');

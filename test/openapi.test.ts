@@ -8,6 +8,8 @@ import { minioFixture, postStorageEvent, queryDb, stoppedRecording } from './hel
 import { startFakeLivekit } from './helpers/livekit-env';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
+const OPERATOR = 'operator-token-openapi-0123456789';
+
 type Doc = { openapi: string; paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>> };
 
 const owner: TestUser = { sub: 'oa-owner', email: 'oa@example.org', rooms: { oa: 'owner', 'oa-2': 'owner' } };
@@ -31,7 +33,7 @@ ajv.addFormat('uri', (s: string) => {
 beforeAll(async () => {
   const fake = await startFakeLivekit();
   livekit = fake.livekit;
-  svc = await startTestService({ ...fake.env, RECORDING_EXPIRATION_DAYS: '3', RECORDING_ALLOW_PERMANENT: 'true' });
+  svc = await startTestService({ ...fake.env, RECORDING_EXPIRATION_DAYS: '3', RECORDING_ALLOW_PERMANENT: 'true', JITSI_EVENTS_TOKEN: 'jitsi-events-token-for-openapi-tests', OPERATOR_TOKEN: OPERATOR });
   const res = await request(svc.url).get('/api/v1.0/openapi.json');
   expect(res.status).toBe(200);
   doc = res.body as Doc;
@@ -99,6 +101,10 @@ it('every answer the API gives to these requests matches the document', async ()
     calls.push({ method, path, send: () => prepare(request(svc.url)[method](path)) });
 
   call('get', '/health');
+  call('get', '/api/v1.0/recorders/', (t) => t.set({ Authorization: `Bearer ${OPERATOR}` }));
+  call('get', '/api/v1.0/recorders/');
+  call('post', '/api/v1.0/recorders/nope/drain/', (t) => t.set({ Authorization: `Bearer ${OPERATOR}` }));
+  call('delete', '/api/v1.0/recorders/nope/drain/', (t) => t.set({ Authorization: `Bearer ${OPERATOR}` }));
   call('get', '/ready');
   call('get', '/api/v1.0/openapi.json');
   call('post', '/api/v1.0/rooms/oa/start-recording/', (t) => t.set(bearer(owner)).send({ mode: 'screen_recording' }));
@@ -131,6 +137,10 @@ it('every answer the API gives to these requests matches the document', async ()
   call('post', '/api/v1.0/recordings/storage-hook/', (t) => t.set('Authorization', 'Bearer storage-token-for-tests').send({}));
   call('post', '/api/v1.0/recordings/storage-hook/', (t) => t.set('Authorization', 'Bearer storage-token-for-tests').send(minioFixture('not-a-recording.json')));
   call('post', '/api/v1.0/rooms/webhooks-livekit/', (t) => t.send('{}'));
+  const jitsi = (t: request.Test) => t.set('Authorization', 'Bearer jitsi-events-token-for-openapi-tests').set('Content-Type', 'application/json');
+  call('post', '/api/v1.0/rooms/webhooks-jitsi/events/room/created', (t) => jitsi(t).send({ event_name: 'muc-room-created', room_name: 'oa', room_jid: 'oa@conference.meet.example.org', is_breakout: false, created_at: 1796590000 }));
+  call('post', '/api/v1.0/rooms/webhooks-jitsi/events/occupant/joined', (t) => jitsi(t).send({ event_name: 'muc-occupant-joined' }));
+  call('post', '/api/v1.0/rooms/webhooks-jitsi/events/occupant/left', (t) => t.send({}));
   call('post', '/api/v1.0/rooms/webhooks-jibri/v1/status', (t) => t.send({}));
   call('post', '/api/v1.0/rooms/webhooks-jibri/some-token/v1/status', (t) => t.send({}));
   call('post', '/api/v1.0/rooms/webhooks-jibri/v1/session/status', (t) => t.send({}));

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { openDatabase, runMigrations } from '../src/db/database';
 import { InitialSchema1763800000000 } from '../src/db/migrations/1763800000000-initial-schema';
 import { JobRunner1764600000000 } from '../src/db/migrations/1764600000000-job-runner';
+import { MIGRATIONS } from '../src/db/migrations';
 import { RecordingStore } from '../src/recording/store/recording-store';
 import { queryDb } from './helpers/flow';
 import { createTestDatabase } from './helpers/pg';
@@ -28,7 +29,8 @@ it('gives every existing recording its composite file, saved when the recording 
 
     const db = await openDatabase({ url: tdb.url });
     try {
-      expect(await runMigrations(db.dataSource)).toEqual(['RoomActivity1765400000000', 'RetentionTags1765500000000', 'ShareLinks1765600000000', 'RecordingFiles1765700000000', 'JibriPool1765800000000', 'ExpirySweep1765900000000', 'PageSessions1766000000000', 'RecordingReason1766100000000', 'JibriUploadOnce1766300000000', 'PolicyAuthorRole1766500000000', 'JibriUploadCapability1766700000000', 'RoomRecordingAccess1767500000000']);
+      // Every migration after the first two runs, in order.
+      expect(await runMigrations(db.dataSource)).toEqual(MIGRATIONS.slice(2).map((m) => m.name));
       const rows = await queryDb(tdb.url, 'SELECT recording_id::text, relative_key, kind, content_type, status FROM recording_files ORDER BY relative_key');
       expect(rows).toEqual([
         { recording_id: '11111111-1111-4111-8111-111111111111', relative_key: '11111111-1111-4111-8111-111111111111.mp4', kind: 'composite', content_type: 'video/mp4', status: 'saved' },

@@ -270,7 +270,7 @@ describe('track files', () => {
       key, kind, contentType: kind === 'track' ? 'audio/ogg' : 'video/mp4', status, participant, trackId: kind === 'track' ? key : null, startedAt: kind === 'track' ? at : null,
     });
     const view: RecordingPageView = {
-      recording: { id: mine.id, room: 'page-a', mode: 'screen_recording', status: 'saved', workerKind: 'livekit-video', workerId: null, workerError: null, reason: null, options: {}, isPermanent: false, automatic: false, createdAt: at, updatedAt: at, filesRemovedAt: null, files: [] },
+      recording: { id: mine.id, room: 'page-a', mode: 'screen_recording', status: 'saved', workerKind: 'livekit-video', workerId: null, workerError: null, reason: null, options: {}, isPermanent: false, automatic: false, createdAt: at, updatedAt: at, filesRemovedAt: null, files: [], segments: [] },
       expiresAt: null,
       isExpired: false,
       credential: 'share',

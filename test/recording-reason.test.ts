@@ -6,7 +6,7 @@ import { reasonOf, scrubDetail } from '../src/recording/reason';
 
 /** A recording's `reason` in the API after a start the fake LiveKit refused, and what its page says. */
 
-const owner: TestUser = { sub: 'reason-owner', rooms: { refused: 'owner', down: 'owner', fine: 'owner' } };
+const owner: TestUser = { sub: 'reason-owner', rooms: { refused: 'owner', full: 'owner', down: 'owner', fine: 'owner' } };
 
 let svc: TestService;
 let livekit: FakeLivekitServer;
@@ -34,13 +34,20 @@ async function failedIn(room: string) {
 
 describe('reason in the recording JSON', () => {
   it("is start_failed with the worker's words when LiveKit refuses the start", async () => {
-    livekit.injectFault({ type: 'twirp-error', code: 'unavailable', msg: 'no egress at all' }, { method: 'StartRoomCompositeEgress' });
+    livekit.injectFault({ type: 'twirp-error', code: 'invalid_argument', msg: 'no egress at all' }, { method: 'StartRoomCompositeEgress' });
     expect((await start('refused')).status).toBe(502);
     const failed = await failedIn('refused');
     expect(failed.status).toBe('failed_to_start');
     expect(failed.reason).toEqual({ code: 'start_failed', detail: expect.stringContaining('no egress at all') });
     const one = await request(svc.url).get(`/api/v1.0/recordings/${failed.id}/`).set(bearer(owner));
     expect(one.body.reason).toEqual(failed.reason);
+  });
+
+  it('is no_recorder_available when LiveKit has no egress worker free (and there is no queue)', async () => {
+    livekit.injectFault({ type: 'twirp-error', code: 'unavailable', msg: 'no egress worker free' }, { method: 'StartRoomCompositeEgress' });
+    expect((await start('full')).status).toBe(502);
+    const failed = await failedIn('full');
+    expect(failed.reason).toEqual({ code: 'no_recorder_available', detail: expect.stringContaining('no egress worker free') });
   });
 
   it('comes with its composite file failed, not pending', async () => {

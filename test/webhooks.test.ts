@@ -143,7 +143,7 @@ describe('failures', () => {
     const [a] = await receiver.waitForDeliveries(2);
     expect(a!.type).toBe('recording.failed');
     expect(a!.body.data).toMatchObject({ status: 'failed_to_start', room: 'w2' });
-    expect(a!.body.data.reason).toEqual({ code: 'start_failed', detail: expect.stringContaining('egress is down') });
+    expect(a!.body.data.reason).toEqual({ code: 'no_recorder_available', detail: expect.stringContaining('egress is down') });
     // The snapshot is taken after its composite was failed, in the same transaction.
     expect(a!.body.data.files).toEqual([expect.objectContaining({ kind: 'composite', status: 'failed' })]);
   });

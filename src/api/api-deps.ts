@@ -10,6 +10,8 @@ import type { LivekitWebhookAdapter } from '../recording/workers/livekit/webhook
 import type { StorageEvents } from '../recording/events/storage-events';
 import type { JibriUploadUrls } from '../recording/jibri-uploads';
 import type { RecordingPages } from '../pages/recording-page';
+import type { PauseService } from '../recording/pause/pause-service';
+import type { Recorders } from '../recording/recorders';
 import type { RecordingService } from '../recording/recording-service';
 import type { RecordingPermanence } from '../recording/retention/permanence';
 import type { ShareLinkService } from '../recording/share-links';
@@ -17,6 +19,7 @@ import type { RecordingStatus } from '../recording/status';
 import type { ArchiveLinks } from '../recording/library/archive-links';
 import type { ArchiveSource } from '../recording/library/zip-archive';
 import type { RoomRecordingAccess } from '../rooms/recording-access';
+import type { JitsiRoomEvents } from '../rooms/jitsi/jitsi-room-events';
 import type { RoomsService } from '../rooms/rooms-service';
 import type { ReadinessCheck } from './routes/health';
 
@@ -26,6 +29,10 @@ export interface ApiDeps {
   verifier: TokenVerifier;
   metrics: Metrics;
   recordings: RecordingService;
+  /** Pause and resume of a room's recording. */
+  pauses: PauseService;
+  /** The recorders API for operators (OPERATOR_TOKEN). */
+  recorders: Recorders;
   /** Room activity, live recording and recording policy (src/rooms). */
   rooms: RoomsService;
   /** What each room's members may do with its recordings. */
@@ -36,6 +43,8 @@ export interface ApiDeps {
   storageEvents: StorageEvents;
   livekitEvents: LivekitWebhookAdapter;
   jibriWebhook: JibriStatusWebhook;
+  /** Prosody's event_sync bodies; absent without JITSI_EVENTS_TOKEN (the routes are then not served). */
+  jitsiEvents?: JitsiRoomEvents;
   jibriUploads: JibriUploadUrls;
   shareLinks: ShareLinkService;
   /** ZIP downloads of several recordings. */

@@ -12,15 +12,18 @@ import { jibriUploadUrlRouter } from './routes/jibri-upload-url';
 import { jibriWebhookRouter } from './routes/jibri-webhook';
 import { libraryRouter } from './routes/library';
 import { libraryPageRouter } from './routes/library-page';
+import { jitsiEventsRouter } from './routes/jitsi-events';
 import { livekitWebhookRouter } from './routes/livekit-webhook';
 import { metricsRouter } from './routes/metrics';
 import { oidcRouter } from './routes/oidc';
 import { openapiRouter } from './routes/openapi';
+import { recordersRouter } from './routes/recorders';
 import { recordingPageRouter } from './routes/recording-page';
 import { recordingsRouter } from './routes/recordings';
 import { roomAccessRouter } from './routes/room-access';
 import { roomActivityRouter } from './routes/room-activity';
 import { notePolicyAuthors } from './note-policy-authors';
+import { pauseRouter } from './routes/pause';
 import { roomsRouter } from './routes/rooms';
 import { shareLinksRouter } from './routes/share-links';
 import { storageHookRouter } from './routes/storage-hook';
@@ -59,10 +62,12 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(livekitWebhookRouter(deps.livekitEvents, deps.metrics));
   app.use(jibriUploadUrlRouter(deps.jibriUploads));
   app.use(jibriWebhookRouter(deps.jibriWebhook));
+  if (deps.jitsiEvents && config.jitsi.eventsToken) app.use(jitsiEventsRouter(deps.jitsiEvents, config.jitsi.eventsToken, deps.metrics));
 
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(notePolicyAuthors(deps.verifier, deps.rooms));
   app.use(roomsRouter(deps));
+  app.use(pauseRouter(deps));
   app.use(roomActivityRouter(deps));
   app.use(roomAccessRouter(deps));
   app.use(downloadLinkRouter(deps));
@@ -70,6 +75,7 @@ export function createApp(deps: ApiDeps, dev?: DevTools): Express {
   app.use(libraryRouter(deps));
   app.use(recordingsRouter(deps));
   app.use(libraryPageRouter(deps));
+  app.use(recordersRouter(deps.recorders, deps.config.capacity.operatorToken));
   app.use(recordingPageRouter(deps));
   app.use(oidcRouter(deps));
   // Development mode only (src/devmode): the start page, captured emails, media without nginx.

@@ -37,10 +37,11 @@ export function recordingJson(recording: Recording, role: ViewerRole, settings: 
     abilities: {
       retrieve: true,
       destroy: manager && FINAL_STATUSES.includes(recording.status),
-      stop: manager && recording.status === 'active',
+      stop: manager && (recording.status === 'active' || recording.status === 'paused'),
     },
     files: recording.files.map((file) => fileJson(file, settings.outputFolder)),
     reason: recording.reason ?? null,
+    segments: recording.segments.map((segment) => ({ started_at: segment.startedAt, ended_at: segment.endedAt })),
   };
 }
 

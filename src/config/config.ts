@@ -1,16 +1,20 @@
 import type { z } from 'zod';
 import { authConcern } from './auth';
+import { capacityConcern } from './capacity';
 import type { Concern } from './concern';
 import { downloadsConcern } from './downloads';
 import { emailConcern } from './email';
 import { jibriConcern } from './jibri';
+import { jitsiEventsConcern } from './jitsi-events';
 import { jobsConcern } from './jobs';
+import { joinConcern } from './join';
 import { livekitConcern } from './livekit';
 import { pagesConcern } from './pages';
 import { reconcileConcern } from './reconcile';
 import { recordingConcern } from './recording';
 import { roomsConcern } from './rooms';
 import { serverConcern } from './server';
+import { startWatchdogConcern } from './start-watchdog';
 import { storageEventsConcern } from './storage-events';
 import { storageConcern } from './storage';
 import { webhooksConcern } from './webhooks';
@@ -24,14 +28,18 @@ const CONCERNS = {
   auth: authConcern,
   livekit: livekitConcern,
   jibri: jibriConcern,
+  jitsi: jitsiEventsConcern,
   workers: workersConcern,
   storage: storageConcern,
   recording: recordingConcern,
+  capacity: capacityConcern,
+  startWatchdog: startWatchdogConcern,
   storageEvents: storageEventsConcern,
   downloads: downloadsConcern,
   email: emailConcern,
   reconcile: reconcileConcern,
   jobs: jobsConcern,
+  join: joinConcern,
   rooms: roomsConcern,
   pages: pagesConcern,
   webhooks: webhooksConcern,

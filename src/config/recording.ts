@@ -6,6 +6,7 @@ export const recordingConcern = concern(
   {
     RECORDING_OUTPUT_FOLDER: envFolder('recordings'),
     RECORDING_MAX_DURATION: envInt({ min: 1000 }),
+    RECORDING_MAX_DURATION_SECONDS: envInt({ min: 1 }),
     RECORDING_EXPIRATION_DAYS: envInt({ min: 1, max: 36500 }),
     RECORDING_APPLY_BUCKET_LIFECYCLE: envBool(false),
     RECORDING_ALLOW_PERMANENT: envBool(false),
@@ -23,7 +24,10 @@ export const recordingConcern = concern(
     return {
       /** Key prefix: `{outputFolder}/{recording id}.{ext}`. */
       outputFolder: env.RECORDING_OUTPUT_FOLDER,
-      maxDurationMs: env.RECORDING_MAX_DURATION,
+      /** The shorter of RECORDING_MAX_DURATION (ms) and RECORDING_MAX_DURATION_SECONDS, which the reconciler and the sandbox also enforce; unset: no limit. */
+      /** RECORDING_MAX_DURATION_SECONDS in ms: a job stops the recording at this age (it survives restarts). */
+      maxDurationJobMs: env.RECORDING_MAX_DURATION_SECONDS === undefined ? undefined : env.RECORDING_MAX_DURATION_SECONDS * 1000,
+      maxDurationMs: shorter(env.RECORDING_MAX_DURATION, env.RECORDING_MAX_DURATION_SECONDS === undefined ? undefined : env.RECORDING_MAX_DURATION_SECONDS * 1000),
       /** Unset: recordings never expire. */
       expirationDays: env.RECORDING_EXPIRATION_DAYS,
       applyBucketLifecycle: env.RECORDING_APPLY_BUCKET_LIFECYCLE,
@@ -36,3 +40,8 @@ export const recordingConcern = concern(
     };
   },
 );
+
+function shorter(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
+}

@@ -31,6 +31,13 @@ export class Sql implements SqlRunner {
   async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // The server may drop the connection between two statements of the transaction (a restart):
+    // node-postgres then emits 'error' on the checked-out client, which must not crash the process.
+    // The next statement fails, the transaction rolls back, and the client is discarded.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(clientRunner(client));
@@ -43,6 +50,7 @@ export class Sql implements SqlRunner {
       });
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -1,6 +1,9 @@
 /** Every event the service sends to the host application's webhook endpoints. */
 export const EVENT_TYPES = [
+  'recording.queued',
   'recording.started',
+  'recording.paused',
+  'recording.resumed',
   'recording.stopped',
   'recording.failed',
   'recording.ready',

@@ -77,6 +77,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly jitsiEvents = new Counter({
+    name: 'recorder_jitsi_events_total',
+    help: "Jitsi room events (Prosody's event_sync) received, by path and outcome",
+    labelNames: ['event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly jibriEvents = new Counter({
     name: 'recorder_jibri_events_total',
     help: 'Jibri status webhook events received, by outcome',
@@ -179,6 +186,53 @@ export class Metrics {
     help: 'Automatic recordings stopped because their room stayed empty or finished, by outcome (stopped, failed)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
+  });
+
+  readonly startQueueWait = new Histogram({
+    name: 'recorder_start_queue_wait_seconds',
+    help: 'Time starts spent queued for a free recorder, by worker kind and how they left the queue (started, failed, expired)',
+    labelNames: ['worker_kind', 'outcome'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers: [this.registry],
+  });
+
+  /** Set by compose: queued starts per worker kind, read from the database at scrape time. */
+  queuedStarts: (() => Promise<Record<string, number>>) | undefined;
+
+  readonly startsQueued = new Gauge({
+    name: 'recorder_starts_queued',
+    help: 'Starts waiting for a free recorder, by worker kind (read at scrape time)',
+    labelNames: ['worker_kind'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const counts = await this.queuedStarts?.().catch(() => null);
+      if (!counts) return;
+      this.startsQueued.reset();
+      for (const [kind, n] of Object.entries(counts)) this.startsQueued.set({ worker_kind: kind }, n);
+    },
+  });
+
+  /** Set by compose: the recorders the service sees (the Jibri pool), read at scrape time. */
+  recorderStates: (() => Promise<{ kind: string; state: string }[]>) | undefined;
+
+  readonly recorders = new Gauge({
+    name: 'recorder_recorders',
+    help: 'Recorders by worker kind and state (idle, busy, draining, unreachable; read at scrape time)',
+    labelNames: ['worker_kind', 'state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const states = await this.recorderStates?.().catch(() => null);
+      if (!states) return;
+      this.recorders.reset();
+      const byKey = new Map<string, { kind: string; state: string; n: number }>();
+      for (const { kind, state } of states) {
+        const key = `${kind}/${state}`;
+        const entry = byKey.get(key) ?? { kind, state, n: 0 };
+        entry.n += 1;
+        byKey.set(key, entry);
+      }
+      for (const { kind, state, n } of byKey.values()) this.recorders.set({ worker_kind: kind, state }, n);
+    },
   });
 
   readonly contentType = this.registry.contentType;

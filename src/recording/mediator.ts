@@ -7,12 +7,15 @@ import { objectKeyFor, recordingObjectKeys } from './object-key';
 import { reasonOf, type RecordingReason } from './reason';
 import type { Recording } from './recording';
 import type { RecordingStatus } from './status';
+import type { TransitionPatch } from './store/recording-changes';
 import type { RecordingStore } from './store/recording-store';
 import type { TrackWorkerCalls } from './tracks/track-calls';
 import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { PublishedAudioTrack, TrackEgressState } from './workers/participant-tracks';
+import type { RecorderPool } from './workers/recorder-pool';
 import type { WorkerRegistry } from './workers/registry';
 import type { ReportReceipt, ReportSender } from './workers/status-reports';
+import { timedCall } from './timed-call';
 import { describe, startFailure, workerDetail } from './worker-failure';
 import { WorkerError, type StartRequest, type StopOutcome, type WorkerState } from './workers/worker-service';
 
@@ -32,6 +35,17 @@ export interface MediatorOptions {
   /** RECONCILE_INITIATED_GRACE_MS: how much longer than a start's deadline the reconciler waits. */
   initiatedGraceMs: number;
   onWorkerCall?(kind: string, op: 'start' | 'stop', outcome: 'ok' | 'error', seconds: number): void;
+  /** The worker had no recorder free: the start queue keeps it waiting (the recording, now `queued`), or null to fail it. */
+  noRecorder?(recording: Recording, err: unknown): Promise<Recording | null>;
+  /** A recorder of this kind may be free now (a stop, an idle report): the start queue tries its head. */
+  onRecorderFreed?(kind: WorkerKind): void;
+  /** Stores a started job's worker id with its start watchdog queued (src/recording/watchdog); unset: a plain transition. */
+  startRecorder?: StartRecorderCalls;
+}
+
+/** The change that records a first start (StartRecorder.record). */
+export interface StartRecorderCalls {
+  record(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null>;
 }
 
 /**
@@ -96,16 +110,12 @@ export class RecordingMediator implements TrackWorkerCalls {
   }
 
   private async startComposite(recording: Recording, retry?: RetryPolicy): Promise<Recording> {
-    const worker = this.registry.forKind(recording.workerKind);
     const attempts = Math.max(1, retry?.maxAttempts ?? 1);
     let workerId: string;
     try {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          workerId = await this.timed(recording.workerKind, 'start', () =>
-            // The worker bounds each of its calls; this bounds the whole start, as the lease promises.
-            withTimeout(worker.start(this.startRequest(recording)), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'),
-          );
+          workerId = await this.startJob(recording);
           break;
         } catch (err) {
           // A worker without settings answers the same every time.
@@ -116,12 +126,14 @@ export class RecordingMediator implements TrackWorkerCalls {
         }
       }
     } catch (err) {
+      const waiting = await this.options.noRecorder?.(recording, err);
+      if (waiting) return waiting;
       const reason = describe(err);
       log.warn({ recordingId: recording.id, worker: recording.workerKind, reason }, 'worker failed to start');
       const failed = await this.store.transition(recording.id, ['initiated'], 'failed_to_start', { workerError: reason, reason: startFailure(err, reason) });
       throw new RecordingError('worker_failed', workerDetail('start', err), failed ?? recording);
     }
-    const active = await this.store.transition(recording.id, ['initiated'], 'active', { workerId, workerError: null, reason: null });
+    const active = await this.recordStart(recording.id, ['initiated'], 'active', { workerId, workerError: null, reason: null });
     if (active) {
       log.info({ recordingId: recording.id, worker: recording.workerKind }, 'recording started');
       return active;
@@ -129,8 +141,8 @@ export class RecordingMediator implements TrackWorkerCalls {
     const current = await this.store.findById(recording.id);
     if (current?.status === 'active') {
       // LiveKit's egress_started webhook got there first: the recording is what the caller asked for.
-      if (current.workerId) return current;
-      return (await this.store.transition(current.id, ['active'], 'active', { workerId })) ?? current;
+      // Recorded again (the same worker id) so that its start watchdog is queued all the same.
+      return (await this.recordStart(current.id, ['active'], 'active', { workerId: current.workerId ?? workerId })) ?? current;
     }
     log.warn({ recordingId: recording.id, status: current?.status }, 'recording moved while its worker started; stopping the job');
     await this.stopUnwanted(recording, workerId);
@@ -142,11 +154,24 @@ export class RecordingMediator implements TrackWorkerCalls {
     );
   }
 
+  /** One worker job for the recording, bounded as a start's lease promises; `avoid`: worker ids of jobs given up (another instance when one is free). */
+  startJob(recording: Recording, avoid: readonly string[] = []): Promise<string> {
+    const worker = this.registry.forKind(recording.workerKind);
+    const request = avoid.length > 0 ? { ...this.startRequest(recording), avoid } : this.startRequest(recording);
+    // The worker bounds each of its calls; this bounds the whole start.
+    return this.timed(recording.workerKind, 'start', () => withTimeout(worker.start(request), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'));
+  }
+
+  private recordStart(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null> {
+    return this.options.startRecorder ? this.options.startRecorder.record(id, from, to, patch) : this.store.transition(id, from, to, patch);
+  }
+
   /**
    * active -> stopped/aborted per the worker's answer, or -> failed_to_stop (then throws
    * worker_failed). The reconciler retries a failed stop with `from` = failed_to_stop.
    */
   async stop(recording: Recording, from: readonly RecordingStatus[] = ['active', 'initiated'], why?: RecordingReason): Promise<Recording> {
+    if (recording.status === 'queued') return this.cancelQueued(recording, why);
     if (!this.tracks) return this.stopComposite(recording, from, why);
     // Track egresses stop in parallel with the composite; once the status changed no new one can
     // start unseen (see RecordingFileStore.recordTrackEgresses), so a second look stops any that
@@ -158,6 +183,13 @@ export class RecordingMediator implements TrackWorkerCalls {
     } finally {
       await tracks.stopAll(recording, (await stopping).asked);
     }
+  }
+
+  /** A start still waiting for a recorder: nothing runs, so it is aborted; a conflict when it is being handed to one right now. */
+  private async cancelQueued(recording: Recording, why?: RecordingReason): Promise<Recording> {
+    const aborted = await this.store.transition(recording.id, ['queued'], 'aborted', why ? { reason: why } : {});
+    if (aborted) return aborted;
+    throw new RecordingError('conflict', 'The recording is starting right now; stop it again in a moment.', recording);
   }
 
   /** `why`: the reason of a stop no user asked for (room empty, duration limit). */
@@ -175,8 +207,22 @@ export class RecordingMediator implements TrackWorkerCalls {
       throw new RecordingError('worker_failed', workerDetail('stop', err), failed ?? recording);
     }
     const next = await this.store.transition(recording.id, from, outcome, why ? { reason: why } : {});
+    // The start watchdog replaced the job meanwhile (its change came first): the replacement stops too.
+    if (next?.workerId && next.workerId !== recording.workerId) await this.stopUnwanted(next, next.workerId);
     log.info({ recordingId: recording.id, worker: recording.workerKind, outcome }, 'recording stopped');
+    this.options.onRecorderFreed?.(recording.workerKind);
     return next ?? (await this.store.findById(recording.id)) ?? recording;
+  }
+
+  /** Pause and resume (src/recording/pause/): one stretch's recorder, writing to `objectKey`; the status is the caller's to change. */
+  startStretch(recording: Recording, objectKey: string): Promise<string> {
+    const worker = this.registry.forKind(recording.workerKind);
+    const request = { ...this.startRequest(recording), objectKey };
+    return this.timed(recording.workerKind, 'start', () => withTimeout(worker.start(request), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'));
+  }
+
+  stopStretch(recording: Pick<Recording, 'workerKind'>, workerId: string): Promise<StopOutcome> {
+    return this.timed(recording.workerKind, 'stop', () => this.registry.forKind(recording.workerKind).stop(workerId));
   }
 
   /** What the recording's worker says of its job; unknown when the recording has no worker id. */
@@ -204,8 +250,14 @@ export class RecordingMediator implements TrackWorkerCalls {
       return live.map((r) => ({ recordingId: r.id, workerId: r.workerId!, activeSince: r.updatedAt }));
     });
     if (receipt.outcome !== 'recorded') return receipt;
+    if (receipt.status === 'IDLE') this.options.onRecorderFreed?.(kind);
     const ended = new Set(receipt.ended);
     return { ...receipt, ended: live.filter((r) => ended.has(r.workerId!)) };
+  }
+
+  /** The recorders of a kind seen one by one (the Jibri pool), or undefined. */
+  recorders(kind: WorkerKind): RecorderPool | undefined {
+    return this.registry.forKind(kind).recorders;
   }
 
   /** Stops every track egress of the recording that may still run (see TrackMediator.stopAll); never throws. */
@@ -251,16 +303,7 @@ export class RecordingMediator implements TrackWorkerCalls {
     }
   }
 
-  private async timed<T>(kind: string, op: 'start' | 'stop', call: () => Promise<T>): Promise<T> {
-    const began = process.hrtime.bigint();
-    const seconds = () => Number(process.hrtime.bigint() - began) / 1e9;
-    try {
-      const value = await call();
-      this.options.onWorkerCall?.(kind, op, 'ok', seconds());
-      return value;
-    } catch (err) {
-      this.options.onWorkerCall?.(kind, op, 'error', seconds());
-      throw err;
-    }
+  private timed<T>(kind: string, op: 'start' | 'stop', call: () => Promise<T>): Promise<T> {
+    return timedCall(this.options.onWorkerCall, kind, op, call);
   }
 }

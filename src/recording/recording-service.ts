@@ -6,6 +6,7 @@ import { notificationSummary } from '../notifications/notification-summary';
 import { isUuid } from '../util/uuid';
 import { badRequest, conflict, forbidden, notFound, RecordingError } from './errors';
 import type { RecordingMediator } from './mediator';
+import type { PauseService } from './pause/pause-service';
 import type { Recording } from './recording';
 import { listRecordingsForUser, type RecordingListFilter } from './recording-list';
 import { parseStart, roomName, startRecordingBody, zodDetail } from './start-request';
@@ -29,6 +30,10 @@ export interface RecordingServiceOptions {
   /** Unset without a configured storage. */
   storage?: ObjectRemover;
   settings?: { allowPermanent: boolean };
+  /** Stops of paused and resumed recordings. */
+  pauses?: PauseService;
+  /** The start queue: a new start waits behind those already queued of its kind. */
+  queue?: { joinIfWaiting(recording: Recording): Promise<Recording | null> };
 }
 
 /** What the API asks of recordings: the rules of the endpoints, independent of HTTP. */
@@ -39,6 +44,8 @@ export class RecordingService {
   private readonly registry: WorkerRegistry;
   private readonly storage: ObjectRemover | undefined;
   private readonly settings: { allowPermanent: boolean };
+  private readonly pauses: PauseService | undefined;
+  private readonly queue: RecordingServiceOptions['queue'];
 
   constructor(options: RecordingServiceOptions) {
     this.store = options.store;
@@ -47,6 +54,8 @@ export class RecordingService {
     this.registry = options.registry;
     this.storage = options.storage;
     this.settings = options.settings ?? { allowPermanent: false };
+    this.pauses = options.pauses;
+    this.queue = options.queue;
   }
 
   /**
@@ -69,6 +78,8 @@ export class RecordingService {
       owner: user,
       startLeaseMs: this.mediator.startLeaseMs(kind, how.retry),
     });
+    const waiting = await this.queue?.joinIfWaiting(recording);
+    if (waiting) return waiting;
     return this.mediator.start(recording, how.retry);
   }
 
@@ -78,9 +89,13 @@ export class RecordingService {
     if (!canManageRoom(user, name)) throw forbidden('Only owners and administrators of this room may stop a recording.');
     // The caller's role comes with the look-up: it does not depend on the stop.
     const live = await this.store.findLiveInRoomFor(name, user.sub);
-    if (!live || live.recording.status !== 'active') throw notFound('No active recording in this room.');
+    const role = live?.role ?? 'administrator';
+    if (live?.recording.status === 'paused' && this.pauses) return { recording: await this.pauses.stopPaused(live.recording), role };
+    // A queued one (still waiting for a recorder) is cancelled.
+    if (!live || !['active', 'queued'].includes(live.recording.status)) throw notFound('No active recording in this room.');
     const recording = await this.mediator.stop(live.recording);
-    return { recording, role: live.role ?? 'administrator' };
+    if (live.recording.segments.length > 0) await this.pauses?.stopRunningTracks(live.recording);
+    return { recording, role };
   }
 
   /** A recording the user may see, with their role; 404 for anyone else (no existence leak). */

@@ -31,6 +31,12 @@ export interface RecordingFile {
   startedAt: string | null;
 }
 
+/** One stretch recorded between a start or resume and a pause or stop. */
+export interface RecordingSegment {
+  startedAt: string;
+  endedAt: string | null;
+}
+
 /** One recording as the service keeps it. */
 export interface Recording {
   id: string;
@@ -57,6 +63,8 @@ export interface Recording {
   filesRemovedAt: Date | null;
   /** Its files, composite first then tracks in the order they started. */
   files: RecordingFile[];
+  /** The stretches recorded between pauses, in order (ISO 8601, UTC; `endedAt` null while one runs); empty when never paused. */
+  segments: RecordingSegment[];
 }
 
 /**

@@ -1,7 +1,11 @@
 /** Recording statuses (docs/api.md, Statuses) and the groups the code reasons about. */
 export const RecordingStatus = {
+  /** Waiting for a free recorder (the start queue); before `initiated`. */
+  Queued: 'queued',
   Initiated: 'initiated',
   Active: 'active',
+  /** Between a pause and a resume: no recorder runs, and it is still the room's live recording. */
+  Paused: 'paused',
   Stopped: 'stopped',
   Saved: 'saved',
   NotificationSucceeded: 'notification_succeeded',
@@ -10,6 +14,9 @@ export const RecordingStatus = {
   Aborted: 'aborted',
 } as const;
 export type RecordingStatus = (typeof RecordingStatus)[keyof typeof RecordingStatus];
+
+/** The room's one live recording is in one of these: a start is refused, a stop works. */
+export const LIVE_STATUSES: readonly RecordingStatus[] = ['queued', 'initiated', 'active', 'paused'];
 
 /** A file exists and may be downloaded. */
 export const DOWNLOADABLE_STATUSES: readonly RecordingStatus[] = ['saved', 'notification_succeeded'];

@@ -1,11 +1,12 @@
 import { childLogger } from '../logging/logger';
-import type { Applied, ParticipantChange, RoomChange, RoomStore } from './store/room-store';
+import type { Applied, ParticipantChange, RoomChange, RoomPlatform, RoomStore } from './store/room-store';
 
 const log = childLogger('rooms');
 
 /**
  * One change of a room's activity as the meeting platform tells it, in plain terms (LiveKit's
- * webhooks, translated by the LiveKit adapter in recording/workers/livekit/).
+ * webhooks, translated by the LiveKit adapter in recording/workers/livekit/; Jitsi's event_sync
+ * bodies, translated by rooms/jitsi/).
  */
 export type RoomActivityEvent = ({ type: 'room' } & RoomChange) | ({ type: 'participant' } & ParticipantChange);
 
@@ -24,6 +25,8 @@ export class RoomActivityDispatcher {
   constructor(
     private readonly store: RoomStore,
     private readonly onQueued: () => void,
+    /** The platform whose adapter feeds this dispatcher, noted on the rooms it changes. */
+    private readonly platform: RoomPlatform = 'livekit',
   ) {}
 
   async dispatch(event: RoomActivityEvent): Promise<ActivityOutcome> {
@@ -32,11 +35,11 @@ export class RoomActivityDispatcher {
     let applied: Applied;
     if (event.type === 'room') {
       const { type: _type, ...change } = event;
-      applied = await this.store.applyRoom({ ...change, eventId });
+      applied = await this.store.applyRoom({ ...change, eventId, platform: this.platform });
     } else {
       if (!event.identity || event.identity.length > MAX_NAME) return 'ignored';
       const { type: _type, ...change } = event;
-      applied = await this.store.applyParticipant({ ...change, eventId });
+      applied = await this.store.applyParticipant({ ...change, eventId, platform: this.platform });
     }
     if (applied.queued) this.onQueued();
     if (applied.result !== 'applied') log.debug({ room: event.room, event: event.type, result: applied.result }, 'room event changed nothing');

@@ -49,7 +49,8 @@ export function autoStopJob(deps: AutoStopDeps): JobHandler<AutoStopPayload> {
       await deps.rooms.endFill(room, vacancy);
       const live = await deps.liveRecording(room);
       if (!live?.automatic) return { status: 'done' };
-      if (live.status !== 'active') return { status: 'retry', error: 'the automatic recording is still starting' };
+      // A queued one (waiting for a recorder) is cancelled by the stop.
+      if (live.status !== 'active' && live.status !== 'queued') return { status: 'retry', error: 'the automatic recording is still starting' };
       try {
         const stopped = await deps.stop(live, reasonOf(activity.isActive ? 'room_empty' : 'room_finished'));
         deps.onOutcome?.('stopped');
@@ -57,6 +58,8 @@ export function autoStopJob(deps: AutoStopDeps): JobHandler<AutoStopPayload> {
       } catch (err) {
         // failed_to_stop: the reconciler retries the stop, as for a stop through the API.
         if (!(err instanceof RecordingError)) throw err;
+        // Handed to a recorder at this very moment: stop it once it runs.
+        if (err.kind === 'conflict') return { status: 'retry', error: err.message };
         deps.onOutcome?.('failed');
         log.warn({ room, recordingId: live.id, reason: scrubError(err) }, 'automatic recording could not be stopped');
       }

@@ -34,6 +34,8 @@ export interface RoomsServiceDeps {
   modes: { kindForMode(mode: string): WorkerKind | undefined; modeNames: string[] };
   /** RECORDING_ALLOW_PERMANENT: a policy may start permanent recordings. */
   allowPermanent: boolean;
+  /** Jitsi's room events are received (JITSI_EVENTS_TOKEN): a policy may start a Jibri. */
+  jibriPolicies: boolean;
   /** New work was queued (a policy whose condition already holds). */
   onQueued(): void;
 }
@@ -70,8 +72,8 @@ export class RoomsService {
     const parsed = recordingPolicyBody.safeParse(body ?? {});
     if (!parsed.success) throw badRequest(zodDetail(parsed.error));
     const { mode, kind, options } = parseStart(parsed.data, this.deps.modes, { allowPermanent: this.deps.allowPermanent });
-    if (kind === 'jibri') {
-      throw badRequest(`Invalid request body: mode: "${mode}" is recorded by Jibri; a recording policy follows LiveKit rooms and needs a LiveKit mode.`);
+    if (kind === 'jibri' && !this.deps.jibriPolicies) {
+      throw badRequest(`Invalid request body: mode: "${mode}" is recorded by Jibri; a policy follows Jitsi rooms only with JITSI_EVENTS_TOKEN set (Prosody's event_sync), so it needs a LiveKit mode.`);
     }
     const { sub, email, name: authorName, locale, zoneinfo } = user;
     const { policy, queued } = await this.deps.rooms.putPolicy(name, {

@@ -1,5 +1,6 @@
 import { livekitParticipants } from '../recording/workers/livekit/participant-lister';
 import { RoomActivityDispatcher } from '../rooms/activity-dispatcher';
+import { JitsiRoomEvents } from '../rooms/jitsi/jitsi-room-events';
 import { autoStartJob } from '../rooms/auto-start-job';
 import { autoStopJob } from '../rooms/auto-stop-job';
 import { RoomReconciler } from '../rooms/room-reconciler';
@@ -26,7 +27,7 @@ export function composeRooms(shared: Shared, { store, registry, mediator, record
       liveRecording,
       start: (user, room, body, how) => recordings.start(user, room, body, how),
       workerRetry: autoStartRetry,
-      leaseMs: mediator.startLeaseMs('livekit-video', autoStartRetry) + 60_000,
+      leaseMs: Math.max(mediator.startLeaseMs('livekit-video', autoStartRetry), mediator.startLeaseMs('jibri', autoStartRetry)) + 60_000,
       onOutcome: (outcome, recording) => {
         metrics.automaticStarts.inc({ outcome });
         // Counted like the API's starts too, so dashboards and alerts see automatic recordings.
@@ -57,9 +58,14 @@ export function composeRooms(shared: Shared, { store, registry, mediator, record
   }
   metrics.roomTotals = () => roomStore.totals();
   const roomAccess = new RoomRecordingAccess(new RoomAccessStore({ sql: db.sql, events }));
+  const activity = new RoomActivityDispatcher(roomStore, jobsQueued);
   return {
     roomAccess,
-    activity: new RoomActivityDispatcher(roomStore, jobsQueued),
+    activity,
+    // Jitsi's rooms (Prosody's event_sync) feed the same activity as LiveKit's webhooks.
+    jitsiEvents: config.jitsi.eventsToken
+      ? new JitsiRoomEvents(new RoomActivityDispatcher(roomStore, jobsQueued, 'jitsi'), { hiddenDomain: config.jitsi.hiddenDomain })
+      : undefined,
     rooms: new RoomsService({
       rooms: roomStore,
       liveRecording,
@@ -67,6 +73,7 @@ export function composeRooms(shared: Shared, { store, registry, mediator, record
       membersAccess: (room) => roomAccess.members(room),
       modes: registry,
       allowPermanent: config.recording.allowPermanent,
+      jibriPolicies: config.jitsi.eventsToken !== undefined,
       onQueued: jobsQueued,
     }),
   };

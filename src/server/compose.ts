@@ -62,7 +62,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   if (transport) runner.register(recordingSavedEmailJob(config, db.sql, store, transport));
   const { permanence } = composeRetention(shared, { store, get: (user, id) => recordings.get(user, id), transport });
   const access = composeAccess(shared, recording, options.devSecret);
-  const { rooms, activity, roomAccess } = composeRooms(shared, recording);
+  const { rooms, activity, jitsiEvents, roomAccess } = composeRooms(shared, recording);
   // A room's member level changed here: this instance's media-auth decides afresh at once.
   roomAccess.onChange(() => access.mediaAuthorizer.forgetAll());
 
@@ -71,12 +71,15 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     metrics,
     ...access,
     recordings,
+    pauses: recording.pauses,
+    recorders: recording.recorders,
     rooms,
     roomAccess,
     permanence,
     storageEvents: recording.storageEvents,
     livekitEvents: new LivekitWebhookAdapter(config.livekit, { rooms: activity, recordings: recording.workerEvents }),
     jibriWebhook: recording.jibriWebhook,
+    jitsiEvents,
     jibriUploads: recording.jibriUploads,
     readinessChecks: [
       { name: 'database', check: async () => void (await db.dataSource.query('SELECT 1')) },

@@ -1,12 +1,15 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { Client } from 'minio';
+import { Client, CopyConditions } from 'minio';
 import type { AppConfig } from '../config/config';
 import { withTimeout } from '../util/with-timeout';
 import { presignCreateOnlyPut, type PresignedPut } from './presigned-put';
 
 type StorageSettings = NonNullable<AppConfig['storage']>;
+
+/** The part size of multipart uploads (S3's minimum is 5 MiB). */
+const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
 
 /** The recordings bucket, through the official MinIO client; every call is bounded by a timeout. */
 export class ObjectStorage {
@@ -29,6 +32,8 @@ export class ObjectStorage {
       secretKey: settings.secretAccessKey,
       region: settings.region,
       pathStyle: true,
+      // A streamed upload (the join's) holds one part in memory at a time: keep parts small.
+      partSize: UPLOAD_PART_BYTES,
       transportAgent: (this.agent = useSSL ? new https.Agent(agentOptions) : new http.Agent(agentOptions)),
     });
     this.bucket = settings.bucket;
@@ -54,6 +59,35 @@ export class ObjectStorage {
       if (code === 'NotFound' || code === 'NoSuchKey') return null;
       throw err;
     }
+  }
+
+  /** Its user metadata (`x-amz-meta-*`, names lower case without the prefix), or null when it does not exist. */
+  async objectMetadata(key: string): Promise<Record<string, string> | null> {
+    try {
+      const stat = await withTimeout(this.client.statObject(this.bucket, key), this.timeoutMs, 'storage statObject');
+      const meta: Record<string, string> = {};
+      for (const [name, value] of Object.entries(stat.metaData as Record<string, unknown>)) {
+        if (typeof value === 'string') meta[name.toLowerCase().replace(/^x-amz-meta-/, '')] = value;
+      }
+      return meta;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'NotFound' || code === 'NoSuchKey') return null;
+      throw err;
+    }
+  }
+
+  /** A server-side copy within the bucket (no bytes pass through the service). */
+  async copyObject(fromKey: string, toKey: string): Promise<void> {
+    await withTimeout(this.client.copyObject(this.bucket, toKey, `/${this.bucket}/${fromKey}`, new CopyConditions()), this.timeoutMs, 'storage copyObject');
+  }
+
+  /**
+   * Uploads a stream of `size` bytes (a multipart upload above one part: memory holds one part),
+   * bounded by `timeoutMs` in all.
+   */
+  async putStream(key: string, body: Readable, size: number, metadata: Record<string, string>, timeoutMs: number): Promise<void> {
+    await withTimeout(this.client.putObject(this.bucket, key, body, size, metadata), timeoutMs, 'storage putObject');
   }
 
   /** Replaces the object's tags; false when there is no such object (nothing to tag yet). */

@@ -117,3 +117,21 @@ export async function probeMedia(file: string): Promise<MediaProbe> {
     })),
   };
 }
+
+/**
+ * A stretch of a paused recording as an egress writes it: `seconds` long, 320x240 H.264 + AAC
+ * (or OGG/Opus with `audio`), every length with the same preset so the parts join by stream copy.
+ */
+export function testPart(seconds: number, kind: 'mp4' | 'ogg' = 'mp4', size = '320x240'): Promise<TestMediaFile> {
+  if (kind === 'ogg') {
+    return once(`part-${seconds}.ogg`, 'audio/ogg', seconds, [
+      '-f', 'lavfi', '-i', `sine=frequency=550:sample_rate=48000:duration=${seconds}`, '-c:a', 'libopus', '-b:a', '48k',
+    ]);
+  }
+  return once(`part-${seconds}-${size}.mp4`, 'video/mp4', seconds, [
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '25',
+    '-c:a', 'aac', '-b:a', '64k', '-shortest', '-movflags', '+faststart',
+  ]);
+}

@@ -4,14 +4,17 @@ import { healthOperations } from '../routes/health.openapi';
 import { jibriUploadUrlOperations } from '../routes/jibri-upload-url.openapi';
 import { jibriWebhookOperations } from '../routes/jibri-webhook.openapi';
 import { libraryOperations } from '../routes/library.openapi';
+import { jitsiEventsOperations } from '../routes/jitsi-events.openapi';
 import { livekitWebhookOperations } from '../routes/livekit-webhook.openapi';
 import { metricsOperations } from '../routes/metrics.openapi';
 import { oidcOperations } from '../routes/oidc.openapi';
 import { openapiOperations } from '../routes/openapi.openapi';
+import { recordersOperations } from '../routes/recorders.openapi';
 import { recordingPageOperations } from '../routes/recording-page.openapi';
 import { recordingsOperations } from '../routes/recordings.openapi';
 import { roomAccessOperations } from '../routes/room-access.openapi';
 import { roomActivityOperations } from '../routes/room-activity.openapi';
+import { pauseOperations } from '../routes/pause.openapi';
 import { roomsOperations } from '../routes/rooms.openapi';
 import { shareLinksOperations } from '../routes/share-links.openapi';
 import { storageHookOperations } from '../routes/storage-hook.openapi';
@@ -20,6 +23,7 @@ import type { Operation, Security } from './operation';
 /** Every route the service answers, each listed beside its router, in the document's order. */
 export const OPERATIONS: Operation[] = [
   ...roomsOperations,
+  ...pauseOperations,
   ...roomActivityOperations,
   ...roomAccessOperations,
   ...recordingsOperations,
@@ -29,20 +33,24 @@ export const OPERATIONS: Operation[] = [
   ...livekitWebhookOperations,
   ...jibriWebhookOperations,
   ...jibriUploadUrlOperations,
+  ...jitsiEventsOperations,
   ...shareLinksOperations,
   ...recordingPageOperations,
   ...oidcOperations,
   ...healthOperations,
   ...metricsOperations,
+  ...recordersOperations,
   ...openapiOperations,
 ];
 
 const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, object> = {
   user: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User JWT issued by the host application; `exp` is required, `iat`/`nbf` must not be in the future.' },
+  operatorToken: { type: 'http', scheme: 'bearer', description: 'OPERATOR_TOKEN (the recorders API exists only when it is set).' },
   storageToken: { type: 'http', scheme: 'bearer', description: 'RECORDING_STORAGE_EVENT_TOKEN, sent by MinIO.' },
   livekitSignature: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'LiveKit webhook JWT (no Bearer prefix) whose sha256 claim covers the body.' },
   jibriToken: { type: 'http', scheme: 'bearer', description: "JIBRI_WEBHOOK_TOKEN; with JIBRI_WEBHOOK_PUBLIC_KEY set, Jibri's RS256 JWT (jwt-info) instead." },
   jibriUploadToken: { type: 'http', scheme: 'bearer', description: 'JIBRI_UPLOAD_TOKEN.' },
+  jitsiEventsToken: { type: 'http', scheme: 'bearer', description: "JITSI_EVENTS_TOKEN, in event_sync's api_headers." },
   pageSession: { type: 'apiKey', in: 'cookie', name: '__Host-recorder_session', description: 'Recording-page sign-in session (OIDC), set by /auth/oidc/callback; named recorder_session when the public URL is plain http.' },
   shareToken: { type: 'apiKey', in: 'query', name: 'share', description: 'Share-link token.' },
 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorBody } from './response-schemas';
 
-export type Security = 'user' | 'storageToken' | 'livekitSignature' | 'jibriToken' | 'jibriUploadToken' | 'pageSession' | 'shareToken' | 'none';
+export type Security = 'user' | 'operatorToken' | 'storageToken' | 'livekitSignature' | 'jibriToken' | 'jibriUploadToken' | 'jitsiEventsToken' | 'pageSession' | 'shareToken' | 'none';
 
 /** One route's OpenAPI operation; each router's `<router>.openapi.ts` lists its own. */
 export interface Operation {

@@ -41,6 +41,9 @@ export const recordingBody = z
       .object({ code: z.enum(REASON_CODES), detail: z.string().nullable() })
       .nullable()
       .describe("Why it is in its status when no user asked for it (the worker's words, without secrets, in detail), or null."),
+    segments: z
+      .array(z.object({ started_at: z.iso.datetime(), ended_at: z.iso.datetime().nullable() }))
+      .describe('The stretches recorded between pauses, in order (ended_at null while one runs); empty for a recording never paused.'),
     /** Retrieve only: the owners' notification emails by state (failed = gave up after EMAIL_MAX_ATTEMPTS). */
     notifications: z.object({ pending: z.int(), sent: z.int(), failed: z.int() }).optional(),
   });

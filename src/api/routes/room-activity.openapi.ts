@@ -20,7 +20,7 @@ export const roomActivityOperations: Operation[] = [
     summary: "Set the room's recording policy (owner or administrator); the caller owns the recordings it starts.", body: recordingPolicyBody,
     responses: {
       200: { description: 'The policy.', schema: policyBody },
-      400: err('Bad body: unknown trigger or mode, an option the mode does not take, a Jibri mode.'),
+      400: err('Bad body: unknown trigger or mode, an option the mode does not take, a Jibri mode without JITSI_EVENTS_TOKEN.'),
       ...USER_TOKEN_REFUSED,
       403: err('The caller may not manage this room.'),
       ...DATABASE_DOWN,

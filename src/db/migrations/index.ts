@@ -11,7 +11,30 @@ import { RecordingReason1766100000000 } from './1766100000000-recording-reason';
 import { JibriUploadOnce1766300000000 } from './1766300000000-jibri-upload-once';
 import { PolicyAuthorRole1766500000000 } from './1766500000000-policy-author-role';
 import { JibriUploadCapability1766700000000 } from './1766700000000-jibri-upload-capability';
+import { StartQueue1766900000000 } from './1766900000000-start-queue';
+import { StartWatchdog1767000000000 } from './1767000000000-start-watchdog';
+import { PauseResume1767100000000 } from './1767100000000-pause-resume';
 import { RoomRecordingAccess1767500000000 } from './1767500000000-room-recording-access';
+import { RoomPlatform1767700000000 } from './1767700000000-room-platform';
 
 /** Every migration, in order. Listed explicitly so they run the same under tsx, jest and a build. */
-export const MIGRATIONS = [InitialSchema1763800000000, JobRunner1764600000000, RoomActivity1765400000000, RetentionTags1765500000000, ShareLinks1765600000000, RecordingFiles1765700000000, JibriPool1765800000000, ExpirySweep1765900000000, PageSessions1766000000000, RecordingReason1766100000000, JibriUploadOnce1766300000000, PolicyAuthorRole1766500000000, JibriUploadCapability1766700000000, RoomRecordingAccess1767500000000];
+export const MIGRATIONS = [
+  InitialSchema1763800000000,
+  JobRunner1764600000000,
+  RoomActivity1765400000000,
+  RetentionTags1765500000000,
+  ShareLinks1765600000000,
+  RecordingFiles1765700000000,
+  JibriPool1765800000000,
+  ExpirySweep1765900000000,
+  PageSessions1766000000000,
+  RecordingReason1766100000000,
+  JibriUploadOnce1766300000000,
+  PolicyAuthorRole1766500000000,
+  JibriUploadCapability1766700000000,
+  StartQueue1766900000000,
+  StartWatchdog1767000000000,
+  PauseResume1767100000000,
+  RoomRecordingAccess1767500000000,
+  RoomPlatform1767700000000,
+];

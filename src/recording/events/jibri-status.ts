@@ -1,3 +1,4 @@
+import type { StartWatchEvents } from './worker-event-handler';
 import { childLogger } from '../../logging/logger';
 import type { Metrics } from '../../metrics/metrics';
 import type { RecordingMediator } from '../mediator';
@@ -38,6 +39,8 @@ export class JibriStatusWebhook {
     private readonly mediator: Pick<RecordingMediator, 'statusReport'>,
     private readonly store: RecordingStore,
     private readonly metrics: Metrics,
+    /** The start watchdog: a session it gave up (and is replacing) does not end the recording. */
+    private readonly watch?: Pick<StartWatchEvents, 'isStale'>,
   ) {}
 
   /**
@@ -74,6 +77,7 @@ export class JibriStatusWebhook {
     if (report.outcome !== 'recorded') return { outcome: report.outcome };
     let stopped = 0;
     for (const recording of report.ended) {
+      if (this.watch && recording.workerId && (await this.watch.isStale(recording.id, recording.workerId))) continue;
       // Guarded: a stop request or another webhook that got there first wins, and nothing changes.
       const done = await this.store.transition(recording.id, ['active'], 'stopped');
       if (!done) continue;

@@ -7,6 +7,7 @@ import { parseMinioEvent } from '../../storage/events/minio-event-parser';
 import type { StorageEventParser, StorageObjectEvent } from '../../storage/events/storage-event';
 import { contentTypeMatches, extensionForKind, matchRecordingKey } from '../object-key';
 import type { RecordingStore } from '../store/recording-store';
+import type { PartEvents } from '../pause/part-events';
 import type { TrackMediator } from '../tracks/track-mediator';
 
 const log = childLogger('storage-events');
@@ -33,6 +34,8 @@ export class StorageEvents {
     private readonly onQueued: () => void,
     /** Participant track files: their keys are `{folder}/{recording id}/{track id}.ogg`. */
     private readonly tracks?: TrackMediator,
+    /** Paused recordings' parts and files (src/recording/pause/). */
+    private readonly parts?: PartEvents,
   ) {
     this.parse = config.storageEvents.parser === 'aws' ? parseAwsEvent : parseMinioEvent;
   }
@@ -72,6 +75,7 @@ export class StorageEvents {
   /** True when the event is about one of our recordings and it is (now or already) saved. */
   private async process(event: StorageObjectEvent): Promise<boolean> {
     if (!event.eventName.startsWith('s3:ObjectCreated:')) return false;
+    if (this.parts && (await this.parts.handle(event.key, event.size))) return true;
     const match = matchRecordingKey(event.key, this.config.recording.outputFolder);
     if (!match || !contentTypeMatches(match.extension, event.contentType)) return false;
     const recordingId = match.recordingId;

@@ -9,6 +9,13 @@ import { reasonOf } from '../reason';
 
 const log = childLogger('worker-events');
 
+/** What the handler tells the start watchdog (src/recording/watchdog/start-watchdog.ts). */
+export interface StartWatchEvents {
+  isStale(recordingId: string, workerId: string): Promise<boolean>;
+  confirm(recordingId: string, workerId: string): Promise<void>;
+  startFailed(recording: Recording, workerId: string, error: string): Promise<boolean>;
+}
+
 /**
  * Keeps recordings true to what their workers report on their own (LiveKit Egress's webhooks,
  * translated in workers/livekit/): started/updated confirm `active`; ended moves to stopped,
@@ -22,6 +29,8 @@ export class WorkerEventHandler {
     private readonly onQueued: () => void,
     /** Participant tracks: track_published starts them, their egresses' reports settle them. */
     private readonly tracks?: TrackMediator,
+    /** The start watchdog: replaced jobs' reports are stale, a job seen active is confirmed, one failing before is replaced. */
+    private readonly watch?: StartWatchEvents,
   ) {}
 
   async handle(event: WorkerEvent): Promise<WorkerEventOutcome> {
@@ -54,6 +63,11 @@ export class WorkerEventHandler {
     if (egress.track) return this.tracks ? this.tracks.onTrackEgress(egress) : 'ignored';
     const recording = await this.findRecording(egress, kinds);
     if (!recording) return 'unknown_recording';
+    // A late report about a job the watchdog gave up and replaced changes nothing.
+    if (this.watch && egress.egressId && (await this.watch.isStale(recording.id, egress.egressId))) return 'ignored';
+    // Paused once: an earlier stretch's egress ends on its own time and its file is the join's.
+    const paused = recording.segments.length > 0;
+    if (paused && egress.egressId && recording.workerId !== egress.egressId) return 'ignored';
     if (this.tracks && egress.startedAt) await this.tracks.noteCompositeStarted(recording.id, egress.startedAt);
     const id = recording.id;
     const workerId = recording.workerId ?? egress.egressId;
@@ -64,8 +78,11 @@ export class WorkerEventHandler {
       if (state.state === 'starting' || state.state === 'active') {
         changed = await this.store.transition(id, ['initiated'], 'active', { workerId });
       }
+      if (state.state === 'active' && this.watch && egress.egressId) await this.watch.confirm(id, egress.egressId);
     } else if (state.state === 'failed') {
       const error = `egress failed: ${state.error ?? 'no detail'}`.slice(0, 500);
+      // Failed before it was ever seen recording: the watchdog replaces it (or fails the start).
+      if (this.watch && egress.egressId && (await this.watch.startFailed(recording, egress.egressId, error))) return 'updated';
       changed =
         (await this.store.transition(id, ['initiated'], 'failed_to_start', { workerError: error, workerId, reason: reasonOf('start_failed', error) })) ??
         (await this.store.transition(id, ['active', 'stopped'], 'failed_to_stop', { workerError: error, reason: reasonOf('worker_error', error) }));
@@ -75,7 +92,7 @@ export class WorkerEventHandler {
         reason: state.error ? reasonOf('worker_error', `egress aborted: ${state.error}`) : null,
         workerId,
       });
-    } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.storageEvents.enabled) {
+    } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.storageEvents.enabled && !paused) {
       const outcome = await this.store.markSaved(id);
       if (outcome.result === 'saved') {
         if (outcome.jobsQueued > 0) this.onQueued();

@@ -1,7 +1,7 @@
 import { childLogger } from '../../logging/logger';
 import type { ObjectStorage } from '../../storage/object-storage';
 import { RecordingError } from '../errors';
-import type { RecordingMediator } from '../mediator';
+import type { RecordingMediator, StartRecorderCalls } from '../mediator';
 import type { Recording } from '../recording';
 import { reasonOf } from '../reason';
 import type { RecordingStore, ReconcileCandidate } from '../store/recording-store';
@@ -33,6 +33,8 @@ export interface ReconcilerDeps {
   onQueued(): void;
   /** Participant track files: settled from ListEgress and the storage (see TrackMediator.reconcile). */
   tracks?: TrackMediator;
+  /** An adopted job is recorded as a start is, with its start watchdog (src/recording/watchdog). */
+  startRecorder?: StartRecorderCalls;
 }
 
 /**
@@ -56,7 +58,10 @@ export class Reconciler {
 
   private async visit(r: ReconcileCandidate): Promise<void> {
     try {
-      const tracksPending = await this.tracks(r);
+      // Paused once: its parts and files are the join job's (src/recording/pause/join-job.ts) once it stopped.
+      const paused = r.segments.length > 0;
+      if (paused && r.status === 'stopped') return await this.deps.store.deferReconcile(r.id, r.status, null, r.reconcileAttempts);
+      const tracksPending = paused ? false : await this.tracks(r);
       switch (r.status) {
         case 'initiated':
           return await this.initiated(r);
@@ -88,7 +93,9 @@ export class Reconciler {
   private async initiated(r: ReconcileCandidate): Promise<void> {
     const workerId = await this.deps.mediator.findJob(r);
     if (workerId) {
-      if (await this.deps.store.transition(r.id, ['initiated'], 'active', { workerId })) this.corrected(r, 'adopted', 'worker job found for an initiated recording');
+      const { startRecorder, store } = this.deps;
+      const adopted = startRecorder ? await startRecorder.record(r.id, ['initiated'], 'active', { workerId }) : await store.transition(r.id, ['initiated'], 'active', { workerId });
+      if (adopted) this.corrected(r, 'adopted', 'worker job found for an initiated recording');
       return;
     }
     if (await this.deps.store.transition(r.id, ['initiated'], 'failed_to_start', {

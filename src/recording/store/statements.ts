@@ -2,6 +2,7 @@ import { statement } from '../../db/sql';
 import { queueReadyEvent, queueRecordingEvents } from '../../events/outbox-sql';
 import { EMAIL_SAVED_KIND } from '../../notifications/email-job-kinds';
 import { RETENTION_TAG_KIND } from '../retention/retention-job-kinds';
+import { whenStoppedWithParts } from './part-statements-fragments';
 
 /**
  * The recording store's SQL statements on the recordings tables (recordings,
@@ -18,10 +19,17 @@ const FILES_OF_R = `COALESCE((SELECT json_agg(json_build_object(
     ORDER BY f.kind, f.created_at, f.track_id)
   FROM recording_files f WHERE f.recording_id = r.id), '[]'::json)`;
 
+/** The recording `r`'s recorded stretches, in order (empty for one never paused). */
+const SEGMENTS_OF_R = `COALESCE((SELECT json_agg(json_build_object(
+    'startedAt', to_char(g.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'endedAt', to_char(g.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY g.seq)
+  FROM recording_segments g WHERE g.recording_id = r.id), '[]'::json)`;
+
 /** A recording row under the alias `r`, with the field names of the Recording type. */
 export const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "workerKind", r.worker_id AS "workerId",
   r.worker_error AS "workerError", r.reason, r.options, r.is_permanent AS "isPermanent", r.automatic,
-  r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.files_removed_at AS "filesRemovedAt", ${FILES_OF_R} AS files`;
+  r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.files_removed_at AS "filesRemovedAt", ${FILES_OF_R} AS files,
+  ${SEGMENTS_OF_R} AS segments`;
 
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
 
@@ -63,7 +71,10 @@ export function whenReady(u: string, tagsObjects: string, routes: string): strin
  * `priorStatus` it left); none when the status stayed the same (a patch of the worker id).
  */
 const TRANSITION_EVENT = `CASE WHEN s.status = s."priorStatus" THEN NULL
+  WHEN s.status = 'active' AND s."priorStatus" = 'paused' THEN 'recording.resumed'
+  WHEN s.status = 'queued' THEN 'recording.queued'
   WHEN s.status = 'active' THEN 'recording.started'
+  WHEN s.status = 'paused' THEN 'recording.paused'
   WHEN s.status IN ('stopped', 'aborted') THEN 'recording.stopped'
   WHEN s.status IN ('failed_to_start', 'failed_to_stop') THEN 'recording.failed' END`;
 const TRANSITION_REASON = `CASE WHEN s.status = 'failed_to_start' THEN COALESCE(s."workerError", 'the recording did not start')
@@ -109,19 +120,20 @@ export const SQL = {
          FROM prior p
         WHERE r.id = p.id AND r.status = ANY($2::varchar[])
         RETURNING ${COLUMNS}, p.status AS "priorStatus"
-     ), ${queueRecordingEvents('ev', 'u', TRANSITION_EVENT, '$9', TRANSITION_REASON)}
-     SELECT u.*, (SELECT count(*) FROM ev)::int AS "eventsQueued" FROM u`,
+     ), ${queueRecordingEvents('ev', 'u', TRANSITION_EVENT, '$9', TRANSITION_REASON)},
+     ${whenStoppedWithParts('u')}
+     SELECT u.*, (SELECT count(*) FROM ev)::int + (SELECT count(*) FROM jn)::int AS "eventsQueued" FROM u`,
   ),
 
   byId: statement('by_id', `SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1`),
   byWorkerId: statement('by_worker_id', `SELECT ${COLUMNS} FROM recordings r WHERE r.worker_id = $1 LIMIT 1`),
-  liveInRoom: statement('live_in_room', `SELECT ${COLUMNS} FROM recordings r WHERE r.room = $1 AND r.status IN ('initiated', 'active')`),
+  liveInRoom: statement('live_in_room', `SELECT ${COLUMNS} FROM recordings r WHERE r.room = $1 AND r.status IN ('queued', 'initiated', 'active', 'paused')`),
   /** The room's live recording and the caller's ($2) role on it, NULL without an access row. */
   liveInRoomWithRole: statement(
     'live_in_room_with_role',
     `SELECT ${COLUMNS}, a.role AS "callerRole"
        FROM recordings r LEFT JOIN recording_accesses a ON a.recording_id = r.id AND a.user_sub = $2
-      WHERE r.room = $1 AND r.status IN ('initiated', 'active')`,
+      WHERE r.room = $1 AND r.status IN ('queued', 'initiated', 'active', 'paused')`,
   ),
   activeInRoom: statement('active_in_room', `SELECT ${COLUMNS} FROM recordings r WHERE r.room = $1 AND r.status = 'active'`),
   activeOfKind: statement('active_of_kind', `SELECT ${COLUMNS} FROM recordings r WHERE r.worker_kind = $1 AND r.status = 'active'`),

@@ -70,6 +70,8 @@ export class TrackMediator {
       await this.stopAll(recording);
       throw err;
     }
+    // Still waiting for a recorder (the start queue): its tracks start when it does.
+    if (active.status !== 'active') return active;
     await this.record(active, await listing);
     return (await this.store.findById(active.id)) ?? active;
   }
@@ -78,7 +80,7 @@ export class TrackMediator {
   async onTrackPublished(room: string, track: PublishedAudioTrack): Promise<TrackEventOutcome> {
     // Initiated too: the start's listing may have been answered before this track was published.
     const found = await this.store.findLiveInRoom(room);
-    const live = found && recordsTracks(found) && this.calls.canRecordTracks(found) ? [found] : [];
+    const live = found && found.status !== 'queued' && recordsTracks(found) && this.calls.canRecordTracks(found) ? [found] : [];
     if (live.length === 0) return 'ignored';
     let started = false;
     for (const recording of live) {

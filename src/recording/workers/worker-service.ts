@@ -1,5 +1,6 @@
 import type { WorkerKind } from '../../config/config';
 import type { ParticipantTrackWorker } from './participant-tracks';
+import type { RecorderPool } from './recorder-pool';
 import type { InstanceStatusReports } from './status-reports';
 import type { StopOutcome, WorkerState } from './worker-states';
 
@@ -13,6 +14,8 @@ export interface StartRequest {
   objectKey: string;
   /** LiveKit room-composite layout asked for at start (LiveKit video only); unset: the worker's default. */
   layout?: string;
+  /** Worker ids of this recording's jobs that were given up: a worker with several instances prefers another one. */
+  avoid?: readonly string[];
 }
 
 /**
@@ -41,4 +44,6 @@ export interface WorkerService {
   readonly participantTracks?: ParticipantTrackWorker;
   /** Status reports its instances push (Jibri's status webhook); undefined for workers without them. */
   readonly statusReports?: InstanceStatusReports;
+  /** Recorders seen one by one (the Jibri pool): states, drain, health poll; undefined for the others. */
+  readonly recorders?: RecorderPool;
 }

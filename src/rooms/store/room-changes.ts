@@ -13,9 +13,13 @@ export interface RoomActivity extends ActivityBefore {
   updatedAt: Date;
 }
 
+/** The meeting platform an event comes from (LiveKit's rooms are checked against ListParticipants, Jitsi's are not). */
+export type RoomPlatform = 'livekit' | 'jitsi';
+
 /** One participant_joined / participant_left webhook. */
 export interface ParticipantChange {
   eventId: string | null;
+  platform?: RoomPlatform;
   /** The webhook's createdAt, Unix seconds. */
   at: number;
   room: string;
@@ -31,6 +35,7 @@ export interface ParticipantChange {
 /** One room_started / room_finished webhook. */
 export interface RoomChange {
   eventId: string | null;
+  platform?: RoomPlatform;
   at: number;
   room: string;
   roomSid: string;

@@ -9,11 +9,11 @@ import { AUTO_STOP_KIND, type AutoStopPayload } from '../room-job-kinds';
 import { countsAsPerson } from '../participant-kind';
 import { actingTrigger, conditionHolds, type PolicyAuthor, type RecordingPolicy, type Trigger } from '../policy';
 import { toPolicy, type PolicyRow } from './policy-row';
-import type { Applied, ParticipantChange, ParticipantSnapshot, RoomActivity, RoomChange } from './room-changes';
+import type { Applied, ParticipantChange, ParticipantSnapshot, RoomActivity, RoomChange, RoomPlatform } from './room-changes';
 import { ROOM_SQL } from './statements';
 
 // The store's own types live in room-changes.ts (this file stays short); its users import them from here.
-export type { Applied, ChangeResult, ParticipantChange, ParticipantSnapshot, RoomActivity, RoomChange } from './room-changes';
+export type { Applied, ChangeResult, ParticipantChange, ParticipantSnapshot, RoomActivity, RoomChange, RoomPlatform } from './room-changes';
 
 export interface RoomStoreOptions {
   sql: Sql;
@@ -27,6 +27,8 @@ export interface RoomStoreOptions {
 interface ChangeOptions {
   /** The webhook's id (a repeat changes nothing); null for changes that are no webhook. */
   eventId: string | null;
+  /** Where the event comes from, noted on the room. */
+  platform?: RoomPlatform;
   /** The grace before an emptied room's recording stops (default: the store's autoStopGraceMs). */
   graceMs?: number;
   /** Also queue a start when the condition holds and none is queued, not only when it has just become true. */
@@ -58,17 +60,22 @@ export class RoomStore {
     this.events = options.events;
   }
 
-  applyParticipant(change: ParticipantChange): Promise<Applied> {
-    return this.change(change.room, { eventId: change.eventId }, async (tx, before) => {
+  /** A join that makes the room live (its start event is late or lost) announces room.started, once. */
+  async applyParticipant(change: ParticipantChange): Promise<Applied> {
+    let announced = false;
+    const applied = await this.change(change.room, { eventId: change.eventId, platform: change.platform }, async (tx, before) => {
       // Nobody joins a room session that has finished: a late join of it is stale.
       if (change.joined && joinsFinishedSession(change, before)) return false;
       const statement = change.joined ? ROOM_SQL.joined : ROOM_SQL.left;
       const counted = countsAsPerson(change.kind);
       const rows = await tx.query(statement, [change.room, change.identity, change.sid, change.kind, counted, change.at, change.eventId]);
       if (rows.length === 0) return false;
-      if (change.joined) await tx.query(ROOM_SQL.activeByParticipant, [change.room, change.roomSid, change.at, change.roomCreatedAt]);
+      if (change.joined && (await tx.query(ROOM_SQL.activeByParticipant, [change.room, change.roomSid, change.at, change.roomCreatedAt])).length > 0) {
+        announced = await this.queueRoomEvent(tx, 'room.started', { room: change.room, roomSid: change.roomSid, at: change.roomCreatedAt ?? change.at });
+      }
       return true;
     });
+    return announced && applied.result === 'applied' ? { ...applied, queued: true } : applied;
   }
 
   /**
@@ -79,7 +86,7 @@ export class RoomStore {
   async applyRoom(change: RoomChange): Promise<Applied> {
     let announced = false;
     // At room_finished the policy's recording stops at once, not after the grace.
-    const how: ChangeOptions = change.started ? { eventId: change.eventId } : { eventId: change.eventId, graceMs: 0 };
+    const how: ChangeOptions = { eventId: change.eventId, platform: change.platform, ...(change.started ? {} : { graceMs: 0 }) };
     const applied = await this.change(change.room, how, async (tx, before) => {
       if (change.started) {
         if ((await tx.query(ROOM_SQL.roomStarted, [change.room, change.roomSid, change.at, change.roomCreatedAt])).length === 0) return false;
@@ -98,7 +105,7 @@ export class RoomStore {
   }
 
   /** True when deliveries were queued. */
-  private async queueRoomEvent(tx: SqlRunner, type: 'room.started' | 'room.finished', change: RoomChange): Promise<boolean> {
+  private async queueRoomEvent(tx: SqlRunner, type: 'room.started' | 'room.finished', change: Pick<RoomChange, 'room' | 'roomSid' | 'at'>): Promise<boolean> {
     if (!this.events) return false;
     const at = new Date(change.at * 1000);
     return 0 < await queueEvent(tx, this.events, {
@@ -217,10 +224,11 @@ export class RoomStore {
    * `recheck` is for reconciliation and a new policy (see ChangeOptions).
    */
   private async change(room: string, how: ChangeOptions, apply: (tx: SqlRunner, before: RoomActivity) => Promise<boolean>): Promise<Applied> {
-    const { eventId, graceMs = this.autoStopGraceMs, recheck = false } = how;
+    const { eventId, platform, graceMs = this.autoStopGraceMs, recheck = false } = how;
     return this.sql.transaction(async (tx) => {
       if (eventId !== null && (await tx.query(ROOM_SQL.markEvent, [eventId])).length === 0) return { result: 'duplicate', queued: false };
       await tx.query(ROOM_SQL.ensureRoom, [room]);
+      if (platform) await tx.query(ROOM_SQL.notePlatform, [room, platform]);
       const [before] = await tx.query<RoomActivity>(ROOM_SQL.lockRoom, [room]);
       if (!(await apply(tx, before!))) return { result: 'stale', queued: false };
       const [policy] = await tx.query<PolicyRow>(ROOM_SQL.policy, [room]);

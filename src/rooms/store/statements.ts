@@ -25,6 +25,8 @@ export const ROOM_SQL = {
   markEvent: statement('rooms_mark_event', `INSERT INTO room_webhook_events (id) VALUES ($1) ON CONFLICT (id) DO NOTHING RETURNING id`),
 
   ensureRoom: statement('rooms_ensure', `INSERT INTO room_activity (room) VALUES ($1) ON CONFLICT (room) DO NOTHING`),
+  /** The platform ($2: livekit, jitsi) that told about the room last. */
+  notePlatform: statement('rooms_note_platform', `UPDATE room_activity SET platform = $2 WHERE room = $1 AND platform IS DISTINCT FROM $2`),
   /** Every change to a room's activity holds its row lock: changes to one room happen one after the other. */
   lockRoom: statement('rooms_lock', `SELECT ${ACTIVITY_COLUMNS} FROM room_activity a WHERE a.room = $1 FOR UPDATE`),
   activity: statement('rooms_activity', `SELECT ${ACTIVITY_COLUMNS} FROM room_activity a WHERE a.room = $1`),
@@ -110,7 +112,8 @@ export const ROOM_SQL = {
     `UPDATE room_activity a
         SET is_active = true, room_sid = COALESCE(NULLIF($2::varchar, ''), a.room_sid), room_event_at = GREATEST(a.room_event_at, $3::bigint),
             started_at = to_timestamp(COALESCE($4::bigint, $3::bigint)), updated_at = now()
-      WHERE a.room = $1 AND NOT a.is_active AND (NOT ${SAME_ROOM} OR $3::bigint > a.room_event_at)`,
+      WHERE a.room = $1 AND NOT a.is_active AND (NOT ${SAME_ROOM} OR $3::bigint > a.room_event_at)
+     RETURNING 1 AS applied`,
   ),
 
   /** The bookkeeping a change settled on (see activity-rules.ts); returns when the room became empty. */
@@ -157,10 +160,10 @@ export const ROOM_SQL = {
       WHERE room = $1 AND is_active AND room_event_at < $2::bigint`,
   ),
 
-  /** Rooms worth asking LiveKit about: live, or with people, least recently changed first. */
+  /** Rooms worth asking LiveKit about: live, or with people, least recently changed first; not Jitsi's. */
   roomsToReconcile: statement(
     'rooms_to_reconcile',
-    `SELECT room FROM room_activity WHERE is_active OR participants > 0 ORDER BY updated_at LIMIT $1`,
+    `SELECT room FROM room_activity WHERE (is_active OR participants > 0) AND platform IS DISTINCT FROM 'jitsi' ORDER BY updated_at LIMIT $1`,
   ),
   /** Whether an automatic start of the room is queued and not finished. */
   startQueued: statement(

@@ -175,6 +175,12 @@ export class JibriPool {
     await this.state('confirm', () => this.store.confirm(key, recordingId, started)).catch((err: unknown) => this.warn('confirm', err));
   }
 
+  /** Takes the instance out of new starts (`drained`) or puts it back; false for an unknown key. */
+  async drain(key: string, drained: boolean): Promise<boolean> {
+    if (!this.instance(key)) return false;
+    return this.state('drain', () => this.store.drain(key, drained));
+  }
+
   /** Ends this recording's reservation, if it still holds one. Never throws (see confirm). */
   async release(key: string, recordingId: string): Promise<void> {
     await this.state('release', () => this.store.release(key, recordingId)).catch((err: unknown) => this.warn('release', err));

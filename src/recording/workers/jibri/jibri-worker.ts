@@ -14,6 +14,7 @@ import { inCompletionOrder } from './in-completion-order';
 import type { JibriPoolStore, PoolRow } from './pool-store';
 import { newUploadCapability } from '../../upload-capability';
 import type { UploadCapabilityRecorder } from '../../store/jibri-upload-store';
+import { JibriRecorders } from './jibri-recorders';
 import { JibriStatusReports } from './status-reports';
 import { formatWorkerId, parseWorkerId } from './worker-id';
 
@@ -37,6 +38,8 @@ export class JibriWorker implements WorkerService {
   readonly pool: JibriPool;
   /** Its status webhook: the pool's view kept current, sessions found over. */
   readonly statusReports = new JibriStatusReports(this);
+  /** Its instances as operators see them: states, drain, the health poll. */
+  readonly recorders: JibriRecorders;
   private readonly missing: string | undefined;
 
   constructor(
@@ -47,6 +50,7 @@ export class JibriWorker implements WorkerService {
   ) {
     const { urls, ids, jitsiBaseUrl } = config.jibri;
     this.pool = new JibriPool(urls, ids, config.workers.timeoutMs, store, options);
+    this.recorders = new JibriRecorders(this.pool);
     // All health probes at once, then startService on each instance in turn until one takes it.
     this.startDeadlineMs = config.workers.timeoutMs * (this.pool.instances.length + 1);
     if (urls.length === 0 || !jitsiBaseUrl) {
@@ -100,8 +104,21 @@ export class JibriWorker implements WorkerService {
     if (!request.room || !request.recordingId) {
       throw new WorkerError('rejected', 'a Jibri recording needs a room and a recording id', 'jibri');
     }
+    // A replacement goes to another Jibri when one is free, and back to a given-up one only when none is.
+    const avoided = new Set((request.avoid ?? []).map((id) => parseWorkerId(id)?.instanceKey));
+    const others = this.pool.instances.filter((i) => !avoided.has(i.key));
+    if (others.length === this.pool.instances.length) return this.startOn(this.pool.instances, request);
+    try {
+      return await this.startOn(others, request);
+    } catch (err) {
+      if (!(err instanceof WorkerError) || err.code !== 'unavailable') throw err;
+      return this.startOn(this.pool.instances.filter((i) => avoided.has(i.key)), request);
+    }
+  }
+
+  private async startOn(instances: readonly JibriInstance[], request: StartRequest): Promise<string> {
     const seen = await this.pool.view();
-    const probes = this.pool.instances.map((instance) =>
+    const probes = instances.map((instance) =>
       this.pool.probe(instance, seen.get(instance.key) ?? null).then(
         ({ report }): Probe => ({ instance, report }),
         (err: unknown): Probe => ({ instance, error: asWorkerError(err) }),
@@ -176,7 +193,9 @@ export class JibriWorker implements WorkerService {
       return { state: 'unknown' };
     }
     if (movedOn(row, recordingId)) return { state: 'ended', outcome: 'complete' }; // taken since (see stop)
-    if (report.busyStatus === 'BUSY' && !busyWithOther(row ?? seen, recordingId)) return { state: 'active' };
+    // Jibri's HTTP API has no session status (its XMPP `ON`): busy with this session and healthy
+    // stands for ON; busy but unhealthy is a session that has not started recording properly.
+    if (report.busyStatus === 'BUSY' && !busyWithOther(row ?? seen, recordingId)) return report.healthStatus === 'HEALTHY' ? { state: 'active' } : { state: 'starting' };
     return { state: 'ended', outcome: 'complete' };
   }
 

@@ -26,6 +26,8 @@ export interface PoolRow {
   reservationSeq: string;
   /** startService answered (or timed out): a later report showing the instance not busy ends the reservation. */
   confirmed: boolean;
+  /** An operator took the instance out of new starts (drain); null while it takes them. */
+  drainedAt: Date | null;
 }
 
 /** What a write saw before it changed the row, for the pool's log lines. */
@@ -43,7 +45,7 @@ const OUT_OF_POOL = (busy: string, health: string) => `(${busy} IS NOT DISTINCT 
 const COLUMNS = `t.key, t.busy_status AS "busyStatus", t.health_status AS "healthStatus", t.reported_at AS "reportedAt",
   t.session_id AS "sessionId", t.reachable,
   CASE WHEN ${LIVE_RESERVATION} THEN t.reserved_for END AS "reservedFor", t.reserved_for AS "lastReservedFor",
-  t.reservation_seq::text AS "reservationSeq", (t.confirmed_at IS NOT NULL) AS confirmed`;
+  t.reservation_seq::text AS "reservationSeq", (t.confirmed_at IS NOT NULL) AS confirmed, t.drained_at AS "drainedAt"`;
 
 /** The columns of a change: the new row, whether the old one was in the pool, the reservation ended. */
 const CHANGE = `${COLUMNS}, NOT ${OUT_OF_POOL('old.busy_status', 'old.health_status')} AS "wasInPool",
@@ -118,14 +120,21 @@ const SQL = {
       RETURNING ${CHANGE}`,
   ),
 
-  /** Only one caller wins a free, in-pool instance; $3 is the lease of the start in ms. */
+  /** Only one caller wins a free, in-pool, undrained instance; $3 is the lease of the start in ms. */
   reserve: statement(
     'jibri_pool_reserve',
     `UPDATE jibri_instances t
         SET reserved_for = $2::varchar, reservation_seq = t.reservation_seq + 1, reserved_at = now(),
             lease_until = now() + make_interval(secs => $3::float8 / 1000), confirmed_at = NULL
       WHERE t.key = $1 AND NOT ${LIVE_RESERVATION} AND NOT ${OUT_OF_POOL('t.busy_status', 't.health_status')}
+        AND t.drained_at IS NULL
       RETURNING t.key`,
+  ),
+
+  /** $2: drained (out of new starts) or back in; the time of a drain already made is kept. */
+  drain: statement(
+    'jibri_pool_drain',
+    `UPDATE jibri_instances SET drained_at = CASE WHEN $2::boolean THEN COALESCE(drained_at, now()) END WHERE key = $1 RETURNING key`,
   ),
 
   /** $3: startService answered 200, so the instance is BUSY with this session from now on. */
@@ -198,6 +207,10 @@ export class JibriPoolStore {
 
   async confirm(key: string, recordingId: string, started: boolean): Promise<boolean> {
     return (await this.sql.query(SQL.confirm, [key, recordingId, started])).length > 0;
+  }
+
+  async drain(key: string, drained: boolean): Promise<boolean> {
+    return (await this.sql.query(SQL.drain, [key, drained])).length > 0;
   }
 
   async release(key: string, recordingId: string): Promise<boolean> {

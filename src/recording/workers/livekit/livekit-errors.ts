@@ -63,7 +63,9 @@ export function toWorkerError(err: unknown, ctx: ErrorContext): WorkerError {
   if (isServerError(err)) {
     const code = err.code ? `Twirp code ${err.code}, ` : '';
     const detail = err.message ? `: ${clean(err.message, ctx.secrets)}` : '';
-    return new WorkerError('rejected', `LiveKit rejected ${method} (${code}HTTP ${err.status})${detail}`, kind);
+    // No egress worker can take it now: a start may wait for one (the start queue).
+    const full = err.code === 'unavailable' || err.code === 'resource_exhausted' || err.status === 503;
+    return new WorkerError(full ? 'unavailable' : 'rejected', `LiveKit ${full ? 'has no capacity for' : 'rejected'} ${method} (${code}HTTP ${err.status})${detail}`, kind);
   }
   // The SDK's fetch: no connection, TLS refused, the answer cut short.
   const network = exchangeFailure(err);
