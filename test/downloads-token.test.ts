@@ -19,7 +19,7 @@ describe('download-link tokens', () => {
     const now = new Date('2024-05-17T08:00:00Z');
     const { token, expiresAt } = signDownloadToken({ secret, recordingId, key, userSub, ttlSeconds: 600, now });
     expect(expiresAt.toISOString()).toBe('2024-05-17T08:10:00.000Z');
-    expect(verifyDownloadToken(token, { secret, key, now: new Date('2024-05-17T08:09:59Z') })).toEqual({ recordingId, userSub });
+    expect(verifyDownloadToken(token, { secret, key, now: new Date('2024-05-17T08:09:59Z') })).toEqual({ recordingId, userSub, memberRoom: null });
 
     const claims = jwt.decode(token, { complete: true });
     expect(claims?.header.alg).toBe('HS256');
@@ -29,7 +29,7 @@ describe('download-link tokens', () => {
   it('verifies against the real clock by default', () => {
     const { token, expiresAt } = signDownloadToken({ secret, recordingId, key, userSub, ttlSeconds: 60 });
     expect(expiresAt.getTime()).toBeGreaterThan(Date.now());
-    expect(verifyDownloadToken(token, { secret, key })).toEqual({ recordingId, userSub });
+    expect(verifyDownloadToken(token, { secret, key })).toEqual({ recordingId, userSub, memberRoom: null });
   });
 
   it('refuses an expired token', () => {
@@ -69,7 +69,7 @@ describe('download-link tokens', () => {
     const { sub: _sub, ...noSub } = claims;
     expect(verifyDownloadToken(jwt.sign(noSub, secret), { secret, key })).toBeNull();
     // The control: the same claims, properly signed, pass.
-    expect(verifyDownloadToken(jwt.sign(claims, secret), { secret, key })).toEqual({ recordingId, userSub });
+    expect(verifyDownloadToken(jwt.sign(claims, secret), { secret, key })).toEqual({ recordingId, userSub, memberRoom: null });
   });
 
   it('returns null on junk instead of throwing', () => {

@@ -53,6 +53,7 @@ describe('the four bodies', () => {
       started_at: new Date(created.created_at * 1000).toISOString(),
       recording: null,
       policy: null,
+      recording_access: { members: 'none' },
     });
     const joined = jitsiBody('occupant-joined');
     await sendJitsi(svc, ['occupant/joined', joined], ['occupant/joined', joined], ['occupant/joined', jitsiBody('occupant-joined-recorder')]);

@@ -276,6 +276,7 @@ describe('track files', () => {
       credential: 'share',
       viewer: null,
       manage: null,
+      canDownload: true,
       files: [
         { file: file(`recordings/${mine.id}.mp4`, 'composite', null), mediaUrl: `/media/recordings/${mine.id}.mp4?share=t` },
         { file: file(`recordings/${mine.id}/TR_a.ogg`, 'track', { identity: 'ada', name: 'Ada <Lovelace>' }), mediaUrl: `/media/recordings/${mine.id}/TR_a.ogg?share=t` },
@@ -489,3 +490,33 @@ async function withDb<T>(work: (db: Client) => Promise<T>): Promise<T> {
 async function sessionRows(hash: Buffer): Promise<number> {
   return withDb(async (db) => (await db.query('SELECT count(*)::int AS n FROM page_sessions WHERE id_hash = $1', [hash])).rows[0].n as number);
 }
+
+describe('the library page with a sign-in session (no script)', () => {
+  it('lists, asks before deleting, deletes on confirmation, and redirects a ZIP to its link', async () => {
+    const doomed = await savedRecording(svc.url, s3, alice, 'page-a', { bytes: Buffer.from('library session bytes'), contentType: 'video/mp4' });
+    const { session } = await signIn('user-alice', '/recordings');
+    const list = await viaNginx('/recordings?room=page-a&status=', { headers: { Cookie: session } });
+    expect(list.status).toBe(200);
+    expect(list.body).toContain(`data-id="${doomed.id}"`);
+    expect(list.body).not.toContain(`data-id="${bobs.id}"`);
+    const csrf = csrfOf(list.body);
+
+    const zip = await viaNginx('/recordings/bulk', { method: 'POST', headers: { Cookie: session }, form: { csrf, action: 'zip', ids: doomed.id } });
+    expect([zip.status, /role="alert">([^<]*)/.exec(zip.body)?.[1]]).toEqual([303, undefined]);
+    expect(String(zip.headers.location)).toMatch(/^\/api\/v1\.0\/recordings\/archive\/\?token=/);
+
+    const asked = await viaNginx('/recordings/bulk', { method: 'POST', headers: { Cookie: session }, form: { csrf, action: 'delete', ids: doomed.id } });
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatch(/<section id="confirm" role="alertdialog"[^>]*>/);
+    expect(asked.body).not.toMatch(/<section id="confirm"[^>]* hidden>/);
+    expect((await request(svc.url).get(`/api/v1.0/recordings/${doomed.id}/`).set(bearer(alice))).status).toBe(200);
+
+    expect((await viaNginx('/recordings/bulk', { method: 'POST', headers: { Cookie: session }, form: { csrf: 'nope', action: 'delete-confirmed', ids: doomed.id } })).status).toBe(303);
+    expect((await request(svc.url).get(`/api/v1.0/recordings/${doomed.id}/`).set(bearer(alice))).status).toBe(200);
+
+    const done = await viaNginx('/recordings/bulk', { method: 'POST', headers: { Cookie: session }, form: { csrf, action: 'delete-confirmed', ids: doomed.id } });
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('1 deleted.');
+    expect((await request(svc.url).get(`/api/v1.0/recordings/${doomed.id}/`).set(bearer(alice))).status).toBe(404);
+  });
+});

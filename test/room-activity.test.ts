@@ -44,6 +44,7 @@ describe('activity from webhooks', () => {
       started_at: new Date(Number(room.creationTime) * 1000).toISOString(),
       recording: null,
       policy: null,
+      recording_access: { members: 'none' },
     });
 
     livekit.addParticipant('a1', { identity: 'ada' });

@@ -18,6 +18,9 @@ import type { RecordingService } from '../recording/recording-service';
 import type { RecordingPermanence } from '../recording/retention/permanence';
 import type { ShareLinkService } from '../recording/share-links';
 import type { RecordingStatus } from '../recording/status';
+import type { ArchiveLinks } from '../recording/library/archive-links';
+import type { ArchiveSource } from '../recording/library/zip-archive';
+import type { RoomRecordingAccess } from '../rooms/recording-access';
 import type { JitsiRoomEvents } from '../rooms/jitsi/jitsi-room-events';
 import type { RoomsService } from '../rooms/rooms-service';
 import type { ReadinessCheck } from './routes/health';
@@ -34,6 +37,8 @@ export interface ApiDeps {
   recorders: Recorders;
   /** Room activity, live recording and recording policy (src/rooms). */
   rooms: RoomsService;
+  /** What each room's members may do with its recordings. */
+  roomAccess: RoomRecordingAccess;
   permanence: RecordingPermanence;
   mediaAuthorizer: MediaAuthorizer;
   downloadSecret: DownloadSecret;
@@ -44,6 +49,10 @@ export interface ApiDeps {
   jitsiEvents?: JitsiRoomEvents;
   jibriUploads: JibriUploadUrls;
   shareLinks: ShareLinkService;
+  /** ZIP downloads of several recordings. */
+  archiveLinks: ArchiveLinks;
+  /** Where the ZIPs read from; absent without a configured storage. */
+  archiveSource?: ArchiveSource;
   recordingPages: RecordingPages;
   /** Processing results on recordings (transcripts, summaries) and the tokens that write them. */
   artifacts: ArtifactService;

@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/config';
 import type { Recording, RecordingFile } from '../recording/recording';
 import { expiredAt } from '../recording/expiry';
 import { fileKey, objectKeyFor } from '../recording/object-key';
-import type { AccessRole } from '../recording/status';
+import type { ViewerRole } from '../recording/status';
 import { FINAL_STATUSES } from '../recording/status';
 import type { recordingBody } from './openapi/response-schemas';
 
@@ -20,7 +20,7 @@ export function serializerSettings(config: Pick<AppConfig, 'recording'>): Serial
 }
 
 /** A recording as docs/api.md (The recording JSON) shows it, with the caller's abilities. */
-export function recordingJson(recording: Recording, role: AccessRole, settings: SerializerSettings, now = new Date()): RecordingJson {
+export function recordingJson(recording: Recording, role: ViewerRole, settings: SerializerSettings, now = new Date()): RecordingJson {
   const expiry = expiredAt(recording, settings.expirationDays);
   const manager = role === 'owner' || role === 'administrator';
   return {

@@ -7,6 +7,7 @@ export const downloadsConcern = concern(
     MEDIA_URL_PREFIX: envString(),
     DOWNLOAD_LINK_TTL_SECONDS: envInt({ min: 10, max: 7 * 24 * 3600 }),
     DOWNLOAD_LINK_SECRET: envString(),
+    ARCHIVE_LINK_TTL_SECONDS: envInt({ min: 10, max: 24 * 3600 }),
     // Capped at 1 s: a deletion or a revoked share link must be refused within a second on every instance.
     MEDIA_AUTH_CACHE_MS: envInt({ min: 0, max: 1000 }),
     MEDIA_AUTH_SECRET: envString(),
@@ -31,6 +32,8 @@ export const downloadsConcern = concern(
     return {
       mediaUrlPrefix,
       linkTtlSeconds: env.DOWNLOAD_LINK_TTL_SECONDS ?? 600,
+      /** Lifetime of an archive-link token (a ZIP of several recordings); the download must begin within it. */
+      archiveLinkTtlSeconds: env.ARCHIVE_LINK_TTL_SECONDS ?? 300,
       /** Signs download-link tokens; unset: derived from AUTH_JWT_SECRET, else generated and kept in the database. */
       linkSecret: env.DOWNLOAD_LINK_SECRET,
       /** How long media-auth reuses one access row (src/downloads/media-access-cache.ts); 0: never. */

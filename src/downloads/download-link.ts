@@ -44,12 +44,15 @@ export function issueDownloadLink(
   now: Date = new Date(),
   /** The file (see downloadableKey); default the composite. */
   key: string = objectKeyFor(config.recording.outputFolder, recording.id, recording.workerKind),
+  /** The room, when issued to one of its members rather than to someone with an access. */
+  memberRoom?: string,
 ): DownloadLink {
   const { token, expiresAt } = signDownloadToken({
     secret,
     recordingId: recording.id,
     key,
     userSub,
+    memberRoom,
     ttlSeconds: config.downloads.linkTtlSeconds,
     now,
   });

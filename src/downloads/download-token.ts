@@ -33,6 +33,8 @@ export interface SignDownloadTokenInput {
   key: string;
   /** `sub` of the user who asked for the link. */
   userSub: string;
+  /** Issued to a member of this room (no access of their own): media-auth checks the room still lets its members. */
+  memberRoom?: string;
   ttlSeconds: number;
   /** Issue time; defaults to now. */
   now?: Date;
@@ -41,14 +43,16 @@ export interface SignDownloadTokenInput {
 export interface VerifiedDownloadToken {
   recordingId: string;
   userSub: string;
+  /** Set when issued to a room member (see SignDownloadTokenInput). */
+  memberRoom: string | null;
 }
 
 export function signDownloadToken(input: SignDownloadTokenInput): { token: string; expiresAt: Date } {
   if (!input.userSub) throw new Error('download token: recordingId, key and userSub are required');
-  return signFor(input, input.userSub, DOWNLOAD_TOKEN_AUDIENCE);
+  return signFor(input, input.userSub, DOWNLOAD_TOKEN_AUDIENCE, input.memberRoom);
 }
 
-function signFor(input: Omit<SignDownloadTokenInput, 'userSub'>, subject: string, audience: string): { token: string; expiresAt: Date } {
+function signFor(input: Omit<SignDownloadTokenInput, 'userSub'>, subject: string, audience: string, memberRoom?: string): { token: string; expiresAt: Date } {
   const { secret, recordingId, key, ttlSeconds } = input;
   if (typeof secret !== 'string' || secret.length < 16) throw new Error('download token: secret too short');
   if (!recordingId || !key) throw new Error('download token: recordingId, key and userSub are required');
@@ -57,7 +61,7 @@ function signFor(input: Omit<SignDownloadTokenInput, 'userSub'>, subject: string
   }
   const iat = Math.floor((input.now ?? new Date()).getTime() / 1000);
   const exp = iat + ttlSeconds;
-  const token = jwt.sign({ rid: recordingId, key, iat, exp }, secret, { algorithm: 'HS256', audience, subject });
+  const token = jwt.sign({ rid: recordingId, key, iat, exp, ...(memberRoom ? { mr: memberRoom } : {}) }, secret, { algorithm: 'HS256', audience, subject });
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
@@ -70,7 +74,7 @@ type VerifyOptions = { secret: string; key: string; now?: Date };
  */
 export function verifyDownloadToken(token: string, opts: VerifyOptions): VerifiedDownloadToken | null {
   const found = verifyMemoized(token, opts, DOWNLOAD_TOKEN_AUDIENCE);
-  return found && { recordingId: found.recordingId, userSub: found.holder };
+  return found && { recordingId: found.recordingId, userSub: found.holder, memberRoom: found.memberRoom };
 }
 
 /**
@@ -103,6 +107,7 @@ export function verifyShareMediaToken(token: string, opts: VerifyOptions): Verif
 interface VerifiedHolder {
   recordingId: string;
   holder: string;
+  memberRoom: string | null;
 }
 
 function verifyMemoized(token: string, opts: { secret: string; key: string; now?: Date }, audience: string): VerifiedHolder | null {
@@ -127,7 +132,7 @@ function verifyMemoized(token: string, opts: { secret: string; key: string; now?
 /** Tokens that passed, by digest (see VerifiedTokenMemo); an entry is about 300 bytes. */
 const verified = new VerifiedTokenMemo<VerifiedHolder & { exp: number; secret: string; key: string; audience: string }>({ maxEntries: 10_000, maxAgeMs: 30_000 });
 
-const withoutExp = (v: (VerifiedHolder & { exp: number }) | null): VerifiedHolder | null => v && { recordingId: v.recordingId, holder: v.holder };
+const withoutExp = (v: (VerifiedHolder & { exp: number }) | null): VerifiedHolder | null => v && { recordingId: v.recordingId, holder: v.holder, memberRoom: v.memberRoom };
 
 /** The checks themselves (jsonwebtoken); throws on a bad signature, audience or expiry. */
 function verifyAt(token: string, opts: { secret: string; key: string; now?: Date }, audience: string): (VerifiedHolder & { exp: number }) | null {
@@ -137,14 +142,14 @@ function verifyAt(token: string, opts: { secret: string; key: string; now?: Date
     clockTimestamp: opts.now ? Math.floor(opts.now.getTime() / 1000) : undefined,
   });
   if (typeof payload !== 'object' || payload === null) return null;
-  const { rid, key, sub, exp, aud } = payload as Record<string, unknown>;
+  const { rid, key, sub, exp, aud, mr } = payload as Record<string, unknown>;
   // jsonwebtoken only checks exp when present: a token without one is refused here.
   if (typeof exp !== 'number') return null;
   // Exactly this audience (jsonwebtoken also accepts a list that merely contains it).
   if (aud !== audience) return null;
   if (typeof rid !== 'string' || rid === '' || typeof sub !== 'string' || sub === '') return null;
   if (key !== opts.key) return null;
-  return { recordingId: rid, holder: sub, exp };
+  return { recordingId: rid, holder: sub, exp, memberRoom: typeof mr === 'string' && mr !== '' ? mr : null };
 }
 
 /** Secret strings as KeyObjects, built once: jsonwebtoken then skips probing the string as a PEM key. */

@@ -71,6 +71,11 @@ export class MediaAccessCache<V> {
     for (const [key, entry] of this.entries) if (entry.recordingId === recordingId) this.entries.delete(key);
   }
 
+  /** Drops every entry: a change that may concern many recordings (a room's member level). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Makes room for one more entry: expired entries go, then the oldest live ones while full. */
   private dropOldest(now: number): void {
     for (const [key, entry] of this.entries) {

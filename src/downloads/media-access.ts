@@ -18,8 +18,10 @@ export interface MediaAccess {
   allowed: boolean;
   /** The share link named is one of its links, neither revoked nor expired. */
   shared: boolean;
-  /** For the download's file name. */
+  /** For the download's file name, and for a room member's right. */
   room: string;
+  /** What the room lets its members do with its recordings. */
+  members: 'none' | 'view' | 'download';
   /** Asked about a participant track file: its status, or null when the recording has no such track. */
   trackStatus?: FileStatus | null;
 }
@@ -31,6 +33,7 @@ export interface MediaAccess {
  */
 const MEDIA_ACCESS_COLUMNS = `r.status, r.worker_kind AS "workerKind", r.created_at AS "createdAt", r.is_permanent AS "isPermanent", r.room,
   r.files_removed_at AS "filesRemovedAt",
+  COALESCE((SELECT m.members FROM room_recording_access m WHERE m.room = r.room), 'none') AS members,
   EXISTS (SELECT 1 FROM recording_accesses a WHERE a.recording_id = r.id AND a.user_sub = ANY($2::varchar[])) AS allowed,
   (($3::bytea IS NOT NULL OR $4::uuid IS NOT NULL) AND EXISTS (
     SELECT 1 FROM share_links s

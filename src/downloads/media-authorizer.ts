@@ -44,8 +44,10 @@ export type MediaAuthDecision =
       status: 200;
       reason: 'granted';
       recordingId: string;
-      via: 'bearer' | 'link' | 'share' | 'session';
+      via: 'bearer' | 'link' | 'share' | 'session' | 'member';
       headers: S3ForwardHeaders;
+      /** False for a room member who may only watch: the file is not offered as a download. */
+      attachment: boolean;
       /** A readable name for the saved file (nginx puts it in Content-Disposition). */
       downloadName: string;
     }
@@ -129,6 +131,11 @@ export class MediaAuthorizer {
     options.accessChanges.subscribe((recordingId) => this.cache.forget(recordingId));
   }
 
+  /** Forgets every remembered access row: the next request of each file asks the database. */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /** The access row for this file and these callers, from the cache or from one query. */
   private access(media: MediaPath, subs: string[], share: ShareLinkRef | null): Promise<CachedAccess> {
     // JSON: no sub (any string) can make two different caller lists look alike.
@@ -139,6 +146,12 @@ export class MediaAuthorizer {
       const downloadName = row ? downloadFileName(row.room, row.createdAt, media.extension, this.config.email.defaultTimezone) : '';
       return { row, downloadName };
     });
+  }
+
+  /** The bearer's token has a role in the room (its `rooms` claim): only asked for a recording that is not theirs. */
+  private bearerIsMemberOf(jwt: string, room: string): boolean {
+    const checked = this.verifier.verify(jwt);
+    return checked.ok && Object.prototype.hasOwnProperty.call(checked.user.rooms, room);
   }
 
   async decide(request: MediaAuthRequest): Promise<MediaAuthDecision> {
@@ -161,7 +174,9 @@ export class MediaAuthorizer {
 
     // Everyone the request speaks for: the bearer's user and/or the user a link was issued to.
     const subs: string[] = [];
-    let via: 'bearer' | 'link' | 'share' | 'session' = 'bearer';
+    let via: 'bearer' | 'link' | 'share' | 'session' | 'member' = 'bearer';
+    // Rooms the request shows the caller a member of: a member's download token names its room.
+    let memberRoom: string | null = null;
     const jwt = hasHeader ? bearerToken(authorization) : null;
     if (jwt) {
       const sub = this.verifier.subject(jwt);
@@ -176,6 +191,7 @@ export class MediaAuthorizer {
       if (link && link.recordingId === media.recordingId) {
         if (subs.length === 0) via = 'link';
         if (!subs.includes(link.userSub)) subs.push(link.userSub);
+        memberRoom = link.memberRoom;
       } else if (!link) {
         const shared = verifyShareMediaToken(linkToken, { secret, key: media.key });
         if (shared && shared.recordingId === media.recordingId && isUuid(shared.shareLinkId)) share = { linkId: shared.shareLinkId };
@@ -196,8 +212,14 @@ export class MediaAuthorizer {
     // expiry itself is judged now, from the row.
     const { row, downloadName } = await this.access(media, subs, share);
     if (!row) return refuse('unknown_recording', media.recordingId);
-    if (!row.allowed && !row.shared) return refuse('no_right', media.recordingId);
-    if (!row.allowed) via = 'share';
+    let member = false;
+    if (!row.allowed && !row.shared) {
+      // A member of the recording's room, while the room lets its members watch (row.members is
+      // read with the row, so a change is seen within MEDIA_AUTH_CACHE_MS).
+      member = row.members !== 'none' && (memberRoom === row.room || (jwt !== null && this.bearerIsMemberOf(jwt, row.room)));
+      if (!member) return refuse('no_right', media.recordingId);
+      via = 'member';
+    } else if (!row.allowed) via = 'share';
     const refusal = fileRefusal(row, media, this.config.recording.expirationDays);
     if (refusal) return refuse(refusal, media.recordingId);
 
@@ -211,6 +233,7 @@ export class MediaAuthorizer {
       recordingId: media.recordingId,
       via,
       downloadName,
+      attachment: !(member && row.members === 'view'),
       headers: {
         Authorization: signed.authorization,
         'X-Amz-Date': signed.amzDate,

@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   'recording.artifact_ready',
   'room.started',
   'room.finished',
+  'room.access_changed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

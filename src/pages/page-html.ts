@@ -42,7 +42,8 @@ export interface PageMessage {
 }
 
 /** The whole HTML document. */
-export function pageDocument(ctx: PageContext, title: string, main: string): string {
+/** `script`: the page's one script (the recording page's by default; the library has its own); `css`: more style rules. */
+export function pageDocument(ctx: PageContext, title: string, main: string, script: string = PAGE_SCRIPT, css = ''): string {
   const { t } = ctx;
   const messages = {
     'msg-loading': t('loading'),
@@ -66,7 +67,7 @@ export function pageDocument(ctx: PageContext, title: string, main: string): str
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex, nofollow">
 <title>${e(title)}</title>
-<style nonce="${e(ctx.nonce)}">${PAGE_CSS}</style>
+<style nonce="${e(ctx.nonce)}">${PAGE_CSS}${css}</style>
 </head>
 <body${data}>
 <a class="skip" href="#main">${e(t('skipToContent'))}</a>
@@ -76,7 +77,7 @@ ${ctx.session ? signOutForm(ctx) : ''}
 </header>
 ${main}
 <footer class="site"><p>${e(ctx.brand)}</p></footer>
-<script nonce="${e(ctx.nonce)}">${PAGE_SCRIPT}</script>
+<script nonce="${e(ctx.nonce)}">${script}</script>
 </body>
 </html>
 `;
@@ -149,7 +150,7 @@ ${player(ctx, view, composite)}
 ${transcriptPanel(t, view.artifacts ?? null)}
 </div>
 ${artifactSections(t, view.artifacts ?? null)}
-${tracks.length ? trackList(ctx, tracks) : ''}
+${tracks.length ? trackList(ctx, tracks, view.canDownload) : ''}
 ${view.manage ? management(ctx, view, extras.newLinkUrl) : ''}
 <p id="page-status" class="status" role="status"></p>
 </main>`;
@@ -176,10 +177,10 @@ function player(ctx: PageContext, view: RecordingPageView, composite: PageFile |
     : `<audio id="player" controls preload="metadata" src="${url}" aria-label="${label}">${tracks}</audio>`;
   return `${element}
 <p id="media-error" class="alert" role="alert" hidden>${e(t('mediaError'))}</p>
-<p class="actions"><a class="button" id="download" href="${url}" download>${e(t('download'))}</a></p>`;
+${view.canDownload ? `<p class="actions"><a class="button" id="download" href="${url}" download>${e(t('download'))}</a></p>` : ''}`;
 }
 
-function trackList(ctx: PageContext, tracks: PageFile[]): string {
+function trackList(ctx: PageContext, tracks: PageFile[], canDownload: boolean): string {
   const { t } = ctx;
   const items = tracks.map((track, i) => {
     const who = track.file.participant?.name || track.file.participant?.identity || t('trackUnnamed', { number: String(i + 1) });
@@ -191,7 +192,7 @@ function trackList(ctx: PageContext, tracks: PageFile[]): string {
     const url = e(track.mediaUrl);
     return `<li><span class="track-name" id="track-${i}">${name}</span>
 <audio controls preload="none" src="${url}" aria-labelledby="track-${i}"></audio>
-<a href="${url}" download>${e(t('downloadTrack', { name: who }))}</a></li>`;
+${canDownload ? `<a href="${url}" download>${e(t('downloadTrack', { name: who }))}</a>` : ''}</li>`;
   });
   return `<section aria-labelledby="tracks-heading">
 <h2 id="tracks-heading">${e(t('tracks'))}</h2>

@@ -53,6 +53,8 @@ export interface RecordingPageView {
   manage: PageManagement | null;
   /** Transcript, summary, chapters and speakers, when the recording has any and may be watched. */
   artifacts?: PageArtifacts | null;
+  /** False for a room member whose room lets them watch only: no download buttons. */
+  canDownload: boolean;
 }
 
 export type PageOutcome =
@@ -95,27 +97,38 @@ export class RecordingPages {
       if (shared.result !== 'ok') return { result: shared.result === 'unknown' ? 'not_found' : 'link_invalid' };
       return { result: 'ok', view: await this.build(shared.recording, credential, null, shared.link) };
     }
-    let recording: Recording;
+    let seen: Awaited<ReturnType<RecordingService['getAsViewer']>>;
     try {
-      ({ recording } = await this.deps.recordings.get(credential.user, recordingId));
+      seen = await this.deps.recordings.getAsViewer(credential.user, recordingId);
     } catch (err) {
       // Unknown and not theirs look the same: no existence leak.
       if (err instanceof RecordingError && err.kind === 'not_found') return { result: 'forbidden' };
       throw err;
     }
+    if (seen.role === 'member') {
+      // A member of the room: the player (and downloads when the room allows them), nothing to manage.
+      const member = { room: seen.recording.room, canDownload: seen.members === 'download' };
+      return { result: 'ok', view: await this.build(seen.recording, credential, null, undefined, member) };
+    }
     const links = await this.deps.shareLinks.list(credential.user, recordingId);
-    return { result: 'ok', view: await this.build(recording, credential, links) };
+    return { result: 'ok', view: await this.build(seen.recording, credential, links) };
   }
 
   /** `viaLink`: the share link a share viewer came with (their media URLs name it, not its token). */
-  private async build(recording: Recording, credential: PageCredential, links: ShareLink[] | null, viaLink?: ShareLink): Promise<RecordingPageView> {
+  private async build(
+    recording: Recording,
+    credential: PageCredential,
+    links: ShareLink[] | null,
+    viaLink?: ShareLink,
+    member?: { room: string; canDownload: boolean },
+  ): Promise<RecordingPageView> {
     const { settings } = this.deps;
     const now = new Date();
     const expired = isExpired(recording, settings.expirationDays, now);
     const playable = DOWNLOADABLE_STATUSES.includes(recording.status) && !expired;
     const files: PageFile[] = [];
     for (const file of await this.deps.files.list(recording)) {
-      files.push({ file, mediaUrl: playable && file.status === 'saved' ? await this.mediaUrl(recording, file, credential, viaLink, now) : null });
+      files.push({ file, mediaUrl: playable && file.status === 'saved' ? await this.mediaUrl(recording, file, credential, viaLink, now, member?.room) : null });
     }
     const source = this.deps.artifacts;
     const artifacts = playable && source ? await loadPageArtifacts(recording, source.reader, source, (name) => artifactUrl(recording.id, name, credential)) : null;
@@ -127,6 +140,7 @@ export class RecordingPages {
       files,
       credential: credential.kind,
       viewer: credential.kind === 'share' ? null : credential.user,
+      canDownload: member ? member.canDownload : true,
       manage:
         links === null
           ? null
@@ -145,7 +159,7 @@ export class RecordingPages {
    * The file's URL under MEDIA_URL_PREFIX with what authorises this viewer (keys need no
    * encoding). Never the share token itself: URLs end up in proxy logs.
    */
-  private async mediaUrl(recording: Recording, file: RecordingFile, credential: PageCredential, viaLink: ShareLink | undefined, now: Date): Promise<string> {
+  private async mediaUrl(recording: Recording, file: RecordingFile, credential: PageCredential, viaLink: ShareLink | undefined, now: Date, memberRoom?: string): Promise<string> {
     const path = `${this.deps.settings.mediaUrlPrefix}${file.key}`;
     switch (credential.kind) {
       case 'share': {
@@ -169,6 +183,7 @@ export class RecordingPages {
           recordingId: recording.id,
           key: file.key,
           userSub: credential.user.sub,
+          memberRoom,
           ttlSeconds: this.deps.settings.downloadLinkTtlSeconds,
         });
         return `${path}?token=${token}`;

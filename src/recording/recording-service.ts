@@ -10,7 +10,8 @@ import type { PauseService } from './pause/pause-service';
 import type { Recording } from './recording';
 import { listRecordingsForUser, type RecordingListFilter } from './recording-list';
 import { parseStart, roomName, startRecordingBody, zodDetail } from './start-request';
-import type { AccessRole } from './status';
+import type { AccessRole, ViewerRole } from './status';
+import { isRoomMember, memberLevel, type MemberLevel } from './library/member-access';
 import { FINAL_STATUSES } from './status';
 import type { RecordingStore } from './store/recording-store';
 import type { WorkerRegistry } from './workers/registry';
@@ -107,14 +108,31 @@ export class RecordingService {
     return { recording, role: access.role };
   }
 
-  /** `get` plus how the owners' notification emails stand. */
+  /**
+   * A recording the user may watch: theirs (`get`), or one of a room they are a member of while
+   * the room lets its members view or download (`members`); 404 for anyone else.
+   */
+  async getAsViewer(user: AuthUser, id: string): Promise<{ recording: Recording; role: ViewerRole; members: MemberLevel | null }> {
+    if (!isUuid(id)) throw notFound();
+    const access = await this.store.findAccess(id, user.sub);
+    const recording = await this.store.findById(id);
+    if (!recording) throw notFound();
+    if (access) return { recording, role: access.role, members: null };
+    if (!isRoomMember(user, recording.room)) throw notFound();
+    const members = await memberLevel(this.sql, recording.room);
+    if (members === 'none') throw notFound();
+    return { recording, role: 'member', members };
+  }
+
+  /** `getAsViewer` plus how the owners' notification emails stand. */
   async retrieve(user: AuthUser, id: string) {
-    const { recording, role } = await this.get(user, id);
+    const { recording, role } = await this.getAsViewer(user, id);
     return { recording, role, notifications: await notificationSummary(this.sql, recording.id) };
   }
 
+  /** The user's recordings and, where the room lets its members, those of the rooms they are a member of. */
   list(user: AuthUser, filter: RecordingListFilter, limit: number, offset: number) {
-    return listRecordingsForUser(this.sql, user.sub, filter, limit, offset);
+    return listRecordingsForUser(this.sql, user, filter, limit, offset);
   }
 
   /**

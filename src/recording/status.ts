@@ -35,6 +35,8 @@ export const SAVABLE_STATUSES: readonly RecordingStatus[] = ['initiated', 'activ
 
 export type { RoomRole } from '../auth/user';
 export type AccessRole = 'owner' | 'administrator';
+/** How a caller sees a recording: through an access of theirs, or as a member of its room the room lets watch. */
+export type ViewerRole = AccessRole | 'member';
 
 /** Final statuses in which no file will ever be saved: the recording page says it will not become ready. */
 export const NEVER_READY_STATUSES: readonly RecordingStatus[] = ['failed_to_start', 'aborted'];

@@ -8,6 +8,7 @@ import type { RoomRole } from '../auth/user';
 import type { AccessRole } from '../recording/status';
 import type { WorkerKind } from '../config/config';
 import { recordingPolicyBody, type RecordingPolicy } from './policy';
+import type { MemberAccess } from './store/recording-access-store';
 import type { RoomActivity, RoomStore } from './store/room-store';
 
 const log = childLogger('rooms');
@@ -21,12 +22,15 @@ export interface RoomView {
   /** The room's live recording and the caller's access to it (null: none; they see it, not more). */
   recording: { recording: Recording; access: AccessRole | null; canStop: boolean } | null;
   policy: RecordingPolicy | null;
+  /** What the room's members may do with its recordings (src/rooms/recording-access.ts). */
+  recordingAccess: MemberAccess;
 }
 
 export interface RoomsServiceDeps {
   rooms: RoomStore;
   liveRecording(room: string): Promise<Recording | null>;
   accessOf(recordingId: string, userSub: string): Promise<AccessRole | null>;
+  membersAccess(room: string): Promise<MemberAccess>;
   modes: { kindForMode(mode: string): WorkerKind | undefined; modeNames: string[] };
   /** RECORDING_ALLOW_PERMANENT: a policy may start permanent recordings. */
   allowPermanent: boolean;
@@ -44,10 +48,11 @@ export class RoomsService {
   async view(user: AuthUser, room: string): Promise<RoomView> {
     const name = parseRoom(room);
     if (!roleIn(user, name)) throw forbidden('You have no role in this room.');
-    const [activity, live, policy] = await Promise.all([
+    const [activity, live, policy, recordingAccess] = await Promise.all([
       this.deps.rooms.activity(name),
       this.deps.liveRecording(name),
       this.deps.rooms.policy(name),
+      this.deps.membersAccess(name),
     ]);
     return {
       room: name,
@@ -56,6 +61,7 @@ export class RoomsService {
         ? { recording: live, access: await this.deps.accessOf(live.id, user.sub), canStop: canManageRoom(user, name) && live.status === 'active' }
         : null,
       policy,
+      recordingAccess,
     };
   }
 

@@ -5,6 +5,7 @@ import { TokenVerifier } from '../auth/token-verifier';
 import { DownloadSecret } from '../downloads/download-secret';
 import { MediaAuthorizer } from '../downloads/media-authorizer';
 import { RecordingPages } from '../pages/recording-page';
+import { ArchiveLinks } from '../recording/library/archive-links';
 import { RecordingFiles } from '../recording/recording-files';
 import type { RecordingService } from '../recording/recording-service';
 import { ShareLinkService } from '../recording/share-links';
@@ -51,6 +52,14 @@ export function composeAccess(shared: Shared, { store, recordings }: { store: Re
     shareLinks,
     recordingPages,
     pageSessions,
+    archiveLinks: new ArchiveLinks(db.sql, downloadSecret, {
+      origin: downloads.baseUrlSet ? new URL(downloads.baseUrl).origin : '',
+      ttlSeconds: downloads.archiveLinkTtlSeconds,
+      outputFolder: recording.outputFolder,
+      expirationDays: recording.expirationDays,
+      zone: config.email.defaultTimezone,
+    }),
+    archiveSource: shared.storage,
     oidc: pages.oidc ? new OidcSignIn(pages.oidc, `${server.publicUrl}/auth/oidc/callback`) : undefined,
     mediaAuthorizer: new MediaAuthorizer({ config, sql: db.sql, accessChanges: store.accessChanges, verifier, secret: downloadSecret, sessions: pageSessions }),
   };

@@ -5,6 +5,8 @@ import { autoStartJob } from '../rooms/auto-start-job';
 import { autoStopJob } from '../rooms/auto-stop-job';
 import { RoomReconciler } from '../rooms/room-reconciler';
 import { RoomsService } from '../rooms/rooms-service';
+import { RoomRecordingAccess } from '../rooms/recording-access';
+import { RoomAccessStore } from '../rooms/store/recording-access-store';
 import { RoomStore } from '../rooms/store/room-store';
 import { RECURRING_LEASE_MS, type Shared } from './compose-shared';
 import type { ComposedRecording } from './compose-recording';
@@ -55,8 +57,10 @@ export function composeRooms(shared: Shared, { store, registry, mediator, record
     runner.every({ kind: 'rooms.prune', intervalMs: 3600_000, leaseMs: RECURRING_LEASE_MS, run: () => roomStore.prune() });
   }
   metrics.roomTotals = () => roomStore.totals();
+  const roomAccess = new RoomRecordingAccess(new RoomAccessStore({ sql: db.sql, events }));
   const activity = new RoomActivityDispatcher(roomStore, jobsQueued);
   return {
+    roomAccess,
     activity,
     // Jitsi's rooms (Prosody's event_sync) feed the same activity as LiveKit's webhooks.
     jitsiEvents: config.jitsi.eventsToken
@@ -66,6 +70,7 @@ export function composeRooms(shared: Shared, { store, registry, mediator, record
       rooms: roomStore,
       liveRecording,
       accessOf: async (id, sub) => (await store.findAccess(id, sub))?.role ?? null,
+      membersAccess: (room) => roomAccess.members(room),
       modes: registry,
       allowPermanent: config.recording.allowPermanent,
       jibriPolicies: config.jitsi.eventsToken !== undefined,

@@ -64,7 +64,9 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   const transport = createSmtpTransport(config.email);
   if (transport) runner.register(recordingSavedEmailJob(config, db.sql, store, transport));
   const { permanence } = composeRetention(shared, { store, get: (user, id) => recordings.get(user, id), transport });
-  const { rooms, activity, jitsiEvents } = composeRooms(shared, recording);
+  const { rooms, activity, jitsiEvents, roomAccess } = composeRooms(shared, recording);
+  // A room's member level changed here: this instance's media-auth decides afresh at once.
+  roomAccess.onChange(() => access.mediaAuthorizer.forgetAll());
 
   const api: ApiDeps = {
     config,
@@ -76,6 +78,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
     pauses: recording.pauses,
     recorders: recording.recorders,
     rooms,
+    roomAccess,
     permanence,
     storageEvents: recording.storageEvents,
     livekitEvents: new LivekitWebhookAdapter(config.livekit, { rooms: activity, recordings: recording.workerEvents }),

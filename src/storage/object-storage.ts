@@ -110,6 +110,23 @@ export class ObjectStorage {
     }
   }
 
+  /** The object's bytes as a stream (the request bounded by the timeout; the stream by the agent's idle timeout). */
+  async readStream(key: string): Promise<Readable> {
+    return withTimeout(this.client.getObject(this.bucket, key), this.timeoutMs, 'storage getObject');
+  }
+
+  /** Every key under `prefix` (recursively), e.g. a recording's artifacts. */
+  async listKeys(prefix: string): Promise<string[]> {
+    const list = async () => {
+      const keys: string[] = [];
+      for await (const item of this.client.listObjectsV2(this.bucket, prefix, true) as AsyncIterable<{ name?: string }>) {
+        if (item.name) keys.push(item.name);
+      }
+      return keys;
+    };
+    return withTimeout(list(), this.timeoutMs, 'storage listObjectsV2');
+  }
+
   /** A pre-signed GET URL for one object, valid `expirySeconds` (signed locally by the MinIO client: the region is known). */
   async presignedGet(key: string, expirySeconds: number): Promise<string> {
     return withTimeout(this.client.presignedGetObject(this.bucket, key, expirySeconds), this.timeoutMs, 'storage presignedGetObject');

@@ -29,6 +29,8 @@ export interface TestS3 {
   host: string;
   port: number;
   bucket: string;
+  /** Where s3rver keeps the objects (`{directory}/{bucket}/{key}._S3rver_object`). */
+  directory: string;
   region: string;
   accessKeyId: string;
   secretAccessKey: string;
@@ -86,6 +88,7 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
     host,
     port,
     bucket,
+    directory,
     region,
     accessKeyId: S3RVER_ACCESS_KEY,
     secretAccessKey: S3RVER_SECRET_KEY,

@@ -4,6 +4,7 @@ import { downloadsOperations } from '../routes/downloads.openapi';
 import { healthOperations } from '../routes/health.openapi';
 import { jibriUploadUrlOperations } from '../routes/jibri-upload-url.openapi';
 import { jibriWebhookOperations } from '../routes/jibri-webhook.openapi';
+import { libraryOperations } from '../routes/library.openapi';
 import { jitsiEventsOperations } from '../routes/jitsi-events.openapi';
 import { livekitWebhookOperations } from '../routes/livekit-webhook.openapi';
 import { metricsOperations } from '../routes/metrics.openapi';
@@ -12,6 +13,7 @@ import { openapiOperations } from '../routes/openapi.openapi';
 import { recordersOperations } from '../routes/recorders.openapi';
 import { recordingPageOperations } from '../routes/recording-page.openapi';
 import { recordingsOperations } from '../routes/recordings.openapi';
+import { roomAccessOperations } from '../routes/room-access.openapi';
 import { roomActivityOperations } from '../routes/room-activity.openapi';
 import { pauseOperations } from '../routes/pause.openapi';
 import { roomsOperations } from '../routes/rooms.openapi';
@@ -24,7 +26,9 @@ export const OPERATIONS: Operation[] = [
   ...roomsOperations,
   ...pauseOperations,
   ...roomActivityOperations,
+  ...roomAccessOperations,
   ...recordingsOperations,
+  ...libraryOperations,
   ...downloadsOperations,
   ...storageHookOperations,
   ...livekitWebhookOperations,

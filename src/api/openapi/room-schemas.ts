@@ -23,4 +23,6 @@ export const roomBody = z.object({
   started_at: z.iso.datetime().nullable(),
   recording: recordingBody.nullable(),
   policy: policyBody.nullable(),
+  /** What the room's members may do with its recordings: none, view, or download too. */
+  recording_access: z.object({ members: z.enum(['none', 'view', 'download']) }),
 });

@@ -12,7 +12,7 @@ export const downloadsOperations: Operation[] = [
       200: { description: 'The link.', schema: downloadLinkBody },
       400: err('Malformed body.'),
       ...USER_TOKEN_REFUSED,
-      403: err('Not downloadable (not saved, or expired; or that track file is not saved).'),
+      403: err('Not downloadable (not saved, or expired; or that track file is not saved), or the caller is a room member who may only watch.'),
       404: err('Unknown, or not the caller\'s; or the recording has no file with that key.'),
       503: err('Storage is not configured.'),
     },

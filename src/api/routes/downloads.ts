@@ -83,7 +83,7 @@ export function mediaAuthHandler(authorizer: MediaAuthorizer, metrics: Metrics, 
       if (decision.status === 200) {
         // Content-Disposition with a readable file name (RFC 6266, written by Express's own
         // helper); nginx copies it onto the file's answer. The answer itself has no body.
-        attach(res, decision.downloadName);
+        if (decision.attachment) attach(res, decision.downloadName);
         for (const name in decision.headers) res.setHeader(name, decision.headers[name as keyof S3ForwardHeaders]);
         res.statusCode = 200;
         res.end();
@@ -119,7 +119,10 @@ export function downloadLinkRouter({ config, verifier, recordings, downloadSecre
     const user = currentUser(res);
     const body = downloadLinkRequest.safeParse(req.body ?? {});
     if (!body.success) throw new HttpError(400, 'Invalid request body: expected nothing or {"key": one of the recording\'s file keys}.');
-    const { recording } = await recordings.get(user, String(req.params.id));
+    const { recording, role, members } = await recordings.getAsViewer(user, String(req.params.id));
+    if (role === 'member' && members !== 'download') {
+      throw new HttpError(403, "The room's members may watch its recordings but not download them.");
+    }
     if (!DOWNLOADABLE_STATUSES.includes(recording.status)) {
       throw new HttpError(403, `The recording cannot be downloaded: its status is "${recording.status}" (it must be saved).`);
     }
@@ -132,7 +135,7 @@ export function downloadLinkRouter({ config, verifier, recordings, downloadSecre
     const file = downloadableKey(config, recording, body.data.key);
     if (!file.ok && file.reason === 'unknown_file') throw new HttpError(404, 'The recording has no file with this key.');
     if (!file.ok) throw new HttpError(403, 'This track file cannot be downloaded: it is not saved.');
-    const link = issueDownloadLink(config, await downloadSecret.get(), recording, user.sub, new Date(), file.key);
+    const link = issueDownloadLink(config, await downloadSecret.get(), recording, user.sub, new Date(), file.key, role === 'member' ? recording.room : undefined);
     res.set('Cache-Control', 'no-store');
     res.status(200).json({ url: link.url, expires_at: link.expiresAt.toISOString() });
   });

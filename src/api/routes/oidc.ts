@@ -8,8 +8,8 @@ import { pageContext, readSession, sendMessage } from '../page-context';
 import { pageHeaders } from '../page-headers';
 
 const log = childLogger('oidc');
-/** Where a sign-in may lead back to: a recording page of this service, nothing else (no open redirect). */
-const NEXT = new RegExp(`^/recordings/${UUID_PATTERN}$`);
+/** Where a sign-in may lead back to: a recording page or the library of this service, nothing else (no open redirect). */
+const NEXT = new RegExp(`^/recordings(?:/${UUID_PATTERN})?$`);
 const LOGIN_PATH = '/auth/oidc';
 
 /**

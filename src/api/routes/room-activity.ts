@@ -57,5 +57,6 @@ function roomJson(view: RoomView, settings: SerializerSettings): z.infer<typeof 
     started_at: view.startedAt ? view.startedAt.toISOString() : null,
     recording,
     policy: view.policy ? policyJson(view.policy) : null,
+    recording_access: { members: view.recordingAccess },
   };
 }

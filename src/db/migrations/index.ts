@@ -15,6 +15,7 @@ import { StartQueue1766900000000 } from './1766900000000-start-queue';
 import { StartWatchdog1767000000000 } from './1767000000000-start-watchdog';
 import { PauseResume1767100000000 } from './1767100000000-pause-resume';
 import { RecordingArtifacts1767300000000 } from './1767300000000-recording-artifacts';
+import { RoomRecordingAccess1767500000000 } from './1767500000000-room-recording-access';
 import { RoomPlatform1767700000000 } from './1767700000000-room-platform';
 
 /** Every migration, in order. Listed explicitly so they run the same under tsx, jest and a build. */
@@ -36,5 +37,6 @@ export const MIGRATIONS = [
   StartWatchdog1767000000000,
   PauseResume1767100000000,
   RecordingArtifacts1767300000000,
+  RoomRecordingAccess1767500000000,
   RoomPlatform1767700000000,
 ];
