@@ -62,6 +62,11 @@ describe('module boundaries of src/', () => {
     expect(graph.get(path.join(SRC, 'recording/mediator.ts'))!.map(rel)).toContain('recording/workers/worker-service.ts');
   });
 
+  it('keeps every TypeScript file in src/ under 300 lines', () => {
+    const long = files.filter((f) => text.get(f)!.split('\n').length - 1 > 300).map(rel);
+    expect(long).toEqual([]);
+  });
+
   it('has no import cycle anywhere in src/, type-only imports included', () => {
     expect(cycles().map((cycle) => cycle.map(rel))).toEqual([]);
   });

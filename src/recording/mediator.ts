@@ -14,39 +14,18 @@ import { recordsTracks, type TrackMediator } from './tracks/track-mediator';
 import type { PublishedAudioTrack, TrackEgressState } from './workers/participant-tracks';
 import type { RecorderPool } from './workers/recorder-pool';
 import type { WorkerRegistry } from './workers/registry';
-import type { ReportReceipt, ReportSender } from './workers/status-reports';
+import type { ReportSender } from './workers/status-reports';
 import { timedCall } from './timed-call';
 import { describe, startFailure, workerDetail } from './worker-failure';
 import { WorkerError, type StartRequest, type StopOutcome, type WorkerState } from './workers/worker-service';
+import type { MediatorOptions, StatusReport } from './mediator-options';
 
 const log = childLogger('mediator');
-
-/** What became of a worker's status report: the worker's receipt, with the recordings it ended. */
-export type StatusReport =
-  | Exclude<ReportReceipt, { outcome: 'recorded' }>
-  | { outcome: 'not_configured' }
-  | { outcome: 'recorded'; instance: string; status: string; ended: Recording[] };
 
 /** Added to a worker's own start deadline: the time our bookkeeping around it may take. */
 const START_MARGIN_MS = 5000;
 
-export interface MediatorOptions {
-  outputFolder: string;
-  /** RECONCILE_INITIATED_GRACE_MS: how much longer than a start's deadline the reconciler waits. */
-  initiatedGraceMs: number;
-  onWorkerCall?(kind: string, op: 'start' | 'stop', outcome: 'ok' | 'error', seconds: number): void;
-  /** The worker had no recorder free: the start queue keeps it waiting (the recording, now `queued`), or null to fail it. */
-  noRecorder?(recording: Recording, err: unknown): Promise<Recording | null>;
-  /** A recorder of this kind may be free now (a stop, an idle report): the start queue tries its head. */
-  onRecorderFreed?(kind: WorkerKind): void;
-  /** Stores a started job's worker id with its start watchdog queued (src/recording/watchdog); unset: a plain transition. */
-  startRecorder?: StartRecorderCalls;
-}
-
-/** The change that records a first start (StartRecorder.record). */
-export interface StartRecorderCalls {
-  record(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null>;
-}
+export type { MediatorOptions, StartRecorderCalls, StatusReport } from './mediator-options';
 
 /**
  * Sits between workers and the database, and is the one caller of workers: it decides which
