@@ -27,6 +27,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Pool } from 'pg';
 import { FakeJibri } from '../test/fakes/jibri-server';
+import { jibriPoolEnv } from '../test/helpers/jibri-env';
 import { minioFixture } from '../test/helpers/flow';
 import { startFakeLivekit } from '../test/helpers/livekit-env';
 import { startNginx } from '../test/helpers/nginx';
@@ -130,12 +131,7 @@ async function main(): Promise<void> {
     WORKER_TIMEOUT_MS: '5000',
     JOBS_POLL_INTERVAL_MS: '200',
     RECORDING_WORKERS: JSON.stringify({ [MODES.livekit]: 'livekit-video', [MODES.jibri]: 'jibri' }),
-    JIBRI_URLS: jibris.map((j) => j.url).join(','),
-    JIBRI_IDS: jibris.map((j) => j.jibriId).join(','),
-    JITSI_BASE_URL: 'https://meet.example.org',
-    JIBRI_XMPP_DOMAIN: 'recorder.meet.example.org',
-    JIBRI_XMPP_USERNAME: 'recorder',
-    JIBRI_XMPP_PASSWORD: 'recorder-secret',
+    ...jibriPoolEnv(jibris),
     JIBRI_WEBHOOK_TOKEN,
     JIBRI_UPLOAD_TOKEN,
     WEBHOOK_URLS: receiver.url,

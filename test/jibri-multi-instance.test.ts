@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { FakeJibri } from './fakes/jibri-server';
+import { jibriPoolEnv } from './helpers/jibri-env';
 import { queryDb } from './helpers/flow';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
@@ -28,12 +29,7 @@ beforeAll(async () => {
   jibris = await Promise.all(Array.from({ length: POOL_SIZE }, (_, i) => FakeJibri.start({ jibriId: `jibri-${i + 1}` })));
   env = {
     RECORDING_WORKERS: '{"screen_recording":"jibri"}',
-    JIBRI_URLS: jibris.map((j) => j.url).join(','),
-    JIBRI_IDS: jibris.map((j) => j.jibriId).join(','),
-    JITSI_BASE_URL: 'https://meet.example.org',
-    JIBRI_XMPP_DOMAIN: 'recorder.meet.example.org',
-    JIBRI_XMPP_USERNAME: 'recorder',
-    JIBRI_XMPP_PASSWORD: 'recorder-secret',
+    ...jibriPoolEnv(jibris),
     JIBRI_WEBHOOK_TOKEN: '',
     JIBRI_WEBHOOK_TOKENS: jibris.map(webhookTokenOf).join(','),
     // Twenty starts probing five Jibris at once on a busy test machine.

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { FakeJibri } from './fakes/jibri-server';
+import { jibriPoolEnv } from './helpers/jibri-env';
 import { queryDb, statusOf } from './helpers/flow';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
@@ -21,12 +22,7 @@ beforeAll(async () => {
   jibris = await Promise.all([FakeJibri.start({ jibriId: 'jibri-1' }), FakeJibri.start({ jibriId: 'jibri-2' })]);
   const pool = {
     RECORDING_WORKERS: '{"screen_recording":"jibri"}',
-    JIBRI_URLS: jibris.map((j) => j.url).join(','),
-    JIBRI_IDS: jibris.map((j) => j.jibriId).join(','),
-    JITSI_BASE_URL: 'https://meet.example.org',
-    JIBRI_XMPP_DOMAIN: 'recorder.meet.example.org',
-    JIBRI_XMPP_USERNAME: 'recorder',
-    JIBRI_XMPP_PASSWORD: 'recorder-secret',
+    ...jibriPoolEnv(jibris),
     WORKER_TIMEOUT_MS: '3000',
   };
   [perInstance, shared] = await Promise.all([

@@ -1,4 +1,5 @@
 import { FakeJibri } from './fakes/jibri-server';
+import { jibriPoolEnv } from './helpers/jibri-env';
 import { eventually } from './helpers/flow';
 import { JITSI_ENV, jitsiBody, occupantBody, person, postJitsi, recorder, sendJitsi } from './helpers/jitsi';
 import { putPolicy, recordingsOf, roomJobs, roomView, settled } from './helpers/rooms';
@@ -20,12 +21,7 @@ async function startJitsiService(graceSeconds: number): Promise<{ svc: TestServi
   const svc = await startTestService({
     ...JITSI_ENV,
     RECORDING_WORKERS: '{"screen_recording":"livekit-video","jitsi":"jibri"}',
-    JIBRI_URLS: jibris.map((j) => j.url).join(','),
-    JIBRI_IDS: jibris.map((j) => j.jibriId).join(','),
-    JITSI_BASE_URL: 'https://meet.example.org',
-    JIBRI_XMPP_DOMAIN: 'recorder.meet.example.org',
-    JIBRI_XMPP_USERNAME: 'recorder',
-    JIBRI_XMPP_PASSWORD: 'recorder-secret',
+    ...jibriPoolEnv(jibris),
     WORKER_TIMEOUT_MS: '3000',
     AUTO_STOP_GRACE_SECONDS: String(graceSeconds),
     AUTO_START_RETRY_BASE_MS: '100',

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { FakeJibri } from './fakes/jibri-server';
+import { jibriPoolEnv } from './helpers/jibri-env';
 import { eventually } from './helpers/flow';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
@@ -18,12 +19,7 @@ let closed: TestService | undefined;
 
 const env = () => ({
   RECORDING_WORKERS: '{"screen_recording":"jibri"}',
-  JIBRI_URLS: jibris.map((j) => j.url).join(','),
-  JIBRI_IDS: jibris.map((j) => j.jibriId).join(','),
-  JITSI_BASE_URL: 'https://meet.example.org',
-  JIBRI_XMPP_DOMAIN: 'recorder.meet.example.org',
-  JIBRI_XMPP_USERNAME: 'recorder',
-  JIBRI_XMPP_PASSWORD: 'recorder-secret',
+  ...jibriPoolEnv(jibris),
   JIBRI_HEALTH_INTERVAL_SECONDS: '1',
   RECORDING_START_QUEUE_SECONDS: '600',
   WORKER_TIMEOUT_MS: '500',

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { FakeJibri } from './fakes/jibri-server';
+import { jibriPoolEnv } from './helpers/jibri-env';
 import { eventually, queryDb, statusOf } from './helpers/flow';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
@@ -14,12 +15,7 @@ beforeAll(async () => {
   jibris = await Promise.all([FakeJibri.start({ jibriId: 'wd-jibri-1' }), FakeJibri.start({ jibriId: 'wd-jibri-2' })]);
   svc = await startTestService({
     RECORDING_WORKERS: '{"screen_recording":"jibri"}',
-    JIBRI_URLS: jibris.map((j) => j.url).join(','),
-    JIBRI_IDS: jibris.map((j) => j.jibriId).join(','),
-    JITSI_BASE_URL: 'https://meet.example.org',
-    JIBRI_XMPP_DOMAIN: 'recorder.meet.example.org',
-    JIBRI_XMPP_USERNAME: 'recorder',
-    JIBRI_XMPP_PASSWORD: 'recorder-secret',
+    ...jibriPoolEnv(jibris),
     JIBRI_WEBHOOK_TOKEN: 'wd-jibri-webhook-token-0123456789',
     WORKER_TIMEOUT_MS: '2000',
     RECONCILE_INTERVAL_MS: '0',
