@@ -20,6 +20,7 @@
  */
 import { Client } from 'pg';
 import { FakeJibri } from '../test/fakes/jibri-server';
+import { jibriPoolEnv } from '../test/helpers/jibri-env';
 import { createTestDatabase } from '../test/helpers/pg';
 import { tokenFor } from '../test/helpers/service';
 import { killAllServiceProcesses, serviceProcess, type ServiceProcess } from '../test/helpers/service-process';
@@ -80,13 +81,8 @@ async function main(): Promise<void> {
     ...loadServiceEnv(),
     DATABASE_URL: db.url,
     RECORDING_WORKERS: '{"screen_recording":"jibri"}',
-    JIBRI_URLS: jibris.map((j) => j.url).join(','),
-    JIBRI_IDS: jibris.map((j) => j.jibriId).join(','),
+    ...jibriPoolEnv(jibris),
     JIBRI_WEBHOOK_TOKENS: jibris.map(tokenOf).join(','),
-    JITSI_BASE_URL: 'https://meet.example.org',
-    JIBRI_XMPP_DOMAIN: 'recorder.meet.example.org',
-    JIBRI_XMPP_USERNAME: 'recorder',
-    JIBRI_XMPP_PASSWORD: 'recorder-secret',
     RECORDING_START_QUEUE_SECONDS: '600',
   };
   const instances: ServiceProcess[] = [await serviceProcess(env, { entry: 'source' }), await serviceProcess(env, { entry: 'source' })];

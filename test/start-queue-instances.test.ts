@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { FakeJibri } from './fakes/jibri-server';
+import { jibriPoolEnv } from './helpers/jibri-env';
 import { eventually, queryDb } from './helpers/flow';
 import { createTestDatabase, type TestDatabase } from './helpers/pg';
 import { bearer, TEST_JWT_SECRET, TEST_STORAGE_TOKEN, type TestUser } from './helpers/service';
@@ -33,13 +34,8 @@ beforeAll(async () => {
     RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN,
     LOG_LEVEL: 'warn',
     RECORDING_WORKERS: '{"screen_recording":"jibri"}',
-    JIBRI_URLS: jibris.map((j) => j.url).join(','),
-    JIBRI_IDS: jibris.map((j) => j.jibriId).join(','),
+    ...jibriPoolEnv(jibris),
     JIBRI_WEBHOOK_TOKENS: jibris.map(tokenOf).join(','),
-    JITSI_BASE_URL: 'https://meet.example.org',
-    JIBRI_XMPP_DOMAIN: 'recorder.meet.example.org',
-    JIBRI_XMPP_USERNAME: 'recorder',
-    JIBRI_XMPP_PASSWORD: 'recorder-secret',
     JIBRI_HEALTH_INTERVAL_SECONDS: '0',
     RECORDING_START_QUEUE_SECONDS: '300',
     WORKER_TIMEOUT_MS: '1000',
