@@ -1,6 +1,6 @@
 import { recordingPolicyBody } from '../../rooms/policy';
 import { policyBody, roomBody } from '../openapi/room-schemas';
-import { type Operation, err, ROOM_PATH, ROOM_MANAGERS_ONLY, USER_TOKEN_REFUSED, DATABASE_DOWN } from '../openapi/operation';
+import { type Operation, err, ROOM_PATH, ROOM_MANAGERS_ONLY, NOT_A_ROOM_MANAGER, USER_TOKEN_REFUSED, DATABASE_DOWN } from '../openapi/operation';
 
 /** A room and its recording policy (roomActivityRouter). */
 export const roomActivityOperations: Operation[] = [
@@ -21,8 +21,7 @@ export const roomActivityOperations: Operation[] = [
     responses: {
       200: { description: 'The policy.', schema: policyBody },
       400: err('Bad body: unknown trigger or mode, an option the mode does not take, a Jibri mode without JITSI_EVENTS_TOKEN.'),
-      ...USER_TOKEN_REFUSED,
-      403: err('The caller may not manage this room.'),
+      ...NOT_A_ROOM_MANAGER,
       ...DATABASE_DOWN,
     },
   },
