@@ -39,6 +39,12 @@ export const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "worker
   ${SEGMENTS_OF_R} AS segments,
   ${ARTIFACTS_OF_R} AS artifacts`;
 
+/** The recording $1 as one JSON value and its owners' subs: what an event's snapshot is made of. */
+export const SNAPSHOT_WITH_OWNERS = `SELECT to_jsonb(x) AS recording,
+            COALESCE((SELECT jsonb_agg(jsonb_build_object('sub', a.user_sub) ORDER BY a.user_sub)
+                        FROM recording_accesses a WHERE a.recording_id = x.id AND a.role = 'owner'), '[]'::jsonb) AS owners
+       FROM (SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1) x`;
+
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
 
 /** `now() + $n ms`, or NULL when the parameter is NULL. */
@@ -168,13 +174,7 @@ export const SQL = {
   ),
 
   /** The recording and its owners' subs, for recording.ready's snapshot. */
-  readySnapshot: statement(
-    'ready_snapshot',
-    `SELECT to_jsonb(x) AS recording,
-            COALESCE((SELECT jsonb_agg(jsonb_build_object('sub', a.user_sub) ORDER BY a.user_sub)
-                        FROM recording_accesses a WHERE a.recording_id = x.id AND a.role = 'owner'), '[]'::jsonb) AS owners
-       FROM (SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1) x`,
-  ),
+  readySnapshot: statement('ready_snapshot', SNAPSHOT_WITH_OWNERS),
 
   /**
    * Saved (the composite landed) and its composite file saved, in one statement; when no track
