@@ -47,6 +47,11 @@ export function roomRecordingAction(action: string, id: string, summary: string,
   };
 }
 
+/** A room manager's change with a JSON body (`{ROOM_PATH}/<what>/`); besides its own answers: no token or not theirs to manage, and the database down. */
+export function roomManagerChange(method: Operation['method'], what: string, id: string, tag: string, summary: string, body: z.ZodType, responses: Responses): Operation {
+  return { method, path: `${ROOM_PATH}/${what}/`, id, tag, security: ['user'], summary, body, responses: { ...NOT_A_ROOM_MANAGER, ...DATABASE_DOWN, ...responses } };
+}
+
 /** One of the pages' forms: a urlencoded POST from a signed-in session with its CSRF token (401 when not signed in). */
 export function pageFormOperation(path: string, id: string, summary: string, fields: z.ZodRawShape, responses: Responses): Operation {
   return {

@@ -1,21 +1,15 @@
 import { startRecordingBody } from '../../recording/start-request';
 import { recordingBody } from '../openapi/response-schemas';
-import { type Operation, err, roomRecordingAction, ROOM_PATH, NOT_A_ROOM_MANAGER, DATABASE_DOWN } from '../openapi/operation';
+import { type Operation, err, roomManagerChange, roomRecordingAction } from '../openapi/operation';
 
 /** Starting and stopping a room's recording (roomsRouter). */
 export const roomsOperations: Operation[] = [
-  {
-    method: 'post', path: `${ROOM_PATH}/start-recording/`, id: 'startRecording', tag: 'recordings', security: ['user'],
-    summary: 'Start recording a room (room owner or administrator).', body: startRecordingBody,
-    responses: {
-      201: { description: 'The recording, active; or queued when no recorder is free and RECORDING_START_QUEUE_SECONDS lets it wait for one.', schema: recordingBody },
-      400: err('Bad body, unknown mode, invalid room name, or options.permanent while RECORDING_ALLOW_PERMANENT is off.'),
-      ...NOT_A_ROOM_MANAGER,
-      409: err('A recording is already queued, initiated or active in this room.'),
-      502: err('The worker failed, or the recording did not end active (its worker job is then stopped); the recording is kept as failed_to_start.'),
-      ...DATABASE_DOWN,
-    },
-  },
+  roomManagerChange('post', 'start-recording', 'startRecording', 'recordings', 'Start recording a room (room owner or administrator).', startRecordingBody, {
+    201: { description: 'The recording, active; or queued when no recorder is free and RECORDING_START_QUEUE_SECONDS lets it wait for one.', schema: recordingBody },
+    400: err('Bad body, unknown mode, invalid room name, or options.permanent while RECORDING_ALLOW_PERMANENT is off.'),
+    409: err('A recording is already queued, initiated or active in this room.'),
+    502: err('The worker failed, or the recording did not end active (its worker job is then stopped); the recording is kept as failed_to_start.'),
+  }),
   roomRecordingAction(
     'stop-recording', 'stopRecording', "Stop the room's active recording.", 'The recording, stopped or aborted (a queued one is cancelled: aborted).',
     {
