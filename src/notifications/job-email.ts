@@ -1,5 +1,6 @@
 import type { Job, JobHandler, JobOutcome } from '../jobs/job';
 import { scrubError } from '../jobs/retry';
+import type { EmailContext } from './email-context';
 import type { EmailDefaults } from './email-layout';
 import type { OwnerEmailInput } from './owner-email';
 import type { EmailConfig, SmtpTransporter } from './smtp-transport';
@@ -38,14 +39,8 @@ export function emailJobPolicy(email: Pick<EmailConfig, 'timeoutMs' | 'maxAttemp
   };
 }
 
-/** The owner (their access's copy of the JWT claims) and the recording, as an email job reads them. */
-export interface OwnerEmailContext {
-  name: string | null;
-  locale: string | null;
-  zoneinfo: string | null;
-  room: string;
-  createdAt: Date;
-}
+/** The owner (their access's copy of the JWT claims) and the recording, as every email job reads them. */
+type OwnerEmailContext = Pick<EmailContext, 'name' | 'locale' | 'zoneinfo' | 'room' | 'createdAt'>;
 
 /** What every owner email takes from its job's context and the EMAIL_* settings. */
 export function ownerEmailInput(ctx: OwnerEmailContext, email: Pick<EmailConfig, 'brandName' | 'supportEmail'>): OwnerEmailInput {
