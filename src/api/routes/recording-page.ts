@@ -11,10 +11,10 @@ import { pageContext, pageViewer, readSession, sendMessage, sendPage, signInUrl 
 import { pageHeaders } from '../page-headers';
 
 const log = childLogger('page');
+const FORM_LIMIT = '8kb';
 
 /** A form post's session, page context and recording id, once formSession accepted it. */
 type SignedInForm = { session: PageSession; ctx: PageContext; id: string };
-const FORM_LIMIT = '8kb';
 
 /**
  * The recording page, GET /recordings/{id} (docs/recording-page.md), and
