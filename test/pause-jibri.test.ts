@@ -155,7 +155,7 @@ it("Jibri: a stretch's capability opens that stretch's part only, once, after it
   const cap2 = uploadCapabilityOf(sessionOf(jibris, `${id}-part-2`))!;
   expect((await post('j-caps', 'stop')).status).toBe(200);
 
-  // Part 1's capability is refused for part 2 and for the recording's own key; part 2's and the first stretch's for part 1.
+  // Stretch 1's capability is refused for stretch 2 and for the recording's own key; stretch 2's and the first stretch's for stretch 1.
   const forPart2 = await askUploadUrl(id, cap1, 2);
   expect(forPart2.status).toBe(403);
   expect(forPart2.body.url).toBeUndefined();
@@ -172,7 +172,7 @@ it("Jibri: a stretch's capability opens that stretch's part only, once, after it
   const url0 = await askUploadUrl(id, cap0);
   expect(url0.status).toBe(200);
   expect(url0.body.key).toBe(`recordings/${id}/parts/000.mp4`);
-  // Once only: a second request for part 1 is an alert, and the recording is kept unsaved.
+  // Once only: a second request for stretch 1 is an alert, and the recording is kept unsaved.
   expect((await askUploadUrl(id, cap1, 1)).status).toBe(409);
   const [row] = await queryDb<{ refused: boolean }>(stack.svc.db.url, 'SELECT jibri_upload_refused_at IS NOT NULL AS refused FROM recordings WHERE id = $1', [id]);
   expect(row!.refused).toBe(true);
