@@ -20,6 +20,7 @@ import { startStack, type TestStack } from './helpers/stack';
  */
 
 const UPLOAD_TOKEN = 'jibri-upload-token-for-pause-tests';
+const OPERATOR_TOKEN = 'operator-token-for-pause-tests-0123456789';
 const owner: TestUser = { sub: 'jibri-pause-owner', email: 'jibri-pause-owner@example.org', rooms: { 'j-two': 'owner', 'j-caps': 'owner' } };
 
 let s3: TestS3;
@@ -35,6 +36,7 @@ beforeAll(async () => {
     ...jibriPoolEnv(jibris),
     RECORDING_WORKERS: '{"screen_recording":"jibri"}',
     JIBRI_UPLOAD_TOKEN: UPLOAD_TOKEN,
+    OPERATOR_TOKEN,
     WEBHOOK_URLS: 'http://127.0.0.1:9/hook',
     WEBHOOK_SECRET: 'whsec_' + Buffer.alloc(24, 5).toString('base64'),
     WEBHOOK_MAX_ATTEMPTS: '1',
@@ -120,6 +122,9 @@ it('Jibri: two sessions on two different fake Jibris, one joined file', async ()
   const second = jibriOf(`${id}-part-1`);
   expect(second).not.toBe(first);
   expect(uploadCapabilityOf(sessionOf([second], `${id}-part-1`))).not.toBe(uploadCapabilityOf(sessionOf([first], id)));
+  // Operators see the recording on the Jibri that records its stretch, not the session's name.
+  const pool = await request(stack.svc.url).get('/api/v1.0/recorders/').set('Authorization', `Bearer ${OPERATOR_TOKEN}`);
+  expect(pool.body.results.find((r: { recording: string | null }) => r.recording !== null)).toMatchObject({ state: 'busy', recording: id });
 
   expect((await post('j-two', 'stop')).body.status).toBe('stopped');
   expect(second.requestsTo('stopService')).toHaveLength(1);
