@@ -56,7 +56,8 @@ async function refusalByStorage(storage: ObjectStorage, key: string): Promise<Re
  * After a 409 the recording is kept unsaved: the file that lands is not trusted (see markSaved).
  * A URL lives JIBRI_UPLOAD_URL_TTL_SECONDS (minutes) and only creates the object (If-None-Match: *
  * is signed, which relies on the storage honouring it: MinIO and S3 do), so it cannot replace a
- * recording's file once it is there.
+ * recording's file once it is there. A recording that was paused gets no URL for its own key:
+ * each of its stretches gets one for its part (jibri-part-uploads.ts), and the join makes the file.
  */
 export class JibriUploadUrls {
   constructor(
