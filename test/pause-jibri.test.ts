@@ -108,6 +108,9 @@ it('Jibri: two sessions on two different fake Jibris, one joined file', async ()
   expect((await post('j-two', 'pause')).body.status).toBe('paused');
   expect(first.requestsTo('stopService')).toHaveLength(1);
   expect(first.busyStatus).toBe('IDLE');
+  // Its Jibri uploads it to its part key: the join never takes a file from the recording's own key.
+  const [part0] = await queryDb<{ written: string; part: string }>(stack.svc.db.url, 'SELECT written_key AS written, part_key AS part FROM recording_parts WHERE recording_id = $1 AND seq = 0', [id]);
+  expect(part0).toEqual({ written: `${id}/parts/000.mp4`, part: `${id}/parts/000.mp4` });
 
   // The first session's file goes to its part key, and its storage event does not save the recording.
   expect(await jibriFinalizes(id, 2)).toBe(`recordings/${id}/parts/000.mp4`);
