@@ -39,13 +39,13 @@ export const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "worker
   ${SEGMENTS_OF_R} AS segments,
   ${ARTIFACTS_OF_R} AS artifacts`;
 
-/** A paused Jibri recording: one of its stretches got its upload URL (the joined file never needs one). */
-const PART_URL_ISSUED = `EXISTS (SELECT 1 FROM jibri_part_uploads j WHERE j.recording_id = recordings.id AND j.url_issued_at IS NOT NULL)`;
-
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
 
 /** `now() + $n ms`, or NULL when the parameter is NULL. */
 const inMs = (param: string) => `CASE WHEN ${param}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${param}::float8 / 1000) END`;
+
+/** A paused Jibri recording: one of its stretches got its upload URL (the joined file never needs one). */
+const PART_URL_ISSUED = `EXISTS (SELECT 1 FROM jibri_part_uploads j WHERE j.recording_id = recordings.id AND j.url_issued_at IS NOT NULL)`;
 
 /**
  * THE moment a recording is ready: saved (its composite landed) and no track file pending any
