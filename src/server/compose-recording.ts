@@ -111,7 +111,7 @@ export function composeRecording(shared: Shared) {
     storageEvents: new StorageEvents(config, store, metrics, jobsQueued, tracks, new PartEvents(parts, config.recording.outputFolder, jobsQueued)),
     workerEvents: new WorkerEventHandler(config, store, jobsQueued, tracks, watchdog),
     jibriWebhook: new JibriStatusWebhook(jibriAuth, mediator, store, metrics, watchdog),
-    jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator),
+    jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator, parts),
   };
 }
 
