@@ -82,7 +82,7 @@ export class JobRunner {
   }
 
   /** Polls as soon as possible: at start, when jobs were queued here, when a full batch ended. */
-  kick(): void {
+  private kick(): void {
     if (this.stopped) return;
     if (this.pumping) {
       this.again = true;
