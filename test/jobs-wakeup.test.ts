@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { openDatabase, runMigrations, type Database } from '../src/db/database';
 import { queuesJobs, statement } from '../src/db/sql';
 import { enqueue, JobRunner } from '../src/jobs/job-runner';
@@ -63,9 +65,10 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function activeRecording(): Promise<string> {
+/** An active recording, made through `on` (another pool's changes are not heard by the runner). */
+async function activeRecording(on: RecordingStore = store): Promise<string> {
   n += 1;
-  const recording = await store.createInitiated({
+  const recording = await on.createInitiated({
     room: `wakeup-${n}`,
     mode: 'screen_recording',
     workerKind: 'livekit-video',
@@ -74,7 +77,7 @@ async function activeRecording(): Promise<string> {
     owner: { sub: `owner-${n}`, email: `owner-${n}@example.org`, name: null, locale: null, zoneinfo: null, rooms: {} },
     startLeaseMs: 60_000,
   });
-  await store.transition(recording.id, ['initiated'], 'active', { workerId: `EG_wakeup_${n}` });
+  await on.transition(recording.id, ['initiated'], 'active', { workerId: `EG_wakeup_${n}` });
   return recording.id;
 }
 
@@ -117,8 +120,9 @@ it('a job a transaction queues is announced at COMMIT, and never for a rollback'
 });
 
 it('a job made due now (a landing part nudging the join) runs at once', async () => {
-  const id = await activeRecording();
-  await enqueue(db.sql, { kind: JOIN_PARTS_KIND, key: `${JOIN_PARTS_KIND}:${id}`, recordingId: id, runAt: new Date(Date.now() + 3_600_000) });
+  // Made beside the runner's pool, so that only the nudge can wake it.
+  const id = await activeRecording(new RecordingStore({ sql: other.sql, reconcile }));
+  await enqueue(other.sql, { kind: JOIN_PARTS_KIND, key: `${JOIN_PARTS_KIND}:${id}`, recordingId: id, runAt: new Date(Date.now() + 3_600_000) });
   const since = Date.now();
   expect(await new RecordingPartStore(db.sql, store).nudgeJoin(id)).toBe(true);
   expect(await ranWithin(id, since)).toBeLessThan(PROMPT_MS);
@@ -141,7 +145,36 @@ it('knows which statements queue jobs', () => {
   for (const queues of [JOB_SQL.enqueue, JOB_SQL.ensureRecurring, SQL.markSaved, SQL.transition, PART_SQL.nudgeJoin]) {
     expect([queues.name, queuesJobs(queues)]).toEqual([queues.name, true]);
   }
-  for (const queuesNone of [JOB_SQL.claim, JOB_SQL.done, JOB_SQL.retryLater, SQL.byId, statement('t', 'SELECT * FROM jobs')]) {
+  const updateDueNow = statement('t_due', `UPDATE jobs SET status = 'pending', run_at = now() WHERE id = $1`);
+  const insertQualified = statement('t_qualified', `INSERT INTO public.jobs (kind) VALUES ($1)`);
+  expect([queuesJobs(updateDueNow), queuesJobs(insertQualified)]).toEqual([true, true]);
+  for (const queuesNone of [JOB_SQL.claim, JOB_SQL.done, JOB_SQL.retryLater, JOB_SQL.reschedule, SQL.byId, SQL.cancelJobsOf, statement('t', 'SELECT * FROM jobs')]) {
     expect([queuesNone.name, queuesJobs(queuesNone)]).toEqual([queuesNone.name, false]);
   }
+});
+
+/** Every .ts file under dir, but the migrations (they run before any runner starts). */
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'migrations' ? [] : sources(full);
+    return entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+it('every piece of SQL in src/ that inserts a job or makes one due now is one the runner hears of', () => {
+  const missed: string[] = [];
+  let seen = 0;
+  for (const file of sources(path.resolve(__dirname, '../src'))) {
+    const text = readFileSync(file, 'utf8');
+    const inserts = text.match(/INSERT\s+INTO\s+[\w".]*\bjobs\b[^\n]*/gi) ?? [];
+    const dueNow = (text.match(/UPDATE\s+[\w".]*\bjobs\b[^`]*/gi) ?? []).filter((update) => /\brun_at\s*=\s*now\(\)(?!\s*[-+])/i.test(update));
+    for (const sql of [...inserts, ...dueNow]) {
+      seen += 1;
+      if (!queuesJobs(statement('t_scan', sql))) missed.push(`${path.relative(process.cwd(), file)}: ${sql.slice(0, 80)}`);
+    }
+  }
+  expect(missed).toEqual([]);
+  // The outbox fragments, the stores' and the runner's own statements, and the join's nudge.
+  expect(seen).toBeGreaterThanOrEqual(10);
 });

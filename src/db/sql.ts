@@ -18,7 +18,7 @@ export function statement(name: string, text: string): Statement {
  * A statement that queues jobs: an INSERT into the jobs table, or an UPDATE that makes a pending
  * job due now, alone or as one part (a CTE) of a larger statement.
  */
-const QUEUES_JOBS = /\b(?:INSERT\s+INTO\s+"?jobs"?[\s(]|UPDATE\s+"?jobs"?\s+SET\s+run_at\s*=\s*now\(\))/i;
+const QUEUES_JOBS = /\b(?:INSERT\s+INTO\s+(?:"?public"?\.)?"?jobs\b|UPDATE\s+(?:"?public"?\.)?"?jobs"?\s+(?:\w+\s+)?SET\b[^;]*?\brun_at\s*=\s*now\(\)(?!\s*[-+]))/i;
 const queuesJobsByStatement = new WeakMap<Statement, boolean>();
 
 /** The statement may queue jobs (see QUEUES_JOBS); read once per statement. */
