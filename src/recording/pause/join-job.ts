@@ -31,7 +31,6 @@ export interface JoinDeps {
     /** RECORDING_JOIN_TIMEOUT_SECONDS: one join's ffmpeg and upload, each. */
     timeoutMs: number;
   };
-  onQueued(): void;
   /** One file joined: whether by stream copy, and how long it took. */
   onJoined?(copy: boolean, seconds: number): void;
 }
@@ -135,21 +134,17 @@ export function joinPartsJob(deps: JoinDeps): JobHandler {
 
         const failed = all.filter((p) => p.status === 'failed').length;
         if (failed > 0) await parts.setReason(id, reasonOf('parts_missing', `${failed} of ${all.length} parts never arrived; saved from the others`));
-        let queued = 0;
         for (const file of recording.files) {
           const size = sizes.get(file.relativeKey);
           if (size === undefined) continue;
           if (file.kind === 'track' && file.trackId) {
-            const outcome = await deps.files.settleTrack(id, file.trackId, size === null ? 'failed' : 'saved', size);
-            if (outcome.result === 'settled') queued += outcome.jobsQueued;
+            await deps.files.settleTrack(id, file.trackId, size === null ? 'failed' : 'saved', size);
           }
         }
         const composite = recording.files.find((f) => f.kind === 'composite');
         if (composite && sizes.get(composite.relativeKey) !== null) {
-          const saved = await deps.store.markSaved(id, AUDIO_ONLY_KINDS.includes(recording.workerKind) ? AUDIO_ONLY_KINDS : undefined, sizes.get(composite.relativeKey) ?? null);
-          if (saved.result === 'saved') queued += saved.jobsQueued;
+          await deps.store.markSaved(id, AUDIO_ONLY_KINDS.includes(recording.workerKind) ? AUDIO_ONLY_KINDS : undefined, sizes.get(composite.relativeKey) ?? null);
         }
-        if (queued > 0) deps.onQueued();
         return { status: 'done' };
       } catch (err) {
         const error = scrubDetail(err instanceof Error ? err.message : String(err));

@@ -48,6 +48,6 @@ export type ChangeResult = 'duplicate' | 'stale' | 'applied';
 
 export interface Applied {
   result: ChangeResult;
-  /** A job was queued (the runner should look at once). */
+  /** A job was queued with the change. */
   queued: boolean;
 }
