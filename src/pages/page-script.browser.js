@@ -178,21 +178,44 @@
     return (h > 0 ? h + ':' + pad(m) : String(m)) + ':' + pad(rest);
   }
 
-  // A host-app token's media URLs carry a short-lived download token: when one is refused,
-  // ask the API for a fresh link once and carry on from the same moment.
-  function refreshLink(media) {
+  // A host-app token's media URLs carry a short-lived token: when one is refused, get a fresh
+  // URL once and carry on from the same moment (playing again if it was playing). A viewer with
+  // a download button asks the API for a download link; one without (a room member who may only
+  // watch: download links are refused) takes the player's URL from the page rendered anew.
+  function freshMediaUrl() {
+    if (document.getElementById('download')) {
+      return api('POST', '/download-link/').then(function (res) {
+        if (res.status !== 200) return null;
+        return res.json().then(function (link) {
+          return link.url;
+        });
+      });
+    }
+    return fetch(window.location.pathname, { headers: authHeaders({ Accept: 'text/html' }), credentials: 'omit', cache: 'no-store' }).then(function (res) {
+      if (res.status !== 200) return null;
+      return res.text().then(function (html) {
+        var player = new DOMParser().parseFromString(html, 'text/html').getElementById('player');
+        return player ? player.getAttribute('src') : null;
+      });
+    });
+  }
+
+  function refreshLink(media, playing) {
     if (token === null || media.getAttribute('data-refreshed') === '1') return Promise.resolve(false);
     media.setAttribute('data-refreshed', '1');
-    return api('POST', '/download-link/').then(function (res) {
-      if (res.status !== 200) return false;
-      return res.json().then(function (link) {
-        var at = media.currentTime || 0;
-        media.src = link.url;
-        var download = document.getElementById('download');
-        if (download) download.href = link.url;
-        media.currentTime = at;
-        return true;
-      });
+    var at = media.currentTime || 0;
+    return freshMediaUrl().then(function (url) {
+      if (!url) return false;
+      media.src = url;
+      var download = document.getElementById('download');
+      if (download) download.href = url;
+      media.currentTime = at;
+      if (playing) {
+        media.play().catch(function () {
+          return undefined;
+        });
+      }
+      return true;
     });
   }
 
@@ -212,8 +235,17 @@
     media.addEventListener('loadeddata', function () {
       media.removeAttribute('data-refreshed');
     });
+    // Whether it was playing when the error came: the browser has paused it by then, but its
+    // `pause` event comes after the `error` one.
+    var playing = false;
+    media.addEventListener('play', function () {
+      playing = true;
+    });
+    media.addEventListener('pause', function () {
+      playing = false;
+    });
     media.addEventListener('error', function () {
-      refreshLink(media)
+      refreshLink(media, playing)
         .catch(function () {
           return false;
         })
