@@ -76,7 +76,7 @@ export function composeRecording(shared: Shared) {
       parts,
       files: new RecordingFileStore({ sql: db.sql, tagsObjects: true, events }),
       storage,
-      settings: { ...config.join, outputFolder: config.recording.outputFolder, graceMs: config.reconcile.stoppedGraceMs },
+      settings: { ...config.join, outputFolder: config.recording.outputFolder },
       onQueued: jobsQueued,
     }));
   }
@@ -92,6 +92,7 @@ export function composeRecording(shared: Shared) {
       onQueued: jobsQueued,
       tracks,
       startRecorder,
+      parts: { store: parts, outputFolder: config.recording.outputFolder },
     });
     // A pass that outlived its lease anyway (a stalled instance) overlapping another is harmless:
     // each recording is claimed by one pass at a time (claim_for_reconcile).

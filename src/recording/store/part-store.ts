@@ -1,5 +1,5 @@
 import type { Sql, SqlRunner } from '../../db/sql';
-import type { RecordingReason } from '../reason';
+import { reasonOf, type RecordingReason } from '../reason';
 import type { Recording } from '../recording';
 import { PART_SQL } from './part-statements';
 import type { RecordingStore } from './recording-store';
@@ -111,8 +111,21 @@ export class RecordingPartStore {
     return (await this.sql.query(PART_SQL.nudgeJoin, [id])).length > 0;
   }
 
-  async setReason(id: string, reason: RecordingReason): Promise<void> {
-    await this.sql.query(PART_SQL.setReason, [id, JSON.stringify(reason)]);
+  /**
+   * A part that never arrived is failed, and in the same transaction the recording's reason says
+   * how many of its parts are missing (`worker_error`: the recorder never delivered them), keeping
+   * what stopped it, if anything did, in the detail. False when the part was settled already.
+   */
+  failMissing(id: string, partKey: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const [prior] = await tx.query<{ reason: RecordingReason | null }>(PART_SQL.lockReason, [id]);
+      if (!prior || (await tx.query(PART_SQL.settlePart, [id, partKey, 'failed', null])).length === 0) return false;
+      const [n] = await tx.query<{ failed: number; total: number }>(PART_SQL.partCounts, [id]);
+      const stoppedBy = prior.reason && prior.reason.code !== 'worker_error' ? `; it was stopped for ${prior.reason.code}` : '';
+      const reason = reasonOf('worker_error', `${n!.failed} of ${n!.total} parts never arrived; joined from the others${stoppedBy}`);
+      await tx.query(PART_SQL.setReason, [id, JSON.stringify(reason)]);
+      return true;
+    });
   }
 
   private async reread(id: string, tx: SqlRunner, fallback: Recording): Promise<Recording> {
