@@ -188,6 +188,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly joinDuration = new Histogram({
+    name: 'recorder_join_duration_seconds',
+    help: 'Joins of a paused recording\'s parts into one file, by method: copy (stream copy) or reencode (the parts differ in encoding)',
+    labelNames: ['method'] as const,
+    buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers: [this.registry],
+  });
+
   readonly startQueueWait = new Histogram({
     name: 'recorder_start_queue_wait_seconds',
     help: 'Time starts spent queued for a free recorder, by worker kind and how they left the queue (started, failed, expired)',

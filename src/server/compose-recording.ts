@@ -78,6 +78,7 @@ export function composeRecording(shared: Shared) {
       storage,
       settings: { ...config.join, outputFolder: config.recording.outputFolder },
       onQueued: jobsQueued,
+      onJoined: (copy, seconds) => metrics.joinDuration.observe({ method: copy ? 'copy' : 'reencode' }, seconds),
     }));
   }
   const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, pauses, queue });
