@@ -17,7 +17,7 @@ import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhoo
  * Real ffmpeg-made parts in s3rver, the fake LiveKit, a real SMTP server and webhook receiver.
  */
 
-const owner: TestUser = { sub: 'missing-owner', email: 'missing-owner@example.org', rooms: { lost: 'owner' } };
+const owner: TestUser = { sub: 'missing-owner', email: 'missing-owner@example.org', rooms: { lost: 'owner', 'lost-at-limit': 'owner' } };
 const GRACE_MS = 1500;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pause-missing-test-'));
 
@@ -34,6 +34,7 @@ beforeAll(async () => {
     WEBHOOK_SECRET: hooks.secret,
     RECONCILE_INTERVAL_MS: '200',
     RECONCILE_STOPPED_GRACE_MS: String(GRACE_MS),
+    RECORDING_MAX_DURATION_SECONDS: '3',
     RECORDING_JOIN_FFMPEG_PATH: process.env.TEST_FFMPEG_BIN || 'ffmpeg',
     RECORDING_JOIN_FFPROBE_PATH: process.env.TEST_FFPROBE_BIN || 'ffprobe',
   });
@@ -45,7 +46,7 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const post = (what: string) => request(stack.svc.url).post(`/api/v1.0/rooms/lost/${what}-recording/`).set(bearer(owner)).send(what === 'start' ? { mode: 'screen_recording' } : undefined);
+const post = (what: string, room = 'lost') => request(stack.svc.url).post(`/api/v1.0/rooms/${room}/${what}-recording/`).set(bearer(owner)).send(what === 'start' ? { mode: 'screen_recording' } : undefined);
 
 function lastEgressFilepath(): string {
   const body = stack.livekit.requestsFor('StartRoomCompositeEgress').at(-1)!.body as Record<string, any>;
@@ -113,4 +114,20 @@ it('a stretch whose file never arrives is failed by the reconciler after the gra
   expect(ready).toHaveLength(1);
   expect(ready[0]!.body.data.reason).toEqual(got.body.reason);
   expect(stack.smtp.messages.filter((m) => JSON.stringify(m).includes(id))).toHaveLength(1);
+}, 60_000);
+
+it('stopped at its duration limit with a part missing: the reason stays limit_reached, and its detail says which parts are missing', async () => {
+  const id = (await post('start', 'lost-at-limit')).body.id as string;
+  const first = lastEgressFilepath();
+  expect((await post('pause', 'lost-at-limit')).status).toBe(200);
+  await egressUploads(first, 2);
+  // The resumed stretch is stopped at the limit, and its egress never uploads anything.
+  expect((await post('resume', 'lost-at-limit')).status).toBe(200);
+  await eventually(async () => (await statusOf(id)) !== 'active', 15_000, 'stopped at the limit');
+  await eventually(async () => ['saved', 'notification_succeeded'].includes(await statusOf(id)), 30_000, 'saved without the lost part');
+  const got = await request(stack.svc.url).get(`/api/v1.0/recordings/${id}/`).set(bearer(owner));
+  expect(got.body.reason).toEqual({ code: 'limit_reached', detail: '1 of 2 parts never arrived; joined from the others; the recording reached its maximum duration (3 s)' });
+  const file = path.join(tmp, `${id}-limit.mp4`);
+  writeFileSync(file, await s3.getObject(`recordings/${id}.mp4`));
+  expect(Math.abs((await probeMedia(file)).durationSeconds - 2)).toBeLessThanOrEqual(1);
 }, 60_000);
