@@ -40,7 +40,7 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** A 3 s 320x240 part as a recorder with another codec (MPEG-4 Part 2 video, AAC audio) writes it. */
+/** A 3 s 320x240 part as a recorder with another codec (MPEG-4 Visual video, AAC audio) writes it. */
 async function mpeg4Part(): Promise<Buffer> {
   const file = path.join(tmp, 'mpeg4-part.mp4');
   await run(FFMPEG, [

@@ -94,7 +94,7 @@ it('a stretch whose file never arrives is failed by the reconciler after the gra
   for await (const item of s3.client.listObjectsV2(s3.bucket, `recordings/${id}/`, true)) if (item.name) left.push(item.name);
   expect(left).toEqual([]);
 
-  // The JSON: one of the spec's reason codes, the recorder's failure, with how many parts are missing.
+  // The JSON: a documented reason code, worker_error (the recorder's failure), with how many parts are missing.
   const got = await request(stack.svc.url).get(`/api/v1.0/recordings/${id}/`).set(bearer(owner));
   expect(got.body.status).toBe('notification_succeeded');
   expect(got.body.reason).toEqual({ code: 'worker_error', detail: '1 of 3 parts never arrived; joined from the others' });
