@@ -17,7 +17,7 @@ import { startWebhookReceiver, type TestWebhookReceiver } from './helpers/webhoo
  * Real ffmpeg-made parts in s3rver, the fake LiveKit, a real SMTP server and webhook receiver.
  */
 
-const owner: TestUser = { sub: 'missing-owner', email: 'missing-owner@example.org', rooms: { lost: 'owner', 'lost-at-limit': 'owner' } };
+const owner: TestUser = { sub: 'missing-owner', email: 'missing-owner@example.org', rooms: { lost: 'owner', 'lost-at-limit': 'owner', aborted: 'owner' } };
 const GRACE_MS = 1500;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pause-missing-test-'));
 
@@ -130,4 +130,24 @@ it('stopped at its duration limit with a part missing: the reason stays limit_re
   const file = path.join(tmp, `${id}-limit.mp4`);
   writeFileSync(file, await s3.getObject(`recordings/${id}.mp4`));
   expect(Math.abs((await probeMedia(file)).durationSeconds - 2)).toBeLessThanOrEqual(1);
+}, 60_000);
+
+it('a resumed stretch whose egress aborts at the stop: the recording is aborted, its missing part is failed after the grace all the same, and the join finishes', async () => {
+  const id = (await post('start', 'aborted')).body.id as string;
+  const first = lastEgressFilepath();
+  expect((await post('pause', 'aborted')).status).toBe(200);
+  await egressUploads(first, 2);
+  expect((await post('resume', 'aborted')).status).toBe(200);
+  // The resumed stretch's egress: LiveKit answers its stop with EGRESS_ABORTED, and it writes nothing.
+  const egressId = [...stack.livekit.egresses.values()].filter((e) => e.roomName === 'aborted' && e.kind === 'room_composite').at(-1)!.egressId;
+  stack.livekit.abortOnNextStop(egressId);
+  expect((await post('stop', 'aborted')).body.status).toBe('aborted');
+
+  await eventually(async () => (await partsOf(id)).some((p) => p.status === 'failed'), 20_000, 'the aborted stretch\'s part failed');
+  await eventually(async () => (await queryDb<{ status: string }>(stack.svc.db.url, `SELECT status FROM jobs WHERE key = 'recording.join_parts:' || $1`, [id]))[0]?.status === 'done', 20_000, 'the join done');
+  expect((await partsOf(id)).map((p) => p.status)).toEqual(['removed', 'failed']);
+  expect(await statusOf(id)).toBe('aborted');
+  const left: string[] = [];
+  for await (const item of s3.client.listObjectsV2(s3.bucket, `recordings/${id}/`, true)) if (item.name) left.push(item.name);
+  expect(left).toEqual([]);
 }, 60_000);

@@ -65,7 +65,7 @@ export class Reconciler {
       // Paused once: its parts and files are the join job's (src/recording/pause/join-job.ts) once it
       // stopped; only a part that never arrives is judged here.
       const paused = r.segments.length > 0;
-      if (paused && r.status === 'stopped') return await this.missingParts(r);
+      if (paused && (r.status === 'stopped' || r.status === 'aborted')) return await this.missingParts(r);
       const tracksPending = paused ? false : await this.tracks(r);
       switch (r.status) {
         case 'initiated':
