@@ -53,7 +53,7 @@ async function main(): Promise<void> {
           AND created_at <= now() - interval '${DAYS - REMINDER_DAYS} days' AND created_at > now() - interval '${DAYS} days'`,
     );
 
-    const sweep = new ExpirySweep({ store: new ExpiryStore({ sql: db.sql }), expirationDays: DAYS, removesFiles: true, reminderDays: REMINDER_DAYS, onQueued: () => undefined });
+    const sweep = new ExpirySweep({ store: new ExpiryStore({ sql: db.sql }), expirationDays: DAYS, removesFiles: true, reminderDays: REMINDER_DAYS });
     const timed = async () => {
       const t0 = performance.now();
       const queued = await sweep.run();

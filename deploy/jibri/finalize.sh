@@ -6,14 +6,17 @@
 #   Invocation  Jibri runs `finalize.sh <session recording directory>` once a file recording
 #               has stopped. That directory is <jibri.recording.recordings-directory>/<sessionId>,
 #               and the service starts Jibri with sessionId = recording id (a UUID), so the
-#               directory name is the recording id. When it is not a UUID, the id is read from
-#               metadata.json in that directory: a "recording_id", "sessionId" or "session_id"
-#               string field (first found, in that order).
+#               directory name is the recording id. A recording that was paused and resumed
+#               has one session per resumed stretch, sessionId <recording id>-part-<n>: that
+#               stretch's file is uploaded as part n (the service joins the parts). When the
+#               name is neither, the id is read from metadata.json in that directory: a
+#               "recording_id", "sessionId" or "session_id" string field (first found, in that
+#               order).
 #   Input       exactly one *.mp4 file directly in that directory, and metadata.json there
 #               with the recording's upload capability: the service starts Jibri with
 #               urlParams ["recorderUploadCapability=<43 characters>"], which Jibri writes into
 #               metadata.json as the fragment of "meeting_url" (it never opens that URL).
-#   Service     POST $RECORDER_SERVICE_URL/api/v1.0/recordings/<id>/upload-url/
+#   Service     POST $RECORDER_SERVICE_URL/api/v1.0/recordings/<id>/upload-url/[?part=<n>]
 #               headers: Authorization: Bearer $JIBRI_UPLOAD_TOKEN,
 #                        X-Recorder-Upload-Capability: <the capability>,
 #                        Content-Type: application/json
@@ -140,6 +143,15 @@ if [ -r "$dir/metadata.json" ]; then
 fi
 
 recording_id=${dir##*/}
+part=
+case $recording_id in
+  *-part-[1-9] | *-part-[1-9][0-9] | *-part-[1-9][0-9][0-9] | *-part-[1-9][0-9][0-9][0-9])
+    if is_uuid "${recording_id%-part-*}"; then
+      part=${recording_id##*-part-}
+      recording_id=${recording_id%-part-*}
+    fi
+    ;;
+esac
 if ! is_uuid "$recording_id"; then
   recording_id=
   if [ -n "$metadata" ]; then
@@ -173,6 +185,7 @@ done
 # Returns 0 when uploaded, 1 when worth retrying; exits 4 when the service refuses for good and
 # 6 when the file is already in storage.
 endpoint="$service_url/api/v1.0/recordings/$recording_id/upload-url/"
+[ -z "$part" ] || endpoint="$endpoint?part=$part"
 
 # The "detail" of a JSON error answer, printable characters only, for the operator to read.
 detail_of() {
@@ -243,7 +256,7 @@ while :; do
   [ "$delay" -le "$retry_max_delay" ] || delay=$retry_max_delay
 done
 
-say "uploaded recording $recording_id (${file##*/})"
+say "uploaded recording $recording_id${part:+ part $part} (${file##*/})"
 if [ "$delete_after" = true ]; then
   rm -f -- "$file" || die 5 "uploaded, but could not remove $file"
   say "removed the local file"

@@ -14,17 +14,53 @@ export function statement(name: string, text: string): Statement {
   return { name: `recorder_${name}`, text };
 }
 
+/**
+ * A statement that queues jobs: an INSERT into the jobs table, or an UPDATE that makes a pending
+ * job due now, alone or as one part (a CTE) of a larger statement.
+ */
+const QUEUES_JOBS = /\b(?:INSERT\s+INTO\s+(?:"?public"?\.)?"?jobs\b|UPDATE\s+(?:"?public"?\.)?"?jobs"?\s+(?:\w+\s+)?SET\b[^;]*?\brun_at\s*=\s*now\(\)(?!\s*[-+]))/i;
+const queuesJobsByStatement = new WeakMap<Statement, boolean>();
+
+/** The statement may queue jobs (see QUEUES_JOBS); read once per statement. */
+export function queuesJobs(stmt: Statement): boolean {
+  let queues = queuesJobsByStatement.get(stmt);
+  if (queues === undefined) {
+    queues = QUEUES_JOBS.test(stmt.text);
+    queuesJobsByStatement.set(stmt, queues);
+  }
+  return queues;
+}
+
 /** What runs SQL: the pool itself or one connection inside a transaction. */
 export interface SqlRunner {
   query<T extends QueryResultRow>(stmt: Statement, values?: unknown[]): Promise<T[]>;
 }
 
-/** Queries and transactions over the service's connection pool. */
+/**
+ * Queries and transactions over the service's connection pool. It is also the one place that
+ * knows jobs were queued: every job is queued by a statement run here (in the same statement or
+ * transaction as the change that causes it), so after such a statement takes effect it tells its
+ * listeners (the job runner), and no component has to pass the news on.
+ */
 export class Sql implements SqlRunner {
+  private readonly jobsQueuedListeners = new Set<() => void>();
+
   constructor(private readonly pool: Pool) {}
 
+  /**
+   * Calls `listener` after every statement that may have queued jobs took effect: when it returns
+   * outside a transaction, at COMMIT inside one (never for a rolled back one). Returns what
+   * removes the listener. Only this process hears it: other instances find the jobs by polling.
+   */
+  onJobsQueued(listener: () => void): () => void {
+    this.jobsQueuedListeners.add(listener);
+    return () => this.jobsQueuedListeners.delete(listener);
+  }
+
   async query<T extends QueryResultRow>(stmt: Statement, values: unknown[] = []): Promise<T[]> {
-    return (await this.pool.query<T>({ name: stmt.name, text: stmt.text, values })).rows;
+    const rows = (await this.pool.query<T>({ name: stmt.name, text: stmt.text, values })).rows;
+    if (queuesJobs(stmt)) this.jobsQueued();
+    return rows;
   }
 
   /** Runs `work` in one transaction (READ COMMITTED), committed when it resolves, rolled back when it throws. */
@@ -38,11 +74,12 @@ export class Sql implements SqlRunner {
       broken = err;
     };
     client.on('error', onError);
+    const runner = new TransactionRunner(client);
+    let result: T;
     try {
       await client.query('BEGIN');
-      const result = await work(clientRunner(client));
+      result = await work(runner);
       await client.query('COMMIT');
-      return result;
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
         // The connection is unusable (e.g. the server went away): do not return it to the pool.
@@ -53,15 +90,26 @@ export class Sql implements SqlRunner {
       client.off('error', onError);
       client.release(broken);
     }
+    if (runner.queuedJobs) this.jobsQueued();
+    return result;
+  }
+
+  private jobsQueued(): void {
+    for (const listener of this.jobsQueuedListeners) listener();
   }
 }
 
-function clientRunner(client: PoolClient): SqlRunner {
-  return {
-    async query<T extends QueryResultRow>(stmt: Statement, values: unknown[] = []): Promise<T[]> {
-      return (await client.query<T>({ name: stmt.name, text: stmt.text, values })).rows;
-    },
-  };
+/** One transaction's connection; remembers whether a statement that may queue jobs ran on it. */
+class TransactionRunner implements SqlRunner {
+  queuedJobs = false;
+
+  constructor(private readonly client: PoolClient) {}
+
+  async query<T extends QueryResultRow>(stmt: Statement, values: unknown[] = []): Promise<T[]> {
+    const rows = (await this.client.query<T>({ name: stmt.name, text: stmt.text, values })).rows;
+    if (queuesJobs(stmt)) this.queuedJobs = true;
+    return rows;
+  }
 }
 
 const UNIQUE_VIOLATION = '23505';

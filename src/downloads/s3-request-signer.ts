@@ -15,8 +15,9 @@ import aws4 from 'aws4';
 
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
-export interface SignS3GetInput {
-  /** AWS_S3_ENDPOINT_URL, e.g. `http://minio:9000` (no path). */
+/** One object of the storage and the credentials a request for it is signed with (a GET here, a PUT URL in storage/presigned-put). */
+export interface S3ObjectSigning {
+  /** AWS_S3_ENDPOINT_URL, e.g. `http://minio:9000` (no path): the URL's scheme and host. */
   endpointUrl: string;
   region: string;
   accessKeyId: string;
@@ -79,7 +80,7 @@ export function storageHost(endpointUrl: string): string {
   return url.host;
 }
 
-export function signS3GetHeaders(input: SignS3GetInput): SignedS3Get {
+export function signS3GetHeaders(input: S3ObjectSigning): SignedS3Get {
   const date = input.date ?? new Date();
   if (Number.isNaN(date.getTime())) throw new Error('S3 signing: invalid date');
   return signAt(storageHost(input.endpointUrl), encodeS3ObjectPath(input.bucket, input.key), date, input);
@@ -90,7 +91,7 @@ function amzDateOf(date: Date): string {
   return date.toISOString().replace(/[:-]|\.\d{3}/g, '');
 }
 
-function signAt(host: string, path: string, date: Date, input: Pick<SignS3GetInput, 'region' | 'accessKeyId' | 'secretAccessKey'>): SignedS3Get {
+function signAt(host: string, path: string, date: Date, input: Pick<S3ObjectSigning, 'region' | 'accessKeyId' | 'secretAccessKey'>): SignedS3Get {
   const amzDate = amzDateOf(date);
 
   // aws4 with service "s3" decodes each path segment and re-encodes it once for the canonical
@@ -133,7 +134,7 @@ export class S3GetSigner {
   private second = Number.NaN;
   private readonly signed = new Map<string, SignedS3Get>();
 
-  constructor(private readonly storage: Omit<SignS3GetInput, 'key' | 'date'>) {
+  constructor(private readonly storage: Omit<S3ObjectSigning, 'key' | 'date'>) {
     this.host = storageHost(storage.endpointUrl);
   }
 

@@ -16,7 +16,7 @@ export interface ReadySource {
  * the recording once it is committed and queues one delivery per endpoint. The event id is
  * this job's id, so a retried preparation queues each delivery once.
  */
-export function readyEventJob(sql: Sql, source: ReadySource, routes: EventRoutes, onQueued: () => void): JobHandler {
+export function readyEventJob(sql: Sql, source: ReadySource, routes: EventRoutes): JobHandler {
   return {
     kind: WEBHOOK_READY_KIND,
     leaseMs: 60_000,
@@ -24,10 +24,9 @@ export function readyEventJob(sql: Sql, source: ReadySource, routes: EventRoutes
     async run(job: Job): Promise<JobOutcome> {
       const found = await source.readyRecording(job.recordingId!);
       if (!found) return { status: 'cancelled', reason: 'the recording was deleted' };
-      const queued = await sql.transaction((tx) =>
+      await sql.transaction((tx) =>
         queueEvent(tx, routes, { type: 'recording.ready', eventId: job.id, at: job.createdAt, recording: found.recording, owners: found.owners }),
       );
-      if (queued > 0) onQueued();
       return { status: 'done' };
     },
   };

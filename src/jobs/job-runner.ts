@@ -7,7 +7,10 @@ import { JOB_SQL } from './statements';
 const log = childLogger('jobs');
 
 export interface JobRunnerOptions {
-  /** How often the table is polled for due jobs (kick() runs a poll at once). */
+  /**
+   * How often the table is polled for due jobs: how soon jobs another instance queued are found.
+   * Jobs queued through this instance's Sql wake the runner at once (Sql.onJobsQueued).
+   */
   pollIntervalMs: number;
   /** Jobs run at the same time by this instance. */
   concurrency: number;
@@ -39,7 +42,8 @@ export const RECURRING_HOLD_LIMIT_MS = 60 * 60_000;
  * an instance that dies only delays its jobs by their lease. Each kind has a handler and a
  * retry policy; failures are retried with backoff, then kept as `failed` with their last error.
  * Recurring tasks are one row each that cycles, so exactly one instance runs each pass; a pass
- * renews its claim while it runs.
+ * renews its claim while it runs. The runner wakes itself: its Sql tells it when a statement
+ * that queues jobs took effect, so nothing that queues a job has to tell it.
  */
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
@@ -51,6 +55,7 @@ export class JobRunner {
   private timer: NodeJS.Timeout | null = null;
   private pumping: Promise<void> | null = null;
   private again = false;
+  private stopListening: (() => void) | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -69,14 +74,15 @@ export class JobRunner {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopListening = this.sql.onJobsQueued(() => this.kick());
     for (const task of this.recurring.values()) {
       await this.sql.query(JOB_SQL.ensureRecurring, [task.kind, recurringKey(task.kind)]);
     }
     this.kick();
   }
 
-  /** Poll as soon as possible (after queueing work that should not wait for the next poll). */
-  kick(): void {
+  /** Polls as soon as possible: at start, when jobs were queued here, when a full batch ended. */
+  private kick(): void {
     if (this.stopped) return;
     if (this.pumping) {
       this.again = true;
@@ -91,6 +97,8 @@ export class JobRunner {
   /** Stops claiming and waits for the jobs in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopListening?.();
+    this.stopListening = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.pumping;

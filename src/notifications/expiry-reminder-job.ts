@@ -1,11 +1,11 @@
 import type { AppConfig } from '../config/config';
-import type { Job, JobHandler, JobOutcome } from '../jobs/job';
+import type { JobHandler } from '../jobs/job';
 import { childLogger } from '../logging/logger';
 import { expiredAt } from '../recording/expiry';
 import { DOWNLOADABLE_STATUSES } from '../recording/status';
 import type { ExpiryStore, ReminderContext } from '../recording/store/expiry-store';
 import { renderExpiryReminderEmail } from './expiry-reminder-email';
-import { emailJobPolicy, jobEmailSender } from './job-email';
+import { emailDefaults, ownerEmailInput, ownerEmailJob } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
 import { EMAIL_EXPIRY_REMINDER_KIND, type ExpiryReminderPayload } from './email-job-kinds';
 
@@ -30,37 +30,22 @@ function staleReason(ctx: ReminderContext | null, expiresAt: Date | null, now: D
  */
 export function expiryReminderJob(config: AppConfig, store: ExpiryStore, transport: SmtpTransporter, onSent?: () => void): JobHandler<ExpiryReminderPayload> {
   const { email } = config;
-  const send = jobEmailSender(transport, email);
-  return {
-    kind: EMAIL_EXPIRY_REMINDER_KIND,
-    ...emailJobPolicy(email),
-
-    async run(job: Job<ExpiryReminderPayload>): Promise<JobOutcome> {
-      const recordingId = job.recordingId!;
-      const ctx = await store.reminderContext(recordingId, job.payload.accessId);
+  return ownerEmailJob<ExpiryReminderPayload>(
+    EMAIL_EXPIRY_REMINDER_KIND,
+    transport,
+    email,
+    async (job) => {
+      const ctx = await store.reminderContext(job.recordingId!, job.payload.accessId);
       const expiresAt = ctx && expiredAt(ctx, config.recording.expirationDays);
       const stale = staleReason(ctx, expiresAt, new Date());
-      if (stale || !ctx?.email || !expiresAt) return { status: 'cancelled', reason: stale ?? 'nothing to remind' };
-      const content = renderExpiryReminderEmail(
-        {
-          locale: ctx.locale,
-          timezone: ctx.zoneinfo,
-          recipientName: ctx.name,
-          room: ctx.room,
-          recordedAt: ctx.createdAt,
-          expiresAt,
-          url: `${config.downloads.baseUrl}/${recordingId}`,
-          canKeep: config.recording.allowPermanent,
-          brandName: email.brandName,
-          supportEmail: email.supportEmail ?? null,
-        },
-        { locale: email.defaultLocale, timezone: email.defaultTimezone },
-      );
-      const failed = await send(job.id, ctx.email, content);
-      if (failed) return failed;
-      onSent?.();
-      log.info({ jobId: job.id, recordingId }, 'expiry reminder sent');
-      return { status: 'done' };
+      if (stale || !ctx?.email || !expiresAt) return { cancelled: stale ?? 'nothing to remind' };
+      const url = `${config.downloads.baseUrl}/${job.recordingId!}`;
+      const content = renderExpiryReminderEmail({ ...ownerEmailInput(ctx, email), expiresAt, url, canKeep: config.recording.allowPermanent }, emailDefaults(email));
+      return { to: ctx.email, content };
     },
-  };
+    (job) => {
+      onSent?.();
+      log.info({ jobId: job.id, recordingId: job.recordingId }, 'expiry reminder sent');
+    },
+  );
 }

@@ -1,5 +1,8 @@
-import type { JobHandler, JobOutcome } from '../jobs/job';
+import type { Job, JobHandler, JobOutcome } from '../jobs/job';
 import { scrubError } from '../jobs/retry';
+import type { EmailContext } from './email-context';
+import type { EmailDefaults } from './email-layout';
+import type { OwnerEmailInput } from './owner-email';
 import type { EmailConfig, SmtpTransporter } from './smtp-transport';
 
 export interface RenderedEmail {
@@ -33,5 +36,56 @@ export function emailJobPolicy(email: Pick<EmailConfig, 'timeoutMs' | 'maxAttemp
   return {
     leaseMs: email.timeoutMs * 4 + 30_000,
     retry: { maxAttempts: email.maxAttempts, baseMs: email.retryBaseMs, maxMs: email.retryMaxMs },
+  };
+}
+
+/** The owner (their access's copy of the JWT claims) and the recording, as every email job reads them. */
+type OwnerEmailContext = Pick<EmailContext, 'name' | 'locale' | 'zoneinfo' | 'room' | 'createdAt'>;
+
+/** What every owner email takes from its job's context and the EMAIL_* settings. */
+export function ownerEmailInput(ctx: OwnerEmailContext, email: Pick<EmailConfig, 'brandName' | 'supportEmail'>): OwnerEmailInput {
+  return {
+    locale: ctx.locale,
+    timezone: ctx.zoneinfo,
+    recipientName: ctx.name,
+    room: ctx.room,
+    recordedAt: ctx.createdAt,
+    brandName: email.brandName,
+    supportEmail: email.supportEmail ?? null,
+  };
+}
+
+/** DEFAULT_LOCALE and DEFAULT_TIMEZONE, for readers whose own are unknown. */
+export function emailDefaults(email: Pick<EmailConfig, 'defaultLocale' | 'defaultTimezone'>): EmailDefaults {
+  return { locale: email.defaultLocale, timezone: email.defaultTimezone };
+}
+
+/** What an owner email job sends when it runs, or why it sends nothing after all. */
+export type OwnerEmailDraft = { to: string; content: RenderedEmail } | { cancelled: string };
+
+/**
+ * A job that emails one owner. `draft` reads what to say when the job runs, so a change since
+ * it was queued counts; the email goes out with the job's id as Message-ID and the email
+ * jobs' lease and retries; `sent` follows each email that went out.
+ */
+export function ownerEmailJob<P>(
+  kind: string,
+  transport: SmtpTransporter,
+  email: EmailConfig,
+  draft: (job: Job<P>) => Promise<OwnerEmailDraft>,
+  sent: (job: Job<P>) => void,
+): Pick<JobHandler<P>, 'kind' | 'leaseMs' | 'retry' | 'run'> {
+  const send = jobEmailSender(transport, email);
+  return {
+    kind,
+    ...emailJobPolicy(email),
+    async run(job: Job<P>): Promise<JobOutcome> {
+      const mail = await draft(job);
+      if ('cancelled' in mail) return { status: 'cancelled', reason: mail.cancelled };
+      const failed = await send(job.id, mail.to, mail.content);
+      if (failed) return failed;
+      sent(job);
+      return { status: 'done' };
+    },
   };
 }

@@ -1,12 +1,12 @@
 import type { AppConfig } from '../config/config';
 import type { SqlRunner } from '../db/sql';
-import type { Job, JobHandler, JobOutcome } from '../jobs/job';
+import type { JobHandler } from '../jobs/job';
 import { childLogger } from '../logging/logger';
 import { expiredAt } from '../recording/expiry';
 import type { RecordingStore } from '../recording/store/recording-store';
 import { renderRecordingSavedEmail } from './email-content';
 import { findEmailContext } from './email-context';
-import { emailJobPolicy, jobEmailSender } from './job-email';
+import { emailDefaults, ownerEmailInput, ownerEmailJob } from './job-email';
 import type { SmtpTransporter } from './smtp-transport';
 import { EMAIL_SAVED_KIND, type RecordingSavedPayload } from './email-job-kinds';
 
@@ -21,36 +21,25 @@ const log = childLogger('notifications');
  */
 export function recordingSavedEmailJob(config: AppConfig, sql: SqlRunner, store: RecordingStore, transport: SmtpTransporter): JobHandler<RecordingSavedPayload> {
   const { email } = config;
-  const send = jobEmailSender(transport, email);
-  return {
-    kind: EMAIL_SAVED_KIND,
-    ...emailJobPolicy(email),
-
-    async run(job: Job<RecordingSavedPayload>): Promise<JobOutcome> {
-      const recordingId = job.recordingId!;
-      const ctx = await findEmailContext(sql, recordingId, job.payload.accessId);
-      if (!ctx?.email) return { status: 'cancelled', reason: 'the recording or its owner is gone' };
+  const saved = ownerEmailJob<RecordingSavedPayload>(
+    EMAIL_SAVED_KIND,
+    transport,
+    email,
+    async (job) => {
+      const ctx = await findEmailContext(sql, job.recordingId!, job.payload.accessId);
+      if (!ctx?.email) return { cancelled: 'the recording or its owner is gone' };
       const content = renderRecordingSavedEmail(
         {
-          locale: ctx.locale,
-          timezone: ctx.zoneinfo,
-          recipientName: ctx.name,
-          room: ctx.room,
-          recordedAt: ctx.createdAt,
-          downloadUrl: `${config.downloads.baseUrl}/${recordingId}`,
+          ...ownerEmailInput(ctx, email),
+          downloadUrl: `${config.downloads.baseUrl}/${job.recordingId!}`,
           expiresAt: expiredAt(ctx, config.recording.expirationDays),
           recordedSeconds: ctx.recordedSeconds,
-          brandName: email.brandName,
-          supportEmail: email.supportEmail ?? null,
         },
-        { locale: email.defaultLocale, timezone: email.defaultTimezone },
+        emailDefaults(email),
       );
-      const failed = await send(job.id, ctx.email, content);
-      if (failed) return failed;
-      log.info({ jobId: job.id, recordingId }, 'notification sent');
-      return { status: 'done' };
+      return { to: ctx.email, content };
     },
-
-    onDone: (job, tx) => store.markNotifiedIfComplete(job.recordingId!, tx),
-  };
+    (job) => log.info({ jobId: job.id, recordingId: job.recordingId }, 'notification sent'),
+  );
+  return { ...saved, onDone: (job, tx) => store.markNotifiedIfComplete(job.recordingId!, tx) };
 }

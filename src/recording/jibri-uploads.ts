@@ -10,6 +10,8 @@ import type { RecordingStatus } from './status';
 import type { JibriUploadStore } from './store/jibri-upload-store';
 import type { RecordingStore } from './store/recording-store';
 import type { RecordingMediator } from './mediator';
+import { JibriPartUploads, parseStretch } from './jibri-part-uploads';
+import type { RecordingPartStore } from './store/part-store';
 
 const log = childLogger('jibri-upload');
 
@@ -19,7 +21,7 @@ const UPLOADABLE: readonly RecordingStatus[] = ['stopped'];
 /** What an upload-URL request got; src/api/routes/jibri-upload-url.ts answers it over HTTP. */
 export type UploadUrlResult =
   | { outcome: 'issued'; url: string; key: string; expiresAt: Date }
-  | { outcome: 'token_not_set' | 'bad_token' | 'not_found' | 'bad_capability' | 'storage_not_configured' | 'storage_unavailable' | 'signing_failed' | 'still_recording' }
+  | { outcome: 'token_not_set' | 'bad_token' | 'not_found' | 'bad_part' | 'bad_capability' | 'storage_not_configured' | 'storage_unavailable' | 'signing_failed' | 'still_recording' }
   | { outcome: 'not_jibri' | 'not_uploadable' | 'already_stored' | 'already_issued'; detail: string };
 
 type Refusal = Extract<UploadUrlResult, { detail: string }>;
@@ -54,7 +56,8 @@ async function refusalByStorage(storage: ObjectStorage, key: string): Promise<Re
  * After a 409 the recording is kept unsaved: the file that lands is not trusted (see markSaved).
  * A URL lives JIBRI_UPLOAD_URL_TTL_SECONDS (minutes) and only creates the object (If-None-Match: *
  * is signed, which relies on the storage honouring it: MinIO and S3 do), so it cannot replace a
- * recording's file once it is there.
+ * recording's file once it is there. A recording that was paused gets no URL for its own key:
+ * each of its stretches gets one for its part (jibri-part-uploads.ts), and the join makes the file.
  */
 export class JibriUploadUrls {
   constructor(
@@ -64,7 +67,13 @@ export class JibriUploadUrls {
     private readonly uploads: JibriUploadStore,
     /** Asks the recording's Jibri whether its session is over. */
     private readonly mediator: Pick<RecordingMediator, 'inspect'>,
-  ) {}
+    /** A paused recording's stretches: each one's upload goes to its part key (jibri-part-uploads.ts). */
+    private readonly parts: Pick<RecordingPartStore, 'partsOf' | 'hasParts'>,
+  ) {
+    this.stretches = new JibriPartUploads(parts, uploads, storage, { outputFolder: config.recording.outputFolder, urlTtlSeconds: config.jibri.uploadUrlTtlSeconds }, (r) => this.stoppedIfEnded(r));
+  }
+
+  private readonly stretches: JibriPartUploads;
 
   /** An active Jibri recording whose session its Jibri says is over is stopped now (guarded); otherwise it stays as it is. */
   private async stoppedIfEnded(recording: Recording): Promise<Recording> {
@@ -79,8 +88,11 @@ export class JibriUploadUrls {
    * `authorization` must carry the pool's JIBRI_UPLOAD_TOKEN and `capability` the recording's own
    * upload capability (handed to its Jibri at start, see workers/jibri/jibri-api.ts): the token
    * alone, e.g. leaked from another Jibri, gets no URL for a recording that Jibri does not run.
+   * `rawPart` (`?part=n`) names a resumed stretch, whose own capability it must carry; without
+   * it, the request is for the recording's file, or, once the recording was paused, for its
+   * first stretch (whose Jibri was handed the recording's capability before any pause).
    */
-  async issue(rawId: string, authorization: string | undefined, capability: string | undefined): Promise<UploadUrlResult> {
+  async issue(rawId: string, authorization: string | undefined, capability: string | undefined, rawPart?: unknown): Promise<UploadUrlResult> {
     const { uploadToken, uploadUrlTtlSeconds } = this.config.jibri;
     if (!uploadToken) return { outcome: 'token_not_set' };
     if (!presentsToken(uploadToken, bearerOf(authorization))) return { outcome: 'bad_token' };
@@ -90,11 +102,16 @@ export class JibriUploadUrls {
     const found = isUuid(id) ? await this.store.findById(id) : null;
     if (!found) return { outcome: 'not_found' };
     if (found.workerKind !== 'jibri') return refusalByRecording(found)!;
+    const stretch = parseStretch(rawPart);
+    if (stretch === null) return { outcome: 'bad_part' };
     // Before anything else about the recording (not even its Jibri is asked) and before its one URL.
-    if (!capabilityMatches(capability, await this.uploads.capabilityHash(found.id))) {
-      log.error({ recordingId: found.id, alert: 'jibri_upload_capability_mismatch', presented: capability ? 'wrong' : 'none' }, 'ALERT: an upload URL was asked with the upload token but without this recording\'s capability; refused. The upload token may be leaked');
+    const expected = stretch ? await this.uploads.partCapabilityHash(found.id, stretch) : await this.uploads.capabilityHash(found.id);
+    if (!capabilityMatches(capability, expected)) {
+      log.error({ recordingId: found.id, stretch, alert: 'jibri_upload_capability_mismatch', presented: capability ? 'wrong' : 'none' }, 'ALERT: an upload URL was asked with the upload token but without this recording\'s (or stretch\'s) capability; refused. The upload token may be leaked');
       return { outcome: 'bad_capability' };
     }
+    // Once paused, a recording's file is the join's to write: each Jibri uploads its stretch only.
+    if (stretch || (await this.parts.hasParts(found.id))) return this.stretches.issue(found, stretch ?? 0);
     const recording = await this.stoppedIfEnded(found);
     if (recording.status === 'active' && recording.workerKind === 'jibri') return { outcome: 'still_recording' };
     const byRecording = refusalByRecording(recording);

@@ -193,10 +193,10 @@ export class RecordingMediator implements TrackWorkerCalls {
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }
 
-  /** Pause and resume (src/recording/pause/): one stretch's recorder, writing to `objectKey`; the status is the caller's to change. */
-  startStretch(recording: Recording, objectKey: string): Promise<string> {
+  /** Pause and resume (src/recording/pause/): the recorder of stretch `stretch`, writing to `objectKey`; the status is the caller's to change. */
+  startStretch(recording: Recording, objectKey: string, stretch: number): Promise<string> {
     const worker = this.registry.forKind(recording.workerKind);
-    const request = { ...this.startRequest(recording), objectKey };
+    const request = { ...this.startRequest(recording), objectKey, stretch };
     return this.timed(recording.workerKind, 'start', () => withTimeout(worker.start(request), worker.startDeadlineMs + START_MARGIN_MS, 'worker start'));
   }
 

@@ -24,7 +24,6 @@ const MAX_EVENT_ID = 128;
 export class RoomActivityDispatcher {
   constructor(
     private readonly store: RoomStore,
-    private readonly onQueued: () => void,
     /** The platform whose adapter feeds this dispatcher, noted on the rooms it changes. */
     private readonly platform: RoomPlatform = 'livekit',
   ) {}
@@ -41,7 +40,6 @@ export class RoomActivityDispatcher {
       const { type: _type, ...change } = event;
       applied = await this.store.applyParticipant({ ...change, eventId, platform: this.platform });
     }
-    if (applied.queued) this.onQueued();
     if (applied.result !== 'applied') log.debug({ room: event.room, event: event.type, result: applied.result }, 'room event changed nothing');
     return applied.result === 'applied' ? 'updated' : 'unchanged';
   }

@@ -25,7 +25,6 @@ export class RoomReconciler {
     private readonly deps: {
       rooms: RoomStore;
       lister: ParticipantLister;
-      onQueued: () => void;
       onCorrection?: () => void;
     },
   ) {}
@@ -43,13 +42,12 @@ export class RoomReconciler {
         continue;
       }
       const before = await rooms.activity(room);
-      const applied = await rooms.reconcile(room, snapshot, at);
+      await rooms.reconcile(room, snapshot, at);
       const after = await rooms.activity(room);
       if (before && after && (before.participants !== after.participants || before.isActive !== after.isActive)) {
         this.deps.onCorrection?.();
         log.info({ room, participants: after.participants, isActive: after.isActive }, 'room activity corrected from LiveKit');
       }
-      if (applied.queued) this.deps.onQueued();
     }
     await rooms.prune();
   }

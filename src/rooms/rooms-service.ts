@@ -36,8 +36,6 @@ export interface RoomsServiceDeps {
   allowPermanent: boolean;
   /** Jitsi's room events are received (JITSI_EVENTS_TOKEN): a policy may start a Jibri. */
   jibriPolicies: boolean;
-  /** New work was queued (a policy whose condition already holds). */
-  onQueued(): void;
 }
 
 /** Rooms for the API: their activity, live recording and recording policy; independent of HTTP. */
@@ -76,13 +74,12 @@ export class RoomsService {
       throw badRequest(`Invalid request body: mode: "${mode}" is recorded by Jibri; a policy follows Jitsi rooms only with JITSI_EVENTS_TOKEN set (Prosody's event_sync), so it needs a LiveKit mode.`);
     }
     const { sub, email, name: authorName, locale, zoneinfo } = user;
-    const { policy, queued } = await this.deps.rooms.putPolicy(name, {
+    const { policy } = await this.deps.rooms.putPolicy(name, {
       trigger: parsed.data.trigger,
       mode,
       options,
       author: { sub, email, name: authorName, locale, zoneinfo },
     });
-    if (queued) this.deps.onQueued();
     return policy;
   }
 

@@ -19,9 +19,9 @@ export function composeArtifacts(
   { store, recordings }: { store: RecordingStore; recordings: RecordingService },
   { downloadSecret, shareLinks }: { downloadSecret: DownloadSecret; shareLinks: ShareLinkService },
 ) {
-  const { config, db, storage, events, jobsQueued } = shared;
+  const { config, db, storage, events } = shared;
   const artifactTokens = new ArtifactTokens(downloadSecret, config.artifacts.tokenTtlSeconds);
-  const artifactStore = new ArtifactStore(db.sql, { events, onEventsQueued: jobsQueued });
+  const artifactStore = new ArtifactStore(db.sql, { events });
   const artifacts = new ArtifactService({
     getForUser: (user, id) => recordings.get(user, id),
     findById: (id) => store.findById(id),

@@ -13,7 +13,7 @@ import type { Shared } from './compose-shared';
  * queued ones are cancelled and counted.
  */
 export function composeEvents(shared: Shared, store: RecordingStore, artifactTokens?: ArtifactTokens): void {
-  const { config, db, metrics, runner, jobsQueued, storage, events } = shared;
+  const { config, db, metrics, runner, storage, events } = shared;
   const { webhooks } = config;
   const counted = (type: string, outcome: string) => metrics.webhookDeliveries.inc({ event_type: type, outcome });
   if (!events.enabled || !webhooks.secret) {
@@ -28,5 +28,5 @@ export function composeEvents(shared: Shared, store: RecordingStore, artifactTok
   });
   // One of the runner's slots always stays free of deliveries (unless it has only one).
   runner.register(webhookDeliveryJob({ ...webhooks, secret: webhooks.secret, maxInFlight: Math.max(1, config.jobs.concurrency - 1) }, bodies, counted));
-  runner.register(readyEventJob(db.sql, store, events, jobsQueued));
+  runner.register(readyEventJob(db.sql, store, events));
 }

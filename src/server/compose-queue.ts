@@ -26,8 +26,8 @@ export function composeCapacity(
   kinds: readonly WorkerKind[],
   startRecorder?: StartRecorderCalls,
 ): { queue: StartQueue; recorders: Recorders } {
-  const { config, db, metrics, runner, jobsQueued, events } = shared;
-  const queueStore = new StartQueueStore({ sql: db.sql, events, onEventsQueued: jobsQueued });
+  const { config, db, metrics, runner, events } = shared;
+  const queueStore = new StartQueueStore({ sql: db.sql, events });
   // The longest one start of the kind can take (its lease without the reconciler's grace), plus our margin.
   const dispatchMsOf = (kind: WorkerKind) => mediator.startLeaseMs(kind) - config.reconcile.initiatedGraceMs + DISPATCH_MARGIN_MS;
   const queue = new StartQueue(
@@ -39,7 +39,6 @@ export function composeCapacity(
       leases: (kind) => ({ dispatchMs: dispatchMsOf(kind), reconcileMs: dispatchMsOf(kind) + mediator.startLeaseMs(kind) }),
       queueTry: async (kind) => {
         await enqueue<StartQueueTryPayload>(db.sql, { kind: START_QUEUE_TRY_KIND, payload: { workerKind: kind } });
-        jobsQueued();
       },
       onLeft: (kind, outcome, seconds) => metrics.startQueueWait.observe({ worker_kind: kind, outcome }, seconds),
       ...(startRecorder ? { recordStart: (id, from, to, patch) => startRecorder.record(id, from, to, patch) } : {}),

@@ -31,13 +31,13 @@ import type { Recorders } from '../recording/recorders';
  * the reconciler, and the handlers of what storage, LiveKit and Jibri report.
  */
 export function composeRecording(shared: Shared) {
-  const { config, db, metrics, runner, jobsQueued, storage, events } = shared;
-  const store = new RecordingStore({ sql: db.sql, reconcile: config.reconcile, tagsObjects: storage !== undefined, events, onEventsQueued: jobsQueued });
+  const { config, db, metrics, runner, storage, events } = shared;
+  const store = new RecordingStore({ sql: db.sql, reconcile: config.reconcile, tagsObjects: storage !== undefined, events });
   const jibriUploadStore = new JibriUploadStore({ sql: db.sql });
   const registry = createWorkerRegistry(config, WORKER_FACTORIES, { jibriPool: new JibriPoolStore(db.sql), uploadCapabilities: jibriUploadStore });
   const watchStore = new StartWatchStore(db.sql);
   const maxDurationMs = config.recording.maxDurationJobMs;
-  const startRecorder = new StartRecorder(store, watchStore, { timeoutMs: config.startWatchdog.timeoutMs, maxDurationMs, onQueued: jobsQueued });
+  const startRecorder = new StartRecorder(store, watchStore, { timeoutMs: config.startWatchdog.timeoutMs, maxDurationMs });
   const mediator = new RecordingMediator(
     store,
     registry,
@@ -56,7 +56,6 @@ export function composeRecording(shared: Shared) {
         graceMs: config.reconcile.stoppedGraceMs,
         savedOnEgressEnd: !config.storageEvents.enabled,
         onTrackEgress: (outcome) => metrics.trackEgresses.inc({ outcome }),
-        onQueued: jobsQueued,
       }),
   );
   const kinds = [...new Set(registry.modeNames.map((mode) => registry.kindForMode(mode)!))];
@@ -77,7 +76,6 @@ export function composeRecording(shared: Shared) {
       files: new RecordingFileStore({ sql: db.sql, tagsObjects: true, events }),
       storage,
       settings: { ...config.join, outputFolder: config.recording.outputFolder },
-      onQueued: jobsQueued,
       onJoined: (copy, seconds) => metrics.joinDuration.observe({ method: copy ? 'copy' : 'reencode' }, seconds),
     }));
   }
@@ -90,7 +88,6 @@ export function composeRecording(shared: Shared) {
       storage,
       settings: { ...config.reconcile, maxDurationMs: config.recording.maxDurationMs },
       onCorrection: (action) => metrics.reconcilerCorrections.inc({ action }),
-      onQueued: jobsQueued,
       tracks,
       startRecorder,
       parts: { store: parts, outputFolder: config.recording.outputFolder },
@@ -110,10 +107,10 @@ export function composeRecording(shared: Shared) {
     recordings,
     pauses,
     parts,
-    storageEvents: new StorageEvents(config, store, metrics, jobsQueued, tracks, new PartEvents(parts, config.recording.outputFolder, jobsQueued)),
-    workerEvents: new WorkerEventHandler(config, store, jobsQueued, tracks, watchdog),
+    storageEvents: new StorageEvents(config, store, metrics, tracks, new PartEvents(parts, config.recording.outputFolder)),
+    workerEvents: new WorkerEventHandler(config, store, tracks, watchdog),
     jibriWebhook: new JibriStatusWebhook(jibriAuth, mediator, store, metrics, watchdog),
-    jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator),
+    jibriUploads: new JibriUploadUrls(config, store, storage, jibriUploadStore, mediator, parts),
   };
 }
 

@@ -26,18 +26,18 @@ interface RetentionInputs {
  * and the reminders before expiry (with RECORDING_EXPIRY_REMINDER_DAYS and SMTP).
  */
 export function composeRetention(shared: Shared, { store, get, transport }: RetentionInputs) {
-  const { config, db, metrics, runner, jobsQueued, storage, events } = shared;
+  const { config, db, metrics, runner, storage, events } = shared;
   const { expirationDays, expiryReminderDays, outputFolder } = config.recording;
   const tagger = storage && new RetentionTagger(storage);
   if (storage && tagger) runner.register(retentionTagJob(store, tagger, { outputFolder, storageTimeoutMs: storage.settings.timeoutMs }));
-  const permanence = new RecordingPermanence({ store, get, tagger, settings: config.recording, onQueued: jobsQueued });
+  const permanence = new RecordingPermanence({ store, get, tagger, settings: config.recording });
 
   if (expiryReminderDays && (!expirationDays || !transport)) {
     log.warn(`RECORDING_EXPIRY_REMINDER_DAYS is set but ${expirationDays ? 'no SMTP server is configured' : 'RECORDING_EXPIRATION_DAYS is not'}: no reminder will be sent`);
   }
   const reminderDays = transport && expirationDays ? expiryReminderDays : undefined;
   if (expirationDays && (storage || reminderDays)) {
-    const expiry = new ExpiryStore({ sql: db.sql, events, onEventsQueued: jobsQueued });
+    const expiry = new ExpiryStore({ sql: db.sql, events });
     if (storage) {
       runner.register(
         expireFilesJob({
@@ -51,7 +51,7 @@ export function composeRetention(shared: Shared, { store, get, transport }: Rete
       );
     }
     if (transport && reminderDays) runner.register(expiryReminderJob(config, expiry, transport, () => metrics.expiryRemindersSent.inc()));
-    const sweep = new ExpirySweep({ store: expiry, expirationDays, removesFiles: storage !== undefined, reminderDays, onQueued: jobsQueued });
+    const sweep = new ExpirySweep({ store: expiry, expirationDays, removesFiles: storage !== undefined, reminderDays });
     runner.every({ kind: EXPIRY_SWEEP_KIND, intervalMs: config.recording.expirySweepIntervalMs, leaseMs: RECURRING_LEASE_MS, run: async () => void (await sweep.run()) });
   }
   return { permanence };

@@ -17,7 +17,7 @@ import type { ComposedRecording } from './compose-recording';
  * missed activity against LiveKit (or pruning of idle rooms without it).
  */
 export function composeRooms(shared: Shared, { store, registry, mediator, recordings }: ComposedRecording) {
-  const { config, db, metrics, runner, jobsQueued, events } = shared;
+  const { config, db, metrics, runner, events } = shared;
   const roomStore = new RoomStore({ sql: db.sql, autoStopGraceMs: config.rooms.autoStopGraceMs, events });
   const liveRecording = (room: string) => store.findLiveInRoom(room);
   const autoStartRetry = { maxAttempts: config.rooms.autoStartAttempts, baseMs: config.rooms.autoStartRetryBaseMs, maxMs: 60_000 };
@@ -49,7 +49,6 @@ export function composeRooms(shared: Shared, { store, registry, mediator, record
     const roomReconciler = new RoomReconciler({
       rooms: roomStore,
       lister: livekitParticipants(config.livekit, config.workers.timeoutMs),
-      onQueued: jobsQueued,
       onCorrection: () => metrics.reconcilerCorrections.inc({ action: 'room_activity' }),
     });
     runner.every({ kind: 'rooms.reconcile', intervalMs: config.rooms.reconcileIntervalMs, leaseMs: RECURRING_LEASE_MS, run: () => roomReconciler.run() });
@@ -58,13 +57,13 @@ export function composeRooms(shared: Shared, { store, registry, mediator, record
   }
   metrics.roomTotals = () => roomStore.totals();
   const roomAccess = new RoomRecordingAccess(new RoomAccessStore({ sql: db.sql, events }));
-  const activity = new RoomActivityDispatcher(roomStore, jobsQueued);
+  const activity = new RoomActivityDispatcher(roomStore);
   return {
     roomAccess,
     activity,
     // Jitsi's rooms (Prosody's event_sync) feed the same activity as LiveKit's webhooks.
     jitsiEvents: config.jitsi.eventsToken
-      ? new JitsiRoomEvents(new RoomActivityDispatcher(roomStore, jobsQueued, 'jitsi'), { hiddenDomain: config.jitsi.hiddenDomain })
+      ? new JitsiRoomEvents(new RoomActivityDispatcher(roomStore, 'jitsi'), { hiddenDomain: config.jitsi.hiddenDomain })
       : undefined,
     rooms: new RoomsService({
       rooms: roomStore,
@@ -74,7 +73,6 @@ export function composeRooms(shared: Shared, { store, registry, mediator, record
       modes: registry,
       allowPermanent: config.recording.allowPermanent,
       jibriPolicies: config.jitsi.eventsToken !== undefined,
-      onQueued: jobsQueued,
     }),
   };
 }

@@ -18,8 +18,6 @@ export interface Shared {
   metrics: Metrics;
   /** The one job runner: each concern registers its own jobs and recurring tasks on it. */
   runner: JobRunner;
-  /** Tells the runner that jobs were queued, so it looks now rather than at its next poll. */
-  jobsQueued: () => void;
   storage: ObjectStorage | undefined;
   /** Where each event type goes: the statements that change state queue events for them. */
   events: EventRoutes;

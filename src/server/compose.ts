@@ -54,7 +54,7 @@ export function compose(config: AppConfig, db: Database, options: { devSecret?: 
   const runner = jobRunner(config, db, metrics);
   const storage = createObjectStorage(config);
   const events = new EventRoutes(config.webhooks.endpoints, config.webhooks.events);
-  const shared: Shared = { config, db, metrics, runner, jobsQueued: () => runner.kick(), storage, events };
+  const shared: Shared = { config, db, metrics, runner, storage, events };
 
   const recording = composeRecording(shared);
   const { store, recordings } = recording;

@@ -1,5 +1,5 @@
 import aws4 from 'aws4';
-import { encodeS3ObjectPath, storageHost } from '../downloads/s3-request-signer';
+import { encodeS3ObjectPath, storageHost, type S3ObjectSigning } from '../downloads/s3-request-signer';
 
 /**
  * A pre-signed PUT URL (AWS Signature V4 in the query, signed by aws4) that can only create its
@@ -18,17 +18,8 @@ export const CREATE_ONLY_VALUE = '*';
 /** Signature V4 allows at most 7 days; the service asks for far less (JIBRI_UPLOAD_URL_TTL_SECONDS). */
 const MAX_EXPIRES_SECONDS = 7 * 24 * 3600;
 
-export interface PresignCreateOnlyPutInput {
-  /** AWS_S3_ENDPOINT_URL, e.g. `http://minio:9000` (no path): the URL's scheme and host. */
-  endpointUrl: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  bucket: string;
-  key: string;
+export interface PresignCreateOnlyPutInput extends S3ObjectSigning {
   expiresSeconds: number;
-  /** Signing time; defaults to now. */
-  date?: Date;
 }
 
 export interface PresignedPut {

@@ -9,6 +9,7 @@ const FIXED: Record<Exclude<UploadUrlResult['outcome'], 'issued' | 'not_jibri' |
   bad_token: [401, 'Invalid or missing upload token.'],
   bad_capability: [403, `Missing or wrong ${UPLOAD_CAPABILITY_HEADER} header: this recording's upload capability (from its Jibri's metadata.json) is required.`],
   not_found: [404, 'Recording not found.'],
+  bad_part: [400, 'The part query parameter must be a stretch number (1 to 9999).'],
   storage_not_configured: [503, 'Object storage is not configured (AWS_S3_* settings): no upload URL can be issued.'],
   storage_unavailable: [503, 'Storage did not say whether the file is already there; retry later.'],
   signing_failed: [503, 'Could not sign an upload URL; retry later.'],
@@ -43,13 +44,13 @@ function send(res: Response, result: UploadUrlResult): void {
 }
 
 /**
- * POST /api/v1.0/recordings/{id}/upload-url/ (deploy/jibri/finalize.sh). The body (`{}`) is
- * not used; it is read raw so that nothing in it can turn a bad token into anything but 401.
+ * POST /api/v1.0/recordings/{id}/upload-url/[?part=n] (deploy/jibri/finalize.sh; `part` names a
+ * resumed stretch of a paused recording). The body (`{}`) is not used; it is read raw so that nothing in it can turn a bad token into anything but 401.
  */
 export function jibriUploadUrlRouter(uploads: JibriUploadUrls): Router {
   const router = Router();
   router.post('/api/v1.0/recordings/:id/upload-url', express.raw({ type: () => true, limit: '16kb' }), async (req, res) => {
-    send(res, await uploads.issue(String(req.params.id), req.get('authorization'), req.get(UPLOAD_CAPABILITY_HEADER)));
+    send(res, await uploads.issue(String(req.params.id), req.get('authorization'), req.get(UPLOAD_CAPABILITY_HEADER), req.query.part));
   });
   return router;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Operation, err, html, redirect, pageForm } from '../openapi/operation';
+import { type Operation, err, html, redirect, pageFormOperation } from '../openapi/operation';
 
 /** The recording page and its forms (recordingPageRouter). */
 export const recordingPageOperations: Operation[] = [
@@ -13,41 +13,27 @@ export const recordingPageOperations: Operation[] = [
       404: html('Unknown share token or recording (no room name).'),
     },
   },
-  {
-    method: 'post', path: '/recordings/{id}/share-links', id: 'pageCreateShareLink', tag: 'pages', security: ['pageSession'],
-    summary: 'The page\'s share-link form (signed-in owner/admin, CSRF token): the page with the new link, shown once.',
-    body: pageForm({ expires_in_days: z.string().optional() }), bodyContentType: 'application/x-www-form-urlencoded',
-    responses: {
+  pageFormOperation(
+    '/recordings/{id}/share-links', 'pageCreateShareLink',
+    'The page\'s share-link form (signed-in owner/admin, CSRF token): the page with the new link, shown once.',
+    { expires_in_days: z.string().optional() },
+    {
       201: html('The page with the new link.'),
       400: html('Days out of bounds.'),
-      401: html('Not signed in.'),
       403: html('Bad CSRF token, cross-site post, no access or not downloadable.'),
       404: html('Unknown recording.'),
     },
-  },
-  {
-    method: 'post', path: '/recordings/{id}/share-links/{link_id}/revoke', id: 'pageRevokeShareLink', tag: 'pages', security: ['pageSession'],
-    summary: "The page's revoke button (signed-in owner/admin, CSRF token).",
-    body: pageForm({}), bodyContentType: 'application/x-www-form-urlencoded',
-    responses: {
-      303: redirect('Back to the page.'),
-      401: html('Not signed in.'),
-      403: html('Bad CSRF token or cross-site post.'),
-      404: html('Unknown recording or link, or no access.'),
-    },
-  },
-  {
-    method: 'post', path: '/recordings/{id}/delete', id: 'pageDeleteRecording', tag: 'pages', security: ['pageSession'],
-    summary: "The page's delete confirmation (signed-in owner/admin, CSRF token).",
-    body: pageForm({}), bodyContentType: 'application/x-www-form-urlencoded',
-    responses: {
-      200: html('Deleted.'),
-      400: err('A form body that cannot be decoded (corrupt Content-Encoding).'),
-      401: html('Not signed in.'),
-      403: html('Bad CSRF token, cross-site post, or not in a final status.'),
-      404: html('Unknown recording, or no access.'),
-      409: html('Its recorder may still run (see DELETE /api/v1.0/recordings/{id}/).'),
-      503: html('The object storage is unavailable; nothing was deleted.'),
-    },
-  },
+  ),
+  pageFormOperation(
+    '/recordings/{id}/share-links/{link_id}/revoke', 'pageRevokeShareLink', "The page's revoke button (signed-in owner/admin, CSRF token).", {},
+    { 303: redirect('Back to the page.'), 403: html('Bad CSRF token or cross-site post.'), 404: html('Unknown recording or link, or no access.') },
+  ),
+  pageFormOperation('/recordings/{id}/delete', 'pageDeleteRecording', "The page's delete confirmation (signed-in owner/admin, CSRF token).", {}, {
+    200: html('Deleted.'),
+    400: err('A form body that cannot be decoded (corrupt Content-Encoding).'),
+    403: html('Bad CSRF token, cross-site post, or not in a final status.'),
+    404: html('Unknown recording, or no access.'),
+    409: html('Its recorder may still run (see DELETE /api/v1.0/recordings/{id}/).'),
+    503: html('The object storage is unavailable; nothing was deleted.'),
+  }),
 ];

@@ -13,6 +13,9 @@ import { pageHeaders } from '../page-headers';
 const log = childLogger('page');
 const FORM_LIMIT = '8kb';
 
+/** A form post's session, page context and recording id, once formSession accepted it. */
+type SignedInForm = { session: PageSession; ctx: PageContext; id: string };
+
 /**
  * The recording page, GET /recordings/{id} (docs/recording-page.md), and
  * the forms a signed-in owner posts from it (share link, revoke, delete). A viewer with a
@@ -83,31 +86,17 @@ export function recordingPageRouter(deps: RecordingPageDeps): Router {
     }
   });
 
-  router.post('/recordings/:id/share-links/:link_id/revoke', ...headers, form, async (req: Request, res: Response) => {
-    const signedIn = await formSession(req, res);
-    if (!signedIn) return;
-    const { session, ctx, id } = signedIn;
-    try {
-      await deps.shareLinks.revoke(session.user, id, String(req.params.link_id));
-      log.info({ recordingId: id, linkId: String(req.params.link_id), sub: session.user.sub }, 'share link revoked from the page');
-      res.redirect(303, `/recordings/${id}`);
-    } catch (err) {
-      failed(res, ctx, err, id);
-    }
-  });
+  router.post('/recordings/:id/share-links/:link_id/revoke', ...headers, form, formAction(async (req, res, { session, id }) => {
+    await deps.shareLinks.revoke(session.user, id, String(req.params.link_id));
+    log.info({ recordingId: id, linkId: String(req.params.link_id), sub: session.user.sub }, 'share link revoked from the page');
+    res.redirect(303, `/recordings/${id}`);
+  }));
 
-  router.post('/recordings/:id/delete', ...headers, form, async (req: Request, res: Response) => {
-    const signedIn = await formSession(req, res);
-    if (!signedIn) return;
-    const { session, ctx, id } = signedIn;
-    try {
-      await deps.recordings.delete(session.user, id);
-      log.info({ recordingId: id, sub: session.user.sub }, 'recording deleted from the page');
-      sendMessage(res, 200, { ...ctx, recordingId: null }, { state: 'deleted', title: ctx.t('deletedTitle'), text: ctx.t('deleted') });
-    } catch (err) {
-      failed(res, ctx, err, id);
-    }
-  });
+  router.post('/recordings/:id/delete', ...headers, form, formAction(async (_req, res, { session, ctx, id }) => {
+    await deps.recordings.delete(session.user, id);
+    log.info({ recordingId: id, sub: session.user.sub }, 'recording deleted from the page');
+    sendMessage(res, 200, { ...ctx, recordingId: null }, { state: 'deleted', title: ctx.t('deletedTitle'), text: ctx.t('deleted') });
+  }));
 
   async function renderRecording(
     res: Response,
@@ -140,7 +129,7 @@ export function recordingPageRouter(deps: RecordingPageDeps): Router {
    * A form post is accepted only from a signed-in session, with that session's CSRF token, and
    * not from another site (Sec-Fetch-Site, which browsers send and pages cannot forge).
    */
-  async function formSession(req: Request, res: Response): Promise<{ session: PageSession; ctx: PageContext; id: string } | null> {
+  async function formSession(req: Request, res: Response): Promise<SignedInForm | null> {
     const id = String(req.params.id);
     const session = await readSession(deps, req);
     const ctx = pageContext(deps, req, res, { recordingId: isUuid(id) ? id : null, session });
@@ -157,6 +146,19 @@ export function recordingPageRouter(deps: RecordingPageDeps): Router {
       return null;
     }
     return { session, ctx, id };
+  }
+
+  /** A form's route: the signed-in session checked (formSession), then `act`; what `act` throws answers as failed() says. */
+  function formAction(act: (req: Request, res: Response, signedIn: SignedInForm) => Promise<void>) {
+    return async (req: Request, res: Response) => {
+      const signedIn = await formSession(req, res);
+      if (!signedIn) return;
+      try {
+        await act(req, res, signedIn);
+      } catch (err) {
+        failed(res, signedIn.ctx, err, signedIn.id);
+      }
+    };
   }
 
   function failed(res: Response, ctx: PageContext, err: unknown, id: string): void {

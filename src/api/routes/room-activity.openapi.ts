@@ -1,6 +1,6 @@
 import { recordingPolicyBody } from '../../rooms/policy';
 import { policyBody, roomBody } from '../openapi/room-schemas';
-import { type Operation, err, ROOM_PATH, ROOM_MANAGERS_ONLY, USER_TOKEN_REFUSED, DATABASE_DOWN } from '../openapi/operation';
+import { type Operation, err, ROOM_PATH, roomManagerChange, ROOM_MANAGERS_ONLY, USER_TOKEN_REFUSED, DATABASE_DOWN } from '../openapi/operation';
 
 /** A room and its recording policy (roomActivityRouter). */
 export const roomActivityOperations: Operation[] = [
@@ -15,17 +15,14 @@ export const roomActivityOperations: Operation[] = [
       ...DATABASE_DOWN,
     },
   },
-  {
-    method: 'put', path: `${ROOM_PATH}/recording-policy/`, id: 'putRecordingPolicy', tag: 'rooms', security: ['user'],
-    summary: "Set the room's recording policy (owner or administrator); the caller owns the recordings it starts.", body: recordingPolicyBody,
-    responses: {
+  roomManagerChange(
+    'put', 'recording-policy', 'putRecordingPolicy', 'rooms',
+    "Set the room's recording policy (owner or administrator); the caller owns the recordings it starts.", recordingPolicyBody,
+    {
       200: { description: 'The policy.', schema: policyBody },
       400: err('Bad body: unknown trigger or mode, an option the mode does not take, a Jibri mode without JITSI_EVENTS_TOKEN.'),
-      ...USER_TOKEN_REFUSED,
-      403: err('The caller may not manage this room.'),
-      ...DATABASE_DOWN,
     },
-  },
+  ),
   {
     method: 'delete', path: `${ROOM_PATH}/recording-policy/`, id: 'deleteRecordingPolicy', tag: 'rooms', security: ['user'],
     summary: "Remove the room's recording policy: the trigger is back to none.",

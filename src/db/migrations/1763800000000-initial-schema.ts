@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { NOTIFICATIONS_V1 } from './notifications-v1-ddl';
 
 /** Recordings, their accesses, the email outbox and service-wide secrets. */
 export class InitialSchema1763800000000 implements MigrationInterface {
@@ -44,21 +45,7 @@ export class InitialSchema1763800000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX recording_accesses_user ON recording_accesses (user_sub, recording_id)`);
 
-    await q.query(`
-      CREATE TABLE notifications (
-        id uuid PRIMARY KEY,
-        recording_id uuid NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
-        access_id uuid NOT NULL REFERENCES recording_accesses(id) ON DELETE CASCADE,
-        status varchar(16) NOT NULL CHECK (status IN ('pending','sent','failed')),
-        attempts integer NOT NULL DEFAULT 0,
-        next_attempt_at timestamptz NOT NULL DEFAULT now(),
-        locked_until timestamptz,
-        last_error varchar(500),
-        sent_at timestamptz,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT notifications_once_per_owner UNIQUE (recording_id, access_id)
-      )`);
-    await q.query(`CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE status = 'pending'`);
+    for (const ddl of NOTIFICATIONS_V1) await q.query(ddl);
 
     await q.query(`
       CREATE TABLE service_secrets (

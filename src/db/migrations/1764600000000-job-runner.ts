@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { NOTIFICATIONS_V1 } from './notifications-v1-ddl';
 
 /**
  * One table for every piece of background work (emails today; webhook deliveries, sweeps and
@@ -47,21 +48,7 @@ export class JobRunner1764600000000 implements MigrationInterface {
     await q.query(`CREATE INDEX recordings_status_updated ON recordings (status, updated_at)`);
     await q.query(`DROP INDEX recordings_reconcile_due`);
     await q.query(`ALTER TABLE recordings DROP COLUMN reconcile_at, DROP COLUMN reconcile_attempts`);
-    await q.query(`
-      CREATE TABLE notifications (
-        id uuid PRIMARY KEY,
-        recording_id uuid NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
-        access_id uuid NOT NULL REFERENCES recording_accesses(id) ON DELETE CASCADE,
-        status varchar(16) NOT NULL CHECK (status IN ('pending','sent','failed')),
-        attempts integer NOT NULL DEFAULT 0,
-        next_attempt_at timestamptz NOT NULL DEFAULT now(),
-        locked_until timestamptz,
-        last_error varchar(500),
-        sent_at timestamptz,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT notifications_once_per_owner UNIQUE (recording_id, access_id)
-      )`);
-    await q.query(`CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE status = 'pending'`);
+    for (const ddl of NOTIFICATIONS_V1) await q.query(ddl);
     await q.query(`
       INSERT INTO notifications (id, recording_id, access_id, status, attempts, next_attempt_at, locked_until, last_error, sent_at, created_at)
       SELECT j.id, j.recording_id, (j.payload->>'accessId')::uuid,

@@ -31,7 +31,6 @@ export class StorageEvents {
     private readonly config: Pick<AppConfig, 'storageEvents' | 'storage' | 'recording'>,
     private readonly store: RecordingStore,
     private readonly metrics: Metrics,
-    private readonly onQueued: () => void,
     /** Participant track files: their keys are `{folder}/{recording id}/{track id}.ogg`. */
     private readonly tracks?: TrackMediator,
     /** Paused recordings' parts and files (src/recording/pause/). */
@@ -86,7 +85,6 @@ export class StorageEvents {
     if (outcome.result === 'saved') {
       this.metrics.emails.inc({ outcome: 'queued' }, outcome.queued);
       log.info({ recordingId, ready: outcome.ready, queued: outcome.queued }, 'recording saved from storage event');
-      if (outcome.jobsQueued > 0) this.onQueued();
       return true;
     }
     if (outcome.result === 'already_saved') return true;

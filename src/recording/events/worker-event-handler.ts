@@ -26,7 +26,6 @@ export class WorkerEventHandler {
   constructor(
     private readonly config: AppConfig,
     private readonly store: RecordingStore,
-    private readonly onQueued: () => void,
     /** Participant tracks: track_published starts them, their egresses' reports settle them. */
     private readonly tracks?: TrackMediator,
     /** The start watchdog: replaced jobs' reports are stale, a job seen active is confirmed, one failing before is replaced. */
@@ -95,7 +94,6 @@ export class WorkerEventHandler {
     } else if (state.state === 'ended' && state.outcome === 'complete' && !this.config.storageEvents.enabled && !paused) {
       const outcome = await this.store.markSaved(id);
       if (outcome.result === 'saved') {
-        if (outcome.jobsQueued > 0) this.onQueued();
         log.info({ recordingId: id }, 'recording saved from egress_ended');
         return 'updated';
       }

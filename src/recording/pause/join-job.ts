@@ -29,7 +29,6 @@ export interface JoinDeps {
     /** RECORDING_JOIN_TIMEOUT_SECONDS: one join's ffmpeg and upload, each. */
     timeoutMs: number;
   };
-  onQueued(): void;
   /** One file joined: whether by stream copy, and how long it took. */
   onJoined?(copy: boolean, seconds: number): void;
 }
@@ -39,7 +38,8 @@ export interface JoinDeps {
  * step can be repeated, so a crash anywhere leaves the parts or the joined file and the next
  * attempt finishes: (1) each part not yet stored is looked for in storage (a first stretch,
  * written at the file's own key, is copied server-side under parts/); one that never arrives
- * is failed by the reconciler after its grace, with the recording's reason; (2) each file is joined by ffmpeg from pre-signed URLs into a temporary file,
+ * is failed by the reconciler after its grace, with the recording's reason; (2) each file is
+ * joined by ffmpeg from pre-signed URLs into a temporary file,
  * uploaded to the file's key with the number of parts in its metadata (an upload either
  * completes or leaves nothing), then its parts are removed; (3) the tracks and the composite
  * are saved by the statements of a normal save, which queue the email and recording.ready.
@@ -127,21 +127,17 @@ export function joinPartsJob(deps: JoinDeps): JobHandler {
         const sizes = new Map<string, number | null>();
         for (const [file, own] of byFile) sizes.set(file, await join(recording, file, own));
 
-        let queued = 0;
         for (const file of recording.files) {
           const size = sizes.get(file.relativeKey);
           if (size === undefined) continue;
           if (file.kind === 'track' && file.trackId) {
-            const outcome = await deps.files.settleTrack(id, file.trackId, size === null ? 'failed' : 'saved', size);
-            if (outcome.result === 'settled') queued += outcome.jobsQueued;
+            await deps.files.settleTrack(id, file.trackId, size === null ? 'failed' : 'saved', size);
           }
         }
         const composite = recording.files.find((f) => f.kind === 'composite');
         if (composite && sizes.get(composite.relativeKey) !== null) {
-          const saved = await deps.store.markSaved(id, AUDIO_ONLY_KINDS.includes(recording.workerKind) ? AUDIO_ONLY_KINDS : undefined, sizes.get(composite.relativeKey) ?? null);
-          if (saved.result === 'saved') queued += saved.jobsQueued;
+          await deps.store.markSaved(id, AUDIO_ONLY_KINDS.includes(recording.workerKind) ? AUDIO_ONLY_KINDS : undefined, sizes.get(composite.relativeKey) ?? null);
         }
-        if (queued > 0) deps.onQueued();
         return { status: 'done' };
       } catch (err) {
         const error = scrubDetail(err instanceof Error ? err.message : String(err));

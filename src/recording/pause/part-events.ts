@@ -17,7 +17,6 @@ export class PartEvents {
   constructor(
     private readonly parts: RecordingPartStore,
     private readonly outputFolder: string,
-    private readonly onQueued: () => void,
   ) {
     this.partKey = new RegExp(`^(?:[A-Za-z0-9._-]+/)*${escapeRegex(outputFolder)}/((${UUID_PATTERN})/parts/[A-Za-z0-9_-]{1,80}\\.(?:mp4|ogg))$`);
   }
@@ -39,6 +38,6 @@ export class PartEvents {
   }
 
   private async wake(recordingId: string): Promise<void> {
-    if (await this.parts.nudgeJoin(recordingId)) this.onQueued();
+    await this.parts.nudgeJoin(recordingId);
   }
 }

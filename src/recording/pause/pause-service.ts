@@ -15,9 +15,6 @@ import { compositePartKey, trackPartKey } from './part-keys';
 
 const log = childLogger('pause');
 
-/** Worker kinds whose recorder can write a stretch to any key we give it (Jibri's upload URL is tied to the recording's key). */
-const PAUSABLE = (kind: Recording['workerKind']) => kind !== 'jibri';
-
 export interface Paused {
   recording: Recording;
   role: AccessRole;
@@ -42,7 +39,6 @@ export class PauseService {
     const { recording, role } = await this.live(user, room, 'pause');
     if (recording.status === 'paused') throw conflict('The recording of this room is already paused.');
     if (recording.status !== 'active') throw conflict(`The recording of this room is "${recording.status}": it can be paused once it records.`);
-    if (!PAUSABLE(recording.workerKind)) throw conflict(`A ${recording.workerKind} recording cannot be paused.`);
     const paused = await this.parts.paused(recording.id, compositePartKey(recording, 0));
     if (!paused) throw conflict('The recording of this room changed meanwhile; it was not paused.');
     try {
@@ -65,7 +61,7 @@ export class PauseService {
     const composite = { fileKey: recording.files.find((f) => f.kind === 'composite')!.relativeKey, partKey: compositePartKey(recording, seq) };
     let workerId: string;
     try {
-      workerId = await this.mediator.startStretch(recording, fileKey(this.outputFolder, composite.partKey));
+      workerId = await this.mediator.startStretch(recording, fileKey(this.outputFolder, composite.partKey), seq);
     } catch (err) {
       log.warn({ recordingId: recording.id, reason: describe(err) }, 'the recorder did not start at the resume: still paused');
       throw new RecordingError('worker_failed', workerDetail('start', err), recording);

@@ -31,8 +31,6 @@ export interface ReconcilerDeps {
   settings: ReconcileSettings & { maxDurationMs: number | undefined };
   /** Counts a correction (recorder_reconciler_corrections_total). */
   onCorrection(action: string): void;
-  /** Emails were queued (a recording was saved): the job runner should look now. */
-  onQueued(): void;
   /** Participant track files: settled from ListEgress and the storage (see TrackMediator.reconcile). */
   tracks?: TrackMediator;
   /** An adopted job is recorded as a start is, with its start watchdog (src/recording/watchdog). */
@@ -146,10 +144,7 @@ export class Reconciler {
     if (!storage) return this.later(r);
     if (await storage.statObject(this.deps.mediator.objectKey(r))) {
       const outcome = await store.markSaved(r.id, [r.workerKind]);
-      if (outcome.result === 'saved') {
-        this.corrected(r, 'saved', 'object found in storage without a storage event');
-        if (outcome.jobsQueued > 0) this.deps.onQueued();
-      }
+      if (outcome.result === 'saved') this.corrected(r, 'saved', 'object found in storage without a storage event');
       if (outcome.result === 'untrusted_upload') {
         // A Jibri file that did not come through its one upload URL saves nothing: look less often.
         log.error({ alert: 'jibri_untrusted_file', recordingId: r.id, why: outcome.why }, 'ALERT: the file of this Jibri recording did not come through its upload URL; left unsaved');
@@ -169,7 +164,7 @@ export class Reconciler {
     if (!parts || !storage) return this.deps.store.deferReconcile(r.id, r.status, null, r.reconcileAttempts);
     const outcome = await settleMissingParts({ parts: parts.store, storage, outputFolder: parts.outputFolder, graceMs: this.deps.settings.stoppedGraceMs }, r.id);
     if (outcome.failed > 0) this.corrected(r, 'part_failed', `${outcome.failed} part(s) never arrived`);
-    if ((outcome.failed > 0 || outcome.landed > 0) && (await parts.store.nudgeJoin(r.id))) this.deps.onQueued();
+    if (outcome.failed > 0 || outcome.landed > 0) await parts.store.nudgeJoin(r.id);
     // Looked at again when the next awaited part's grace is over; never, once none is awaited.
     await this.deps.store.deferReconcile(r.id, r.status, outcome.nextMs === null ? null : Math.max(outcome.nextMs, MIN_CLAIM_MS), r.reconcileAttempts);
   }

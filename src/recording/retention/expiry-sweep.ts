@@ -18,8 +18,6 @@ export interface ExpirySweepDeps {
   /** RECORDING_EXPIRY_REMINDER_DAYS, when set and the SMTP server is configured. */
   reminderDays?: number;
   batch?: number;
-  /** Jobs were queued: the job runner should look now. */
-  onQueued(): void;
 }
 
 /**
@@ -38,10 +36,7 @@ export class ExpirySweep {
     const batch = this.deps.batch ?? EXPIRY_BATCH;
     const removals = this.deps.removesFiles ? await store.queueExpiredFiles(expirationDays, batch) : 0;
     const reminders = reminderDays ? await store.queueReminders(expirationDays, reminderDays, batch) : 0;
-    if (removals + reminders > 0) {
-      log.info({ removals, reminders }, 'expiry sweep queued work');
-      this.deps.onQueued();
-    }
+    if (removals + reminders > 0) log.info({ removals, reminders }, 'expiry sweep queued work');
     return { removals, reminders };
   }
 }

@@ -30,8 +30,6 @@ export interface PermanenceDeps {
   /** Unset when the storage is not configured: there are no files to tag. */
   tagger: RetentionTagger | undefined;
   settings: { allowPermanent: boolean; outputFolder: string };
-  /** A retention-tag job was queued: the job runner should look now. */
-  onQueued(): void;
 }
 
 /**
@@ -69,7 +67,6 @@ export class RecordingPermanence {
       }
     });
     if (!changed) throw notFound();
-    if (changed.tagJobs > 0) this.deps.onQueued();
     return { recording: changed.recording, role };
   }
 }

@@ -1,5 +1,5 @@
 import { statement } from '../../db/sql';
-import { COLUMNS } from './statements';
+import { COLUMNS, SNAPSHOT_WITH_OWNERS } from './statements';
 
 /** The statements on `recording_artifacts`; only src/recording/store/ runs them. */
 export const ARTIFACT_SQL = {
@@ -14,13 +14,7 @@ export const ARTIFACT_SQL = {
                to_char(x.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "updatedAt", (x.xmax = 0) AS created`,
   ),
   /** The recording's state as the change left it and its owners' subs, for the event's snapshot. */
-  snapshot: statement(
-    'artifact_snapshot',
-    `SELECT to_jsonb(x) AS recording,
-            COALESCE((SELECT jsonb_agg(jsonb_build_object('sub', a.user_sub) ORDER BY a.user_sub)
-                        FROM recording_accesses a WHERE a.recording_id = x.id AND a.role = 'owner'), '[]'::jsonb) AS owners
-       FROM (SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1) x`,
-  ),
+  snapshot: statement('artifact_snapshot', SNAPSHOT_WITH_OWNERS),
   remove: statement('artifact_remove', `DELETE FROM recording_artifacts WHERE recording_id = $1 AND name = $2 RETURNING name`),
   /** Artifacts still stored of a recording whose files the expiry sweep removes. */
   ofRecording: statement('artifacts_of_recording', `SELECT name FROM recording_artifacts WHERE recording_id = $1 ORDER BY name`),

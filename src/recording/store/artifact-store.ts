@@ -20,13 +20,12 @@ export interface NewArtifact {
 export class ArtifactStore {
   constructor(
     private readonly sql: Sql,
-    private readonly options: { events?: EventRoutes; onEventsQueued?: () => void } = {},
+    private readonly options: { events?: EventRoutes } = {},
   ) {}
 
   /** Null when the recording is gone or `writable` refuses it; otherwise the row and whether it is new. */
   async save(recordingId: string, artifact: NewArtifact, writable: (recording: Recording) => boolean): Promise<{ artifact: RecordingArtifact; created: boolean } | null> {
-    let queued = 0;
-    const saved = await this.sql.transaction(async (tx) => {
+    return this.sql.transaction(async (tx) => {
       const [recording] = await tx.query<Recording>(ARTIFACT_SQL.lockRecording, [recordingId]);
       if (!recording || !writable(recording)) return null;
       const [row] = await tx.query<RecordingArtifact & { created: boolean }>(ARTIFACT_SQL.upsert, [recordingId, artifact.name, artifact.contentType, artifact.size]);
@@ -34,7 +33,7 @@ export class ArtifactStore {
       const routes = this.options.events;
       if (routes) {
         const [snap] = await tx.query<{ recording: RecordingSnapshot; owners: { sub: string }[] }>(ARTIFACT_SQL.snapshot, [recordingId]);
-        queued = await queueEvent(tx, routes, {
+        await queueEvent(tx, routes, {
           type: 'recording.artifact_ready',
           recording: snap!.recording,
           owners: snap!.owners,
@@ -43,8 +42,6 @@ export class ArtifactStore {
       }
       return { artifact: stored, created };
     });
-    if (queued > 0) this.options.onEventsQueued?.();
-    return saved;
   }
 
   /** Removes the row; false when there was none. */

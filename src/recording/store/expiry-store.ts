@@ -39,10 +39,10 @@ export interface ReminderContext {
  */
 export class ExpiryStore {
   private readonly sql: Sql;
-  /** Who receives recording.expired (unset: nobody); `onEventsQueued` wakes the job runner. */
-  private readonly options: { events?: EventRoutes; onEventsQueued?: () => void };
+  /** Who receives recording.expired (unset: nobody). */
+  private readonly options: { events?: EventRoutes };
 
-  constructor({ sql, ...options }: { sql: Sql; events?: EventRoutes; onEventsQueued?: () => void }) {
+  constructor({ sql, ...options }: { sql: Sql; events?: EventRoutes }) {
     this.sql = sql;
     this.options = options;
   }
@@ -67,8 +67,7 @@ export class ExpiryStore {
    * or not final is left alone.
    */
   async removeExpiredFiles(id: string, expirationDays: number, remove: (relativeKey: string) => Promise<void>): Promise<RemovalOutcome> {
-    let queued = 0;
-    const outcome = await this.sql.transaction(async (tx): Promise<RemovalOutcome> => {
+    return this.sql.transaction(async (tx): Promise<RemovalOutcome> => {
       const [row] = await tx.query<{ status: RecordingStatus; isPermanent: boolean; filesRemovedAt: Date | null; expired: boolean }>(EXPIRY_SQL.lockForExpiry, [
         id,
         expirationDays,
@@ -108,12 +107,9 @@ export class ExpiryStore {
       const [marked] = await tx.query<Recording & { eventsQueued: number }>(EXPIRY_SQL.filesRemoved, [id, expirationDays, FINAL_STATUSES, this.options.events?.param ?? '{}']);
       // Under the lock every guard was checked above: a miss would be a bug, and then the files stay marked and a retry looks again.
       if (!marked) throw new Error('the recording could not be marked expired');
-      const { eventsQueued, ...recording } = marked;
-      queued = eventsQueued;
+      const { eventsQueued: _events, ...recording } = marked;
       return { result: 'expired', removed, recording };
     });
-    if (queued > 0) this.options.onEventsQueued?.();
-    return outcome;
   }
 
   /** The owner and recording a reminder writes about; null once either is gone. */

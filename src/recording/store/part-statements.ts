@@ -19,15 +19,17 @@ export const PART_SQL = {
   /**
    * At the first pause, each file recorded since the start (the composite, each track with an
    * egress) gets its first part (seq 0): written where the worker wrote it, moved under parts/ by the join.
-   * `$2`: the composite's part key; tracks get `{id}/parts/{track id}-0.ogg`.
+   * `$2`: the composite's part key; tracks get `{id}/parts/{track id}-0.ogg`. A Jibri composite
+   * is not written yet (its upload URL is issued after the pause): it goes straight to its part key.
    */
   firstParts: statement(
     'part_first_parts',
     `INSERT INTO recording_parts (recording_id, seq, file_key, written_key, part_key, track_id, worker_id, status)
-     SELECT f.recording_id, 0, f.relative_key, f.relative_key,
+     SELECT f.recording_id, 0, f.relative_key,
+            CASE WHEN f.kind = 'composite' AND r.worker_kind = 'jibri' THEN $2 ELSE f.relative_key END,
             CASE WHEN f.kind = 'composite' THEN $2 ELSE f.recording_id::text || '/parts/' || f.track_id || '-0.ogg' END,
             f.track_id, f.egress_id, 'pending'
-       FROM recording_files f
+       FROM recording_files f JOIN recordings r ON r.id = f.recording_id
       WHERE f.recording_id = $1 AND (f.kind = 'composite' OR f.egress_id IS NOT NULL)
      ON CONFLICT DO NOTHING`,
   ),

@@ -22,8 +22,6 @@ export interface RecordingStoreOptions {
   tagsObjects?: boolean;
   /** Who receives which event (unset: no events are queued). */
   events?: EventRoutes;
-  /** A change queued events: the job runner should look at once. */
-  onEventsQueued?: () => void;
 }
 
 export type ReconcileCandidate = Recording & { reconcileAttempts: number };
@@ -44,18 +42,12 @@ export class RecordingStore {
   private readonly tagsObjects: boolean;
   /** The EventRoutes parameter of the statements that queue events. */
   private readonly routes: string;
-  private readonly onEventsQueued: (() => void) | undefined;
 
   constructor(options: RecordingStoreOptions) {
     this.sql = options.sql;
     this.reconcile = options.reconcile;
     this.tagsObjects = options.tagsObjects ?? false;
     this.routes = options.events?.param ?? '{}';
-    this.onEventsQueued = options.onEventsQueued;
-  }
-
-  private eventsQueued(n: number | undefined): void {
-    if (n && n > 0) this.onEventsQueued?.();
   }
 
   /**
@@ -132,8 +124,7 @@ export class RecordingStore {
       this.reconcile.stoppedGraceMs,
     ]);
     if (!row) return null;
-    const { priorStatus: _prior, eventsQueued, ...recording } = row;
-    this.eventsQueued(eventsQueued);
+    const { priorStatus: _prior, eventsQueued: _events, ...recording } = row;
     return recording;
   }
 
@@ -181,13 +172,11 @@ export class RecordingStore {
    * is queued in the same transaction.
    */
   async delete(id: string): Promise<void> {
-    const queued = await this.sql.transaction(async (tx) => {
+    await this.sql.transaction(async (tx) => {
       await tx.query(SQL.cancelJobsOf, [id]);
-      const [row] = await tx.query<{ eventsQueued: number }>(SQL.delete, [id, this.routes]);
-      return row?.eventsQueued ?? 0;
+      await tx.query(SQL.delete, [id, this.routes]);
     });
     this.accessChanges.notify(id);
-    this.eventsQueued(queued);
   }
 
   /** The recording as a snapshot for an event, with its owners' subs; null once deleted. */

@@ -7,7 +7,6 @@ import { QUEUE_SQL } from './queue-statements';
 export interface StartQueueStoreOptions {
   sql: Sql;
   events?: EventRoutes;
-  onEventsQueued?: () => void;
 }
 
 /** A start taken from the queue, and how long it waited there. */
@@ -21,12 +20,10 @@ export type TakenStart = { recording: Recording; waitedSeconds: number };
 export class StartQueueStore {
   private readonly sql: Sql;
   private readonly routes: string;
-  private readonly onEventsQueued: (() => void) | undefined;
 
   constructor(options: StartQueueStoreOptions) {
     this.sql = options.sql;
     this.routes = options.events?.param ?? '{}';
-    this.onEventsQueued = options.onEventsQueued;
   }
 
   async waiting(kind: WorkerKind): Promise<boolean> {
@@ -38,8 +35,7 @@ export class StartQueueStore {
   async enqueue(id: string, waitMs: number, firstTryMs: number): Promise<Recording | null> {
     const [row] = await this.sql.query<Recording & { eventsQueued: number }>(QUEUE_SQL.enqueue, [id, waitMs, firstTryMs, this.routes]);
     if (!row) return null;
-    const { eventsQueued, ...recording } = row;
-    if (eventsQueued > 0) this.onEventsQueued?.();
+    const { eventsQueued: _events, ...recording } = row;
     return recording;
   }
 

@@ -39,10 +39,19 @@ export const COLUMNS = `r.id, r.room, r.mode, r.status, r.worker_kind AS "worker
   ${SEGMENTS_OF_R} AS segments,
   ${ARTIFACTS_OF_R} AS artifacts`;
 
+/** The recording $1 as one JSON value and its owners' subs: what an event's snapshot is made of. */
+export const SNAPSHOT_WITH_OWNERS = `SELECT to_jsonb(x) AS recording,
+            COALESCE((SELECT jsonb_agg(jsonb_build_object('sub', a.user_sub) ORDER BY a.user_sub)
+                        FROM recording_accesses a WHERE a.recording_id = x.id AND a.role = 'owner'), '[]'::jsonb) AS owners
+       FROM (SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1) x`;
+
 const ACCESS_COLUMNS = `a.id, a.recording_id AS "recordingId", a.user_sub AS "userSub", a.role, a.email, a.name, a.locale, a.zoneinfo`;
 
 /** `now() + $n ms`, or NULL when the parameter is NULL. */
 const inMs = (param: string) => `CASE WHEN ${param}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${param}::float8 / 1000) END`;
+
+/** A paused Jibri recording: one of its stretches got its upload URL (the joined file never needs one). */
+const PART_URL_ISSUED = `EXISTS (SELECT 1 FROM jibri_part_uploads j WHERE j.recording_id = recordings.id AND j.url_issued_at IS NOT NULL)`;
 
 /**
  * THE moment a recording is ready: saved (its composite landed) and no track file pending any
@@ -169,13 +178,7 @@ export const SQL = {
   ),
 
   /** The recording and its owners' subs, for recording.ready's snapshot. */
-  readySnapshot: statement(
-    'ready_snapshot',
-    `SELECT to_jsonb(x) AS recording,
-            COALESCE((SELECT jsonb_agg(jsonb_build_object('sub', a.user_sub) ORDER BY a.user_sub)
-                        FROM recording_accesses a WHERE a.recording_id = x.id AND a.role = 'owner'), '[]'::jsonb) AS owners
-       FROM (SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1) x`,
-  ),
+  readySnapshot: statement('ready_snapshot', SNAPSHOT_WITH_OWNERS),
 
   /**
    * Saved (the composite landed) and its composite file saved, in one statement; when no track
@@ -185,7 +188,8 @@ export const SQL = {
    * serialise: only the first saves. With tracks still pending, the reconciler looks again after
    * $4 ms (their grace). A data-modifying CTE's effect is invisible to the rest of the statement,
    * so `prior` reads the status as it was before. A Jibri recording is saved only by a file that
-   * came through its one upload URL with no 409 answered since (`untrusted` says why not).
+   * came through its one upload URL with no 409 answered since (`untrusted` says why not); a
+   * paused one, joined from its stretches, once a stretch's URL went out and no 409 was answered.
    */
   markSaved: statement(
     'mark_saved',
@@ -193,7 +197,7 @@ export const SQL = {
        UPDATE recordings SET status = 'saved', updated_at = now(), reconcile_attempts = 0,
               reconcile_at = CASE WHEN tracks_pending > 0 THEN ${inMs('$4')} ELSE NULL END
         WHERE id = $1 AND status = ANY($2::varchar[]) AND ($3::text[] IS NULL OR worker_kind = ANY($3))
-          AND (worker_kind <> 'jibri' OR (jibri_upload_url_issued_at IS NOT NULL AND jibri_upload_refused_at IS NULL))
+          AND (worker_kind <> 'jibri' OR (jibri_upload_refused_at IS NULL AND (jibri_upload_url_issued_at IS NOT NULL OR ${PART_URL_ISSUED})))
         RETURNING id, status, tracks_pending, is_permanent
      ), composite AS (
        UPDATE recording_files SET status = 'saved', size = COALESCE($5::bigint, size), updated_at = now()
@@ -205,7 +209,7 @@ export const SQL = {
             (SELECT count(*) FROM t)::int + (SELECT count(*) FROM w)::int AS others,
             (SELECT status FROM recordings WHERE id = $1) AS prior,
             (SELECT worker_kind FROM recordings WHERE id = $1) AS kind,
-            (SELECT CASE WHEN worker_kind <> 'jibri' THEN NULL WHEN jibri_upload_url_issued_at IS NULL THEN 'no_upload_url'
+            (SELECT CASE WHEN worker_kind <> 'jibri' THEN NULL WHEN jibri_upload_url_issued_at IS NULL AND NOT ${PART_URL_ISSUED} THEN 'no_upload_url'
                          WHEN jibri_upload_refused_at IS NOT NULL THEN 'upload_refused' END FROM recordings WHERE id = $1) AS untrusted`,
   ),
 

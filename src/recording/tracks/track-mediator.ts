@@ -20,8 +20,6 @@ export interface TrackMediatorOptions {
   savedOnEgressEnd: boolean;
   /** Counts track egresses (recorder_track_egresses_total). */
   onTrackEgress?(outcome: 'started' | 'failed'): void;
-  /** Emails were queued (the last file settled): the job runner should look now. */
-  onQueued?(): void;
 }
 
 export type TrackEventOutcome = 'updated' | 'unchanged' | 'unknown_recording' | 'ignored';
@@ -233,7 +231,6 @@ export class TrackMediator {
   private settled(outcome: TrackSettleOutcome, counted?: 'failed'): TrackEventOutcome {
     if (counted === 'failed' && outcome.result === 'settled') this.options.onTrackEgress?.('failed');
     if (outcome.result !== 'settled') return 'unchanged';
-    if (outcome.jobsQueued > 0) this.options.onQueued?.();
     return 'updated';
   }
 }

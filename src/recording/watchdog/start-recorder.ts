@@ -12,8 +12,6 @@ export interface StartRecorderOptions {
   timeoutMs: number;
   /** RECORDING_MAX_DURATION_SECONDS, in ms; unset: no duration job. */
   maxDurationMs?: number;
-  /** Jobs were committed: the runner should look. */
-  onQueued(): void;
 }
 
 /**
@@ -35,7 +33,7 @@ export class StartRecorder {
 
   /** The guarded change that stores a first start's worker id (RecordingStore.transition), with its watch queued. */
   async record(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null> {
-    const recorded = await this.watch.transaction(async (tx) => {
+    return this.watch.transaction(async (tx) => {
       const recording = await this.store.transition(id, from, to, patch, tx);
       if (!recording?.workerId || !['initiated', 'active'].includes(recording.status)) return recording;
       await this.watch.recordJob(tx, id, 0, recording.workerId);
@@ -46,8 +44,6 @@ export class StartRecorder {
       }
       return recording;
     });
-    if (recorded) this.options.onQueued();
-    return recorded;
   }
 
   /**
@@ -56,7 +52,7 @@ export class StartRecorder {
    * a delete), and the caller then stops the replacement. Its status stays as it is.
    */
   async recordReplacement(id: string, replacedId: string, workerId: string, attempt: number): Promise<Recording | null> {
-    const recorded = await this.watch.transaction(async (tx) => {
+    return this.watch.transaction(async (tx) => {
       const status = await this.watch.lockLiveWith(tx, id, replacedId);
       if (!status) return null;
       const recording = await this.store.transition(id, [status as RecordingStatus], status as RecordingStatus, { workerId }, tx);
@@ -65,14 +61,12 @@ export class StartRecorder {
       await this.queueCheck(tx, id, workerId, attempt);
       return recording;
     });
-    if (recorded) this.options.onQueued();
-    return recorded;
   }
 
   /** The worker reported the job failed before it was seen recording: its check runs now. */
   async queueFailedCheck(id: string, workerId: string, attempt: number, error: string): Promise<void> {
     const payload: StartWatchPayload = { workerId, attempt, failed: error };
-    if (await enqueue(this.watch.runner, { kind: START_WATCH_KIND, key: startWatchKey(id, attempt, true), recordingId: id, payload })) this.options.onQueued();
+    await enqueue(this.watch.runner, { kind: START_WATCH_KIND, key: startWatchKey(id, attempt, true), recordingId: id, payload });
   }
 
   private queueCheck(tx: SqlRunner, id: string, workerId: string, attempt: number): Promise<boolean> {

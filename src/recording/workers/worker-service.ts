@@ -16,6 +16,8 @@ export interface StartRequest {
   layout?: string;
   /** Worker ids of this recording's jobs that were given up: a worker with several instances prefers another one. */
   avoid?: readonly string[];
+  /** A resumed stretch (pause and resume): its number, from 1; `objectKey` is then its part's key. */
+  stretch?: number;
 }
 
 /**

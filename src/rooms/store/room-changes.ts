@@ -16,8 +16,8 @@ export interface RoomActivity extends ActivityBefore {
 /** The meeting platform an event comes from (LiveKit's rooms are checked against ListParticipants, Jitsi's are not). */
 export type RoomPlatform = 'livekit' | 'jitsi';
 
-/** One participant_joined / participant_left webhook. */
-export interface ParticipantChange {
+/** What every room webhook (participant or room change) says about its room. */
+interface RoomEvent {
   eventId: string | null;
   platform?: RoomPlatform;
   /** The webhook's createdAt, Unix seconds. */
@@ -26,6 +26,10 @@ export interface ParticipantChange {
   roomSid: string;
   /** Room.creationTime, Unix seconds, when the event carries it. */
   roomCreatedAt: number | null;
+}
+
+/** One participant_joined / participant_left webhook. */
+export interface ParticipantChange extends RoomEvent {
   identity: string;
   sid: string;
   kind: string;
@@ -33,13 +37,7 @@ export interface ParticipantChange {
 }
 
 /** One room_started / room_finished webhook. */
-export interface RoomChange {
-  eventId: string | null;
-  platform?: RoomPlatform;
-  at: number;
-  room: string;
-  roomSid: string;
-  roomCreatedAt: number | null;
+export interface RoomChange extends RoomEvent {
   started: boolean;
 }
 
@@ -50,6 +48,6 @@ export type ChangeResult = 'duplicate' | 'stale' | 'applied';
 
 export interface Applied {
   result: ChangeResult;
-  /** A job was queued (the runner should look at once). */
+  /** A job was queued with the change. */
   queued: boolean;
 }

@@ -3,6 +3,7 @@ import type { JibriInstance, JibriPool } from './jibri-pool';
 import { isInPool } from './jibri-pool';
 import type { PoolRow } from './pool-store';
 import type { RecorderPool, RecorderState, RecorderView } from '../recorder-pool';
+import { recordingOfSession } from './worker-id';
 
 /**
  * The Jibri pool as operators see it (the recorders API, /metrics): every instance's state from
@@ -53,5 +54,5 @@ function stateOf(row: PoolRow | null): RecorderState {
 }
 
 function view(id: string, row: PoolRow | null): RecorderView {
-  return { id, state: stateOf(row), recording: row?.reservedFor ?? null, lastSeenAt: row?.reportedAt ?? null };
+  return { id, state: stateOf(row), recording: row?.reservedFor ? recordingOfSession(row.reservedFor) : null, lastSeenAt: row?.reportedAt ?? null };
 }

@@ -16,7 +16,7 @@ import { newUploadCapability } from '../../upload-capability';
 import type { UploadCapabilityRecorder } from '../../store/jibri-upload-store';
 import { JibriRecorders } from './jibri-recorders';
 import { JibriStatusReports } from './status-reports';
-import { formatWorkerId, parseWorkerId } from './worker-id';
+import { formatWorkerId, parseWorkerId, sessionIdFor } from './worker-id';
 
 const log = childLogger('jibri-worker');
 
@@ -117,6 +117,8 @@ export class JibriWorker implements WorkerService {
   }
 
   private async startOn(instances: readonly JibriInstance[], request: StartRequest): Promise<string> {
+    // The pool reserves, and the worker id names, the session: a resumed stretch is one of its own.
+    const sessionId = sessionIdFor(request.recordingId, request.stretch);
     const seen = await this.pool.view();
     const probes = instances.map((instance) =>
       this.pool.probe(instance, seen.get(instance.key) ?? null).then(
@@ -128,30 +130,30 @@ export class JibriWorker implements WorkerService {
     for await (const probe of inCompletionOrder(probes)) {
       const { instance, report } = probe;
       if (!report || !isAvailable(report)) continue;
-      if (!(await this.pool.tryReserve(instance.key, request.recordingId, this.startDeadlineMs))) continue;
+      if (!(await this.pool.tryReserve(instance.key, sessionId, this.startDeadlineMs))) continue;
       let answer: 'started' | 'busy';
       try {
-        answer = await instance.client.startService(await this.startBodyWithCapability(request));
+        answer = await instance.client.startService(await this.startBodyWithCapability(request, instance.key, sessionId));
       } catch (err) {
         const error = asWorkerError(err);
         if (error.code === 'timeout') {
           // Jibri may have started anyway: keep the instance reserved for this recording until a
           // health probe shows it idle (findByRecording can then still find it).
-          await this.pool.confirm(instance.key, request.recordingId, false);
+          await this.pool.confirm(instance.key, sessionId, false);
           throw error;
         }
-        await this.pool.release(instance.key, request.recordingId);
+        await this.pool.release(instance.key, sessionId);
         log.warn({ instance: instance.key, recordingId: request.recordingId, code: error.code }, 'jibri did not take the recording');
         failure = error;
         continue;
       }
       if (answer === 'busy') {
-        await this.pool.release(instance.key, request.recordingId);
+        await this.pool.release(instance.key, sessionId);
         continue;
       }
-      await this.pool.confirm(instance.key, request.recordingId, true);
-      log.info({ instance: instance.key, recordingId: request.recordingId }, 'jibri recording started');
-      return formatWorkerId(instance.key, request.recordingId);
+      await this.pool.confirm(instance.key, sessionId, true);
+      log.info({ instance: instance.key, recordingId: request.recordingId, stretch: request.stretch }, 'jibri recording started');
+      return formatWorkerId(instance.key, sessionId);
     }
     throw failure ?? new WorkerError('unavailable', 'no recorder available', 'jibri');
   }
@@ -230,22 +232,26 @@ export class JibriWorker implements WorkerService {
   }
 
   /**
-   * Each instance asked gets its own upload capability, its hash stored on the recording first:
+   * Each instance asked gets its own upload capability, its hash stored on the recording (a
+   * resumed stretch: on that stretch, with the instance) first:
    * the last instance asked is the one that took it (or whose answer timed out), so only that
    * Jibri holds the capability that counts. A recording row that is gone takes none (its upload
    * is then refused), which is logged.
    */
-  private async startBodyWithCapability(request: StartRequest): Promise<StartServiceBody> {
+  private async startBodyWithCapability(request: StartRequest, instanceKey: string, sessionId: string): Promise<StartServiceBody> {
     const { capability, hash } = newUploadCapability();
-    if (!(await this.capabilities.recordCapability(request.recordingId!, hash))) {
-      log.warn({ recordingId: request.recordingId }, 'no recording row to hold the upload capability: its upload will be refused');
+    const recorded = request.stretch
+      ? await this.capabilities.recordPartCapability(request.recordingId, request.stretch, instanceKey, hash)
+      : await this.capabilities.recordCapability(request.recordingId, hash);
+    if (!recorded) {
+      log.warn({ recordingId: request.recordingId, stretch: request.stretch }, 'no recording row to hold the upload capability: its upload will be refused');
     }
-    return this.startBody(request, capability);
+    return this.startBody(request, sessionId, capability);
   }
 
-  private startBody(request: StartRequest, uploadCapability: string): StartServiceBody {
+  private startBody(request: StartRequest, sessionId: string, uploadCapability: string): StartServiceBody {
     const body: StartServiceBody = {
-      sessionId: request.recordingId!,
+      sessionId,
       callParams: {
         callUrlInfo: {
           // Jibri opens `${baseUrl}/${callName}` as is: encoding keeps a room name from adding
