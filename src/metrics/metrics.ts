@@ -60,6 +60,7 @@ export class Metrics {
 
   readonly automaticStarts = this.counter('recorder_automatic_starts_total', 'Automatic starts by recording policies, by outcome (started, failed and retried, already_recording, skipped, invalid)', ['outcome']);
   readonly automaticStops = this.counter('recorder_automatic_stops_total', 'Automatic recordings stopped because their room stayed empty or finished, by outcome (stopped, failed)', ['outcome']);
+  readonly joinDuration = this.histogram('recorder_join_duration_seconds', 'Joins of a paused recording\'s parts into one file, by method: copy (stream copy) or reencode (the parts differ in encoding)', ['method'], [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800]);
   readonly startQueueWait = this.histogram('recorder_start_queue_wait_seconds', 'Time starts spent queued for a free recorder, by worker kind and how they left the queue (started, failed, expired)', ['worker_kind', 'outcome'], [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800]);
 
   /** Set by compose: queued starts per worker kind, read from the database at scrape time. */

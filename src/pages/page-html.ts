@@ -175,7 +175,10 @@ function player(ctx: PageContext, view: RecordingPageView, composite: PageFile |
   const element = composite.file.contentType.startsWith('video/')
     ? `<video id="player" controls preload="metadata" src="${url}" aria-label="${label}">${tracks}</video>`
     : `<audio id="player" controls preload="metadata" src="${url}" aria-label="${label}">${tracks}</audio>`;
-  return `${element}
+  // Saved, yet not as asked (e.g. a part that never arrived): why, in the recorder's words too.
+  const { reason } = view.recording;
+  const note = reason ? `\n<p id="reason-note">${e(t('reasonNote', { reason: t(`reason_${reason.code}`) }))}${reason.detail ? ` ${e(`(${reason.detail})`)}` : ''}</p>` : '';
+  return `${element}${note}
 <p id="media-error" class="alert" role="alert" hidden>${e(t('mediaError'))}</p>
 ${view.canDownload ? `<p class="actions"><a class="button" id="download" href="${url}" download>${e(t('download'))}</a></p>` : ''}`;
 }

@@ -11,7 +11,6 @@ export const REASON_CODES = [
   'room_empty',
   'room_finished',
   'expired',
-  'parts_missing',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

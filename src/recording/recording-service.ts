@@ -93,9 +93,7 @@ export class RecordingService {
     if (live?.recording.status === 'paused' && this.pauses) return { recording: await this.pauses.stopPaused(live.recording), role };
     // A queued one (still waiting for a recorder) is cancelled.
     if (!live || !['active', 'queued'].includes(live.recording.status)) throw notFound('No active recording in this room.');
-    const recording = await this.mediator.stop(live.recording);
-    if (live.recording.segments.length > 0) await this.pauses?.stopRunningTracks(live.recording);
-    return { recording, role };
+    return { recording: await this.mediator.stop(live.recording), role };
   }
 
   /** A recording the user may see, with their role; 404 for anyone else (no existence leak). */

@@ -75,7 +75,8 @@ export function composeRecording(shared: Shared) {
       parts,
       files: new RecordingFileStore({ sql: db.sql, tagsObjects: true, events }),
       storage,
-      settings: { ...config.join, outputFolder: config.recording.outputFolder, graceMs: config.reconcile.stoppedGraceMs },
+      settings: { ...config.join, outputFolder: config.recording.outputFolder },
+      onJoined: (copy, seconds) => metrics.joinDuration.observe({ method: copy ? 'copy' : 'reencode' }, seconds),
     }));
   }
   const recordings = new RecordingService({ store, sql: db.sql, mediator, registry, storage, settings: config.recording, pauses, queue });
@@ -89,6 +90,7 @@ export function composeRecording(shared: Shared) {
       onCorrection: (action) => metrics.reconcilerCorrections.inc({ action }),
       tracks,
       startRecorder,
+      parts: { store: parts, outputFolder: config.recording.outputFolder },
     });
     // A pass that outlived its lease anyway (a stalled instance) overlapping another is harmless:
     // each recording is claimed by one pass at a time (claim_for_reconcile).

@@ -6,7 +6,7 @@ import type { Job, JobHandler, JobOutcome } from '../../jobs/job';
 import { childLogger } from '../../logging/logger';
 import type { ObjectStorage } from '../../storage/object-storage';
 import { AUDIO_ONLY_KINDS, fileKey } from '../object-key';
-import { reasonOf, scrubDetail } from '../reason';
+import { scrubDetail } from '../reason';
 import type { Recording } from '../recording';
 import type { RecordingFileStore } from '../store/file-store';
 import type { RecordingPart, RecordingPartStore } from '../store/part-store';
@@ -26,8 +26,6 @@ export interface JoinDeps {
   storage: ObjectStorage;
   settings: JoinTools & {
     outputFolder: string;
-    /** RECONCILE_STOPPED_GRACE_MS: how long a stopped stretch's file may take to land. */
-    graceMs: number;
     /** RECORDING_JOIN_TIMEOUT_SECONDS: one join's ffmpeg and upload, each. */
     timeoutMs: number;
   };
@@ -39,8 +37,9 @@ export interface JoinDeps {
  * Makes one file of each of a stopped recording's files from its parts, then saves it. Every
  * step can be repeated, so a crash anywhere leaves the parts or the joined file and the next
  * attempt finishes: (1) each part not yet stored is looked for in storage (a first stretch,
- * written at the file's own key, is copied server-side under parts/), or failed after the
- * grace; (2) each file is joined by ffmpeg from pre-signed URLs into a temporary file,
+ * written at the file's own key, is copied server-side under parts/); one that never arrives
+ * is failed by the reconciler after its grace, with the recording's reason; (2) each file is
+ * joined by ffmpeg from pre-signed URLs into a temporary file,
  * uploaded to the file's key with the number of parts in its metadata (an upload either
  * completes or leaves nothing), then its parts are removed; (3) the tracks and the composite
  * are saved by the statements of a normal save, which queue the email and recording.ready.
@@ -66,11 +65,7 @@ export function joinPartsJob(deps: JoinDeps): JobHandler {
         return false;
       }
     }
-    if (part.status === 'pending' && part.idleMs > settings.graceMs) {
-      log.warn({ recordingId: id, part: part.partKey }, 'a part never arrived: the file is joined without it');
-      await parts.settle(id, part.partKey, 'failed');
-      return false;
-    }
+    // Still to come, or failed by the reconciler after RECONCILE_STOPPED_GRACE_MS (missing-parts.ts).
     return true;
   }
 
@@ -132,8 +127,6 @@ export function joinPartsJob(deps: JoinDeps): JobHandler {
         const sizes = new Map<string, number | null>();
         for (const [file, own] of byFile) sizes.set(file, await join(recording, file, own));
 
-        const failed = all.filter((p) => p.status === 'failed').length;
-        if (failed > 0) await parts.setReason(id, reasonOf('parts_missing', `${failed} of ${all.length} parts never arrived; saved from the others`));
         for (const file of recording.files) {
           const size = sizes.get(file.relativeKey);
           if (size === undefined) continue;

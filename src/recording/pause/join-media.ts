@@ -14,21 +14,30 @@ export interface JoinTools {
   ffprobePath: string;
 }
 
-/** What must be equal in every part for a stream copy: each stream's codec and its geometry or sampling. */
-export async function encodingOf(tools: JoinTools, url: string): Promise<string> {
-  const { stdout } = await run(
-    tools.ffprobePath,
-    ['-v', 'error', '-protocol_whitelist', PROTOCOLS, '-show_entries', 'stream=codec_type,codec_name,profile,width,height,pix_fmt,sample_rate,channels', '-of', 'json', url],
-    { timeout: PROBE_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 },
-  );
-  const streams = (JSON.parse(stdout) as { streams?: Record<string, unknown>[] }).streams ?? [];
-  return JSON.stringify(streams.map((s) => [s.codec_type, s.codec_name, s.profile, s.width, s.height, s.pix_fmt, s.sample_rate, s.channels]));
+/** What the join needs to know of one part, read by ffprobe. */
+export interface PartProbe {
+  /** What must be equal in every part for a stream copy: each stream's codec and its geometry or sampling. */
+  encoding: string;
+  video: { width: number; height: number } | null;
+  hasAudio: boolean;
+  durationSeconds: number;
 }
 
-/** The first part's picture size, for a re-encode of parts that differ. */
-function sizeOf(encoding: string): { width: number; height: number } | null {
-  const video = (JSON.parse(encoding) as unknown[][]).find((s) => s[0] === 'video');
-  return video && typeof video[3] === 'number' && typeof video[4] === 'number' ? { width: video[3], height: video[4] } : null;
+export async function probePart(tools: JoinTools, url: string): Promise<PartProbe> {
+  const { stdout } = await run(
+    tools.ffprobePath,
+    ['-v', 'error', '-protocol_whitelist', PROTOCOLS, '-show_entries', 'format=duration:stream=codec_type,codec_name,profile,width,height,pix_fmt,sample_rate,channels', '-of', 'json', url],
+    { timeout: PROBE_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 },
+  );
+  const parsed = JSON.parse(stdout) as { streams?: Record<string, unknown>[]; format?: { duration?: string } };
+  const streams = parsed.streams ?? [];
+  const video = streams.find((s) => s.codec_type === 'video');
+  return {
+    encoding: JSON.stringify(streams.map((s) => [s.codec_type, s.codec_name, s.profile, s.width, s.height, s.pix_fmt, s.sample_rate, s.channels])),
+    video: video && typeof video.width === 'number' && typeof video.height === 'number' ? { width: video.width, height: video.height } : null,
+    hasAudio: streams.some((s) => s.codec_type === 'audio'),
+    durationSeconds: Number(parsed.format?.duration ?? 0) || 0,
+  };
 }
 
 export interface JoinPlan {
@@ -38,28 +47,58 @@ export interface JoinPlan {
 }
 
 /**
- * The ffmpeg arguments that join `urls` (in order) with the concat demuxer into `output`: MP4
- * with its index at the front (plays while it downloads), or OGG/Opus for audio.
+ * The ffmpeg arguments that join `urls` (in order) into `output`: MP4 with its index at the
+ * front (plays while it downloads), or OGG/Opus for audio. Parts alike are joined by the concat
+ * demuxer with stream copy. Parts that differ are each decoded by their own input (the concat
+ * demuxer would feed every part to the first part's decoder) and joined by the concat filter:
+ * each picture scaled and padded to the first part's size, each sound resampled to 48 kHz
+ * stereo, a part without sound or picture given silence or black for its length.
  */
 export async function planJoin(tools: JoinTools, urls: string[], workDir: string, output: string, audioOnly: boolean): Promise<JoinPlan> {
-  const encodings = await Promise.all(urls.map((url) => encodingOf(tools, url)));
-  const copy = encodings.every((e) => e === encodings[0]);
+  const probes = await Promise.all(urls.map((url) => probePart(tools, url)));
+  const copy = probes.every((p) => p.encoding === probes[0]!.encoding);
+  const container = audioOnly ? ['-f', 'ogg'] : ['-f', 'mp4', '-movflags', '+faststart'];
+  const head = ['-nostdin', '-v', 'error', '-y'];
+  if (!copy) return { copy, args: [...head, ...reencodeArgs(urls, probes, audioOnly), ...container, output] };
   const list = path.join(workDir, 'parts.txt');
   // The concat demuxer's list: one quoted entry per part (a pre-signed URL has no quote in it).
   await writeFile(list, `ffconcat version 1.0\n${urls.map((u) => `file '${u.replace(/'/g, "'\\''")}'`).join('\n')}\n`, { mode: 0o600 });
-  const input = ['-nostdin', '-v', 'error', '-y', '-protocol_whitelist', PROTOCOLS, '-f', 'concat', '-safe', '0', '-i', list];
-  let codecs: string[];
-  if (copy) codecs = ['-c', 'copy'];
-  else if (audioOnly) codecs = ['-c:a', 'libopus', '-b:a', '64k'];
-  else {
-    const size = sizeOf(encodings[0]!);
-    codecs = [
-      ...(size ? ['-vf', `scale=${size.width}:${size.height}:force_original_aspect_ratio=decrease,pad=${size.width}:${size.height}:-1:-1,setsar=1`] : []),
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k',
-    ];
-  }
-  const container = audioOnly ? ['-f', 'ogg'] : ['-f', 'mp4', '-movflags', '+faststart'];
-  return { copy, args: [...input, '-map', '0', ...codecs, ...container, output] };
+  const input = ['-protocol_whitelist', PROTOCOLS, '-f', 'concat', '-safe', '0', '-i', list];
+  return { copy, args: [...head, ...input, '-map', '0', '-c', 'copy', ...container, output] };
+}
+
+function reencodeArgs(urls: string[], probes: PartProbe[], audioOnly: boolean): string[] {
+  const inputs = urls.flatMap((url) => ['-protocol_whitelist', PROTOCOLS, '-i', url]);
+  const size = probes.find((p) => p.video)?.video ?? null;
+  const withVideo = !audioOnly && size !== null;
+  const withAudio = probes.some((p) => p.hasAudio);
+  let generated = urls.length;
+  const generate = (source: string, seconds: number, stream: 'v' | 'a') => {
+    inputs.push('-f', 'lavfi', '-t', seconds.toFixed(3), '-i', source);
+    return `[${generated++}:${stream}]`;
+  };
+  const filters: string[] = [];
+  const segments: string[] = [];
+  probes.forEach((p, i) => {
+    if (withVideo && size) {
+      const { width: w, height: h } = size;
+      const source = p.video ? `[${i}:v:0]` : generate(`color=c=black:s=${w}x${h}:r=25`, p.durationSeconds, 'v');
+      filters.push(`${source}scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:-1:-1,setsar=1,format=yuv420p[v${i}]`);
+      segments.push(`[v${i}]`);
+    }
+    if (withAudio) {
+      const source = p.hasAudio ? `[${i}:a:0]` : generate('anullsrc=r=48000:cl=stereo', p.durationSeconds, 'a');
+      filters.push(`${source}aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo[a${i}]`);
+      segments.push(`[a${i}]`);
+    }
+  });
+  filters.push(`${segments.join('')}concat=n=${probes.length}:v=${withVideo ? 1 : 0}:a=${withAudio ? 1 : 0}${withVideo ? '[v]' : ''}${withAudio ? '[a]' : ''}`);
+  return [
+    ...inputs,
+    '-filter_complex', filters.join(';'),
+    ...(withVideo ? ['-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'] : []),
+    ...(withAudio ? ['-map', '[a]', ...(audioOnly ? ['-c:a', 'libopus', '-b:a', '64k'] : ['-c:a', 'aac', '-b:a', '128k'])] : []),
+  ];
 }
 
 /** Runs ffmpeg to the end (killed after `timeoutMs`); rejects with its last words on failure. */

@@ -39,7 +39,6 @@ export class PauseService {
     const { recording, role } = await this.live(user, room, 'pause');
     if (recording.status === 'paused') throw conflict('The recording of this room is already paused.');
     if (recording.status !== 'active') throw conflict(`The recording of this room is "${recording.status}": it can be paused once it records.`);
-    const running = (await this.parts.partsOf(recording.id)).filter((p) => p.status === 'recording' && p.trackId && p.workerId);
     const paused = await this.parts.paused(recording.id, compositePartKey(recording, 0));
     if (!paused) throw conflict('The recording of this room changed meanwhile; it was not paused.');
     try {
@@ -49,11 +48,8 @@ export class PauseService {
       const back = await this.parts.pauseUndone(recording.id);
       throw new RecordingError('worker_failed', workerDetail('stop', err), back ?? paused);
     }
-    // Tracks of the first stretch are the track files' egresses; later ones are the parts'.
+    // Every track egress that may run: the first stretch's (the track files') and a resumed one's (its parts').
     await this.mediator.stopTracks(recording);
-    await Promise.all(running.map((p) => this.mediator.stopTrack(recording, p.workerId!).catch((err: unknown) => {
-      log.warn({ recordingId: recording.id, trackId: p.trackId, reason: describe(err) }, 'a track egress did not stop at the pause');
-    })));
     log.info({ recordingId: recording.id }, 'recording paused');
     return { recording: paused, role };
   }
@@ -86,14 +82,6 @@ export class PauseService {
     const stopped = await this.store.transition(recording.id, ['paused'], 'stopped');
     if (!stopped) throw notFound('No active recording in this room.');
     return stopped;
-  }
-
-  /** After the stop of a resumed recording: its stretch's track egresses (the mediator stops the track files' own). Never throws. */
-  async stopRunningTracks(recording: Recording): Promise<void> {
-    const running = (await this.parts.partsOf(recording.id)).filter((p) => p.trackId && p.workerId && p.seq > 0);
-    await Promise.all(running.map((p) => this.mediator.stopTrack(recording, p.workerId!).catch((err: unknown) => {
-      log.warn({ recordingId: recording.id, trackId: p.trackId, reason: describe(err) }, 'a track egress did not stop');
-    })));
   }
 
   /** A new track egress for each track file the recording has, writing this stretch's part; a track gone meanwhile is skipped. */

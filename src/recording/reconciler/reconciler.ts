@@ -6,6 +6,8 @@ import { recordedMs, type Recording } from '../recording';
 import { reasonOf } from '../reason';
 import type { RecordingStore, ReconcileCandidate } from '../store/recording-store';
 import type { TrackMediator } from '../tracks/track-mediator';
+import type { RecordingPartStore } from '../store/part-store';
+import { settleMissingParts } from './missing-parts';
 import { decideForLive, decideForMissingFile, type Decision } from './reconcile-rules';
 import { backoffMs, type ReconcileSettings } from './schedule';
 
@@ -33,6 +35,8 @@ export interface ReconcilerDeps {
   tracks?: TrackMediator;
   /** An adopted job is recorded as a start is, with its start watchdog (src/recording/watchdog). */
   startRecorder?: StartRecorderCalls;
+  /** A paused recording's parts: those that never arrive are failed here, after the grace. */
+  parts?: { store: RecordingPartStore; outputFolder: string };
 }
 
 /**
@@ -56,9 +60,10 @@ export class Reconciler {
 
   private async visit(r: ReconcileCandidate): Promise<void> {
     try {
-      // Paused once: its parts and files are the join job's (src/recording/pause/join-job.ts) once it stopped.
+      // Paused once: its parts and files are the join job's (src/recording/pause/join-job.ts) once it
+      // stopped; only a part that never arrives is judged here.
       const paused = r.segments.length > 0;
-      if (paused && r.status === 'stopped') return await this.deps.store.deferReconcile(r.id, r.status, null, r.reconcileAttempts);
+      if (paused && (r.status === 'stopped' || r.status === 'aborted')) return await this.missingParts(r);
       const tracksPending = paused ? false : await this.tracks(r);
       switch (r.status) {
         case 'initiated':
@@ -151,6 +156,17 @@ export class Reconciler {
     const decision = decideForMissingFile(await this.deps.mediator.inspect(r));
     if (decision.action === 'none') return this.later(r);
     await this.apply(r, decision);
+  }
+
+  /** A stopped recording that was paused: fails the parts still missing after the grace, and wakes the join. */
+  private async missingParts(r: ReconcileCandidate): Promise<void> {
+    const { parts, storage } = this.deps;
+    if (!parts || !storage) return this.deps.store.deferReconcile(r.id, r.status, null, r.reconcileAttempts);
+    const outcome = await settleMissingParts({ parts: parts.store, storage, outputFolder: parts.outputFolder, graceMs: this.deps.settings.stoppedGraceMs }, r.id);
+    if (outcome.failed > 0) this.corrected(r, 'part_failed', `${outcome.failed} part(s) never arrived`);
+    if (outcome.failed > 0 || outcome.landed > 0) await parts.store.nudgeJoin(r.id);
+    // Looked at again when the next awaited part's grace is over; never, once none is awaited.
+    await this.deps.store.deferReconcile(r.id, r.status, outcome.nextMs === null ? null : Math.max(outcome.nextMs, MIN_CLAIM_MS), r.reconcileAttempts);
   }
 
   /**

@@ -74,11 +74,18 @@ export const FILE_SQL = {
      RETURNING id`,
   ),
 
-  /** The track egresses of a recording that may still run: pending files with an egress id. */
+  /**
+   * The track egresses of a recording that may still run: pending files with an egress id (the
+   * first stretch's), and the track parts a resume started whose file has not landed yet. So
+   * every stop of a recording, whoever asks for it, stops the tracks of its current stretch.
+   */
   pendingTrackEgresses: statement(
     'pending_track_egresses',
     `SELECT track_id AS "trackId", egress_id AS "egressId" FROM recording_files
-      WHERE recording_id = $1 AND kind = 'track' AND status = 'pending' AND egress_id IS NOT NULL`,
+      WHERE recording_id = $1 AND kind = 'track' AND status = 'pending' AND egress_id IS NOT NULL
+     UNION
+     SELECT track_id, worker_id FROM recording_parts
+      WHERE recording_id = $1 AND seq > 0 AND track_id IS NOT NULL AND worker_id IS NOT NULL AND status IN ('recording', 'pending')`,
   ),
 
   /** The pending track files of a recording, for the reconciler, with how long ago each changed. */

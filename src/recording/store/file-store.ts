@@ -116,7 +116,7 @@ export class RecordingFileStore {
     return { result: 'already', status: row.prior };
   }
 
-  /** Pending track files with an egress that may still run. */
+  /** Track egresses that may still run: of pending track files, and of the track parts of a resumed stretch. */
   pendingTrackEgresses(recordingId: string): Promise<{ trackId: string; egressId: string }[]> {
     return this.sql.query(FILE_SQL.pendingTrackEgresses, [recordingId]);
   }

@@ -79,5 +79,11 @@ export const PART_SQL = {
      UPDATE recording_parts SET status = 'recording', updated_at = now()
       WHERE recording_id = $1 AND seq = (SELECT seq FROM last) AND seq > 0 AND status = 'pending'`,
   ),
+  /** The recording's reason, its row locked (a part's failure and the reason it sets serialise). */
+  lockReason: statement('part_lock_reason', `SELECT reason FROM recordings WHERE id = $1 FOR UPDATE`),
+  partCounts: statement(
+    'part_counts',
+    `SELECT count(*) FILTER (WHERE status = 'failed')::int AS failed, count(*)::int AS total FROM recording_parts WHERE recording_id = $1`,
+  ),
   setReason: statement('part_set_reason', `UPDATE recordings SET reason = $2::jsonb, updated_at = now() WHERE id = $1`),
 } as const;

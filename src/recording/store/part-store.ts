@@ -1,9 +1,12 @@
 import type { Sql, SqlRunner } from '../../db/sql';
-import type { RecordingReason } from '../reason';
+import { reasonOf, type RecordingReason } from '../reason';
 import type { Recording } from '../recording';
 import { PART_SQL } from './part-statements';
 import type { RecordingStore } from './recording-store';
 import { SQL } from './statements';
+
+/** The words failMissing adds to a recording's reason detail. */
+const MISSING_PARTS = /^\d+ of \d+ parts never arrived; joined from the others(?:; |$)/;
 
 export type PartStatus = 'recording' | 'pending' | 'stored' | 'failed' | 'removed';
 
@@ -111,8 +114,24 @@ export class RecordingPartStore {
     return (await this.sql.query(PART_SQL.nudgeJoin, [id])).length > 0;
   }
 
-  async setReason(id: string, reason: RecordingReason): Promise<void> {
-    await this.sql.query(PART_SQL.setReason, [id, JSON.stringify(reason)]);
+  /**
+   * A part that never arrived is failed, and in the same transaction the recording's reason says
+   * how many of its parts are missing: added to the reason a stop no user asked for already gave
+   * (`limit_reached`, `room_empty`...), else as `worker_error` (the recorder never delivered them).
+   * False when the part was settled already.
+   */
+  failMissing(id: string, partKey: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const [row] = await tx.query<{ reason: RecordingReason | null }>(PART_SQL.lockReason, [id]);
+      if (!row || (await tx.query(PART_SQL.settlePart, [id, partKey, 'failed', null])).length === 0) return false;
+      const [n] = await tx.query<{ failed: number; total: number }>(PART_SQL.partCounts, [id]);
+      const missing = `${n!.failed} of ${n!.total} parts never arrived; joined from the others`;
+      // First, so the detail's length limit never cuts it; an earlier failed part's count is replaced.
+      const before = row.reason?.detail?.replace(MISSING_PARTS, '') || null;
+      const reason = reasonOf(row.reason?.code ?? 'worker_error', before ? `${missing}; ${before}` : missing);
+      await tx.query(PART_SQL.setReason, [id, JSON.stringify(reason)]);
+      return true;
+    });
   }
 
   private async reread(id: string, tx: SqlRunner, fallback: Recording): Promise<Recording> {

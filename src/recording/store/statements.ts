@@ -126,8 +126,8 @@ export const SQL = {
 
   /**
    * The guarded status change: only from the expected statuses; also resets the reconciler's
-   * schedule (a final status with track files pending gets a look after their grace, $12, so the
-   * tracks logic settles them), and queues the event the change sends ($9: the EventRoutes) in
+   * schedule (a final status with track files pending, or an aborted one with parts, gets a look
+   * after their grace, $12, so the tracks logic settles them or a part that never came is failed), and queues the event the change sends ($9: the EventRoutes) in
    * the same statement. `prior` locks the row first, so the status it reads is the one the change leaves.
    */
   transition: statement(
@@ -139,7 +139,8 @@ export const SQL = {
               worker_id = CASE WHEN $4::boolean THEN $5 ELSE r.worker_id END,
               worker_error = CASE WHEN $6::boolean THEN $7 ELSE r.worker_error END,
               reason = CASE WHEN $10::boolean THEN $11::jsonb ELSE r.reason END,
-              reconcile_at = CASE WHEN $8::float8 IS NULL AND r.tracks_pending > 0 THEN ${inMs('$12')} ELSE ${inMs('$8')} END,
+              reconcile_at = CASE WHEN $8::float8 IS NULL AND (r.tracks_pending > 0 OR ($3::varchar = 'aborted' AND EXISTS (SELECT 1 FROM recording_parts rp WHERE rp.recording_id = r.id)))
+                                  THEN ${inMs('$12')} ELSE ${inMs('$8')} END,
               reconcile_attempts = 0
          FROM prior p
         WHERE r.id = p.id AND r.status = ANY($2::varchar[])

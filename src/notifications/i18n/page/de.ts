@@ -27,7 +27,6 @@ export const pageDe: PageMessages = {
   reason_room_empty: 'Sie wurde beendet, weil der Raum leer war.',
   reason_room_finished: 'Sie wurde beendet, weil das Meeting zu Ende war.',
   reason_expired: 'Sie ist abgelaufen.',
-  reason_parts_missing: 'Ein Teil der Aufnahme zwischen zwei Pausen ist nie angekommen; sie wurde aus den übrigen Teilen zusammengesetzt.',
   mediaError: 'Die Aufnahme kann auf dieser Seite nicht mehr abgespielt werden: Der Link ist möglicherweise abgelaufen oder wurde widerrufen.',
   expiredNote: 'Diese Aufnahme ist abgelaufen und kann nicht mehr angesehen werden.',
   tracks: 'Spuren der Teilnehmenden',

@@ -30,7 +30,6 @@ export const pageEn = {
   reason_room_empty: 'It was stopped because the room was empty.',
   reason_room_finished: 'It was stopped because the meeting ended.',
   reason_expired: 'It expired.',
-  reason_parts_missing: 'A part recorded between two pauses never arrived; it was put together from the parts that did.',
   mediaError: 'The recording cannot be played from this page any more: the link may have expired or been revoked.',
   expiredNote: 'This recording has expired and can no longer be watched.',
   tracks: 'Participant tracks',

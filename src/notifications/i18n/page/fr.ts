@@ -28,7 +28,6 @@ export const pageFr: PageMessages = {
   reason_room_empty: 'Il a été arrêté car la salle était vide.',
   reason_room_finished: 'Il a été arrêté car la réunion s’est terminée.',
   reason_expired: 'Il a expiré.',
-  reason_parts_missing: "Une partie enregistrée entre deux pauses n'est jamais arrivée ; il a été assemblé à partir des autres parties.",
   mediaError: 'L’enregistrement ne peut plus être lu depuis cette page\u00a0: le lien a peut-être expiré ou été révoqué.',
   expiredNote: 'Cet enregistrement a expiré et ne peut plus être regardé.',
   tracks: 'Pistes des participants',

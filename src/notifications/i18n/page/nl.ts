@@ -27,7 +27,6 @@ export const pageNl: PageMessages = {
   reason_room_empty: 'Ze is gestopt omdat de ruimte leeg was.',
   reason_room_finished: 'Ze is gestopt omdat de vergadering was afgelopen.',
   reason_expired: 'Ze is verlopen.',
-  reason_parts_missing: 'Een deel van de opname tussen twee pauzes is nooit aangekomen; ze is samengesteld uit de andere delen.',
   mediaError: 'De opname kan op deze pagina niet meer worden afgespeeld: de link is mogelijk verlopen of ingetrokken.',
   expiredNote: 'Deze opname is verlopen en kan niet meer worden bekeken.',
   tracks: 'Sporen van deelnemers',
