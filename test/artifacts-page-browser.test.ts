@@ -28,6 +28,7 @@ let livekit: FakeLivekitServer;
 let svc: TestService;
 let nginx: TestNginx;
 let browser: TestBrowser;
+let launching: Promise<TestBrowser> | undefined;
 let rec: SavedRecording;
 let pageUrl: string;
 
@@ -55,11 +56,11 @@ interface Win {
 const put = (name: string, body: string) => request(svc.url).put(`/api/v1.0/recordings/${rec.id}/artifacts/${name}`).set(bearer(owner)).send(body);
 
 beforeAll(async () => {
-  const video = await testVideoMp4();
-  s3 = await startS3Server();
-  const fake = await startFakeLivekit();
+  // Independent of each other: made and started side by side.
+  launching = launchBrowser();
+  const [video, s3Server, fake, port] = await Promise.all([testVideoMp4(), startS3Server(), startFakeLivekit(), freePort()]);
+  s3 = s3Server;
   livekit = fake.livekit;
-  const port = await freePort();
   svc = await startTestService({ ...fake.env, ...s3Env(s3), PUBLIC_URL: `http://127.0.0.1:${port}` });
   nginx = await startNginx({ serviceUrl: svc.url, storageUrl: s3.endpointUrl, port });
   rec = await savedRecording(svc.url, s3, owner, 'art-page', { bytes: video.bytes, contentType: video.contentType });
@@ -69,11 +70,12 @@ beforeAll(async () => {
   const link = await request(svc.url).post(`/api/v1.0/recordings/${rec.id}/share-links/`).set(bearer(owner)).send({});
   const share = new URL(link.body.url as string).searchParams.get('share')!;
   pageUrl = `${nginx.url}/recordings/${rec.id}?share=${share}`;
-  browser = await launchBrowser();
+  browser = await launching;
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
+  // Closed even when the set-up failed after the launch began.
+  await (await launching?.catch(() => undefined))?.close();
   await nginx?.stop();
   await svc?.close();
   await livekit?.close();

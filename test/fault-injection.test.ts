@@ -47,11 +47,11 @@ interface ScenarioRow {
 const rows: ScenarioRow[] = [];
 
 beforeAll(async () => {
-  const fake = await startFakeLivekit();
+  const [fake, s3Server, smtpServer] = await Promise.all([startFakeLivekit(), startS3Server({ bucket: BUCKET }), startSmtpServer()]);
   livekit = fake.livekit;
   livekitEnv = { LIVEKIT_API_URL: fake.env.LIVEKIT_API_URL!, LIVEKIT_API_KEY: fake.env.LIVEKIT_API_KEY!, LIVEKIT_API_SECRET: fake.env.LIVEKIT_API_SECRET! };
-  s3 = await startS3Server({ bucket: BUCKET });
-  smtp = await startSmtpServer();
+  s3 = s3Server;
+  smtp = smtpServer;
 });
 
 afterEach(async () => {
@@ -392,7 +392,9 @@ it('service SIGKILLed while emails are queued (SMTP down): all delivered after r
     },
     async () => {
       db = await newDatabase();
-      const svc = await serviceProcess(serviceEnv(db.url));
+      // The storage events save these recordings: on a slow machine the reconciler must not save
+      // one first from the bucket (the event would then be ignored).
+      const svc = await serviceProcess(serviceEnv(db.url, { RECONCILE_STOPPED_GRACE_MS: '60000' }));
       await svc.start();
       const recs: { id: string; user: TestUser }[] = [];
       for (let i = 0; i < count; i++) {
@@ -729,7 +731,14 @@ it('SIGKILL with webhook events queued: after the restart every event is deliver
       async () => {
         db = await newDatabase();
         const svc = await serviceProcess(
-          serviceEnv(db.url, { WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET: receiver.secret, WEBHOOK_RETRY_BASE_MS: '300', WEBHOOK_TIMEOUT_MS: '2000' }),
+          // As in the email scenario: the storage events, not the reconciler, save these recordings.
+          serviceEnv(db.url, {
+            WEBHOOK_URLS: receiver.url,
+            WEBHOOK_SECRET: receiver.secret,
+            WEBHOOK_RETRY_BASE_MS: '300',
+            WEBHOOK_TIMEOUT_MS: '2000',
+            RECONCILE_STOPPED_GRACE_MS: '60000',
+          }),
         );
         await svc.start();
         receiver.alwaysFail(503);

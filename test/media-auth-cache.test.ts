@@ -131,8 +131,8 @@ describe('two instances on one database', () => {
   let pg: Client;
 
   beforeAll(async () => {
-    s3 = await startS3Server();
-    const fake = await startFakeLivekit();
+    let fake: Awaited<ReturnType<typeof startFakeLivekit>>;
+    [s3, fake] = await Promise.all([startS3Server(), startFakeLivekit()]);
     livekit = fake.livekit;
     const env = { ...fake.env, ...s3Env(s3), RECORDING_EXPIRATION_DAYS: '30', RECORDING_ALLOW_PERMANENT: 'true' };
     a = await startTestService(env);

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { loadSettings } from '../src/config/config';
 import { eventually } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { createTestDatabase } from './helpers/pg';
@@ -9,8 +10,15 @@ import { killAllServiceProcesses, serviceProcess } from './helpers/service-proce
  * An instance SIGKILLed in the middle of a reconcile pass (the pass is the one row that cycles
  * in `jobs`, leased to the instance running it) holds up reconciling on every instance until
  * that lease ends. It must be short: here, an instance killed while its pass waits on LiveKit,
- * restarted, looks at its recordings again within the lease (30 s), not ten minutes later.
+ * restarted, looks at its recordings again once the lease is over, not ten minutes later. The
+ * process runs with a 3 s lease (RECONCILE_LEASE_MS) so the test does not wait out the default.
  */
+
+const LEASE_MS = 3000;
+
+it('leases the reconcile pass for 30 s by default', () => {
+  expect(loadSettings({}, 'reconcile').reconcile.leaseMs).toBe(30_000);
+});
 
 afterAll(() => killAllServiceProcesses());
 
@@ -27,6 +35,7 @@ it('reconciles again soon after an instance was killed mid-pass', async () => {
     // The pass's call to LiveKit hangs far longer than the test: only the kill ends it.
     WORKER_TIMEOUT_MS: '120000',
     RECONCILE_INTERVAL_MS: '250',
+    RECONCILE_LEASE_MS: String(LEASE_MS),
     ROOM_RECONCILE_INTERVAL_MS: '0',
   });
   try {
@@ -38,13 +47,16 @@ it('reconciles again soon after an instance was killed mid-pass', async () => {
     livekit.injectFault({ type: 'hang' }, { method: 'ListEgress' });
     await eventually(async () => looks() === 1, 15_000, 'the pass to reach LiveKit');
     await svc.kill();
+    const killedAt = Date.now();
 
     await svc.start();
-    // Well before the ten minutes the pass used to be leased for.
-    await eventually(async () => looks() > 1, 45_000, 'a reconcile pass after the restart');
+    // Once the lease is over, well before the ten minutes the pass used to be leased for.
+    await eventually(async () => looks() > 1, 30_000, 'a reconcile pass after the restart');
+    // Not before: the killed pass's claim held (renewed every third of the lease while it ran).
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual((2 * LEASE_MS) / 3 - 300);
   } finally {
     await svc.kill();
     await livekit.close();
     await db.drop();
   }
-}, 120_000);
+}, 60_000);

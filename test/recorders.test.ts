@@ -91,8 +91,10 @@ it('never gives a drained Jibri a start; undrained, it takes the queued one', as
   expect(metrics).toMatch(/^recorder_starts_queued\{worker_kind="jibri"\} 1$/m);
   expect(metrics).toMatch(/^recorder_recorders\{worker_kind="jibri",state="draining"\} 1$/m);
   expect(metrics).toMatch(/^recorder_recorders\{worker_kind="jibri",state="busy"\} 2$/m);
-  // Polls and periodic tries go on; the drained one is never asked to record.
-  await new Promise((r) => setTimeout(r, 2500));
+  // Polls and periodic tries go on: each poll that finds the drained one idle makes the queue
+  // try again. Two more of them, and it was never asked to record.
+  const polls = one.requestsTo('health').length;
+  await eventually(async () => one.requestsTo('health').length >= polls + 2, 10_000, 'two more health polls of the drained Jibri');
   expect(one.requestsTo('startService')).toEqual([]);
   expect(one.busyStatus).toBe('IDLE');
 

@@ -37,6 +37,7 @@ let idp: TestOidcProvider;
 let svc: ServiceProcess;
 let nginx: TestNginx;
 let browser: TestBrowser;
+let launching: Promise<TestBrowser> | undefined;
 let publicUrl: string;
 let video: TestMediaFile;
 let longVideo: TestMediaFile;
@@ -110,14 +111,20 @@ async function expectNoSeriousA11yViolations(page: Page) {
 }
 
 beforeAll(async () => {
-  [video, longVideo] = await Promise.all([testVideoMp4(), testLongVideoMp4()]);
-  s3 = await startS3Server();
-  const fake = await startFakeLivekit();
-  livekit = fake.livekit;
-  db = await createTestDatabase();
   const port = await freePort();
   publicUrl = `http://127.0.0.1:${port}`;
-  idp = await startOidcProvider({ redirectUris: [`${publicUrl}/auth/oidc/callback`] });
+  // Independent of each other: made and started side by side.
+  launching = launchBrowser();
+  let fake: Awaited<ReturnType<typeof startFakeLivekit>>;
+  [video, longVideo, s3, fake, db, idp] = await Promise.all([
+    testVideoMp4(),
+    testLongVideoMp4(),
+    startS3Server(),
+    startFakeLivekit(),
+    createTestDatabase(),
+    startOidcProvider({ redirectUris: [`${publicUrl}/auth/oidc/callback`] }),
+  ]);
+  livekit = fake.livekit;
   secrets.push(idp.clientSecret);
   svc = await serviceProcess(
     {
@@ -138,11 +145,12 @@ beforeAll(async () => {
   nginx = await startNginx({ serviceUrl: svc.url, storageUrl: s3.endpointUrl, port });
   review = await savedRecording(svc.url, s3, alice, 'weekly-review', { bytes: video.bytes, contentType: video.contentType });
   design = await savedRecording(svc.url, s3, alice, 'design-sync', { bytes: longVideo.bytes, contentType: longVideo.contentType });
-  browser = await launchBrowser();
+  browser = await launching;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
+  // Closed even when the set-up failed after the launch began.
+  await (await launching?.catch(() => undefined))?.close();
   await nginx?.stop();
   await killAllServiceProcesses();
   await idp?.stop();

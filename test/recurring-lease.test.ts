@@ -102,8 +102,8 @@ it('a pass that never ends lets its lease lapse after the hold limit, and anothe
 }, 20_000);
 
 it('one instance never runs two passes of a task at once, even once the hold limit let its claim lapse', async () => {
-  // Each pass far past the hold limit below.
-  const { task, seen } = timedPasses('test.overlong-pass', 300, 3000);
+  // Each pass far past the hold limit below (2.5 times it).
+  const { task, seen } = timedPasses('test.overlong-pass', 300, 1500);
   const a = await instance(task, 600);
   await a.start();
   // The next pass begins once the first (far past its hold limit) is over: never beside it.

@@ -22,7 +22,7 @@ import { WORKER_FACTORIES } from '../recording/workers/factories';
 import { JibriPoolStore } from '../recording/workers/jibri/pool-store';
 import { createWorkerRegistry } from '../recording/workers/registry';
 import { composeCapacity } from './compose-queue';
-import { RECURRING_LEASE_MS, type Shared } from './compose-shared';
+import type { Shared } from './compose-shared';
 import type { StartQueue } from '../recording/queue/start-queue';
 import type { Recorders } from '../recording/recorders';
 
@@ -94,7 +94,7 @@ export function composeRecording(shared: Shared) {
     });
     // A pass that outlived its lease anyway (a stalled instance) overlapping another is harmless:
     // each recording is claimed by one pass at a time (claim_for_reconcile).
-    runner.every({ kind: 'reconcile', intervalMs: config.reconcile.intervalMs, leaseMs: RECURRING_LEASE_MS, run: () => reconciler.run() });
+    runner.every({ kind: 'reconcile', intervalMs: config.reconcile.intervalMs, leaseMs: config.reconcile.leaseMs, run: () => reconciler.run() });
   }
 
   const jibriAuth = new JibriWebhookAuth({ token: config.jibri.webhookToken, instanceTokens: config.jibri.webhookTokens, jwt: config.jibri.webhookJwt });
