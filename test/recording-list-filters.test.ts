@@ -96,6 +96,27 @@ describe('GET /api/v1.0/recordings/ filters', () => {
     expect(seen).toEqual(['active', 'active', 'failed_to_start']);
   });
 
+  it('answers a page past the end with no results and the count', async () => {
+    const res = await list('?page=9');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ count: 4, next: null, results: [] });
+    expect(new URL(res.body.previous).searchParams.get('page')).toBe('8');
+  });
+
+  it('lists an own recording once, with the own role, when its room also lets members view it', async () => {
+    const opened = await request(svc.url).put('/api/v1.0/rooms/opsx1/recording-access/').set(bearer(owner)).send({ members: 'view' });
+    expect(opened.status).toBe(200);
+    try {
+      const res = await list('');
+      expect(res.body.count).toBe(4);
+      const opsx = res.body.results.filter((r: { room: string }) => r.room === 'opsx1');
+      expect(opsx).toHaveLength(1);
+      expect(opsx[0].abilities.stop).toBe(true);
+    } finally {
+      await request(svc.url).put('/api/v1.0/rooms/opsx1/recording-access/').set(bearer(owner)).send({ members: 'none' }).expect(200);
+    }
+  });
+
   it.each([
     ['?status=bogus', /Invalid status: expected comma-separated statuses/],
     ['?status=', /Invalid status/],
