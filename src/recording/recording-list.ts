@@ -40,8 +40,9 @@ const PAGE_WITH_COUNT = statement(
           WHERE a.user_sub = $1 AND ${FILTER_ON_R}
          UNION ALL
          SELECT r.id, r.created_at, NULL
-           FROM recordings r JOIN room_recording_access m ON m.room = r.room AND m.members <> 'none'
-          WHERE r.room = ANY($7::text[]) AND ${FILTER_ON_R}
+           FROM recordings r
+          WHERE r.room = ANY(ARRAY(SELECT m.room FROM room_recording_access m WHERE m.room = ANY($7::text[]) AND m.members <> 'none'))
+            AND ${FILTER_ON_R}
        ) v
       GROUP BY v.id, v.created_at
    ), page AS (
