@@ -17,6 +17,7 @@ import { PauseResume1767100000000 } from './1767100000000-pause-resume';
 import { RecordingArtifacts1767300000000 } from './1767300000000-recording-artifacts';
 import { RoomRecordingAccess1767500000000 } from './1767500000000-room-recording-access';
 import { RoomPlatform1767700000000 } from './1767700000000-room-platform';
+import { ListCoveringIndexes1768300000000 } from './1768300000000-list-covering-indexes';
 
 /** Every migration, in order. Listed explicitly so they run the same under tsx, jest and a build. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   RecordingArtifacts1767300000000,
   RoomRecordingAccess1767500000000,
   RoomPlatform1767700000000,
+  ListCoveringIndexes1768300000000,
 ];
