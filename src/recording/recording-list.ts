@@ -30,8 +30,9 @@ const FILTER_ON_R = `($2::text IS NULL OR r.room = $2)
  * under the filter, as (id, created_at, role) only; a recording in both keeps the caller's own
  * role. The count and the page ($8 rows from $9) come from it, and only the page's rows are read
  * whole, with their files. An empty page is one row of the count with NULL columns.
+ * (bench/list-explain.ts explains it.)
  */
-const PAGE_WITH_COUNT = statement(
+export const LIST_PAGE_WITH_COUNT = statement(
   'list_page_with_count',
   `WITH visible AS MATERIALIZED (
      SELECT v.id, v.created_at, min(v.role) AS role FROM (
@@ -73,7 +74,7 @@ type PageRow = Recording & { total: number; accessRole: ViewerRole; memberLevel:
 /** The read model of the list endpoint: the user's recordings under the filter, newest first, with their role on each. */
 export async function listRecordingsForUser(sql: SqlRunner, user: Pick<AuthUser, 'sub' | 'rooms'>, filter: RecordingListFilter, limit: number, offset: number): Promise<RecordingListPage> {
   const values = [user.sub, ...filterValues(filter), Object.keys(user.rooms), limit, offset];
-  const found = await sql.query<PageRow>(PAGE_WITH_COUNT, values);
+  const found = await sql.query<PageRow>(LIST_PAGE_WITH_COUNT, values);
   return {
     count: found[0]?.total ?? 0,
     rows: found.filter((row) => row.id !== null).map(({ total: _total, accessRole, memberLevel, ...recording }) => ({ recording, role: accessRole, members: memberLevel })),
