@@ -10,7 +10,10 @@
  *     once as three plain downloads (download links under /media/), once as one ZIP
  *     (archive-link): MB/s of each, the median of RUNS.
  *
- *   npx tsx bench/list.ts
+ *   npx tsx bench/list.ts [--cpu-prof] [--files]
+ * `--files` gives every recording its composite file row (see bench/list-seed.ts).
+ * `--cpu-prof` writes the service's CPU profile into bench/profiles/list/ (read it with
+ * bench/profile-summary.ts).
  * Needs PostgreSQL (TEST_PG_ADMIN_URL or the default below) and nginx (TEST_NGINX_BIN or
  * /usr/sbin/nginx). Stops by itself within a few minutes.
  */
@@ -24,15 +27,15 @@ import { s3Env, startS3Server } from '../test/helpers/s3';
 import { createTestDatabase } from '../test/helpers/pg';
 import { serviceProcess } from '../test/helpers/service-process';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer } from '../test/helpers/service';
+import { LIST_USER, RECORDINGS, ROOMS, USERS, seedList } from './list-seed';
 
 process.env.TEST_PG_ADMIN_URL ??= 'postgres://rec_test:rec_test@127.0.0.1:5432/postgres';
 process.env.TEST_NGINX_BIN ??= '/usr/sbin/nginx';
-const RECORDINGS = 100_000;
-const ROOMS = 1_000;
-const USERS = 5_000;
 const REQUESTS = 200;
 const RUNS = 3;
 const ZIP_OBJECT_BYTES = 100 * 1024 * 1024;
+const CPU_PROF = process.argv.includes('--cpu-prof');
+const FILES = process.argv.includes('--files');
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -56,25 +59,8 @@ async function post(url: string, body: unknown, headers: Record<string, string>)
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-async function seed(db: Client): Promise<void> {
-  // Rooms room-0..999, users user-0..4999; recording i is in room i % 1000, owned by user i % 5000,
-  // created over the last 365 days, in a final status.
-  await db.query(`
-    INSERT INTO recordings (id, room, mode, status, worker_kind, created_at, updated_at, reconcile_at)
-    SELECT gen_random_uuid(), 'room-' || (i % ${ROOMS}), 'screen_recording',
-           (ARRAY['saved','notification_succeeded','failed_to_start','aborted'])[1 + i % 4], 'livekit-video',
-           now() - (i * interval '315 seconds'), now(), NULL
-      FROM generate_series(0, ${RECORDINGS - 1}) AS i`);
-  await db.query(`
-    INSERT INTO recording_accesses (id, recording_id, user_sub, role)
-    SELECT gen_random_uuid(), r.id, 'user-' || (row_number() OVER (ORDER BY r.created_at) % ${USERS}), 'owner' FROM recordings r`);
-  await db.query(`INSERT INTO room_recording_access (room, members, updated_by) SELECT 'room-' || i, 'view', 'bench' FROM generate_series(0, 99) AS i`);
-  await db.query('ANALYZE');
-}
-
 async function listBench(url: string): Promise<void> {
-  const user = { sub: 'user-42', rooms: { 'room-42': 'owner', 'room-7': 'member', 'room-8': 'member' } };
-  const auth = bearer(user).Authorization;
+  const auth = bearer(LIST_USER).Authorization;
   const monthAgo = new Date(Date.now() - 30 * 86400_000).toISOString();
   const queries: [string, string][] = [
     ['no filter', ''],
@@ -149,7 +135,7 @@ async function main(): Promise<void> {
     ...s3Env(s3),
     RECONCILE_INTERVAL_MS: '600000',
     LOG_LEVEL: 'warn',
-  }, { readyTimeoutMs: 60_000 });
+  }, { readyTimeoutMs: 60_000, nodeArgs: CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(__dirname, 'profiles/list')] : [] });
   await svc.start();
   const nginx = await startNginx({ serviceUrl: svc.url, storageUrl: s3.endpointUrl });
   const db = new Client({ connectionString: testDb.url });
@@ -160,7 +146,7 @@ async function main(): Promise<void> {
   }, 600_000);
   try {
     const began = Date.now();
-    await seed(db);
+    await seedList(db, { files: FILES });
     console.log(`seeded in ${((Date.now() - began) / 1000).toFixed(1)} s`);
     await listBench(svc.url);
     await zipBench(svc.url, nginx.url, db, s3);

@@ -1,9 +1,11 @@
+import { Client } from 'pg';
 import request from 'supertest';
 import type { FakeLivekitServer } from './fakes/livekit-server';
+import { eventually, queryDb } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 
-const owner: TestUser = { sub: 'list-owner', rooms: { 'ops_1': 'owner', opsx1: 'owner', beta: 'owner', gamma: 'owner' } };
+const owner: TestUser = { sub: 'list-owner', rooms: { 'ops_1': 'owner', opsx1: 'owner', beta: 'owner', gamma: 'owner', delta: 'owner' } };
 
 let svc: TestService;
 let livekit: FakeLivekitServer;
@@ -94,6 +96,59 @@ describe('GET /api/v1.0/recordings/ filters', () => {
     expect(page3.body.next).toBeNull();
     const seen = [page1, page2, page3].map((p) => p.body.results[0].status).sort();
     expect(seen).toEqual(['active', 'active', 'failed_to_start']);
+  });
+
+  it('answers a page past the end with no results and the count', async () => {
+    const res = await list('?page=9');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ count: 4, next: null, results: [] });
+    expect(new URL(res.body.previous).searchParams.get('page')).toBe('8');
+  });
+
+  it('lists an own recording once, with the own role, when its room also lets members view it', async () => {
+    const opened = await request(svc.url).put('/api/v1.0/rooms/opsx1/recording-access/').set(bearer(owner)).send({ members: 'view' });
+    expect(opened.status).toBe(200);
+    try {
+      const res = await list('');
+      expect(res.body.count).toBe(4);
+      const opsx = res.body.results.filter((r: { room: string }) => r.room === 'opsx1');
+      expect(opsx).toHaveLength(1);
+      expect(opsx[0].abilities.stop).toBe(true);
+    } finally {
+      await request(svc.url).put('/api/v1.0/rooms/opsx1/recording-access/').set(bearer(owner)).send({ members: 'none' }).expect(200);
+    }
+  });
+
+  it("runs its statement beside the note of the caller's room roles, and answers only after the note", async () => {
+    const policyUrl = '/api/v1.0/rooms/delta/recording-policy/';
+    expect((await request(svc.url).put(policyUrl).set(bearer(owner)).send({ trigger: 'automatic', mode: 'screen_recording' })).status).toBe(200);
+    // The note's UPDATE of the policy (its author now shows no owner role in delta) waits for this lock.
+    const locker = new Client({ connectionString: svc.db.url });
+    await locker.connect();
+    try {
+      const [{ sent }] = await queryDb<{ sent: Date }>(svc.db.url, 'SELECT clock_timestamp() AS sent');
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM room_policies WHERE room = 'delta' FOR UPDATE`);
+      let answered = false;
+      const demoted: TestUser = { ...owner, rooms: { ...owner.rooms, delta: 'member' } };
+      const listed = request(svc.url).get('/api/v1.0/recordings/').set(bearer(demoted)).then((res) => ((answered = true), res));
+      await eventually(async () => {
+        const [row] = await queryDb<{ noting: number; listed: number }>(svc.db.url, `
+          SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE room_policies%')::int AS noting,
+                 count(*) FILTER (WHERE state = 'idle' AND query LIKE '%WITH visible AS MATERIALIZED%' AND query_start > $1)::int AS listed
+            FROM pg_stat_activity WHERE datname = current_database()`, [sent]);
+        return row!.noting === 1 && row!.listed === 1;
+      }, 10_000, 'the note waiting and the list statement done');
+      expect(answered).toBe(false);
+      await locker.query('COMMIT');
+      const res = await listed;
+      expect(res.status).toBe(200);
+      expect(res.body.count).toBe(4);
+      expect(await queryDb(svc.db.url, `SELECT author_suspended_at IS NOT NULL AS suspended FROM room_policies WHERE room = 'delta'`)).toEqual([{ suspended: true }]);
+    } finally {
+      await locker.end();
+      await request(svc.url).delete(policyUrl).set(bearer(owner));
+    }
   });
 
   it.each([

@@ -16,38 +16,47 @@ export interface RecordingListFilter {
   roomContains?: string;
 }
 
-/**
- * The caller's recordings ($1 the user's sub) and those of the rooms in $7 (the caller's rooms)
- * that let their members view or download, under the filter $2..$6; a NULL parameter does not
- * filter. The accesses' (user_sub, recording_id) index finds the caller's own rows, the
- * recordings' (room, created_at) index a room's.
- */
-const FILTERED = `FROM recordings r
-  LEFT JOIN recording_accesses a ON a.recording_id = r.id AND a.user_sub = $1
-  WHERE r.id IN (
-      SELECT own.recording_id FROM recording_accesses own WHERE own.user_sub = $1
-      UNION
-      SELECT mr.id FROM recordings mr JOIN room_recording_access m ON m.room = mr.room AND m.members <> 'none'
-       WHERE mr.room = ANY($7::text[]))
-    AND ($2::text IS NULL OR r.room = $2)
+/** The filter $2..$6 on the recording `r`; a NULL parameter does not filter. */
+const FILTER_ON_R = `($2::text IS NULL OR r.room = $2)
     AND ($3::text[] IS NULL OR r.status = ANY($3::text[]))
     AND ($4::timestamptz IS NULL OR r.created_at > $4)
     AND ($5::timestamptz IS NULL OR r.created_at < $5)
     AND ($6::text IS NULL OR r.room ILIKE '%' || $6 || '%' ESCAPE '\\')`;
 
-const LIST_SQL = {
-  countForUser: statement('count_for_viewer_filtered', `SELECT count(*)::int AS n ${FILTERED}`),
-  pageForUser: statement(
-    'page_for_viewer_filtered',
-    `SELECT ${COLUMNS}, COALESCE(a.role, 'member') AS "accessRole",
-            CASE WHEN a.role IS NULL THEN (SELECT m.members FROM room_recording_access m WHERE m.room = r.room) END AS "memberLevel"
-       ${FILTERED}
-      ORDER BY r.created_at DESC, r.id DESC
-      LIMIT $8 OFFSET $9`,
-  ),
-};
+/**
+ * One statement per page: `visible` is the caller's recordings ($1 the user's sub, found through
+ * the accesses' (user_sub, recording_id) index) and those of the rooms in $7 (the caller's
+ * rooms) that let their members view or download (the recordings' (room, created_at) index),
+ * under the filter, as (id, created_at, role) only; a recording in both keeps the caller's own
+ * role. The count and the page ($8 rows from $9) come from it, and only the page's rows are read
+ * whole, with their files. An empty page is one row of the count with NULL columns.
+ * (bench/list-explain.ts explains it.)
+ */
+export const LIST_PAGE_WITH_COUNT = statement(
+  'list_page_with_count',
+  `WITH visible AS MATERIALIZED (
+     SELECT v.id, v.created_at, min(v.role) AS role FROM (
+         SELECT r.id, r.created_at, a.role
+           FROM recording_accesses a JOIN recordings r ON r.id = a.recording_id
+          WHERE a.user_sub = $1 AND ${FILTER_ON_R}
+         UNION ALL
+         SELECT r.id, r.created_at, NULL
+           FROM recordings r
+          WHERE r.room = ANY(ARRAY(SELECT m.room FROM room_recording_access m WHERE m.room = ANY($7::text[]) AND m.members <> 'none'))
+            AND ${FILTER_ON_R}
+       ) v
+      GROUP BY v.id, v.created_at
+   ), page AS (
+     SELECT id, created_at, role FROM visible ORDER BY created_at DESC, id DESC LIMIT $8 OFFSET $9
+   )
+   SELECT total.n AS "total", ${COLUMNS}, COALESCE(p.role, 'member') AS "accessRole",
+          CASE WHEN p.role IS NULL THEN m.members END AS "memberLevel"
+     FROM (SELECT count(*)::int AS n FROM visible) total
+     LEFT JOIN (page p JOIN recordings r ON r.id = p.id LEFT JOIN room_recording_access m ON m.room = r.room) ON true
+    ORDER BY p.created_at DESC, p.id DESC`,
+);
 
-/** The filter as the statements' parameters $2..$6. */
+/** The filter as the statement's parameters $2..$6. */
 function filterValues(filter: RecordingListFilter): unknown[] {
   const escapedLike = filter.roomContains?.replace(/[\\%_]/g, '\\$&');
   return [filter.room ?? null, filter.statuses ?? null, filter.createdAfter ?? null, filter.createdBefore ?? null, escapedLike ?? null];
@@ -60,13 +69,15 @@ export interface RecordingListPage {
   rows: { recording: Recording; role: ViewerRole; members: MemberLevel | null }[];
 }
 
+type PageRow = Recording & { total: number; accessRole: ViewerRole; memberLevel: MemberLevel | null };
+
 /** The read model of the list endpoint: the user's recordings under the filter, newest first, with their role on each. */
 export async function listRecordingsForUser(sql: SqlRunner, user: Pick<AuthUser, 'sub' | 'rooms'>, filter: RecordingListFilter, limit: number, offset: number): Promise<RecordingListPage> {
-  const values = [user.sub, ...filterValues(filter), Object.keys(user.rooms)];
-  const [counted] = await sql.query<{ n: number }>(LIST_SQL.countForUser, values);
-  const page = await sql.query<Recording & { accessRole: ViewerRole; memberLevel: MemberLevel | null }>(LIST_SQL.pageForUser, [...values, limit, offset]);
+  const values = [user.sub, ...filterValues(filter), Object.keys(user.rooms), limit, offset];
+  const found = await sql.query<PageRow>(LIST_PAGE_WITH_COUNT, values);
   return {
-    count: counted?.n ?? 0,
-    rows: page.map(({ accessRole, memberLevel, ...recording }) => ({ recording, role: accessRole, members: memberLevel })),
+    count: found[0]?.total ?? 0,
+    rows: found.filter((row) => row.id !== null).map(({ total: _total, accessRole, memberLevel, ...recording }) => ({ recording, role: accessRole, members: memberLevel })),
   };
 }
+

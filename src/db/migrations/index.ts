@@ -18,6 +18,7 @@ import { RecordingArtifacts1767300000000 } from './1767300000000-recording-artif
 import { RoomRecordingAccess1767500000000 } from './1767500000000-room-recording-access';
 import { RoomPlatform1767700000000 } from './1767700000000-room-platform';
 import { JibriPartUploads1767900000000 } from './1767900000000-jibri-part-uploads';
+import { ListCoveringIndexes1768300000000 } from './1768300000000-list-covering-indexes';
 
 /** Every migration, in order. Listed explicitly so they run the same under tsx, jest and a build. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   RoomRecordingAccess1767500000000,
   RoomPlatform1767700000000,
   JibriPartUploads1767900000000,
+  ListCoveringIndexes1768300000000,
 ];
