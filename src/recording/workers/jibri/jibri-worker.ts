@@ -1,12 +1,6 @@
 import type { AppConfig } from '../../../config/config';
 import { childLogger } from '../../../logging/logger';
-import {
-  WorkerError,
-  type StartRequest,
-  type StopOutcome,
-  type WorkerService,
-  type WorkerState,
-} from '../worker-service';
+import { WorkerError, type StartRequest, type StopOutcome, type WorkerService, type WorkerState } from '../worker-service';
 import { isAvailable, UPLOAD_CAPABILITY_PARAM, type JibriStatusReport, type StartServiceBody } from './jibri-api';
 import type { JibriInstance, JibriPoolOptions, PoolInstanceView } from './jibri-pool';
 import { busyWithOther, JibriPool, movedOn } from './jibri-pool';
