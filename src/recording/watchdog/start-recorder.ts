@@ -17,9 +17,10 @@ export interface StartRecorderOptions {
 }
 
 /**
- * Writes a started worker job onto its recording together with what watches it, in one
- * transaction: the job's row in recording_worker_jobs, its start check (run after the start
- * timeout) and, for the first start, the duration limit's stop. Both are jobs of the one runner
+ * Writes a started worker job onto its recording together with what watches it, atomically:
+ * the job's row in recording_worker_jobs, its start check (run after the start timeout) and,
+ * for the first start, the duration limit's stop (a first start's in one statement, a
+ * replacement's in one transaction). Both are jobs of the one runner
  * (src/jobs), so they survive restarts and run on exactly one instance.
  */
 export class StartRecorder {
@@ -33,21 +34,20 @@ export class StartRecorder {
     return this.options.timeoutMs;
   }
 
-  /** The guarded change that stores a first start's worker id (RecordingStore.transition), with its watch queued. */
-  async record(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null> {
-    const recorded = await this.watch.transaction(async (tx) => {
-      const recording = await this.store.transition(id, from, to, patch, tx);
-      if (!recording?.workerId || !['initiated', 'active'].includes(recording.status)) return recording;
-      await this.watch.recordJob(tx, id, 0, recording.workerId);
-      await this.queueCheck(tx, id, recording.workerId, 0);
-      const max = this.options.maxDurationMs;
-      if (max !== undefined) {
-        await enqueue(tx, { kind: MAX_DURATION_KIND, key: `${MAX_DURATION_KIND}:${id}`, recordingId: id, runAt: new Date(recording.createdAt.getTime() + max) });
-      }
-      return recording;
-    });
-    if (recorded) this.options.onQueued();
-    return recorded;
+  /**
+   * The guarded change that stores a first start's worker id (RecordingStore.transition), with
+   * its watch queued by the same statement. Both jobs are due later, so the runner's poll finds
+   * them: nothing to tell it now.
+   */
+  record(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null> {
+    const max = this.options.maxDurationMs;
+    const watch = {
+      checkKey: startWatchKey(id, 0),
+      checkAt: new Date(Date.now() + this.options.timeoutMs),
+      maxDurationKey: `${MAX_DURATION_KIND}:${id}`,
+      maxDurationMs: max ?? null,
+    };
+    return this.store.transition(id, from, to, { ...patch, watch });
   }
 
   /**
