@@ -3,6 +3,7 @@ import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import { scrubError } from '../jobs/retry';
 import { childLogger } from '../logging/logger';
 import type { RoomsService } from '../rooms/rooms-service';
+import { VERIFIED, type VerifiedToken } from './authenticate';
 
 const log = childLogger('api');
 
@@ -13,9 +14,11 @@ const log = childLogger('api');
  * is logged and the request goes on.
  */
 export function notePolicyAuthors(verifier: TokenVerifier, rooms: Pick<RoomsService, 'noteCaller'>): RequestHandler {
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const token = bearerToken(req.get('authorization'));
     const result = token ? verifier.verify(token) : null;
+    // authenticate() takes this request's verdict instead of verifying the same token again.
+    if (token && result) res.locals[VERIFIED] = { token, result } satisfies VerifiedToken;
     if (result?.ok) {
       try {
         await rooms.noteCaller(result.user);
