@@ -79,9 +79,11 @@ async function main(): Promise<void> {
         backlog.push(ms);
         await complete();
       }
-      // Quiet: every expired recording handled, every reminder sent.
+      // Quiet: every expired recording handled, every reminder sent, also those entering the
+      // reminder window in the next hour (ages are spread by the second: one crosses it every
+      // ~12 s, and a slow run of quiet passes would otherwise see one due).
       await q(`UPDATE recordings SET files_removed_at = now() WHERE files_removed_at IS NULL AND NOT is_permanent AND created_at <= now() - interval '${DAYS} days'`);
-      await q(`UPDATE recordings SET reminders_queued_at = now() WHERE reminders_queued_at IS NULL AND created_at <= now() - interval '${DAYS - REMINDER_DAYS} days'`);
+      await q(`UPDATE recordings SET reminders_queued_at = now() WHERE reminders_queued_at IS NULL AND created_at <= now() - interval '${DAYS - REMINDER_DAYS} days' + interval '1 hour'`);
       const quiet: number[] = [];
       for (let i = 0; i < QUIET_PASSES; i++) {
         const { ms, queued } = await timed();

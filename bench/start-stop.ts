@@ -215,6 +215,9 @@ async function main(): Promise<void> {
     console.log(`  those floors together                  ${floors.toFixed(2)} ms (PostgreSQL alone p50 + two /health round trips p50 + 2 SDK calls)`);
     console.log(`  service CPU per start + stop           ${((cpu.user + cpu.system) / ROUNDS).toFixed(2)} ms (user ${(cpu.user / ROUNDS).toFixed(2)}, system ${(cpu.system / ROUNDS).toFixed(2)})`);
     for (const [calls, n] of callsSeen) console.log(`  worker calls  ${calls}  (${n}x)`);
+    // Keep-alive at work: how many TCP connections the SDK's calls came over (one or two expected).
+    const connections = new Set(livekit.requests.map((r) => r.connection)).size;
+    console.log(`  LiveKit calls over ${connections} TCP connection(s) (${livekit.requests.length} calls)`);
   } finally {
     agent.destroy();
     await pg.end();

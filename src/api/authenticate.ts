@@ -1,7 +1,14 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
+import { bearerToken, type TokenVerifier, type VerifyResult } from '../auth/token-verifier';
 import type { AuthUser } from '../auth/user';
 import { HttpError } from './http-errors';
+
+/** Where an earlier middleware of the request (notePolicyAuthors) leaves its verdict on the bearer token. */
+export const VERIFIED = 'verifiedToken';
+export interface VerifiedToken {
+  token: string;
+  result: VerifyResult;
+}
 
 /** Requires a valid user JWT; the user is then available through `currentUser(res)`. */
 export function authenticate(verifier: TokenVerifier): RequestHandler {
@@ -11,7 +18,8 @@ export function authenticate(verifier: TokenVerifier): RequestHandler {
       res.set('WWW-Authenticate', 'Bearer');
       throw new HttpError(401, 'Authentication credentials were not provided.');
     }
-    const result = verifier.verify(token);
+    const earlier = res.locals[VERIFIED] as VerifiedToken | undefined;
+    const result = earlier?.token === token ? earlier.result : verifier.verify(token);
     if (!result.ok) {
       res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new HttpError(401, `Invalid token: ${result.reason}.`);

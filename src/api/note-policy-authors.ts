@@ -3,6 +3,7 @@ import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import { scrubError } from '../jobs/retry';
 import { childLogger } from '../logging/logger';
 import type { RoomsService } from '../rooms/rooms-service';
+import { VERIFIED, type VerifiedToken } from './authenticate';
 
 const log = childLogger('api');
 
@@ -23,6 +24,8 @@ export function notePolicyAuthors(verifier: TokenVerifier, rooms: Pick<RoomsServ
   return async (req, res, next) => {
     const token = bearerToken(req.get('authorization'));
     const result = token ? verifier.verify(token) : null;
+    // authenticate() takes this request's verdict instead of verifying the same token again.
+    if (token && result) res.locals[VERIFIED] = { token, result } satisfies VerifiedToken;
     if (result?.ok) {
       const noting = rooms.noteCaller(result.user).then(() => undefined, (err: unknown) => {
         log.warn({ err: scrubError(err) }, "could not note the caller's room roles");

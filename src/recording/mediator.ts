@@ -114,7 +114,7 @@ export class RecordingMediator implements TrackWorkerCalls {
     }
     const active = await this.recordStart(recording.id, ['initiated'], 'active', { workerId, workerError: null, reason: null });
     if (active) {
-      log.info({ recordingId: recording.id, worker: recording.workerKind }, 'recording started');
+      log.info({ recordingId: recording.id, worker: recording.workerKind, workerId }, 'recording started');
       return active;
     }
     const current = await this.store.findById(recording.id);
@@ -188,7 +188,7 @@ export class RecordingMediator implements TrackWorkerCalls {
     const next = await this.store.transition(recording.id, from, outcome, why ? { reason: why } : {});
     // The start watchdog replaced the job meanwhile (its change came first): the replacement stops too.
     if (next?.workerId && next.workerId !== recording.workerId) await this.stopUnwanted(next, next.workerId);
-    log.info({ recordingId: recording.id, worker: recording.workerKind, outcome }, 'recording stopped');
+    log.info({ recordingId: recording.id, worker: recording.workerKind, workerId: recording.workerId, outcome }, 'recording stopped');
     this.options.onRecorderFreed?.(recording.workerKind);
     return next ?? (await this.store.findById(recording.id)) ?? recording;
   }

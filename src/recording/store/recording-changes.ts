@@ -23,6 +23,16 @@ export interface TransitionPatch {
   workerError?: string | null;
   /** Why the status changed when no user asked (see reason.ts); null clears it. */
   reason?: RecordingReason | null;
+  /** What watches the worker job this change stores, queued by the same statement (src/recording/watchdog). */
+  watch?: StartWatchJobs;
+}
+
+/** A first start's watch: its check (key, due time) and the duration limit's stop (key, ms after creation; null: none). */
+export interface StartWatchJobs {
+  checkKey: string;
+  checkAt: Date;
+  maxDurationKey: string;
+  maxDurationMs: number | null;
 }
 
 export type SaveOutcome =

@@ -13,6 +13,7 @@ import { EXPIRY_SQL } from './expiry-statements';
 import { FILE_SQL } from './file-statements';
 import type { NewRecording, SaveOutcome, TransitionPatch } from './recording-changes';
 import { SQL } from './statements';
+import { START_WATCH_SQL } from './start-watch-statements';
 
 export interface RecordingStoreOptions {
   sql: Sql;
@@ -109,19 +110,12 @@ export class RecordingStore {
   }
 
   private async changeStatus(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch, runner: SqlRunner): Promise<Recording | null> {
-    const [row] = await runner.query<Recording & { priorStatus: string; eventsQueued: number }>(SQL.transition, [
-      id,
-      from,
-      to,
-      patch.workerId !== undefined,
-      patch.workerId ?? null,
-      patch.workerError !== undefined,
-      patch.workerError ?? null,
-      reconcileDelayMs(to, this.reconcile),
-      this.routes,
-      patch.reason !== undefined,
-      patch.reason ? JSON.stringify(patch.reason) : null,
+    const { watch } = patch;
+    const [row] = await runner.query<Recording & { priorStatus: string; eventsQueued: number }>(watch ? START_WATCH_SQL.recordStart : SQL.transition, [
+      ...[id, from, to, patch.workerId !== undefined, patch.workerId ?? null, patch.workerError !== undefined, patch.workerError ?? null],
+      ...[reconcileDelayMs(to, this.reconcile), this.routes, patch.reason !== undefined, patch.reason ? JSON.stringify(patch.reason) : null],
       this.reconcile.stoppedGraceMs,
+      ...(watch ? [watch.checkKey, watch.checkAt, watch.maxDurationKey, watch.maxDurationMs] : []),
     ]);
     if (!row) return null;
     const { priorStatus: _prior, eventsQueued: _events, ...recording } = row;

@@ -1,10 +1,36 @@
 import { statement } from '../../db/sql';
+import { MAX_DURATION_KIND, START_WATCH_KIND } from '../watchdog/watch-job-kinds';
+import { transitionSql } from './statements';
 
 /**
  * The start watchdog's statements on `recording_worker_jobs` (every worker job started for a
  * recording) and on the jobs that check them. Only src/recording/store/ runs them.
  */
 export const START_WATCH_SQL = {
+  /**
+   * The status change that stores a first start's worker id (the transition's $1-$12), with
+   * what watches the job in the same statement, when the recording is live with a worker id
+   * after it: the job's row (attempt 0), its check ($13 its key, due at $14) and the duration
+   * limit's stop ($15 its key, due $16 ms after the recording was created; none when NULL).
+   */
+  recordStart: statement(
+    'start_watch_record_start',
+    transitionSql(`,
+     watched AS (SELECT id, "workerId", "createdAt" FROM u WHERE "workerId" IS NOT NULL AND status IN ('initiated', 'active')),
+     wj AS (
+       INSERT INTO recording_worker_jobs (recording_id, attempt, worker_id) SELECT id, 0, "workerId" FROM watched
+       ON CONFLICT (recording_id, attempt) DO NOTHING
+     ), chk AS (
+       INSERT INTO jobs (kind, key, recording_id, payload, run_at)
+       SELECT '${START_WATCH_KIND}', $13::text, id, jsonb_build_object('workerId', "workerId", 'attempt', 0), $14::timestamptz FROM watched
+       ON CONFLICT (key) DO NOTHING
+     ), dur AS (
+       INSERT INTO jobs (kind, key, recording_id, payload, run_at)
+       SELECT '${MAX_DURATION_KIND}', $15::text, id, '{}'::jsonb, "createdAt" + make_interval(secs => $16::float8 / 1000) FROM watched
+        WHERE $16::float8 IS NOT NULL
+       ON CONFLICT (key) DO NOTHING
+     )`),
+  ),
   /** A started worker job of the recording; the same attempt twice changes nothing. */
   recordJob: statement(
     'start_watch_record_job',

@@ -104,6 +104,32 @@ const TRANSITION_EVENT = `CASE WHEN s.status = s."priorStatus" THEN NULL
 const TRANSITION_REASON = `CASE WHEN s.status = 'failed_to_start' THEN COALESCE(s."workerError", 'the recording did not start')
   WHEN s.status = 'failed_to_stop' THEN COALESCE(s."workerError", 'the recording did not stop') END`;
 
+/**
+ * The guarded status change: only from the expected statuses; also resets the reconciler's
+ * schedule (a final status with track files pending, or an aborted one with parts, gets a look
+ * after their grace, $12, so the tracks logic settles them or a part that never came is failed),
+ * and queues the event the change sends ($9: the EventRoutes) in the same statement. `prior` locks the row first, so the status it reads is the one the change leaves.
+ * `also`: more CTEs of the same statement (after a comma) over `u`, the changed row.
+ */
+export function transitionSql(also = ''): string {
+  return `WITH prior AS (SELECT id, status FROM recordings WHERE id = $1 FOR UPDATE),
+     u AS (
+       UPDATE recordings r
+          SET status = $3, updated_at = now(),
+              worker_id = CASE WHEN $4::boolean THEN $5 ELSE r.worker_id END,
+              worker_error = CASE WHEN $6::boolean THEN $7 ELSE r.worker_error END,
+              reason = CASE WHEN $10::boolean THEN $11::jsonb ELSE r.reason END,
+              reconcile_at = CASE WHEN $8::float8 IS NULL AND (r.tracks_pending > 0 OR ($3::varchar = 'aborted' AND EXISTS (SELECT 1 FROM recording_parts rp WHERE rp.recording_id = r.id)))
+                                  THEN ${inMs('$12')} ELSE ${inMs('$8')} END,
+              reconcile_attempts = 0
+         FROM prior p
+        WHERE r.id = p.id AND r.status = ANY($2::varchar[])
+        RETURNING ${COLUMNS}, p.status AS "priorStatus"
+     ), ${queueRecordingEvents('ev', 'u', TRANSITION_EVENT, '$9', TRANSITION_REASON)},
+     ${whenStoppedWithParts('u')}${also}
+     SELECT u.*, (SELECT count(*) FROM ev)::int + (SELECT count(*) FROM jn)::int AS "eventsQueued" FROM u`;
+}
+
 export const SQL = {
   insertInitiated: statement(
     'insert_initiated',
@@ -124,31 +150,7 @@ export const SQL = {
      SELECT ${COLUMNS} FROM r, async_commit`,
   ),
 
-  /**
-   * The guarded status change: only from the expected statuses; also resets the reconciler's
-   * schedule (a final status with track files pending, or an aborted one with parts, gets a look
-   * after their grace, $12, so the tracks logic settles them or a part that never came is failed), and queues the event the change sends ($9: the EventRoutes) in
-   * the same statement. `prior` locks the row first, so the status it reads is the one the change leaves.
-   */
-  transition: statement(
-    'transition',
-    `WITH prior AS (SELECT id, status FROM recordings WHERE id = $1 FOR UPDATE),
-     u AS (
-       UPDATE recordings r
-          SET status = $3, updated_at = now(),
-              worker_id = CASE WHEN $4::boolean THEN $5 ELSE r.worker_id END,
-              worker_error = CASE WHEN $6::boolean THEN $7 ELSE r.worker_error END,
-              reason = CASE WHEN $10::boolean THEN $11::jsonb ELSE r.reason END,
-              reconcile_at = CASE WHEN $8::float8 IS NULL AND (r.tracks_pending > 0 OR ($3::varchar = 'aborted' AND EXISTS (SELECT 1 FROM recording_parts rp WHERE rp.recording_id = r.id)))
-                                  THEN ${inMs('$12')} ELSE ${inMs('$8')} END,
-              reconcile_attempts = 0
-         FROM prior p
-        WHERE r.id = p.id AND r.status = ANY($2::varchar[])
-        RETURNING ${COLUMNS}, p.status AS "priorStatus"
-     ), ${queueRecordingEvents('ev', 'u', TRANSITION_EVENT, '$9', TRANSITION_REASON)},
-     ${whenStoppedWithParts('u')}
-     SELECT u.*, (SELECT count(*) FROM ev)::int + (SELECT count(*) FROM jn)::int AS "eventsQueued" FROM u`,
-  ),
+  transition: statement('transition', transitionSql()),
 
   byId: statement('by_id', `SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1`),
   byWorkerId: statement('by_worker_id', `SELECT ${COLUMNS} FROM recordings r WHERE r.worker_id = $1 LIMIT 1`),

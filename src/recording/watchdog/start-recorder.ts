@@ -15,9 +15,10 @@ export interface StartRecorderOptions {
 }
 
 /**
- * Writes a started worker job onto its recording together with what watches it, in one
- * transaction: the job's row in recording_worker_jobs, its start check (run after the start
- * timeout) and, for the first start, the duration limit's stop. Both are jobs of the one runner
+ * Writes a started worker job onto its recording together with what watches it, atomically:
+ * the job's row in recording_worker_jobs, its start check (run after the start timeout) and,
+ * for the first start, the duration limit's stop (a first start's in one statement, a
+ * replacement's in one transaction). Both are jobs of the one runner
  * (src/jobs), so they survive restarts and run on exactly one instance.
  */
 export class StartRecorder {
@@ -31,19 +32,19 @@ export class StartRecorder {
     return this.options.timeoutMs;
   }
 
-  /** The guarded change that stores a first start's worker id (RecordingStore.transition), with its watch queued. */
-  async record(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null> {
-    return this.watch.transaction(async (tx) => {
-      const recording = await this.store.transition(id, from, to, patch, tx);
-      if (!recording?.workerId || !['initiated', 'active'].includes(recording.status)) return recording;
-      await this.watch.recordJob(tx, id, 0, recording.workerId);
-      await this.queueCheck(tx, id, recording.workerId, 0);
-      const max = this.options.maxDurationMs;
-      if (max !== undefined) {
-        await enqueue(tx, { kind: MAX_DURATION_KIND, key: `${MAX_DURATION_KIND}:${id}`, recordingId: id, runAt: new Date(recording.createdAt.getTime() + max) });
-      }
-      return recording;
-    });
+  /**
+   * The guarded change that stores a first start's worker id (RecordingStore.transition), with
+   * its watch (the start check and the duration limit's stop) queued by the same statement.
+   */
+  record(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch): Promise<Recording | null> {
+    const max = this.options.maxDurationMs;
+    const watch = {
+      checkKey: startWatchKey(id, 0),
+      checkAt: new Date(Date.now() + this.options.timeoutMs),
+      maxDurationKey: `${MAX_DURATION_KIND}:${id}`,
+      maxDurationMs: max ?? null,
+    };
+    return this.store.transition(id, from, to, { ...patch, watch });
   }
 
   /**

@@ -83,7 +83,8 @@ export class LivekitEgressWorker implements WorkerService {
     if (!info.egressId) {
       throw new WorkerError('invalid_response', 'LiveKit answered StartRoomCompositeEgress without an egress id', this.kind);
     }
-    log.info({ kind: this.kind, recordingId: request.recordingId, egressId: info.egressId }, 'egress started');
+    // Debug only: the mediator's 'recording started' line names the egress id (its workerId).
+    log.debug({ kind: this.kind, recordingId: request.recordingId, egressId: info.egressId }, 'egress started');
     return info.egressId;
   }
 
@@ -97,7 +98,8 @@ export class LivekitEgressWorker implements WorkerService {
       throw result.error;
     }
     const info = result.value;
-    log.info({ kind: this.kind, egressId, status: EgressStatus[info.status] }, 'egress stopped');
+    // Debug only: the mediator's 'recording stopped' line names the egress id and the outcome.
+    log.debug({ kind: this.kind, egressId, status: EgressStatus[info.status] }, 'egress stopped');
     return info.status === EgressStatus.EGRESS_ABORTED ? 'aborted' : 'stopped';
   }
 
