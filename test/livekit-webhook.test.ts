@@ -3,6 +3,7 @@ import type { FakeLivekitServer } from './fakes/livekit-server';
 import { postLivekitWebhook, signLivekitWebhook } from './fakes/livekit-webhook';
 import { eventually, queryDb, reasonOfRecording, statusOf } from './helpers/flow';
 import { LK_KEY, LK_SECRET, startFakeLivekit } from './helpers/livekit-env';
+import { pauseReconciler } from './helpers/reconciler-pause';
 import { bearer, startTestService, type TestService, type TestUser } from './helpers/service';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp';
 
@@ -150,6 +151,28 @@ describe('with RECORDING_STORAGE_EVENT_ENABLE=false', () => {
       expect(smtp.messages.filter((m) => m.to.includes('nostorage@example.org'))).toHaveLength(1);
     } finally {
       await other.close();
+      await fake.livekit.close();
+    }
+  });
+});
+
+describe('with a maximum duration', () => {
+  it('egress_ended for a recording past its maximum duration: stopped with the limit stop\'s reason, even before that stop\'s own change', async () => {
+    const fake = await startFakeLivekit();
+    const limited = await startTestService({ ...fake.env, ...smtp.env, RECORDING_MAX_DURATION: '60000' });
+    // Held, so that the report (not the reconciler's own limit stop) makes the change.
+    const resume = await pauseReconciler(limited.db.url);
+    try {
+      const res = await request(limited.url).post('/api/v1.0/rooms/room-11/start-recording/').set(bearer(owner)).send({ mode: 'screen_recording' });
+      expect(res.status).toBe(201);
+      const [row] = await queryDb<{ worker_id: string }>(limited.db.url, "UPDATE recordings SET created_at = now() - interval '2 minutes' WHERE id = $1 RETURNING worker_id", [res.body.id]);
+      const event = fake.livekit.endEgress(row!.worker_id, 'EGRESS_COMPLETE');
+      expect((await postLivekitWebhook(`${limited.url}/api/v1.0/rooms/webhooks-livekit/`, event, creds)).status).toBe(200);
+      expect(await statusOf(limited.db.url, res.body.id)).toBe('stopped');
+      expect(await reasonOfRecording(limited.db.url, res.body.id)).toEqual({ code: 'limit_reached', detail: 'the recording reached its maximum duration (60 s)' });
+    } finally {
+      await resume();
+      await limited.close();
       await fake.livekit.close();
     }
   });

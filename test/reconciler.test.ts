@@ -124,8 +124,24 @@ it('stops recordings that run past RECORDING_MAX_DURATION', async () => {
     const res = await request(limited.url).post('/api/v1.0/rooms/rc-6/start-recording/').set(bearer(owner)).send({ mode: 'screen_recording' });
     expect(res.status).toBe(201);
     await eventually(async () => (await statusOf(limited.db.url, res.body.id)) === 'stopped', 10_000, 'max duration stop');
-    expect(await reasonOfRecording(limited.db.url, res.body.id)).toMatchObject({ code: 'limit_reached' });
+    expect(await reasonOfRecording(limited.db.url, res.body.id)).toEqual({ code: 'limit_reached', detail: 'the recording reached its maximum duration (1 s)' });
     expect(fake.livekit.requestsFor('StopEgress')).toHaveLength(1);
+
+    // A limit stop whose own status change comes second (the egress already ended, as the stopping
+    // job's StopEgress leaves it): the reconciler's change carries the same reason.
+    const resume = await pauseReconciler(limited.db.url);
+    let ended: string;
+    try {
+      const next = await request(limited.url).post('/api/v1.0/rooms/rc-7/start-recording/').set(bearer(owner)).send({ mode: 'screen_recording' });
+      expect(next.status).toBe(201);
+      ended = next.body.id as string;
+      const [row] = await queryDb<{ worker_id: string }>(limited.db.url, "UPDATE recordings SET created_at = now() - interval '5 seconds' WHERE id = $1 RETURNING worker_id", [ended]);
+      fake.livekit.endEgress(row!.worker_id, 'EGRESS_COMPLETE');
+    } finally {
+      await resume();
+    }
+    await eventually(async () => (await statusOf(limited.db.url, ended)) === 'stopped', 10_000, 'ended past the limit');
+    expect(await reasonOfRecording(limited.db.url, ended)).toEqual({ code: 'limit_reached', detail: 'the recording reached its maximum duration (1 s)' });
   } finally {
     await limited.close();
     await fake.livekit.close();

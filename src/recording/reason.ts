@@ -36,3 +36,8 @@ export function scrubDetail(text: string): string {
 export function reasonOf(code: ReasonCode, detail?: string | null): RecordingReason {
   return { code, detail: detail ? scrubDetail(detail) : null };
 }
+
+/** A stop at the recording's maximum duration: the same words whichever path (the job, the reconciler, a worker's report) records it. */
+export function maxDurationReason(maxDurationMs: number): RecordingReason {
+  return reasonOf('limit_reached', `the recording reached its maximum duration (${Math.round(maxDurationMs / 1000)} s)`);
+}

@@ -1,11 +1,11 @@
 import type { AppConfig, WorkerKind } from '../../config/config';
-import type { Recording } from '../recording';
+import { recordedMs, type Recording } from '../recording';
 import { childLogger } from '../../logging/logger';
 import { matchRecordingKey } from '../object-key';
 import type { RecordingStore } from '../store/recording-store';
 import type { TrackMediator } from '../tracks/track-mediator';
 import type { EgressReport, WorkerEvent, WorkerEventOutcome } from '../workers/worker-events';
-import { reasonOf } from '../reason';
+import { maxDurationReason, reasonOf, type RecordingReason } from '../reason';
 
 const log = childLogger('worker-events');
 
@@ -100,13 +100,23 @@ export class WorkerEventHandler {
       return 'unchanged';
     } else if (state.state === 'ended') {
       // Complete (storage event will save it) or limit reached (the file still comes).
-      const why = state.outcome === 'limit_reached' ? reasonOf('limit_reached', 'the egress reached its time limit') : undefined;
+      const why = this.endedReason(recording, state.outcome);
       changed = await this.store.transition(id, ['initiated', 'active'], 'stopped', { workerId, ...(why ? { reason: why } : {}) });
     }
     if (changed) log.info({ recordingId: id, event: `egress_${phase}`, status: changed.status }, 'recording updated from egress event');
     // The composite is over on its own (limit, failure): its track egresses stop with it.
     if (changed && changed.status !== 'active' && this.tracks) await this.tracks.stopAll(changed);
     return changed ? 'updated' : 'unchanged';
+  }
+
+  /**
+   * Past the maximum duration, the end is the limit's stop (this report may come before the
+   * stopping job's own status change): the same reason as that job's, whoever writes first.
+   */
+  private endedReason(recording: Recording, outcome: 'complete' | 'limit_reached'): RecordingReason | undefined {
+    const max = this.config.recording.maxDurationMs;
+    if (max !== undefined && recordedMs(recording) >= max) return maxDurationReason(max);
+    return outcome === 'limit_reached' ? reasonOf('limit_reached', 'the egress reached its time limit') : undefined;
   }
 
   private async onRoomFinished(room: string, kinds: readonly WorkerKind[]): Promise<WorkerEventOutcome> {

@@ -7,7 +7,8 @@ import type { WorkerState } from '../workers/worker-service';
  */
 export type Decision =
   | { action: 'none' }
-  | { action: 'transition'; to: RecordingStatus; reason: string }
+  /** `limit`: the worker ended past RECORDING_MAX_DURATION (a limit stop whose own status change came second). */
+  | { action: 'transition'; to: RecordingStatus; reason: string; limit?: boolean }
   /** `limit`: the stop is for RECORDING_MAX_DURATION. */
   | { action: 'stop'; reason: string; limit?: boolean };
 
@@ -18,7 +19,7 @@ export function decideForLive(
 ): Decision {
   switch (state.state) {
     case 'ended':
-      return { action: 'transition', to: 'stopped', reason: `worker ended (${state.outcome})` };
+      return { action: 'transition', to: 'stopped', reason: `worker ended (${state.outcome})`, ...(overMaxDuration ? { limit: true } : {}) };
     case 'aborted':
       return { action: 'transition', to: 'aborted', reason: 'worker aborted' };
     case 'failed':

@@ -3,7 +3,7 @@ import type { ObjectStorage } from '../../storage/object-storage';
 import { RecordingError } from '../errors';
 import type { RecordingMediator, StartRecorderCalls } from '../mediator';
 import { recordedMs, type Recording } from '../recording';
-import { reasonOf } from '../reason';
+import { maxDurationReason, reasonOf } from '../reason';
 import type { RecordingStore, ReconcileCandidate } from '../store/recording-store';
 import type { TrackMediator } from '../tracks/track-mediator';
 import type { RecordingPartStore } from '../store/part-store';
@@ -189,12 +189,13 @@ export class Reconciler {
   }
 
   private async apply(r: ReconcileCandidate, decision: Exclude<Decision, { action: 'none' }>): Promise<void> {
+    const max = this.deps.settings.maxDurationMs;
+    const why = decision.limit && max !== undefined ? maxDurationReason(max) : undefined;
     if (decision.action === 'transition') {
-      if (await this.deps.store.transition(r.id, [r.status], decision.to)) this.corrected(r, decision.to, decision.reason);
+      if (await this.deps.store.transition(r.id, [r.status], decision.to, why ? { reason: why } : {})) this.corrected(r, decision.to, decision.reason);
       return;
     }
     try {
-      const why = decision.limit ? reasonOf('limit_reached', 'RECORDING_MAX_DURATION was reached') : undefined;
       const stopped = await this.deps.mediator.stop(r, [r.status], why);
       this.corrected(r, stopped.status, decision.reason);
     } catch (err) {

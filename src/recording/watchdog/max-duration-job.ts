@@ -4,7 +4,7 @@ import { enqueue } from '../../jobs/job-runner';
 import { childLogger } from '../../logging/logger';
 import { RecordingError } from '../errors';
 import type { RecordingMediator } from '../mediator';
-import { reasonOf } from '../reason';
+import { maxDurationReason } from '../reason';
 import { recordedMs } from '../recording';
 import type { RecordingStore } from '../store/recording-store';
 import { MAX_DURATION_KIND } from './watch-job-kinds';
@@ -45,7 +45,7 @@ export function maxDurationJob(deps: MaxDurationDeps): JobHandler {
       // Still starting: its start settles first.
       if (recording.status === 'initiated') return { status: 'retry', error: 'the recording is still starting' };
       try {
-        await deps.mediator.stop(recording, ['active'], reasonOf('limit_reached', `the recording reached its maximum duration (${Math.round(deps.maxDurationMs / 1000)} s)`));
+        await deps.mediator.stop(recording, ['active'], maxDurationReason(deps.maxDurationMs));
         log.info({ recordingId: recording.id }, 'recording stopped at its maximum duration');
       } catch (err) {
         // failed_to_stop: the reconciler retries the stop.
