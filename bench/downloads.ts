@@ -28,7 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import jwt from 'jsonwebtoken';
 import * as Minio from 'minio';
 import { Client } from 'pg';
-import { projectConfigFor } from '../test/helpers/nginx';
+import { projectConfigFor, TEST_MEDIA_AUTH_SECRET } from '../test/helpers/nginx';
 import { freePort } from '../test/helpers/ports';
 
 process.env.TEST_PG_ADMIN_URL ??= 'postgres://rec_test:rec_test@127.0.0.1:5432/postgres';
@@ -230,6 +230,8 @@ server {
         proxy_method GET;
         proxy_pass http://bench_plain_storage/${BUCKET}/;
         proxy_buffering off;
+        proxy_buffer_size 64k;   # as the project's media location reads storage
+        proxy_buffers 4 64k;
         add_header Content-Disposition "attachment";
         add_header Cache-Control "private, no-store";
     }
@@ -430,6 +432,7 @@ async function main(): Promise<void> {
     AWS_S3_ACCESS_KEY_ID: S3_KEY,
     AWS_S3_SECRET_ACCESS_KEY: S3_KEY,
     AWS_STORAGE_BUCKET_NAME: BUCKET,
+    MEDIA_AUTH_SECRET: TEST_MEDIA_AUTH_SECRET, // what projectConfigFor fills into nginx's config
   });
   await waitFor('service', async () => (await statusOf(`http://127.0.0.1:${servicePort}/ready`)) === 200);
 
