@@ -19,7 +19,7 @@ import { startStack, type TestStack } from './helpers/stack';
  * into the recording's one key by stream copy, removes the parts and saves the recording once.
  */
 
-const owner: TestUser = { sub: 'join-owner', email: 'join-owner@example.org', rooms: { lecture: 'owner', duo: 'owner' } };
+const owner: TestUser = { sub: 'join-owner', email: 'join-owner@example.org', rooms: { lecture: 'owner', duo: 'owner', late: 'owner' } };
 const FFPROBE_TMP = mkdtempSync(path.join(os.tmpdir(), 'pause-join-test-'));
 
 let s3: TestS3;
@@ -145,6 +145,25 @@ it('three stretches of 2 s, 3 s and 1 s become one 6 s file at the key that play
   expect(got.body).toMatchObject({ status: 'notification_succeeded', reason: null });
   expect(got.body.segments).toHaveLength(3);
   expect(got.body.files[0]).toMatchObject({ kind: 'composite', status: 'saved' });
+}, 60_000);
+
+it("the first stretch's file landing at the recording's key after the stop does not save it by itself: the join does, from both stretches", async () => {
+  const id = (await post('late', 'start')).body.id as string;
+  const first = lastEgressFilepath();
+  expect((await post('late', 'pause')).status).toBe(200);
+  expect((await post('late', 'resume')).status).toBe(200);
+  const second = lastEgressFilepath();
+  expect((await post('late', 'stop')).body.status).toBe('stopped');
+  await egressUploads(second, 3);
+  // The first egress uploads last, after the stop: a savable status, yet this file is one stretch only.
+  await egressUploads(first, 2);
+  await eventually(async () => (await queryDb<{ status: string }>(stack.svc.db.url, 'SELECT status FROM recordings WHERE id = $1', [id]))[0]!.status === 'notification_succeeded', 30_000, 'the joined recording saved and mailed');
+  const file = path.join(FFPROBE_TMP, `${id}-late.mp4`);
+  writeFileSync(file, await s3.getObject(`recordings/${id}.mp4`));
+  expect(Math.abs((await probeMedia(file)).durationSeconds - 5)).toBeLessThanOrEqual(1);
+  expect(await objectsUnder(`recordings/${id}/`)).toEqual([]);
+  await jobsSettled(stack.svc.db.url, 'email.%');
+  expect(stack.smtp.messages.filter((m) => JSON.stringify(m).includes(id))).toHaveLength(1);
 }, 60_000);
 
 /** Where each StartTrackEgress since the `from`th asked its file to go, by track id. */

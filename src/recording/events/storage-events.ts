@@ -74,14 +74,21 @@ export class StorageEvents {
   /** True when the event is about one of our recordings and it is (now or already) saved. */
   private async process(event: StorageObjectEvent): Promise<boolean> {
     if (!event.eventName.startsWith('s3:ObjectCreated:')) return false;
-    if (this.parts && (await this.parts.handle(event.key, event.size))) return true;
+    if (this.parts && (await this.parts.handlePart(event.key, event.size))) return true;
     const match = matchRecordingKey(event.key, this.config.recording.outputFolder);
     if (!match || !contentTypeMatches(match.extension, event.contentType)) return false;
     const recordingId = match.recordingId;
-    if (match.trackId) return this.trackStored(recordingId, match.trackId, event.size);
+    if (match.trackId) {
+      if (this.parts && (await this.parts.wakeIfJoined(recordingId))) return true;
+      return this.trackStored(recordingId, match.trackId, event.size);
+    }
     // Only recordings whose worker writes this extension (an mp4 never saves an audio recording).
     const kinds = WORKER_KINDS.filter((kind) => extensionForKind(kind) === match.extension);
-    const outcome = await this.store.markSaved(recordingId, kinds, event.size);
+    const outcome = await this.store.markSaved(recordingId, kinds, event.size, { unlessJoined: this.parts !== undefined });
+    if (outcome.result === 'joined_later') {
+      await this.parts?.wake(recordingId);
+      return true;
+    }
     if (outcome.result === 'saved') {
       this.metrics.emails.inc({ outcome: 'queued' }, outcome.queued);
       log.info({ recordingId, ready: outcome.ready, queued: outcome.queued }, 'recording saved from storage event');

@@ -45,4 +45,6 @@ export type SaveOutcome =
   | { result: 'not_savable'; status: string }
   /** A Jibri recording whose file did not come through its one upload URL, or did after a 409. */
   | { result: 'untrusted_upload'; why: 'no_upload_url' | 'upload_refused' }
+  /** The recording has parts (it was paused): its join saves it, not this file. */
+  | { result: 'joined_later' }
   | { result: 'not_found' };

@@ -182,9 +182,10 @@ export class RecordingStore {
    * Marks a recording saved (its composite landed, `size` bytes when known) and, when no track
    * file is pending, ready: one email per owner with an address queued atomically (the outbox).
    * `kinds` restricts it to recordings of those worker kinds (the file's extension must fit).
+   * `unlessJoined`: a recording that has parts is not saved by this file but by its join.
    */
-  async markSaved(recordingId: string, kinds?: readonly WorkerKind[], size: number | null = null): Promise<SaveOutcome> {
-    type Row = { saved: number; ready: number; queued: number; others: number; prior: string | null; kind: string | null; untrusted: 'no_upload_url' | 'upload_refused' | null };
+  async markSaved(recordingId: string, kinds?: readonly WorkerKind[], size: number | null = null, opts: { unlessJoined?: boolean } = {}): Promise<SaveOutcome> {
+    type Row = { saved: number; ready: number; queued: number; others: number; prior: string | null; kind: string | null; hasParts: boolean; untrusted: 'no_upload_url' | 'upload_refused' | null };
     const [row] = await this.sql.query<Row>(SQL.markSaved, [
       recordingId,
       SAVABLE_STATUSES,
@@ -193,9 +194,11 @@ export class RecordingStore {
       size,
       this.tagsObjects,
       this.routes,
+      opts.unlessJoined === true,
     ]);
     if (!row || row.saved === 0) {
       if (!row || row.prior === null || (kinds && !kinds.includes(row.kind as WorkerKind))) return { result: 'not_found' };
+      if (opts.unlessJoined && row.hasParts) return { result: 'joined_later' };
       if (row.prior === 'saved' || row.prior === 'notification_succeeded') return { result: 'already_saved' };
       if (row.untrusted && SAVABLE_STATUSES.includes(row.prior as RecordingStatus)) return { result: 'untrusted_upload', why: row.untrusted };
       return { result: 'not_savable', status: row.prior };

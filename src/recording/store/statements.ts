@@ -192,6 +192,7 @@ export const SQL = {
    * so `prior` reads the status as it was before. A Jibri recording is saved only by a file that
    * came through its one upload URL with no 409 answered since (`untrusted` says why not); a
    * paused one, joined from its stretches, once a stretch's URL went out and no 409 was answered.
+   * $8: a recording that has parts is left to its join (a storage event's save), with `hasParts`.
    */
   markSaved: statement(
     'mark_saved',
@@ -200,6 +201,7 @@ export const SQL = {
               reconcile_at = CASE WHEN tracks_pending > 0 THEN ${inMs('$4')} ELSE NULL END
         WHERE id = $1 AND status = ANY($2::varchar[]) AND ($3::text[] IS NULL OR worker_kind = ANY($3))
           AND (worker_kind <> 'jibri' OR (jibri_upload_refused_at IS NULL AND (jibri_upload_url_issued_at IS NOT NULL OR ${PART_URL_ISSUED})))
+          AND NOT ($8::boolean AND EXISTS (SELECT 1 FROM recording_parts rp WHERE rp.recording_id = $1))
         RETURNING id, status, tracks_pending, is_permanent
      ), composite AS (
        UPDATE recording_files SET status = 'saved', size = COALESCE($5::bigint, size), updated_at = now()
@@ -211,6 +213,7 @@ export const SQL = {
             (SELECT count(*) FROM t)::int + (SELECT count(*) FROM w)::int AS others,
             (SELECT status FROM recordings WHERE id = $1) AS prior,
             (SELECT worker_kind FROM recordings WHERE id = $1) AS kind,
+            EXISTS (SELECT 1 FROM recording_parts WHERE recording_id = $1) AS "hasParts",
             (SELECT CASE WHEN worker_kind <> 'jibri' THEN NULL WHEN jibri_upload_url_issued_at IS NULL AND NOT ${PART_URL_ISSUED} THEN 'no_upload_url'
                          WHEN jibri_upload_refused_at IS NOT NULL THEN 'upload_refused' END FROM recordings WHERE id = $1) AS untrusted`,
   ),
