@@ -226,26 +226,28 @@ describe('the expiry sweep', () => {
       const id = randomUUID();
       made.push({ id, keys: [`recordings/${id}.mp4`, `recordings/${id}/TR_a${i}.ogg`, `recordings/${id}/TR_b${i}.ogg`] });
     }
+    const keys = made.flatMap((m) => m.keys);
+    for (const key of keys) await s3.putObject(key, 'bytes', key.endsWith('.mp4') ? 'video/mp4' : 'audio/ogg');
+    // Held before the rows exist, and the rows written by one statement: a pass the sweep runs by
+    // itself meanwhile (the second instance's start may run one) sees all of them or none, and
+    // the deletions of the jobs it queues wait here as well.
+    const ours = (r: Pick<StorageRequest, 'method' | 'path' | 'query'>) => isObjectDelete(r) && keys.some((k) => r.path === objectPath(k));
+    const release = storage.hold(ours);
     await queryDb(
       svc.db.url,
-      `INSERT INTO recordings (id, room, mode, status, worker_kind, created_at)
-       SELECT id, 'exp-multi', 'screen_recording', 'notification_succeeded', 'livekit-video', now() - interval '31 days' FROM unnest($1::uuid[]) AS t(id)`,
-      [made.map((m) => m.id)],
-    );
-    await queryDb(
-      svc.db.url,
-      `INSERT INTO recording_files (recording_id, relative_key, kind, content_type, status, track_id)
+      `WITH r AS (
+         INSERT INTO recordings (id, room, mode, status, worker_kind, created_at)
+         SELECT id, 'exp-multi', 'screen_recording', 'notification_succeeded', 'livekit-video', now() - interval '31 days' FROM unnest($1::uuid[]) AS t(id)
+         RETURNING id
+       )
+       INSERT INTO recording_files (recording_id, relative_key, kind, content_type, status, track_id)
        SELECT (regexp_match(k, '([0-9a-f-]{36})'))[1]::uuid, substr(k, length('recordings/') + 1),
               CASE WHEN k LIKE '%.mp4' THEN 'composite' ELSE 'track' END,
               CASE WHEN k LIKE '%.mp4' THEN 'video/mp4' ELSE 'audio/ogg' END, 'saved',
               (regexp_match(k, '(TR_[a-z0-9]+)'))[1]
-         FROM unnest($1::text[]) AS t(k)`,
-      [made.flatMap((m) => m.keys)],
+         FROM unnest($2::text[]) AS t(k) WHERE EXISTS (SELECT 1 FROM r)`,
+      [made.map((m) => m.id), keys],
     );
-    const keys = made.flatMap((m) => m.keys);
-    for (const key of keys) await s3.putObject(key, 'bytes', key.endsWith('.mp4') ? 'video/mp4' : 'audio/ogg');
-    const ours = (r: Pick<StorageRequest, 'method' | 'path' | 'query'>) => isObjectDelete(r) && keys.some((k) => r.path === objectPath(k));
-    const release = storage.hold(ours);
     try {
       await runExpirySweep(svc.db.url, { settle: false });
       // Every job is at its first deletion, which the storage keeps waiting, under its recording's row lock.
