@@ -6,7 +6,7 @@ import { FakeJibri, jibriMetadataJson, sessionOf, uploadCapabilityOf } from './f
 import { runFinalizeScript } from './helpers/finalize-script';
 import { eventually, jobsSettled, queryDb, statusOf } from './helpers/flow';
 import { jibriPoolEnv } from './helpers/jibri-env';
-import { probeMedia, testPart } from './helpers/media';
+import { probeMedia, testPart, JOIN_ENV } from './helpers/media';
 import { storeEvent } from './helpers/minio-events';
 import { s3Env, startS3Server, type TestS3 } from './helpers/s3';
 import { bearer, type TestUser } from './helpers/service';
@@ -40,8 +40,7 @@ beforeAll(async () => {
     WEBHOOK_URLS: 'http://127.0.0.1:9/hook',
     WEBHOOK_SECRET: 'whsec_' + Buffer.alloc(24, 5).toString('base64'),
     WEBHOOK_MAX_ATTEMPTS: '1',
-    RECORDING_JOIN_FFMPEG_PATH: process.env.TEST_FFMPEG_BIN || 'ffmpeg',
-    RECORDING_JOIN_FFPROBE_PATH: process.env.TEST_FFPROBE_BIN || 'ffprobe',
+    ...JOIN_ENV,
   });
   workDir = await mkdtemp(path.join(os.tmpdir(), 'pause-jibri-'));
 }, 60_000);

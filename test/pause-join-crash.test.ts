@@ -4,7 +4,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { eventually, jobsSettled, queryDb } from './helpers/flow';
 import { startFakeLivekit } from './helpers/livekit-env';
-import { probeMedia, testPart } from './helpers/media';
+import { probeMedia, testPart, JOIN_ENV } from './helpers/media';
 import { storeEvent } from './helpers/minio-events';
 import { createTestDatabase } from './helpers/pg';
 import { startS3Server } from './helpers/s3';
@@ -39,8 +39,7 @@ it('a join killed during its upload is finished after the restart: the file is w
     RECORDING_STORAGE_EVENT_TOKEN: TEST_STORAGE_TOKEN,
     JOBS_POLL_INTERVAL_MS: '200',
     RECORDING_JOIN_TIMEOUT_SECONDS: '5',
-    RECORDING_JOIN_FFMPEG_PATH: process.env.TEST_FFMPEG_BIN || 'ffmpeg',
-    RECORDING_JOIN_FFPROBE_PATH: process.env.TEST_FFPROBE_BIN || 'ffprobe',
+    ...JOIN_ENV,
     ROOM_RECONCILE_INTERVAL_MS: '0',
   });
   const post = (what: string) => request(svc.url).post(`/api/v1.0/rooms/crash/${what}-recording/`).set(bearer(owner)).send(what === 'start' ? { mode: 'screen_recording' } : undefined);

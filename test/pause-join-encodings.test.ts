@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { eventually, queryDb } from './helpers/flow';
-import { FFMPEG, probeMedia, testPart } from './helpers/media';
+import { FFMPEG, probeMedia, testPart, JOIN_ENV } from './helpers/media';
 import { storeEvent } from './helpers/minio-events';
 import { s3Env, startS3Server, type TestS3 } from './helpers/s3';
 import { bearer, type TestUser } from './helpers/service';
@@ -30,8 +30,7 @@ beforeAll(async () => {
   s3 = await startS3Server();
   stack = await startStack({
     ...s3Env(s3),
-    RECORDING_JOIN_FFMPEG_PATH: process.env.TEST_FFMPEG_BIN || 'ffmpeg',
-    RECORDING_JOIN_FFPROBE_PATH: process.env.TEST_FFPROBE_BIN || 'ffprobe',
+    ...JOIN_ENV,
   });
 }, 60_000);
 afterAll(async () => {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { launchBrowser } from './helpers/browser';
 import { eventually, jobsSettled, queryDb } from './helpers/flow';
-import { probeMedia, testPart } from './helpers/media';
+import { probeMedia, testPart, JOIN_ENV } from './helpers/media';
 import { storeEvent } from './helpers/minio-events';
 import { s3Env, startS3Server, type TestS3 } from './helpers/s3';
 import { bearer, type TestUser } from './helpers/service';
@@ -32,8 +32,7 @@ beforeAll(async () => {
     WEBHOOK_URLS: 'http://127.0.0.1:9/hook',
     WEBHOOK_SECRET: 'whsec_' + Buffer.alloc(24, 7).toString('base64'),
     WEBHOOK_MAX_ATTEMPTS: '1',
-    RECORDING_JOIN_FFMPEG_PATH: process.env.TEST_FFMPEG_BIN || 'ffmpeg',
-    RECORDING_JOIN_FFPROBE_PATH: process.env.TEST_FFPROBE_BIN || 'ffprobe',
+    ...JOIN_ENV,
   });
 }, 60_000);
 afterAll(async () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { eventually, jobsSettled, queryDb } from './helpers/flow';
-import { probeMedia, testPart } from './helpers/media';
+import { probeMedia, testPart, JOIN_ENV } from './helpers/media';
 import { storeEvent } from './helpers/minio-events';
 import { s3Env, startS3Server, type TestS3 } from './helpers/s3';
 import { bearer, type TestUser } from './helpers/service';
@@ -35,8 +35,7 @@ beforeAll(async () => {
     RECONCILE_INTERVAL_MS: '200',
     RECONCILE_STOPPED_GRACE_MS: String(GRACE_MS),
     RECORDING_MAX_DURATION_SECONDS: '3',
-    RECORDING_JOIN_FFMPEG_PATH: process.env.TEST_FFMPEG_BIN || 'ffmpeg',
-    RECORDING_JOIN_FFPROBE_PATH: process.env.TEST_FFPROBE_BIN || 'ffprobe',
+    ...JOIN_ENV,
   });
 }, 60_000);
 afterAll(async () => {

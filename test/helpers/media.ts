@@ -11,6 +11,9 @@ const run = promisify(execFile);
 export const FFMPEG = process.env.TEST_FFMPEG_BIN || 'ffmpeg';
 const FFPROBE = process.env.TEST_FFPROBE_BIN || 'ffprobe';
 
+/** The service's join settings pointing at the same ffmpeg and ffprobe. */
+export const JOIN_ENV = { RECORDING_JOIN_FFMPEG_PATH: FFMPEG, RECORDING_JOIN_FFPROBE_PATH: FFPROBE };
+
 /** A media file made by ffmpeg for a test, with its bytes for byte-identity checks. */
 export interface TestMediaFile {
   path: string;
