@@ -119,6 +119,24 @@ it('a job a transaction queues is announced at COMMIT, and never for a rollback'
   }
 });
 
+it('a statement that says it queued no job (jobsDue 0, or no row) does not wake the runner', async () => {
+  const heard: string[] = [];
+  const stopHearing = db.sql.onJobsQueued(() => heard.push('queued'));
+  try {
+    // This store routes no events: its status changes queue nothing, and say so.
+    const id = await activeRecording();
+    expect(heard).toEqual([]);
+    // A guarded change that does not apply returns no row: nothing was queued either.
+    expect(await store.transition(id, ['initiated'], 'active')).toBeNull();
+    expect(heard).toEqual([]);
+    // The save queues its email: heard once.
+    expect(await store.markSaved(id)).toMatchObject({ result: 'saved', queued: 1 });
+    expect(heard).toEqual(['queued']);
+  } finally {
+    stopHearing();
+  }
+});
+
 it('a job made due now (a landing part nudging the join) runs at once', async () => {
   // Made beside the runner's pool, so that only the nudge can wake it.
   const id = await activeRecording(new RecordingStore({ sql: other.sql, reconcile }));

@@ -31,6 +31,21 @@ export function queuesJobs(stmt: Statement): boolean {
   return queues;
 }
 
+/**
+ * The column a job-queuing statement may return to say how many jobs it queued or made due
+ * (JOBS_DUE): when it does, every job it queues is counted there, and rows that all say 0 (or no
+ * row) mean nothing was queued, so the runner is not woken for nothing (a guarded change that
+ * sent no event, a save with no emails).
+ */
+export const JOBS_DUE = 'jobsDue';
+
+/** Whether a statement that may queue jobs did, judged by its rows (see JOBS_DUE). */
+function queuedAny(stmt: Statement, rows: readonly QueryResultRow[]): boolean {
+  if (!queuesJobs(stmt)) return false;
+  if (!stmt.text.includes(`"${JOBS_DUE}"`)) return true;
+  return rows.some((row) => Number(row[JOBS_DUE]) > 0);
+}
+
 /** What runs SQL: the pool itself or one connection inside a transaction. */
 export interface SqlRunner {
   query<T extends QueryResultRow>(stmt: Statement, values?: unknown[]): Promise<T[]>;
@@ -59,7 +74,7 @@ export class Sql implements SqlRunner {
 
   async query<T extends QueryResultRow>(stmt: Statement, values: unknown[] = []): Promise<T[]> {
     const rows = (await this.pool.query<T>({ name: stmt.name, text: stmt.text, values })).rows;
-    if (queuesJobs(stmt)) this.jobsQueued();
+    if (queuedAny(stmt, rows)) this.jobsQueued();
     return rows;
   }
 
@@ -107,7 +122,7 @@ class TransactionRunner implements SqlRunner {
 
   async query<T extends QueryResultRow>(stmt: Statement, values: unknown[] = []): Promise<T[]> {
     const rows = (await this.client.query<T>({ name: stmt.name, text: stmt.text, values })).rows;
-    if (queuesJobs(stmt)) this.queuedJobs = true;
+    if (queuedAny(stmt, rows)) this.queuedJobs = true;
     return rows;
   }
 }

@@ -114,7 +114,7 @@ export const EXPIRY_SQL = {
           AND NOT EXISTS (SELECT 1 FROM recording_files f WHERE f.recording_id = r.id AND f.removed_at IS NULL)
         RETURNING ${COLUMNS}
      ), ${queueRecordingEvents('ev', 'expired', `'recording.expired'`, '$4')}
-     SELECT expired.*, (SELECT count(*) FROM ev)::int AS "eventsQueued" FROM expired`,
+     SELECT expired.*, (SELECT count(*) FROM ev)::int AS "jobsDue" FROM expired`,
   ),
 
   /**

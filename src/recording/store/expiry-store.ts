@@ -104,10 +104,10 @@ export class ExpiryStore {
         removed += 1;
       }
       if (failed.length > 0) return { result: 'incomplete', removed, failed };
-      const [marked] = await tx.query<Recording & { eventsQueued: number }>(EXPIRY_SQL.filesRemoved, [id, expirationDays, FINAL_STATUSES, this.options.events?.param ?? '{}']);
+      const [marked] = await tx.query<Recording & { jobsDue: number }>(EXPIRY_SQL.filesRemoved, [id, expirationDays, FINAL_STATUSES, this.options.events?.param ?? '{}']);
       // Under the lock every guard was checked above: a miss would be a bug, and then the files stay marked and a retry looks again.
       if (!marked) throw new Error('the recording could not be marked expired');
-      const { eventsQueued: _events, ...recording } = marked;
+      const { jobsDue: _events, ...recording } = marked;
       return { result: 'expired', removed, recording };
     });
   }

@@ -27,7 +27,7 @@ export const QUEUE_SQL = {
         WHERE r.id = $1 AND r.status = 'initiated' AND r.queued_at IS NULL
         RETURNING ${COLUMNS}
      ), ${queueRecordingEvents('ev', 'u', `'recording.queued'`, '$4')}
-     SELECT u.*, (SELECT count(*) FROM ev)::int AS "eventsQueued" FROM u`,
+     SELECT u.*, (SELECT count(*) FROM ev)::int AS "jobsDue" FROM u`,
   ),
 
   /**

@@ -111,14 +111,14 @@ export class RecordingStore {
 
   private async changeStatus(id: string, from: readonly RecordingStatus[], to: RecordingStatus, patch: TransitionPatch, runner: SqlRunner): Promise<Recording | null> {
     const { watch } = patch;
-    const [row] = await runner.query<Recording & { priorStatus: string; eventsQueued: number }>(watch ? START_WATCH_SQL.recordStart : SQL.transition, [
+    const [row] = await runner.query<Recording & { priorStatus: string; jobsDue: number }>(watch ? START_WATCH_SQL.recordStart : SQL.transition, [
       ...[id, from, to, patch.workerId !== undefined, patch.workerId ?? null, patch.workerError !== undefined, patch.workerError ?? null],
       ...[reconcileDelayMs(to, this.reconcile), this.routes, patch.reason !== undefined, patch.reason ? JSON.stringify(patch.reason) : null],
       this.reconcile.stoppedGraceMs,
       ...(watch ? [watch.checkKey, watch.checkAt, watch.maxDurationKey, watch.maxDurationMs] : []),
     ]);
     if (!row) return null;
-    const { priorStatus: _prior, eventsQueued: _events, ...recording } = row;
+    const { priorStatus: _prior, jobsDue: _events, ...recording } = row;
     return recording;
   }
 

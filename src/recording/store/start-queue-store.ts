@@ -33,9 +33,9 @@ export class StartQueueStore {
 
   /** initiated -> queued (first time only); null when the recording was not a fresh `initiated` one. */
   async enqueue(id: string, waitMs: number, firstTryMs: number): Promise<Recording | null> {
-    const [row] = await this.sql.query<Recording & { eventsQueued: number }>(QUEUE_SQL.enqueue, [id, waitMs, firstTryMs, this.routes]);
+    const [row] = await this.sql.query<Recording & { jobsDue: number }>(QUEUE_SQL.enqueue, [id, waitMs, firstTryMs, this.routes]);
     if (!row) return null;
-    const { eventsQueued: _events, ...recording } = row;
+    const { jobsDue: _events, ...recording } = row;
     return recording;
   }
 

@@ -127,7 +127,7 @@ export function transitionSql(also = ''): string {
         RETURNING ${COLUMNS}, p.status AS "priorStatus"
      ), ${queueRecordingEvents('ev', 'u', TRANSITION_EVENT, '$9', TRANSITION_REASON)},
      ${whenStoppedWithParts('u')}${also}
-     SELECT u.*, (SELECT count(*) FROM ev)::int + (SELECT count(*) FROM jn)::int AS "eventsQueued" FROM u`;
+     SELECT u.*, (SELECT count(*) FROM ev)::int + (SELECT count(*) FROM jn)::int AS "jobsDue" FROM u`;
 }
 
 export const SQL = {
@@ -176,7 +176,7 @@ export const SQL = {
     `WITH gone AS (SELECT ${COLUMNS} FROM recordings r WHERE r.id = $1),
      ${queueRecordingEvents('ev', 'gone', `'recording.deleted'`, '$2')},
      d AS (DELETE FROM recordings WHERE id = $1 RETURNING id)
-     SELECT (SELECT count(*) FROM d)::int AS deleted, (SELECT count(*) FROM ev)::int AS "eventsQueued"`,
+     SELECT (SELECT count(*) FROM d)::int AS deleted, (SELECT count(*) FROM ev)::int AS "jobsDue"`,
   ),
 
   /** The recording and its owners' subs, for recording.ready's snapshot. */
