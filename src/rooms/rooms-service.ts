@@ -7,6 +7,7 @@ import { parseStart, roomName, zodDetail } from '../recording/start-request';
 import type { RoomRole } from '../auth/user';
 import type { AccessRole } from '../recording/status';
 import type { WorkerKind } from '../config/config';
+import { AuthorNotes } from './author-notes';
 import { recordingPolicyBody, type RecordingPolicy } from './policy';
 import type { MemberAccess } from './store/recording-access-store';
 import type { RoomActivity, RoomStore } from './store/room-store';
@@ -36,11 +37,17 @@ export interface RoomsServiceDeps {
   allowPermanent: boolean;
   /** Jitsi's room events are received (JITSI_EVENTS_TOKEN): a policy may start a Jibri. */
   jibriPolicies: boolean;
+  /** What was noted lately of callers' roles (a clock for tests); a new one by default. */
+  authorNotes?: AuthorNotes;
 }
 
 /** Rooms for the API: their activity, live recording and recording policy; independent of HTTP. */
 export class RoomsService {
-  constructor(private readonly deps: RoomsServiceDeps) {}
+  private readonly authorNotes: AuthorNotes;
+
+  constructor(private readonly deps: RoomsServiceDeps) {
+    this.authorNotes = deps.authorNotes ?? new AuthorNotes();
+  }
 
   /** Any role in the room may look, members included: participants must be able to know they are recorded. */
   async view(user: AuthUser, room: string): Promise<RoomView> {
@@ -74,23 +81,32 @@ export class RoomsService {
       throw badRequest(`Invalid request body: mode: "${mode}" is recorded by Jibri; a policy follows Jitsi rooms only with JITSI_EVENTS_TOKEN set (Prosody's event_sync), so it needs a LiveKit mode.`);
     }
     const { sub, email, name: authorName, locale, zoneinfo } = user;
-    const { policy } = await this.deps.rooms.putPolicy(name, {
-      trigger: parsed.data.trigger,
-      mode,
-      options,
-      author: { sub, email, name: authorName, locale, zoneinfo },
-    });
-    return policy;
+    this.authorNotes.forget(sub);
+    try {
+      const { policy } = await this.deps.rooms.putPolicy(name, {
+        trigger: parsed.data.trigger,
+        mode,
+        options,
+        author: { sub, email, name: authorName, locale, zoneinfo },
+      });
+      return policy;
+    } finally {
+      // A note made while the policy was being written may predate it.
+      this.authorNotes.forget(sub);
+    }
   }
 
   /**
    * Every authenticated request: the token's `rooms` claim is the truth about the caller's roles
    * now. Policies they set in rooms they no longer manage stop acting; they act again once a
-   * token shows the role back. Returns the policies whose state changed.
+   * token shows the role back. Returns the policies whose state changed. A caller noted lately
+   * with the same roles, or found to author no policy, is not noted again (AuthorNotes).
    */
   async noteCaller(user: AuthUser): Promise<{ room: string; suspended: boolean }[]> {
     const managed = Object.keys(user.rooms).filter((room) => canManageRoom(user, room));
-    const changed = await this.deps.rooms.noteAuthorRoles(user.sub, managed);
+    if (this.authorNotes.fresh(user.sub, managed)) return [];
+    const { changed, authors } = await this.deps.rooms.noteAuthorRoles(user.sub, managed);
+    this.authorNotes.remember(user.sub, managed, authors);
     for (const { room, suspended } of changed) {
       log.info({ room }, suspended ? "recording policy suspended: its author's token shows no owner/administrator role" : 'recording policy acts again');
     }

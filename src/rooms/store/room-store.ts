@@ -182,8 +182,9 @@ export class RoomStore {
   }
 
   /** What a request of author `sub` showed: `managed`, the rooms their token lets them manage (see noteAuthorRoles). */
-  async noteAuthorRoles(sub: string, managed: string[]): Promise<{ room: string; suspended: boolean }[]> {
-    return this.sql.query<{ room: string; suspended: boolean }>(ROOM_SQL.noteAuthorRoles, [sub, managed]);
+  async noteAuthorRoles(sub: string, managed: string[]): Promise<{ changed: { room: string; suspended: boolean }[]; authors: boolean }> {
+    const [row] = await this.sql.query<{ changed: { room: string; suspended: boolean }[]; authors: boolean }>(ROOM_SQL.noteAuthorRoles, [sub, managed]);
+    return row!;
   }
 
   async deletePolicy(room: string): Promise<boolean> {

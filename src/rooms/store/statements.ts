@@ -206,14 +206,18 @@ export const ROOM_SQL = {
   /**
    * What a request of author $1 showed: $2 the rooms their token lets them manage. Their other
    * policies are suspended (from now, once), those rooms' policies act again; only rows whose
-   * state changes are written.
+   * state changes are written. One row: the changed policies, and whether $1 authors any.
    */
   noteAuthorRoles: statement(
     'rooms_note_author_roles',
-    `UPDATE room_policies
-        SET author_suspended_at = CASE WHEN room = ANY($2::varchar[]) THEN NULL ELSE now() END
-      WHERE author_sub = $1 AND (author_suspended_at IS NULL) <> (room = ANY($2::varchar[]))
-     RETURNING room, author_suspended_at IS NOT NULL AS suspended`,
+    `WITH changed AS (
+       UPDATE room_policies
+          SET author_suspended_at = CASE WHEN room = ANY($2::varchar[]) THEN NULL ELSE now() END
+        WHERE author_sub = $1 AND (author_suspended_at IS NULL) <> (room = ANY($2::varchar[]))
+       RETURNING room, author_suspended_at IS NOT NULL AS suspended
+     )
+     SELECT COALESCE((SELECT json_agg(json_build_object('room', room, 'suspended', suspended)) FROM changed), '[]'::json) AS changed,
+            EXISTS (SELECT 1 FROM room_policies WHERE author_sub = $1) AS authors`,
   ),
   deletePolicy: statement('rooms_delete_policy', `DELETE FROM room_policies WHERE room = $1 RETURNING room`),
 
