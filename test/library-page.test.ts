@@ -46,6 +46,18 @@ it('lists with the empty fields of the form ignored, and pages keeping the filte
   expect(second.text).toContain('value="libp-a"');
 });
 
+it("shows each status in the viewer's language, the filter's values staying the codes", async () => {
+  const en = await page('?status=stopped');
+  expect(ids(en.text)).toHaveLength(3);
+  expect(en.text).toContain('<span class="rec-status">Stopped, being saved</span>');
+  expect(en.text).toContain('<option value="stopped" selected>Stopped, being saved</option>');
+  expect(en.text).toContain('<option value="queued">Waiting for a free recorder</option>');
+  const fr = await page('', owner, 'fr');
+  expect(fr.text).toContain('<span class="rec-status">Arrêté, en cours de sauvegarde</span>');
+  expect(fr.text).toContain('<option value="failed_to_start">Échec du démarrage</option>');
+  expect(fr.text).not.toContain('>stopped<');
+});
+
 it('says which filter is wrong, with 400', async () => {
   const res = await page('?status=bogus');
   expect(res.status).toBe(400);

@@ -59,6 +59,11 @@ describe('one busy Jibri and a queue', () => {
     expect(waiting.body).toMatchObject({ status: 'queued', reason: null });
     // It is the room's live recording: a second start is a conflict.
     expect((await start(svc, 'waits')).status).toBe(409);
+    // Its page says what it waits for, in the viewer's language.
+    for (const [language, label] of [['en', 'Waiting for a free recorder'], ['de', 'Wartet auf einen freien Aufnahmedienst']]) {
+      const shown = await request(svc.url).get(`/recordings/${waiting.body.id}`).set(bearer(owner)).set('Accept-Language', language!);
+      expect(shown.text).toMatch(new RegExp(`<p id="not-ready">[^<]*${label}[^<]*</p>`));
+    }
 
     // The stop frees the Jibri, which is the queue's signal.
     expect((await stop(svc, 'held')).status).toBe(200);

@@ -60,7 +60,7 @@ function row(ctx: PageContext, lt: LibraryTranslate, view: LibraryView, { record
   return `<li data-id="${e(recording.id)}" data-status="${e(recording.status)}">
 <input type="checkbox" name="ids" value="${e(recording.id)}" id="${id}" data-downloadable="${downloadable ? '1' : '0'}"${view.confirmDelete?.includes(recording.id) ? ' checked' : ''}>
 <label for="${id}"><span class="visually-hidden">${e(lt('selectRecording', { room: recording.room, date: created.date }))}</span><a href="/recordings/${e(recording.id)}">${e(recording.room)}</a></label>
-<p class="meta"><time datetime="${e(created.iso)}">${e(created.date)} ${e(created.time)}</time> · <span class="rec-status">${e(recording.status)}</span> · ${e(lt('expiry'))}: ${e(expiryText)}</p>
+<p class="meta"><time datetime="${e(created.iso)}">${e(created.date)} ${e(created.time)}</time> · <span class="rec-status">${e(ctx.t(`status_${recording.status}`))}</span> · ${e(lt('expiry'))}: ${e(expiryText)}</p>
 </li>`;
 }
 
@@ -76,7 +76,7 @@ function confirmSection(lt: LibraryTranslate, view: LibraryView, ids: string[]):
 /** `<main>` of GET /recordings: the filters (a GET form), the list, the bulk actions, the paging links. */
 export function libraryMain(ctx: PageContext, lt: LibraryTranslate, view: LibraryView): string {
   const f = view.filters;
-  const options = [`<option value="">${e(lt('anyStatus'))}</option>`, ...STATUSES.map((s) => `<option value="${s}"${f.status === s ? ' selected' : ''}>${s}</option>`)];
+  const options = [`<option value="">${e(lt('anyStatus'))}</option>`, ...STATUSES.map((s) => `<option value="${s}"${f.status === s ? ' selected' : ''}>${e(ctx.t(`status_${s}`))}</option>`)];
   const items = view.rows.map((r) => row(ctx, lt, view, r)).join('\n');
   const paging = [
     view.previousUrl ? `<a href="${e(view.previousUrl)}" rel="prev">${e(lt('previous'))}</a>` : '',

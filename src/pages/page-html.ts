@@ -160,7 +160,7 @@ ${view.manage ? management(ctx, view, extras.newLinkUrl) : ''}
 function notReadyText({ t }: PageContext, recording: RecordingPageView['recording']): string {
   const why = recording.reason ? t(`reason_${recording.reason.code}`) : '';
   if (NEVER_READY.includes(recording.status)) return t('failedNote', { reason: why }).trim();
-  const note = t('notReady', { status: recording.status });
+  const note = t('notReady', { status: t(`status_${recording.status}`) });
   return why ? `${note} ${t('reasonNote', { reason: why })}` : note;
 }
 
