@@ -26,7 +26,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Pool } from 'pg';
-import { FakeJibri } from '../test/fakes/jibri-server';
+import { UPLOAD_CAPABILITY_HEADER } from '../src/api/routes/jibri-upload-url';
+import { FakeJibri, sessionOf, uploadCapabilityOf } from '../test/fakes/jibri-server';
 import { jibriPoolEnv } from '../test/helpers/jibri-env';
 import { minioFixture } from '../test/helpers/flow';
 import { startFakeLivekit } from '../test/helpers/livekit-env';
@@ -245,10 +246,18 @@ async function main(): Promise<void> {
       }
     };
 
-    /** What finalize.sh does: an upload URL, then the PUT (only creates: If-None-Match). */
+    /**
+     * What finalize.sh does: an upload URL, with the recording's own upload capability that the
+     * service handed its Jibri at start, then the PUT (only creates: If-None-Match).
+     */
     const upload = async (id: string) => {
+      const capability = uploadCapabilityOf(sessionOf(jibris, id));
+      if (!capability) {
+        anomalies.add('a Jibri start carried no upload capability');
+        return;
+      }
       for (;;) {
-        const res = await client.post('upload-url', `/api/v1.0/recordings/${id}/upload-url/`, JIBRI_UPLOAD_TOKEN, '{}');
+        const res = await client.post('upload-url', `/api/v1.0/recordings/${id}/upload-url/`, JIBRI_UPLOAD_TOKEN, '{}', { [UPLOAD_CAPABILITY_HEADER]: capability });
         if (res.status === 409) return; // the file is in already (a lost answer's retry)
         if (res.status === 200) {
           try {

@@ -61,7 +61,7 @@ export class TimedClient<E extends string> {
     for (const e of endpoints) this.latencies.set(e, []);
   }
 
-  async post(endpoint: E, path: string, token: string, body?: string): Promise<Answer> {
+  async post(endpoint: E, path: string, token: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
     const t0 = performance.now();
     let status = 0;
     let json: Record<string, unknown> = {};
@@ -69,7 +69,7 @@ export class TimedClient<E extends string> {
     try {
       const res = await fetch(`${this.base}${path}`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
         body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
