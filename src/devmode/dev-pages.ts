@@ -1,7 +1,8 @@
 import { escapeHtml } from '../notifications/html-escape';
 import { PAGE_CSS } from '../pages/page-style';
 import type { DevTools } from './dev-stack';
-import { KEPT_MESSAGES, type CapturedMail } from './mail-capture';
+import type { CapturedMail } from './mail-capture';
+import { KEPT_MESSAGES } from './mail-kept';
 
 /** The development pages' paths (the routes live in src/api/routes/dev-*.ts). */
 export const DEV_PATHS = {

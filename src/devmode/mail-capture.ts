@@ -4,6 +4,7 @@ import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import type { SmtpTarget } from '../config/smtp-target';
 import { childLogger } from '../logging/logger';
 import { withTimeout } from '../util/with-timeout';
+import { KEPT_MESSAGES } from './mail-kept';
 
 const log = childLogger('dev-mail');
 
@@ -20,8 +21,6 @@ export interface CapturedMail {
   text: string;
 }
 
-/** The most recent messages kept; older ones are forgotten. */
-export const KEPT_MESSAGES = 100;
 /** A notification is a few dozen KB; anything larger is refused. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 const CLOSE_TIMEOUT_MS = 5_000;

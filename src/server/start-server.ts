@@ -6,7 +6,6 @@ import type { AppConfig } from '../config/config';
 import { devOwnerToken, devSecret, startupNotes } from '../config/dev-mode';
 import { openDatabase, runMigrations } from '../db/database';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres';
-import { startDevStack } from '../devmode/dev-stack';
 import { childLogger } from '../logging/logger';
 import { compose, type Composed } from './compose';
 
@@ -43,7 +42,9 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
 
   const secret = config.auth.devMode ? devSecret(config.server.dataDir) : undefined;
   // Development mode: an embedded store and a mail capture stand in for what is not configured.
-  const dev = secret ? await startDevStack(config, devOwnerToken(secret)).catch(async (err: unknown) => {
+  // Its embedded S3 and SMTP servers are loaded only then.
+  const startDevStack = secret ? (await import('../devmode/dev-stack')).startDevStack : undefined;
+  const dev = secret && startDevStack ? await startDevStack(config, devOwnerToken(secret)).catch(async (err: unknown) => {
     await db.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw err;

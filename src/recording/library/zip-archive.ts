@@ -1,5 +1,4 @@
 import type { Readable, Writable } from 'node:stream';
-import archiver from 'archiver';
 import { DateTime } from 'luxon';
 import type { ArchiveSelection } from './archive-selection';
 
@@ -45,6 +44,8 @@ export async function writeArchive(
   source: ArchiveSource,
   settings: { outputFolder: string; zone: string },
 ): Promise<void> {
+  // Loaded on the first archive: most instances never build one.
+  const { default: archiver } = await import('archiver');
   const zip = archiver('zip', { store: true });
   const done = new Promise<void>((resolve, reject) => {
     out.on('finish', resolve);
