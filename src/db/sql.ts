@@ -19,30 +19,37 @@ export function statement(name: string, text: string): Statement {
  * job due now, alone or as one part (a CTE) of a larger statement.
  */
 const QUEUES_JOBS = /\b(?:INSERT\s+INTO\s+(?:"?public"?\.)?"?jobs\b|UPDATE\s+(?:"?public"?\.)?"?jobs"?\s+(?:\w+\s+)?SET\b[^;]*?\brun_at\s*=\s*now\(\)(?!\s*[-+]))/i;
-const queuesJobsByStatement = new WeakMap<Statement, boolean>();
-
-/** The statement may queue jobs (see QUEUES_JOBS); read once per statement. */
-export function queuesJobs(stmt: Statement): boolean {
-  let queues = queuesJobsByStatement.get(stmt);
-  if (queues === undefined) {
-    queues = QUEUES_JOBS.test(stmt.text);
-    queuesJobsByStatement.set(stmt, queues);
-  }
-  return queues;
-}
-
 /**
  * The column a job-queuing statement may return to say how many jobs it queued or made due
  * (JOBS_DUE): when it does, every job it queues is counted there, and rows that all say 0 (or no
  * row) mean nothing was queued, so the runner is not woken for nothing (a guarded change that
- * sent no event, a save with no emails).
+ * did not apply, or sent no event).
  */
 export const JOBS_DUE = 'jobsDue';
 
-/** Whether a statement that may queue jobs did, judged by its rows (see JOBS_DUE). */
+/** What a statement may do to the jobs: nothing, queue some, or queue some and count them in JOBS_DUE. */
+type JobQueuing = 'none' | 'queues' | 'counts';
+const queuingByStatement = new WeakMap<Statement, JobQueuing>();
+
+/** Read once per statement, from its text. */
+function queuingOf(stmt: Statement): JobQueuing {
+  let queuing = queuingByStatement.get(stmt);
+  if (queuing === undefined) {
+    queuing = !QUEUES_JOBS.test(stmt.text) ? 'none' : stmt.text.includes(`"${JOBS_DUE}"`) ? 'counts' : 'queues';
+    queuingByStatement.set(stmt, queuing);
+  }
+  return queuing;
+}
+
+/** The statement may queue jobs (see QUEUES_JOBS). */
+export function queuesJobs(stmt: Statement): boolean {
+  return queuingOf(stmt) !== 'none';
+}
+
+/** Whether a statement that may queue jobs did, judged by its rows when it counts them (JOBS_DUE). */
 function queuedAny(stmt: Statement, rows: readonly QueryResultRow[]): boolean {
-  if (!queuesJobs(stmt)) return false;
-  if (!stmt.text.includes(`"${JOBS_DUE}"`)) return true;
+  const queuing = queuingOf(stmt);
+  if (queuing !== 'counts') return queuing === 'queues';
   return rows.some((row) => Number(row[JOBS_DUE]) > 0);
 }
 
