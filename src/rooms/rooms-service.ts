@@ -81,7 +81,6 @@ export class RoomsService {
       throw badRequest(`Invalid request body: mode: "${mode}" is recorded by Jibri; a policy follows Jitsi rooms only with JITSI_EVENTS_TOKEN set (Prosody's event_sync), so it needs a LiveKit mode.`);
     }
     const { sub, email, name: authorName, locale, zoneinfo } = user;
-    this.authorNotes.forget(sub);
     try {
       const { policy } = await this.deps.rooms.putPolicy(name, {
         trigger: parsed.data.trigger,
@@ -91,7 +90,7 @@ export class RoomsService {
       });
       return policy;
     } finally {
-      // A note made while the policy was being written may predate it.
+      // What was noted of the author (a note made while the policy was written, too) may predate it.
       this.authorNotes.forget(sub);
     }
   }
