@@ -43,8 +43,7 @@ export async function startServer(config: AppConfig, print: (line: string) => vo
   const secret = config.auth.devMode ? devSecret(config.server.dataDir) : undefined;
   // Development mode: an embedded store and a mail capture stand in for what is not configured.
   // Its embedded S3 and SMTP servers are loaded only then.
-  const startDevStack = secret ? (await import('../devmode/dev-stack')).startDevStack : undefined;
-  const dev = secret && startDevStack ? await startDevStack(config, devOwnerToken(secret)).catch(async (err: unknown) => {
+  const dev = secret ? await import('../devmode/dev-stack').then(({ startDevStack }) => startDevStack(config, devOwnerToken(secret))).catch(async (err: unknown) => {
     await db.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw err;
