@@ -9,7 +9,9 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 # --- deps: production node_modules only, exactly as locked ---
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
+# packages/: our own local packages (crc-32-zlib), linked into node_modules by npm ci.
 COPY package.json package-lock.json ./
+COPY packages ./packages
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
@@ -17,6 +19,7 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages ./packages
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -42,6 +45,7 @@ RUN apt-get update \
 # Code and dependencies stay owned by root (read-only for the service); only the data dir
 # (embedded database when DATABASE_URL is unset) belongs to the unprivileged `node` user (uid 1000).
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/packages ./packages
 COPY package.json package-lock.json ./
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/data && chown node:node /app/data

@@ -427,6 +427,13 @@ describe('Dockerfile', () => {
     expect(build).toMatch(/^COPY[^\n]*\btsconfig\.build\.json\b/m);
     expect(build).toMatch(/^COPY src /m);
     expect(runtime).toMatch(/^COPY --from=\S+ \S*node_modules/m);
+    // node_modules links to our local packages: each npm ci has them, and so does the image.
+    for (const stage of stages.filter((s) => /^RUN npm ci\b/m.test(s))) {
+      const copied = stage.indexOf('COPY packages ./packages');
+      expect(copied).toBeGreaterThanOrEqual(0);
+      expect(copied).toBeLessThan(stage.search(/^RUN npm ci\b/m));
+    }
+    expect(runtime).toMatch(/^COPY --from=\S+ \/app\/packages \.\/packages$/m);
     expect(runtime).toMatch(/^COPY --from=\S+ \S*\/dist \.\/dist$/m);
     // No TypeScript in the image that runs: compiled JavaScript only.
     expect(runtime).not.toMatch(/^COPY src /m);

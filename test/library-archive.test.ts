@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { crc32 } from 'node:zlib';
 import request from 'supertest';
 import yauzl from 'yauzl';
 import type { FakeLivekitServer } from './fakes/livekit-server';
@@ -88,22 +89,25 @@ async function digest(stream: Readable): Promise<string> {
   return hash.digest('hex');
 }
 
-function zipEntries(file: string): Promise<{ name: string; size: number; sha256: string; text?: string }[]> {
+/** The archive's entries, each with the SHA-256 of its bytes and whether its recorded CRC-32 is theirs (yauzl does not check it). */
+function zipEntries(file: string): Promise<{ name: string; size: number; sha256: string; crcMatches: boolean; text?: string }[]> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) return reject(err);
-      const found: { name: string; size: number; sha256: string; text?: string }[] = [];
+      const found: { name: string; size: number; sha256: string; crcMatches: boolean; text?: string }[] = [];
       zip.on('entry', (entry: yauzl.Entry) => {
         zip.openReadStream(entry, (e, stream) => {
           if (e || !stream) return reject(e);
           const hash = createHash('sha256');
           const small: Buffer[] = [];
+          let crc = 0;
           stream.on('data', (c: Buffer) => {
             hash.update(c);
+            crc = crc32(c, crc);
             if (entry.uncompressedSize < 4096) small.push(c);
           });
           stream.on('end', () => {
-            found.push({ name: entry.fileName, size: entry.uncompressedSize, sha256: hash.digest('hex'), text: small.length ? Buffer.concat(small).toString('utf8') : undefined });
+            found.push({ name: entry.fileName, size: entry.uncompressedSize, sha256: hash.digest('hex'), crcMatches: entry.crc32 === crc, text: small.length ? Buffer.concat(small).toString('utf8') : undefined });
             zip.readEntry();
           });
           stream.on('error', reject);
@@ -143,6 +147,8 @@ it('streams a valid ZIP of 600 MB with flat memory, a recording deleted since th
   const names = entries.map((e) => e.name).sort();
   const folder = (r: SavedRecording) => new RegExp(`^${r.room} \\d{4}-\\d\\d-\\d\\d \\d\\d\\.\\d\\d \\(${r.id.slice(0, 8)}\\)/`);
   expect(names).toHaveLength(4);
+  // The CRC-32 in the archive is the one of the bytes (media streamed, texts appended whole).
+  expect(entries.filter((e) => !e.crcMatches).map((e) => e.name)).toEqual([]);
   for (const rec of recs.slice(0, 2)) {
     const media = entries.find((e) => folder(rec).test(e.name) && e.name.endsWith('.mp4'))!;
     expect(media.size).toBe(SIZE);
