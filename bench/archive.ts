@@ -1,53 +1,31 @@
 /**
- * bench/archive: the ZIP's throughput through nginx against plain downloads of the same bytes,
- * without the list bench's 100,000-row seed. Three 100 MB recordings (sparse objects in
- * s3rver); each round takes them as three plain downloads (download links under /media/) and
- * as one ZIP (archive-link), in alternating order (the machine is shared: the ratio is between
- * neighbours). Prints every round with the load average, then the medians.
+ * bench/archive: the ZIP's throughput through nginx against plain downloads of the same bytes
+ * (bench/zip-rounds.ts), without the list bench's 100,000-row seed, and where the CPU went per
+ * GB: the service, nginx, and this process (s3rver and the client). Prints every round with the
+ * load average, then the medians.
  *
- *   npx tsx bench/archive.ts [--rounds <n>, 5] [--cpu-prof]
+ *   npx tsx bench/archive.ts [--rounds <n>, 15] [--cpu-prof]
  * `--cpu-prof` writes the service's CPU profile to bench/profiles/archive/ (read it with
  * bench/profile-summary.ts). Needs PostgreSQL (TEST_PG_ADMIN_URL or the default below) and
  * nginx (TEST_NGINX_BIN or /usr/sbin/nginx).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { truncate } from 'node:fs/promises';
-import http from 'node:http';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { startNginx } from '../test/helpers/nginx';
 import { s3Env, startS3Server } from '../test/helpers/s3';
 import { createTestDatabase } from '../test/helpers/pg';
 import { serviceProcess } from '../test/helpers/service-process';
-import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer } from '../test/helpers/service';
+import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN } from '../test/helpers/service';
+import { median, seedZipRecordings, zipRounds } from './zip-rounds';
 
 process.env.TEST_PG_ADMIN_URL ??= 'postgres://rec_test:rec_test@127.0.0.1:5432/postgres';
 process.env.TEST_NGINX_BIN ??= '/usr/sbin/nginx';
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf('--rounds');
-const ROUNDS = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 5;
+const ROUNDS = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 15;
 const CPU_PROF = args.includes('--cpu-prof');
-const OBJECT_BYTES = 100 * 1024 * 1024;
-
-function get(url: string): Promise<{ status: number; bytes: number }> {
-  return new Promise((done, fail) => {
-    const req = http.get(url, { timeout: 120_000 }, (res) => {
-      let bytes = 0;
-      res.on('data', (c: Buffer) => (bytes += c.length));
-      res.on('end', () => done({ status: res.statusCode ?? 0, bytes }));
-      res.on('error', fail);
-    });
-    req.on('error', fail);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-  });
-}
-
-async function post(url: string, body: unknown, headers: Record<string, string>): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
-  return (await res.json()) as Record<string, unknown>;
-}
 
 /** CPU time (user + system, ms) of a process, from /proc (Linux; clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
@@ -79,9 +57,6 @@ function cpuNow(servicePid: number, nginxPids: number[]): { service: number; ngi
   return { service: cpuMs(servicePid), nginx: nginxPids.reduce((sum, pid) => sum + cpuMs(pid), 0), bench: (own.user + own.system) / 1000 };
 }
 
-const mbPerSecond = (bytes: number, ms: number) => bytes / 2 ** 20 / (ms / 1000);
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-
 async function main(): Promise<void> {
   const s3 = await startS3Server({ bucket: 'meet-media-storage' });
   const testDb = await createTestDatabase();
@@ -94,17 +69,7 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: testDb.url });
   await db.connect();
   try {
-    const headers = bearer({ sub: 'zip-bench', rooms: {} });
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i += 1) {
-      const [row] = (await db.query(`INSERT INTO recordings (id, room, mode, status, worker_kind, reconcile_at) VALUES (gen_random_uuid(), 'zip-room', 'screen_recording', 'saved', 'livekit-video', NULL) RETURNING id`)).rows as { id: string }[];
-      const id = row!.id;
-      await db.query(`INSERT INTO recording_accesses (id, recording_id, user_sub, role) VALUES (gen_random_uuid(), $1, 'zip-bench', 'owner')`, [id]);
-      await db.query(`INSERT INTO recording_files (recording_id, relative_key, kind, content_type, size, status) VALUES ($1, $2, 'composite', 'video/mp4', $3, 'saved')`, [id, `${id}.mp4`, OBJECT_BYTES]);
-      await s3.putObject(`recordings/${id}.mp4`, Buffer.alloc(1024, 1), 'video/mp4');
-      await truncate(join(s3.directory, s3.bucket, 'recordings', `${id}.mp4._S3rver_object`), OBJECT_BYTES);
-      ids.push(id);
-    }
+    const ids = await seedZipRecordings(db, s3);
     const nginxMaster = childrenOf(process.pid).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nginx');
     const nginxPids = [...nginxMaster, ...nginxMaster.flatMap(childrenOf)];
     const cpu: Record<'plain' | 'zip', { service: number; nginx: number; bench: number; bytes: number }> = {
@@ -119,44 +84,7 @@ async function main(): Promise<void> {
       cpu[which].bytes += got.bytes;
       return got.rate;
     };
-    const plainRound = async () => {
-      const began = Date.now();
-      let bytes = 0;
-      for (const id of ids) {
-        const link = await post(`${svc.url}/api/v1.0/recordings/${id}/download-link/`, {}, headers);
-        const got = await get(`${nginx.url}${link.url as string}`);
-        if (got.status !== 200) throw new Error(`plain download: ${got.status}`);
-        bytes += got.bytes;
-      }
-      return { rate: mbPerSecond(bytes, Date.now() - began), bytes };
-    };
-    const zipRound = async () => {
-      const link = await post(`${svc.url}/api/v1.0/recordings/archive-link/`, { ids }, headers);
-      const began = Date.now();
-      const got = await get(`${nginx.url}${link.url as string}`);
-      if (got.status !== 200 || got.bytes < 3 * OBJECT_BYTES) throw new Error(`zip download: ${got.status}, ${got.bytes} bytes`);
-      return { rate: mbPerSecond(got.bytes, Date.now() - began), bytes: got.bytes };
-    };
-    await zipRound(); // warm-up (JIT, connections)
-    const plain: number[] = [];
-    const zip: number[] = [];
-    const ratios: number[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const load = loadavg()[0]!.toFixed(2);
-      let p: number;
-      let z: number;
-      if (round % 2 === 0) {
-        p = await account('plain', plainRound);
-        z = await account('zip', zipRound);
-      } else {
-        z = await account('zip', zipRound);
-        p = await account('plain', plainRound);
-      }
-      plain.push(p);
-      zip.push(z);
-      ratios.push(z / p);
-      console.log(`round ${round + 1}: load ${load}  plain ${p.toFixed(0)} MB/s  ZIP ${z.toFixed(0)} MB/s  (${((100 * z) / p).toFixed(0)}%)`);
-    }
+    const { plain, zip, ratios } = await zipRounds({ svcUrl: svc.url, nginxUrl: nginx.url, ids, rounds: ROUNDS, around: account });
     for (const which of ['plain', 'zip'] as const) {
       const perGb = (ms: number) => ((ms / cpu[which].bytes) * 2 ** 30 / 1000).toFixed(2);
       console.log(`CPU per GB, ${which.padEnd(5)}: service ${perGb(cpu[which].service)} s, nginx ${perGb(cpu[which].nginx)} s, s3rver + client ${perGb(cpu[which].bench)} s`);

@@ -6,9 +6,9 @@
  * (a) One query per filter (none, room, status, created_after, created_before, q, all
  *     combined, and a member's list of the rooms that let it view), each asked REQUESTS times
  *     in a row through the HTTP API of a service on real PostgreSQL: p50 and p99 in ms.
- * (b) Three 100 MB recordings (sparse objects in s3rver) taken through the project's nginx:
- *     once as three plain downloads (download links under /media/), once as one ZIP
- *     (archive-link): MB/s of each, the median of RUNS.
+ * (b) Three 100 MB recordings (sparse objects in s3rver) taken through the project's nginx,
+ *     as three plain downloads and as one ZIP, in ZIP_ROUNDS alternating rounds
+ *     (bench/zip-rounds.ts): MB/s of each and the ZIP's share of plain, medians.
  *
  *   npx tsx bench/list.ts [--cpu-prof] [--files]
  * `--files` gives every recording its composite file row (see bench/list-seed.ts).
@@ -17,8 +17,7 @@
  * Needs PostgreSQL (TEST_PG_ADMIN_URL or the default below) and nginx (TEST_NGINX_BIN or
  * /usr/sbin/nginx). Stops by itself within a few minutes.
  */
-import { mkdtemp, rm, truncate } from 'node:fs/promises';
-import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -28,35 +27,17 @@ import { createTestDatabase } from '../test/helpers/pg';
 import { serviceProcess } from '../test/helpers/service-process';
 import { TEST_JWT_SECRET, TEST_STORAGE_TOKEN, bearer } from '../test/helpers/service';
 import { LIST_USER, RECORDINGS, ROOMS, USERS, seedList } from './list-seed';
+import { ZIP_OBJECT_BYTES, get, median, seedZipRecordings, zipRounds } from './zip-rounds';
 
 process.env.TEST_PG_ADMIN_URL ??= 'postgres://rec_test:rec_test@127.0.0.1:5432/postgres';
 process.env.TEST_NGINX_BIN ??= '/usr/sbin/nginx';
 const REQUESTS = 200;
-const RUNS = 3;
-const ZIP_OBJECT_BYTES = 100 * 1024 * 1024;
+const ZIP_ROUNDS = 9;
 const CPU_PROF = process.argv.includes('--cpu-prof');
 const FILES = process.argv.includes('--files');
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers, timeout: 120_000 }, (res) => {
-      let bytes = 0;
-      res.on('data', (c: Buffer) => (bytes += c.length));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-  });
-}
-
-async function post(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 async function listBench(url: string): Promise<void> {
@@ -88,39 +69,10 @@ async function listBench(url: string): Promise<void> {
 }
 
 async function zipBench(svcUrl: string, nginxUrl: string, db: Client, s3: Awaited<ReturnType<typeof startS3Server>>): Promise<void> {
-  const owner = { sub: 'zip-bench', rooms: {} };
-  const headers = bearer(owner);
-  const ids: string[] = [];
-  for (let i = 0; i < 3; i += 1) {
-    const [row] = (await db.query(`INSERT INTO recordings (id, room, mode, status, worker_kind, reconcile_at) VALUES (gen_random_uuid(), 'zip-room', 'screen_recording', 'saved', 'livekit-video', NULL) RETURNING id`)).rows as { id: string }[];
-    const id = row!.id;
-    await db.query(`INSERT INTO recording_accesses (id, recording_id, user_sub, role) VALUES (gen_random_uuid(), $1, 'zip-bench', 'owner')`, [id]);
-    await db.query(`INSERT INTO recording_files (recording_id, relative_key, kind, content_type, size, status) VALUES ($1, $2, 'composite', 'video/mp4', $3, 'saved')`, [id, `${id}.mp4`, ZIP_OBJECT_BYTES]);
-    await s3.putObject(`recordings/${id}.mp4`, Buffer.alloc(1024, 1), 'video/mp4');
-    await truncate(join(s3.directory, s3.bucket, 'recordings', `${id}.mp4._S3rver_object`), ZIP_OBJECT_BYTES);
-    ids.push(id);
-  }
-  const rate = (bytes: number, ms: number) => bytes / 2 ** 20 / (ms / 1000);
-  const plain: number[] = [];
-  const zip: number[] = [];
-  for (let run = 0; run < RUNS; run += 1) {
-    let began = Date.now();
-    let bytes = 0;
-    for (const id of ids) {
-      const link = await post(`${svcUrl}/api/v1.0/recordings/${id}/download-link/`, {}, headers);
-      const got = await get(`${nginxUrl}${link.json.url as string}`);
-      if (got.status !== 200) throw new Error(`plain download: ${got.status}`);
-      bytes += got.bytes;
-    }
-    plain.push(rate(bytes, Date.now() - began));
-    const link = await post(`${svcUrl}/api/v1.0/recordings/archive-link/`, { ids }, headers);
-    began = Date.now();
-    const got = await get(`${nginxUrl}${link.json.url as string}`);
-    if (got.status !== 200) throw new Error(`zip download: ${got.status}`);
-    zip.push(rate(got.bytes, Date.now() - began));
-  }
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-  console.log(`ZIP through nginx, 3 x ${ZIP_OBJECT_BYTES / 2 ** 20} MB (median of ${RUNS}): plain downloads ${median(plain).toFixed(0)} MB/s, ZIP ${median(zip).toFixed(0)} MB/s (${((100 * median(zip)) / median(plain)).toFixed(0)}% of plain)`);
+  console.log(`ZIP through nginx, 3 x ${ZIP_OBJECT_BYTES / 2 ** 20} MB against the same as plain downloads:`);
+  const ids = await seedZipRecordings(db, s3);
+  const { plain, zip, ratios } = await zipRounds({ svcUrl, nginxUrl, ids, rounds: ZIP_ROUNDS });
+  console.log(`  median of ${ZIP_ROUNDS}: plain downloads ${median(plain).toFixed(0)} MB/s, ZIP ${median(zip).toFixed(0)} MB/s, ZIP ${(100 * median(ratios)).toFixed(0)}% of plain (median per round)`);
 }
 
 async function main(): Promise<void> {
