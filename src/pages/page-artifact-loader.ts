@@ -55,7 +55,7 @@ export async function loadPageArtifacts(
     chaptersUrl: chapters !== null ? urlFor('chapters.vtt') : null,
     transcript: transcript !== null ? parseCues(transcript) : [],
     chapters: chapters !== null ? parseCues(chapters) : [],
-    summaryHtml: summary !== null ? renderSummary(summary) : null,
+    summaryHtml: summary !== null ? await renderSummary(summary) : null,
     speakers: speakers !== null ? parseSpeakers(speakers) : [],
   };
 }

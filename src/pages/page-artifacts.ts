@@ -1,4 +1,4 @@
-import MarkdownIt from 'markdown-it';
+import type MarkdownIt from 'markdown-it';
 import { WebVTTParser, type Cue, type TreeNode } from 'webvtt-parser';
 import type { PageTranslate } from '../notifications/i18n';
 import { escapeHtml as e } from '../notifications/html-escape';
@@ -33,19 +33,32 @@ export interface PageArtifacts {
   speakers: SpeakerLine[];
 }
 
-const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
-markdown.disable('image');
 const SAFE_LINK = /^(?:https?:|mailto:)/i;
-markdown.validateLink = (url: string) => SAFE_LINK.test(url.trim());
-const defaultLinkOpen = markdown.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
-markdown.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-  tokens[idx]!.attrSet('rel', 'noopener noreferrer nofollow');
-  return defaultLinkOpen(tokens, idx, options, env, self);
-};
+
+/** markdown-it as summaries need it: raw HTML and images off, links other than http(s)/mailto left as text. */
+async function summaryMarkdown(): Promise<MarkdownIt> {
+  const { default: Markdown } = await import('markdown-it');
+  const markdown = new Markdown({ html: false, linkify: false, typographer: false });
+  markdown.disable('image');
+  markdown.validateLink = (url: string) => SAFE_LINK.test(url.trim());
+  const defaultLinkOpen = markdown.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+  markdown.renderer.rules.link_open = (tokens, idx, options, env, self) => {
+    tokens[idx]!.attrSet('rel', 'noopener noreferrer nofollow');
+    return defaultLinkOpen(tokens, idx, options, env, self);
+  };
+  return markdown;
+}
+
+// Loaded with the first summary shown: most instances and pages never render one.
+let summaryRenderer: Promise<MarkdownIt> | undefined;
 
 /** summary.md as HTML: no HTML of its own passes (it shows as text), links other than http(s)/mailto stay text. */
-export function renderSummary(source: string): string {
-  return markdown.render(source);
+export async function renderSummary(source: string): Promise<string> {
+  summaryRenderer ??= summaryMarkdown().catch((err: unknown) => {
+    summaryRenderer = undefined;
+    throw err;
+  });
+  return (await summaryRenderer).render(source);
 }
 
 function textOf(nodes: TreeNode[]): string {
