@@ -51,10 +51,21 @@ function childrenOf(pid: number): number[] {
     });
 }
 
-/** Where the CPU went: the service, nginx (master and worker), this process (s3rver and the client). */
-function cpuNow(servicePid: number, nginxPids: number[]): { service: number; nginx: number; bench: number } {
+/** The service's read and write system calls so far (Linux /proc/<pid>/io: syscr, syscw). */
+function syscalls(pid: number): { reads: number; writes: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? Number.NaN);
+    return { reads: field('syscr'), writes: field('syscw') };
+  } catch {
+    return { reads: Number.NaN, writes: Number.NaN };
+  }
+}
+
+/** Where the CPU went: the service, nginx (master and worker), this process (s3rver and the client); the service's system calls. */
+function cpuNow(servicePid: number, nginxPids: number[]): { service: number; nginx: number; bench: number; reads: number; writes: number } {
   const own = process.cpuUsage();
-  return { service: cpuMs(servicePid), nginx: nginxPids.reduce((sum, pid) => sum + cpuMs(pid), 0), bench: (own.user + own.system) / 1000 };
+  return { service: cpuMs(servicePid), nginx: nginxPids.reduce((sum, pid) => sum + cpuMs(pid), 0), bench: (own.user + own.system) / 1000, ...syscalls(servicePid) };
 }
 
 async function main(): Promise<void> {
@@ -72,15 +83,15 @@ async function main(): Promise<void> {
     const ids = await seedZipRecordings(db, s3);
     const nginxMaster = childrenOf(process.pid).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nginx');
     const nginxPids = [...nginxMaster, ...nginxMaster.flatMap(childrenOf)];
-    const cpu: Record<'plain' | 'zip', { service: number; nginx: number; bench: number; bytes: number }> = {
-      plain: { service: 0, nginx: 0, bench: 0, bytes: 0 },
-      zip: { service: 0, nginx: 0, bench: 0, bytes: 0 },
+    const cpu: Record<'plain' | 'zip', { service: number; nginx: number; bench: number; reads: number; writes: number; bytes: number }> = {
+      plain: { service: 0, nginx: 0, bench: 0, reads: 0, writes: 0, bytes: 0 },
+      zip: { service: 0, nginx: 0, bench: 0, reads: 0, writes: 0, bytes: 0 },
     };
     const account = async (which: 'plain' | 'zip', round: () => Promise<{ rate: number; bytes: number }>) => {
       const before = cpuNow(svc.pid!, nginxPids);
       const got = await round();
       const after = cpuNow(svc.pid!, nginxPids);
-      for (const k of ['service', 'nginx', 'bench'] as const) cpu[which][k] += after[k] - before[k];
+      for (const k of ['service', 'nginx', 'bench', 'reads', 'writes'] as const) cpu[which][k] += after[k] - before[k];
       cpu[which].bytes += got.bytes;
       return got.rate;
     };
@@ -89,6 +100,9 @@ async function main(): Promise<void> {
       const perGb = (ms: number) => ((ms / cpu[which].bytes) * 2 ** 30 / 1000).toFixed(2);
       console.log(`CPU per GB, ${which.padEnd(5)}: service ${perGb(cpu[which].service)} s, nginx ${perGb(cpu[which].nginx)} s, s3rver + client ${perGb(cpu[which].bench)} s`);
     }
+    // Fewer, larger reads and writes per GB mean less CPU per GB: what each call carried on average.
+    const kb = (calls: number) => (cpu.zip.bytes / calls / 1024).toFixed(0);
+    console.log(`service system calls for the ZIP: ${cpu.zip.reads} reads (${kb(cpu.zip.reads)} KB each), ${cpu.zip.writes} writes (${kb(cpu.zip.writes)} KB each)`);
     console.log(`median of ${ROUNDS}: plain ${median(plain).toFixed(0)} MB/s, ZIP ${median(zip).toFixed(0)} MB/s, ratio per round ${(100 * median(ratios)).toFixed(0)}% (load now ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
   } finally {
     await db.end();
