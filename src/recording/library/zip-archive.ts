@@ -54,8 +54,6 @@ export async function writeArchive(
     zip.on('error', reject);
   });
   zip.pipe(out);
-  // Each read from storage would be a write of its own to the socket: holding the writes until
-  // the loop's next turn sends what arrived meanwhile as one (fewer, larger writes; bench/archive).
   const missing = [...selection.missing];
   // The client went away (or `out` failed): stop reading, release the storage's stream.
   let aborted = false;
