@@ -3,6 +3,7 @@
  * runs in Node's zlib: the ZIP's libraries load it, and it answers as crc-32 does (signed 32-bit
  * results, a previous result as the seed, anything else as seed 0).
  */
+import { realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as crc from 'crc-32';
 
@@ -10,10 +11,10 @@ const ROOT = resolve(__dirname, '..');
 const CHECK = 0xcbf43926 | 0; // CRC-32 of "123456789", the standard check value
 
 it('is what the ZIP writer loads as crc-32', () => {
-  const stream = dirname(require.resolve('crc32-stream/package.json', { paths: [dirname(require.resolve('archiver'))] }));
-  const commons = dirname(require.resolve('compress-commons/package.json', { paths: [dirname(require.resolve('archiver'))] }));
-  for (const from of [stream, commons]) {
-    expect(require('node:fs').realpathSync(require.resolve('crc-32', { paths: [from] }))).toBe(join(ROOT, 'packages/crc-32-zlib/index.js'));
+  const archiver = dirname(require.resolve('archiver'));
+  for (const consumer of ['crc32-stream', 'compress-commons']) {
+    const from = dirname(require.resolve(`${consumer}/package.json`, { paths: [archiver] }));
+    expect(realpathSync(require.resolve('crc-32', { paths: [from] }))).toBe(join(ROOT, 'packages/crc-32-zlib/index.js'));
   }
 });
 

@@ -89,12 +89,20 @@ async function digest(stream: Readable): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The archive's entries, each with the SHA-256 of its bytes and whether its recorded CRC-32 is theirs (yauzl does not check it). */
-function zipEntries(file: string): Promise<{ name: string; size: number; sha256: string; crcMatches: boolean; text?: string }[]> {
+/** An archive entry: the SHA-256 of its bytes, whether its recorded CRC-32 is theirs (yauzl does not check it), small ones' text. */
+interface ZipEntry {
+  name: string;
+  size: number;
+  sha256: string;
+  crcMatches: boolean;
+  text?: string;
+}
+
+function zipEntries(file: string): Promise<ZipEntry[]> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) return reject(err);
-      const found: { name: string; size: number; sha256: string; crcMatches: boolean; text?: string }[] = [];
+      const found: ZipEntry[] = [];
       zip.on('entry', (entry: yauzl.Entry) => {
         zip.openReadStream(entry, (e, stream) => {
           if (e || !stream) return reject(e);
